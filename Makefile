@@ -1,0 +1,93 @@
+# ngx_cweb - build, run and test.
+#
+#   make          objs/ngx_cweb_module.so (NGINX_SRC=<nginx source tree>)
+#   make run      install missing packages, build, nginx on 127.0.0.1:8080
+#   make test     install missing packages, build, unit tests + t/*.t
+#   make bench    benchmarks (bench/http, bench/deploy); not part of test
+
+SHELL        := /bin/bash
+NGINX_SRC    ?= /usr/share/nginx/src
+NGINX_BIN    ?= /usr/sbin/nginx
+BUILD        := build
+NGX_BUILD    := $(BUILD)/nginx
+MODULE       := objs/ngx_cweb_module.so
+RUN_PREFIX   := $(CURDIR)/$(BUILD)/run
+
+# Debian packages the build, the tests and `make run` need
+DEB_PKGS     := nginx nginx-dev libsqlite3-dev libjansson-dev libssl-dev \
+                zlib1g-dev libpcre2-dev gcc make perl libtest-base-perl \
+                curl procps
+BENCH_PKGS   := wrk libnginx-mod-http-lua libnginx-mod-http-js
+
+SRCS         := config ngx_cweb_module.c $(wildcard src/*.c src/*.h) \
+                include/cweb.h include/cweb_entry.c
+
+UNIT_TESTS   := $(patsubst t/unit/%.c,objs/unit/%,$(wildcard t/unit/test_*.c))
+
+# the real Test::Nginx wins when it is installed
+PROVE_INC    := $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
+                  || echo "-I t/lib")
+
+.PHONY: all deps bench-deps run test unit prove bench clean
+
+all: $(MODULE)
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
+	        | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y -qq $$missing; \
+	fi
+
+bench-deps: deps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PKGS)"
+
+$(NGX_BUILD)/.configured: config
+	rm -rf $(NGX_BUILD) && mkdir -p $(BUILD)
+	cp -a $(NGINX_SRC) $(NGX_BUILD)
+	cd $(NGX_BUILD) && \
+	if [ -f conf_flags ]; then . ./conf_flags; \
+	else NGX_CONF_FLAGS=(--with-compat --with-threads); fi && \
+	./configure "$${NGX_CONF_FLAGS[@]}" --add-dynamic-module=$(CURDIR) \
+	    > configure.log 2>&1 || { tail -30 configure.log; exit 1; }
+	touch $@
+
+$(MODULE): $(NGX_BUILD)/.configured $(SRCS)
+	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
+	mkdir -p objs && cp $(NGX_BUILD)/objs/ngx_cweb_module.so $@
+
+objs/unit/%: t/unit/%.c src/ngx_cweb_multipart.c src/ngx_cweb_diag.c
+	mkdir -p objs/unit
+	cc -std=c11 -Wall -Wextra -Werror -g -Isrc -o $@ $< \
+	    $(if $(findstring multipart,$*),src/ngx_cweb_multipart.c) \
+	    $(if $(findstring diag,$*),src/ngx_cweb_diag.c)
+
+unit: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do echo "# $$t"; $$t || exit 1; done
+
+prove: $(MODULE)
+	TEST_NGINX_BINARY=$(NGINX_BIN) \
+	TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) \
+	TEST_NGINX_CWEB_ROOT=$(CURDIR) \
+	prove $(PROVE_INC) -r t/
+
+test: deps
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory prove
+
+run: deps $(MODULE)
+	mkdir -p $(RUN_PREFIX)/logs $(RUN_PREFIX)/modules
+	cp $(MODULE) $(RUN_PREFIX)/modules/
+	$(NGINX_BIN) -p $(RUN_PREFIX)/ -c $(CURDIR)/conf/nginx.conf \
+	    -g 'daemon off;'
+
+bench: bench-deps $(MODULE)
+	bench/http
+	bench/deploy
+
+clean:
+	rm -rf objs $(BUILD) t/servroot*

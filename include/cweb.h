@@ -1,0 +1,467 @@
+/*
+ * cweb.h - the only header an ngx_cweb plugin needs.
+ *
+ * Source-compatible with c-web-modules plugins (module_t config, routes,
+ * http_request_t / http_response_t, http_kv_*), plus cweb_* extensions.
+ *
+ * ABI: the host hands the plugin one versioned function table (cweb_api_t)
+ * before anything else runs; every host service below goes through it, so
+ * a plugin never links against nginx symbols.  Plugins are built with
+ * -fvisibility=hidden and opened RTLD_LOCAL: two plugins may define the
+ * same global name, and a plugin's symbols never interpose on nginx's.
+ * The table only ever grows at its end; CWEB_ABI_VERSION changes when an
+ * existing member changes, and the host refuses plugins built against
+ * another version.
+ *
+ * Contexts named in the contracts below:
+ *   init     - onload()/unload(), called in every nginx process that loads
+ *              this version of the plugin (each process has its own copy
+ *              of the plugin's globals);
+ *   request  - a route handler, for the duration of the call.
+ *
+ * Return codes mirror nginx: CWEB_OK 0, CWEB_ERROR -1, CWEB_AGAIN -2,
+ * CWEB_DECLINED -5.
+ */
+
+#ifndef CWEB_H
+#define CWEB_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <regex.h>
+#include <sqlite3.h>
+
+/* third party JSON library, available to every plugin */
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+
+#ifndef CWEB_ABI_VERSION
+#define CWEB_ABI_VERSION  1
+#endif
+
+#define CWEB_OK         0
+#define CWEB_ERROR     -1
+#define CWEB_AGAIN     -2
+#define CWEB_DECLINED  -5
+
+/* makes module_t config visible to the host; everything else is hidden */
+#define export  __attribute__((visibility("default")))
+
+#define MAX_ROUTES          10
+#define MAX_WEBSOCKETS      10
+#define MAX_JOBS            10
+#define HTTP_VERSION        "HTTP/1.1"
+#define HTTP_RESPONSE_SIZE  (8 * 1024)
+
+
+/* key/value stores: request params, headers, form data, response headers */
+
+typedef struct http_kv_pair {
+    char                       *key;
+    char                       *value;
+} http_kv_pair_t;
+
+typedef struct http_kv_store {
+    http_kv_pair_t             *entries;
+    size_t                      size;
+    size_t                      capacity;
+} http_kv_store_t;
+
+
+typedef enum http_version {
+    HTTP_VERSION_1_0,
+    HTTP_VERSION_1_1,
+    HTTP_VERSION_2
+} http_version_t;
+
+typedef enum http_method {
+    HTTP_ERR = -1,
+    HTTP_GET,
+    HTTP_POST,
+    HTTP_PUT,
+    HTTP_DELETE,
+    HTTP_OPTIONS,
+    HTTP_HEAD,
+    HTTP_PATCH
+} http_method_t;
+
+typedef enum http_error {
+    HTTP_000_UNKNOWN,
+    HTTP_101_SWITCHING_PROTOCOLS,
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_202_ACCEPTED,
+    HTTP_204_NO_CONTENT,
+    HTTP_301_MOVED_PERMANENTLY,
+    HTTP_302_FOUND,
+    HTTP_303_SEE_OTHER,
+    HTTP_304_NOT_MODIFIED,
+    HTTP_307_TEMPORARY_REDIRECT,
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_405_METHOD_NOT_ALLOWED,
+    HTTP_409_CONFLICT,
+    HTTP_413_PAYLOAD_TOO_LARGE,
+    HTTP_414_URI_TOO_LONG,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_426_UPGRADE_REQUIRED,
+    HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_501_NOT_IMPLEMENTED,
+    HTTP_502_BAD_GATEWAY,
+    HTTP_503_SERVICE_UNAVAILABLE,
+    HTTP_504_GATEWAY_TIMEOUT
+} http_error_t;
+
+
+typedef struct http_request {
+    http_method_t               method;
+    http_version_t              version;
+    http_error_t                status;
+    char                       *path;         /* decoded, no query string */
+    char                       *body;         /* NUL-terminated copy */
+    int                         content_length;
+    char                        keep_alive;
+    char                        close;
+    pthread_t                   tid;
+    http_kv_store_t            *params;       /* query string arguments */
+    http_kv_store_t            *headers;      /* case-insensitive names */
+    http_kv_store_t            *data;         /* urlencoded/multipart form */
+    int                         websocket;
+} http_request_t;
+
+typedef struct http_response {
+    http_error_t                status;
+    http_kv_store_t            *headers;
+    char                       *body;         /* HTTP_RESPONSE_SIZE bytes */
+    int                         content_length; /* 0: strlen(body) */
+} http_response_t;
+
+typedef struct websocket {
+    char                       *session;
+    int                         client_fd;
+    int                       (*send)(struct websocket *ws,
+                                      const char *message, size_t length);
+    int                       (*close)(struct websocket *ws);
+} websocket_t;
+
+
+/* struct cweb_context members (seed names) */
+
+typedef struct uuid {
+    char                        str[37];
+} uuid_t;
+
+struct container {
+    /* per-process key/value cache shared by all plugins of a process */
+    int                       (*set)(const char *name, void *value);
+    void                     *(*get)(const char *name);
+    void                       *data;
+};
+
+typedef enum {
+    ASYNC,
+    SYNC
+} worker_state_t;
+
+struct scheduler {
+    /* runs work(data) after the current handler returns (ASYNC) or now */
+    int                       (*add)(void (*work)(void *), void *data,
+                                     worker_state_t state);
+};
+
+struct sqldb {
+    sqlite3                    *db;
+    int                       (*exec)(struct sqldb *db, const char *sql,
+                                      int (*cb)(void *, int, char **,
+                                                char **),
+                                      void *arg);
+    int                       (*prepare)(struct sqldb *db, const char *sql,
+                                         int nbyte, sqlite3_stmt **stmt,
+                                         const char **tail);
+};
+
+struct crypto {
+    void                       *ctx;
+    int                         status;
+    void                       *ops;
+};
+
+struct symbols {
+    void                       *user_data;
+    void                     *(*resolv)(void *user_data, const char *module,
+                                        const char *symbol);
+};
+
+struct job_system;
+
+typedef struct cweb_context {
+    struct container           *cache;
+    struct scheduler           *scheduler;
+    struct sqldb               *database;
+    struct crypto              *crypto;
+    struct symbols             *symbols;
+    struct job_system          *jobs;
+} cweb_context_t;
+
+
+typedef int (*entry_t)(struct cweb_context *ctx, http_request_t *req,
+    http_response_t *res);
+
+typedef enum {
+    NONE = 0,
+    FEATURE_FLAG_NONE = 0
+} cweb_feature_flag_t;
+
+typedef struct ws_info {
+    const char                 *path;
+    void                      (*on_open)(struct cweb_context *, websocket_t *);
+    void                      (*on_message)(struct cweb_context *,
+                                            websocket_t *,
+                                            const char *message,
+                                            size_t length);
+    void                      (*on_close)(struct cweb_context *,
+                                          websocket_t *);
+} websocket_info_t;
+
+typedef struct job_payload {
+    const char                 *json;
+    size_t                      json_len;
+} job_payload_t;
+
+typedef struct job_ctx {
+    const char                 *job_uuid;
+    int                       (*emit_event)(struct job_ctx *job,
+                                            const char *type,
+                                            const char *data_json);
+    int                       (*set_result)(struct job_ctx *job,
+                                            const char *result_json);
+    int                       (*set_error)(struct job_ctx *job,
+                                           const char *error_text);
+} job_ctx_t;
+
+typedef int (*job_run_t)(struct cweb_context *ctx,
+    const job_payload_t *payload, job_ctx_t *job);
+
+typedef struct job_info {
+    const char                 *name;
+    job_run_t                   run;
+    void                      (*cancel)(struct cweb_context *ctx,
+                                        const char *job_uuid);
+} job_info_t;
+
+/*
+ * path is matched exactly, or, when it contains a regex metacharacter,
+ * as an anchored POSIX extended regex ("/static/.*"); method is "GET",
+ * "POST", ...; a GET route also answers HEAD.
+ */
+typedef struct route_info {
+    const char                 *path;
+    const char                 *method;
+    entry_t                     handler;
+    int                         flags;
+    regex_t                     regex;          /* unused by the host */
+    int                         regex_compiled; /* unused by the host */
+} route_info_t;
+
+typedef struct module {
+    char                        name[128];
+    char                        author[128];
+    route_info_t                routes[MAX_ROUTES];
+    int                         size;
+    websocket_info_t            websockets[MAX_WEBSOCKETS];
+    int                         ws_size;
+    job_info_t                  jobs[MAX_JOBS];
+    int                         job_size;
+    void                      (*onload)(struct cweb_context *);
+    void                      (*unload)(struct cweb_context *);
+} module_t;
+
+
+/* log levels, nginx's values */
+#define CWEB_LOG_EMERG   1
+#define CWEB_LOG_ALERT   2
+#define CWEB_LOG_CRIT    3
+#define CWEB_LOG_ERR     4
+#define CWEB_LOG_WARN    5
+#define CWEB_LOG_NOTICE  6
+#define CWEB_LOG_INFO    7
+
+
+/* the host function table; members are only ever appended */
+
+typedef struct cweb_api_s {
+    uint32_t                    abi_version;
+    uint32_t                    size;        /* sizeof(cweb_api_t) */
+
+    http_kv_store_t          *(*kv_create)(size_t capacity);
+    void                      (*kv_destroy)(http_kv_store_t *store,
+                                            int free_values);
+    int                       (*kv_insert)(http_kv_store_t *store,
+                                           const char *key, char *value);
+    char                     *(*kv_get)(const http_kv_store_t *store,
+                                        const char *key);
+    size_t                    (*kv_size)(const http_kv_store_t *store);
+    int                       (*kv_set)(http_kv_store_t *store,
+                                        const char *key, const char *value);
+
+    int                       (*response_body)(http_response_t *res,
+                                               const void *data, size_t len);
+    int                       (*response_header)(http_response_t *res,
+                                                 const char *name,
+                                                 const char *value);
+    void                     *(*palloc)(http_request_t *req, size_t size);
+    void                      (*log)(int level, const char *fmt,
+                                     va_list args);
+    int                       (*jobs_create)(const char *job_name,
+                                             const char *payload_json,
+                                             uuid_t *job_uuid_out);
+} cweb_api_t;
+
+/* set by the host before onload(); hidden, so private to each plugin */
+extern const cweb_api_t  *cweb_api __attribute__((visibility("hidden")));
+
+
+/*
+ * http_kv_get: value stored under key (header names compare
+ * case-insensitively), or NULL.  Contexts: request, init.  The string
+ * belongs to the store; do not free it.
+ */
+static inline char *
+http_kv_get(const http_kv_store_t *store, const char *key)
+{
+    return cweb_api->kv_get(store, key);
+}
+
+/*
+ * http_kv_insert: adds key -> value.  value must come from malloc()
+ * (strdup()): the host frees it when the store goes away, e.g. at the end
+ * of the request for res->headers.  An existing key is kept (seed
+ * semantics) and value is then freed.  Returns 0, or -1 on no memory.
+ * Contexts: request, init.
+ */
+static inline int
+http_kv_insert(http_kv_store_t *store, const char *key, char *value)
+{
+    return cweb_api->kv_insert(store, key, value);
+}
+
+/* http_kv_size: number of entries.  Contexts: any. */
+static inline size_t
+http_kv_size(const http_kv_store_t *store)
+{
+    return cweb_api->kv_size(store);
+}
+
+/*
+ * http_kv_create/http_kv_destroy: a store owned by the plugin (malloc);
+ * destroy frees the keys, and the values when free_values is non-zero.
+ * Destroying a host store (req->headers, ...) does nothing.
+ */
+static inline http_kv_store_t *
+http_kv_create(size_t capacity)
+{
+    return cweb_api->kv_create(capacity);
+}
+
+static inline void
+http_kv_destroy(http_kv_store_t *store, int free_values)
+{
+    cweb_api->kv_destroy(store, free_values);
+}
+
+/*
+ * map_insert/map_get: the older seed names.  map_insert copies value, so
+ * string literals are fine; it replaces an existing value.
+ */
+static inline int
+map_insert(http_kv_store_t *store, const char *key, const char *value)
+{
+    return cweb_api->kv_set(store, key, value);
+}
+
+static inline char *
+map_get(const http_kv_store_t *store, const char *key)
+{
+    return cweb_api->kv_get(store, key);
+}
+
+
+/*
+ * cweb_response_body: makes data[0..len) the response body, of any size,
+ * instead of res->body.  The bytes are copied into request memory, so data
+ * may be freed when the call returns.  Returns CWEB_OK or CWEB_ERROR (no
+ * memory).  Context: request.
+ */
+static inline int
+cweb_response_body(http_response_t *res, const void *data, size_t len)
+{
+    return cweb_api->response_body(res, data, len);
+}
+
+/*
+ * cweb_response_header: sets a response header (an existing header of the
+ * same name is replaced); both strings are copied.  Content-Type and
+ * Location are accepted; Content-Length is computed by the host.
+ * Returns CWEB_OK or CWEB_ERROR.  Context: request.
+ */
+static inline int
+cweb_response_header(http_response_t *res, const char *name,
+    const char *value)
+{
+    return cweb_api->response_header(res, name, value);
+}
+
+/*
+ * cweb_palloc: size bytes that live until the request ends; freed by the
+ * host, never by the plugin.  NULL on no memory.  Context: request.
+ */
+static inline void *
+cweb_palloc(http_request_t *req, size_t size)
+{
+    return cweb_api->palloc(req, size);
+}
+
+/*
+ * cweb_log: writes to nginx's error_log at an nginx level
+ * (CWEB_LOG_ERR, ...), prefixed with the plugin's name.  Contexts: any.
+ */
+static inline void
+cweb_log(int level, const char *fmt, ...)
+{
+    va_list  args;
+
+    va_start(args, fmt);
+    cweb_api->log(level, fmt, args);
+    va_end(args);
+}
+
+/*
+ * jobs_create: seed API for background jobs.  Durable jobs are not
+ * available in this release: returns CWEB_DECLINED.
+ */
+static inline int
+jobs_create(const char *job_name, const char *payload_json,
+    uuid_t *job_uuid_out)
+{
+    return cweb_api->jobs_create(job_name, payload_json, job_uuid_out);
+}
+
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CWEB_H */

@@ -1,0 +1,549 @@
+
+/*
+ * ngx_cweb: C plugins for nginx, compiled on upload and hot-swapped in
+ * every worker.  This file is wiring only: directives, configuration,
+ * init hooks.  The subsystems live in src/.
+ */
+
+
+#include "ngx_cweb.h"
+
+
+static void *ngx_cweb_create_main_conf(ngx_conf_t *cf);
+static char *ngx_cweb_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_cweb_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_cweb_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_cweb_postconfiguration(ngx_conf_t *cf);
+static char *ngx_cweb_location(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_cweb_zone_post(ngx_conf_t *cf, void *post, void *data);
+static char *ngx_cweb_nonempty_post(ngx_conf_t *cf, void *post, void *data);
+static char *ngx_cweb_timeout_post(ngx_conf_t *cf, void *post, void *data);
+static char *ngx_cweb_split_argv(ngx_conf_t *cf, ngx_cweb_main_conf_t *cmcf);
+static ngx_int_t ngx_cweb_init_process(ngx_cycle_t *cycle);
+static void ngx_cweb_exit_process(ngx_cycle_t *cycle);
+static void ngx_cweb_exit_master(ngx_cycle_t *cycle);
+
+
+/* the registry needs ~150k; the rest of the zone holds manifests */
+#define NGX_CWEB_ZONE_MIN  (512 * 1024)
+
+
+static ngx_conf_post_handler_pt  ngx_cweb_zone_p = ngx_cweb_zone_post;
+static ngx_conf_post_handler_pt  ngx_cweb_nonempty_p = ngx_cweb_nonempty_post;
+static ngx_conf_post_handler_pt  ngx_cweb_timeout_p = ngx_cweb_timeout_post;
+
+
+static ngx_command_t  ngx_cweb_commands[] = {
+
+    { ngx_string("cweb_module_dir"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, module_dir),
+      &ngx_cweb_nonempty_p },
+
+    { ngx_string("cweb_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, zone_size),
+      &ngx_cweb_zone_p },
+
+    { ngx_string("cweb_database"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, database),
+      &ngx_cweb_nonempty_p },
+
+    { ngx_string("cweb_cc"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, cc),
+      &ngx_cweb_nonempty_p },
+
+    { ngx_string("cweb_cflags"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, cflags),
+      NULL },
+
+    { ngx_string("cweb_compile_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, compile_timeout),
+      &ngx_cweb_timeout_p },
+
+    { ngx_string("cweb_admin_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, admin_key),
+      &ngx_cweb_nonempty_p },
+
+    { ngx_string("cweb_dev"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, dev),
+      NULL },
+
+    { ngx_string("cweb_purge_modules"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, purge_modules),
+      NULL },
+
+    { ngx_string("cweb"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cweb_location,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      (void *) NGX_CWEB_LOC_ROUTES },
+
+    { ngx_string("cweb_mgnt"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cweb_location,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      (void *) NGX_CWEB_LOC_MGNT },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_cweb_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_cweb_postconfiguration,            /* postconfiguration */
+
+    ngx_cweb_create_main_conf,             /* create main configuration */
+    ngx_cweb_init_main_conf,               /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_cweb_create_loc_conf,              /* create location configuration */
+    ngx_cweb_merge_loc_conf                /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_cweb_module = {
+    NGX_MODULE_V1,
+    &ngx_cweb_module_ctx,                  /* module context */
+    ngx_cweb_commands,                     /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_cweb_init_process,                 /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_cweb_exit_process,                 /* exit process */
+    ngx_cweb_exit_master,                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static void *
+ngx_cweb_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_cweb_main_conf_t  *cmcf;
+
+    cmcf = ngx_pcalloc(cf->pool, sizeof(ngx_cweb_main_conf_t));
+    if (cmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     cmcf->module_dir = { 0, NULL };
+     *     cmcf->database = { 0, NULL };
+     *     cmcf->cc = { 0, NULL };
+     *     cmcf->cflags = { 0, NULL };
+     *     cmcf->admin_key = { 0, NULL };
+     *     cmcf->cc_argv = NULL;
+     *     cmcf->shm_zone = NULL;
+     */
+
+    cmcf->enabled = 0;
+    cmcf->zone_size = NGX_CONF_UNSET_SIZE;
+    cmcf->compile_timeout = NGX_CONF_UNSET_MSEC;
+    cmcf->dev = NGX_CONF_UNSET;
+    cmcf->purge_modules = NGX_CONF_UNSET;
+    cmcf->cycle = cf->cycle;
+
+    return cmcf;
+}
+
+
+static char *
+ngx_cweb_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_cweb_main_conf_t *cmcf = conf;
+
+    char  *env;
+
+    if (cmcf->module_dir.data == NULL) {
+        ngx_str_set(&cmcf->module_dir, "cweb");
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &cmcf->module_dir, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (cmcf->database.data == NULL) {
+        cmcf->database.len = cmcf->module_dir.len + sizeof("/cweb.db") - 1;
+        cmcf->database.data = ngx_pnalloc(cf->pool, cmcf->database.len + 1);
+        if (cmcf->database.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_sprintf(cmcf->database.data, "%V/cweb.db%Z", &cmcf->module_dir);
+
+    } else if (ngx_conf_full_name(cf->cycle, &cmcf->database, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (cmcf->cc.data == NULL) {
+        ngx_str_set(&cmcf->cc, "cc");
+    }
+
+    if (cmcf->cflags.data == NULL) {
+        ngx_str_set(&cmcf->cflags, "-O2 -g");
+    }
+
+    /* the master's environment: workers lose it unless "env" keeps it */
+    if (cmcf->admin_key.data == NULL) {
+        env = getenv("CWEB_ADMIN_KEY");
+
+        if (env != NULL && *env != '\0') {
+            cmcf->admin_key.len = ngx_strlen(env);
+            cmcf->admin_key.data = ngx_pnalloc(cf->pool, cmcf->admin_key.len);
+            if (cmcf->admin_key.data == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            ngx_memcpy(cmcf->admin_key.data, env, cmcf->admin_key.len);
+        }
+    }
+
+    ngx_conf_init_size_value(cmcf->zone_size, 1024 * 1024);
+    ngx_conf_init_msec_value(cmcf->compile_timeout, 30000);
+    ngx_conf_init_value(cmcf->dev, 0);
+    ngx_conf_init_value(cmcf->purge_modules, 0);
+
+    return ngx_cweb_split_argv(cf, cmcf);
+}
+
+
+/* cweb_cc and cweb_cflags are word lists; no shell ever sees them */
+
+static char *
+ngx_cweb_split_argv(ngx_conf_t *cf, ngx_cweb_main_conf_t *cmcf)
+{
+    u_char      *p, *last, *start;
+    char       **arg;
+    ngx_str_t   *s, *srcs[2];
+    ngx_uint_t   i;
+
+    cmcf->cc_argv = ngx_array_create(cf->pool, 8, sizeof(char *));
+    if (cmcf->cc_argv == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    srcs[0] = &cmcf->cc;
+    srcs[1] = &cmcf->cflags;
+
+    for (i = 0; i < 2; i++) {
+        s = srcs[i];
+        p = s->data;
+        last = p + s->len;
+
+        while (p < last) {
+            while (p < last && (*p == ' ' || *p == '\t')) {
+                p++;
+            }
+
+            start = p;
+
+            while (p < last && *p != ' ' && *p != '\t') {
+                p++;
+            }
+
+            if (p == start) {
+                break;
+            }
+
+            arg = ngx_array_push(cmcf->cc_argv);
+            if (arg == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            *arg = ngx_pnalloc(cf->pool, p - start + 1);
+            if (*arg == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            ngx_cpystrn((u_char *) *arg, start, p - start + 1);
+        }
+
+        if (i == 0) {
+            cmcf->cc_nwords = cmcf->cc_argv->nelts;
+        }
+    }
+
+    if (cmcf->cc_nwords == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"cweb_cc\" must name a compiler");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_cweb_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_cweb_loc_conf_t  *clcf;
+
+    clcf = ngx_pcalloc(cf->pool, sizeof(ngx_cweb_loc_conf_t));
+    if (clcf == NULL) {
+        return NULL;
+    }
+
+    clcf->kind = NGX_CONF_UNSET_UINT;
+
+    return clcf;
+}
+
+
+static char *
+ngx_cweb_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_cweb_loc_conf_t *prev = parent;
+    ngx_cweb_loc_conf_t *conf = child;
+
+    /* handlers are not inherited by nested locations, kinds are not either */
+    if (conf->kind == NGX_CONF_UNSET_UINT) {
+        conf->kind = NGX_CWEB_LOC_NONE;
+    }
+
+    (void) prev;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_cweb_location(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_cweb_loc_conf_t *cwlcf = conf;
+
+    ngx_cweb_main_conf_t      *cmcf;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (cwlcf->kind != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    cwlcf->kind = (ngx_uint_t) cmd->post;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = (cwlcf->kind == NGX_CWEB_LOC_MGNT)
+                    ? ngx_cweb_admin_handler : ngx_cweb_http_handler;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_cweb_module);
+    cmcf->enabled = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_cweb_zone_post(ngx_conf_t *cf, void *post, void *data)
+{
+    size_t  *sp = data;
+
+    if (*sp < NGX_CWEB_ZONE_MIN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"cweb_zone\" size %uz is too small, "
+                           "at least %uk is needed",
+                           *sp, (size_t) NGX_CWEB_ZONE_MIN / 1024);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_cweb_nonempty_post(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *s = data;
+    ngx_str_t  *name;
+
+    if (s->len == 0) {
+        name = cf->args->elts;
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must not be empty", &name[0]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_cweb_timeout_post(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_msec_t  *ms = data;
+
+    if (*ms == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"cweb_compile_timeout\" must be positive");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_cweb_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_str_t              name;
+    ngx_path_t            *path;
+    ngx_cweb_shctx_t      *ctx;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    if (ngx_cweb_admin_init_filters(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_cweb_module);
+
+    if (!cmcf->enabled) {
+        return NGX_OK;
+    }
+
+    /*
+     * the state dir as an ngx_path_t: nginx creates it 0700 and chowns it
+     * to the workers' user before the zone is initialised
+     */
+    path = ngx_pcalloc(cf->pool, sizeof(ngx_path_t));
+    if (path == NULL) {
+        return NGX_ERROR;
+    }
+
+    path->name = cmcf->module_dir;
+    path->conf_file = cf->conf_file->file.name.data;
+    path->line = cf->conf_file->line;
+
+    if (ngx_add_path(cf, &path) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_cweb_shctx_t));
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->cmcf = cmcf;
+
+    ngx_str_set(&name, "cweb");
+
+    cmcf->shm_zone = ngx_shared_memory_add(cf, &name, cmcf->zone_size,
+                                           &ngx_cweb_module);
+    if (cmcf->shm_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    cmcf->shm_zone->init = ngx_cweb_shm_init_zone;
+    cmcf->shm_zone->data = ctx;
+
+    /* the "default" pool runs SQLite writes off the event loop */
+    if (ngx_thread_pool_add(cf, NULL) == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cweb_init_process(ngx_cycle_t *cycle)
+{
+    /* plugins are loaded lazily, on the first request that needs them */
+    return NGX_OK;
+}
+
+
+static void
+ngx_cweb_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_cweb_loader_shutdown();
+}
+
+
+/* cweb_purge_modules: compiled objects go, sources and SQLite stay */
+
+static void
+ngx_cweb_exit_master(ngx_cycle_t *cycle)
+{
+    u_char                 path[NGX_MAX_PATH];
+    ngx_dir_t              dir;
+    ngx_str_t              so_dir;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
+
+    if (cmcf == NULL || !cmcf->enabled || !cmcf->purge_modules) {
+        return;
+    }
+
+    so_dir.data = path;
+    so_dir.len = ngx_snprintf(path, sizeof(path) - 1, "%V/so",
+                              &cmcf->module_dir) - path;
+    path[so_dir.len] = '\0';
+
+    if (ngx_open_dir(&so_dir, &dir) != NGX_OK) {
+        return;
+    }
+
+    for ( ;; ) {
+        ngx_set_errno(0);
+
+        if (ngx_read_dir(&dir) != NGX_OK) {
+            break;
+        }
+
+        if (ngx_de_namelen(&dir) < 4
+            || ngx_strcmp(ngx_de_name(&dir) + ngx_de_namelen(&dir) - 3, ".so")
+               != 0)
+        {
+            continue;
+        }
+
+        ngx_snprintf(path + so_dir.len, sizeof(path) - so_dir.len - 1,
+                     "/%s%Z", ngx_de_name(&dir));
+
+        if (ngx_delete_file(path) == NGX_FILE_ERROR) {
+            ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
+                          ngx_delete_file_n " \"%s\" failed", path);
+        }
+
+        path[so_dir.len] = '\0';
+    }
+
+    ngx_close_dir(&dir);
+
+    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                  "cweb purged compiled modules in \"%V\"", &so_dir);
+}

@@ -1,0 +1,734 @@
+
+/*
+ * The host side of include/cweb.h: the versioned function table handed to
+ * every plugin, the key/value stores, and the cweb_context services.
+ *
+ * Stores: every http_kv_store_t a plugin sees is the public head of an
+ * ngx_cweb_kv_t.  Host stores (request params/headers/data, response
+ * headers) live in the request pool; values inserted with
+ * http_kv_insert() are the plugin's malloc()ed strings and are free()d by
+ * a pool cleanup.  Stores from http_kv_create() are malloc()ed and belong
+ * to the plugin.
+ */
+
+
+#include "ngx_cweb.h"
+
+#include <dlfcn.h>
+
+
+typedef struct {
+    http_kv_store_t             pub;
+    ngx_pool_t                 *pool;         /* NULL: plugin-owned */
+    u_char                     *owned;        /* value i is ours to free */
+    unsigned                    nocase:1;
+    unsigned                    cleanup:1;
+} ngx_cweb_kv_t;
+
+
+typedef struct {
+    char                       *name;
+    void                       *value;
+} ngx_cweb_cache_item_t;
+
+
+static http_kv_store_t *ngx_cweb_kv_create(size_t capacity);
+static void ngx_cweb_kv_destroy(http_kv_store_t *store, int free_values);
+static int ngx_cweb_kv_insert(http_kv_store_t *store, const char *key,
+    char *value);
+static char *ngx_cweb_kv_get(const http_kv_store_t *store, const char *key);
+static size_t ngx_cweb_kv_size(const http_kv_store_t *store);
+static int ngx_cweb_kv_set(http_kv_store_t *store, const char *key,
+    const char *value);
+static ngx_int_t ngx_cweb_kv_find(ngx_cweb_kv_t *kv, const char *key);
+static ngx_int_t ngx_cweb_kv_grow(ngx_cweb_kv_t *kv);
+static void ngx_cweb_kv_cleanup(void *data);
+static int ngx_cweb_response_body(http_response_t *res, const void *data,
+    size_t len);
+static int ngx_cweb_response_header(http_response_t *res, const char *name,
+    const char *value);
+static void *ngx_cweb_palloc(http_request_t *req, size_t size);
+static void ngx_cweb_log(int level, const char *fmt, va_list args);
+static int ngx_cweb_jobs_create(const char *job_name,
+    const char *payload_json, uuid_t *job_uuid_out);
+static int ngx_cweb_cache_set(const char *name, void *value);
+static void *ngx_cweb_cache_get(const char *name);
+static int ngx_cweb_scheduler_add(void (*work)(void *), void *data,
+    worker_state_t state);
+static void ngx_cweb_scheduler_handler(ngx_event_t *ev);
+static int ngx_cweb_db_exec(struct sqldb *db, const char *sql,
+    int (*cb)(void *, int, char **, char **), void *arg);
+static int ngx_cweb_db_prepare(struct sqldb *db, const char *sql, int nbyte,
+    sqlite3_stmt **stmt, const char **tail);
+static void *ngx_cweb_symbols_resolv(void *user_data, const char *module,
+    const char *symbol);
+
+
+cweb_api_t  ngx_cweb_api = {
+    CWEB_ABI_VERSION,
+    sizeof(cweb_api_t),
+    ngx_cweb_kv_create,
+    ngx_cweb_kv_destroy,
+    ngx_cweb_kv_insert,
+    ngx_cweb_kv_get,
+    ngx_cweb_kv_size,
+    ngx_cweb_kv_set,
+    ngx_cweb_response_body,
+    ngx_cweb_response_header,
+    ngx_cweb_palloc,
+    ngx_cweb_log,
+    ngx_cweb_jobs_create
+};
+
+
+static struct container  ngx_cweb_cache = {
+    ngx_cweb_cache_set, ngx_cweb_cache_get, NULL
+};
+
+static struct scheduler  ngx_cweb_scheduler = {
+    ngx_cweb_scheduler_add
+};
+
+static struct sqldb  ngx_cweb_database = {
+    NULL, ngx_cweb_db_exec, ngx_cweb_db_prepare
+};
+
+static struct crypto  ngx_cweb_crypto = {
+    NULL, 0, NULL
+};
+
+static struct symbols  ngx_cweb_symbols = {
+    NULL, ngx_cweb_symbols_resolv
+};
+
+
+cweb_context_t  ngx_cweb_context = {
+    &ngx_cweb_cache,
+    &ngx_cweb_scheduler,
+    &ngx_cweb_database,
+    &ngx_cweb_crypto,
+    &ngx_cweb_symbols,
+    NULL
+};
+
+
+/* which plugin (and which request) the code now running belongs to */
+static ngx_cweb_plugin_t  *ngx_cweb_api_plugin;
+static ngx_cweb_call_t    *ngx_cweb_api_call;
+
+static ngx_array_t        *ngx_cweb_cache_items;
+
+
+void
+ngx_cweb_api_set_plugin(ngx_cweb_plugin_t *p)
+{
+    ngx_cweb_api_plugin = p;
+}
+
+
+void
+ngx_cweb_api_set_call(ngx_cweb_call_t *call)
+{
+    ngx_cweb_api_call = call;
+    ngx_cweb_api_plugin = call ? call->route->plugin : NULL;
+}
+
+
+/* stores */
+
+http_kv_store_t *
+ngx_cweb_kv_host(ngx_pool_t *pool, ngx_uint_t n, ngx_uint_t nocase)
+{
+    ngx_cweb_kv_t  *kv;
+
+    kv = ngx_pcalloc(pool, sizeof(ngx_cweb_kv_t));
+    if (kv == NULL) {
+        return NULL;
+    }
+
+    kv->pool = pool;
+    kv->nocase = nocase;
+
+    if (n) {
+        kv->pub.entries = ngx_palloc(pool, n * sizeof(http_kv_pair_t));
+        kv->owned = ngx_pcalloc(pool, n);
+        if (kv->pub.entries == NULL || kv->owned == NULL) {
+            return NULL;
+        }
+
+        kv->pub.capacity = n;
+    }
+
+    return &kv->pub;
+}
+
+
+/* adds a reference to strings the host owns; no copy, no free */
+
+ngx_int_t
+ngx_cweb_kv_push(http_kv_store_t *store, char *key, char *value)
+{
+    ngx_cweb_kv_t  *kv = (ngx_cweb_kv_t *) store;
+
+    if (store->size == store->capacity && ngx_cweb_kv_grow(kv) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    store->entries[store->size].key = key;
+    store->entries[store->size].value = value;
+    kv->owned[store->size] = 0;
+    store->size++;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cweb_kv_grow(ngx_cweb_kv_t *kv)
+{
+    size_t           n;
+    u_char          *owned;
+    http_kv_pair_t  *entries;
+
+    n = kv->pub.capacity ? kv->pub.capacity * 2 : 8;
+
+    if (kv->pool) {
+        entries = ngx_palloc(kv->pool, n * sizeof(http_kv_pair_t));
+        owned = ngx_pcalloc(kv->pool, n);
+
+    } else {
+        entries = malloc(n * sizeof(http_kv_pair_t));
+        owned = calloc(n, 1);
+    }
+
+    if (entries == NULL || owned == NULL) {
+        if (kv->pool == NULL) {
+            free(entries);
+            free(owned);
+        }
+
+        return NGX_ERROR;
+    }
+
+    if (kv->pub.size) {
+        ngx_memcpy(entries, kv->pub.entries,
+                   kv->pub.size * sizeof(http_kv_pair_t));
+        ngx_memcpy(owned, kv->owned, kv->pub.size);
+    }
+
+    if (kv->pool == NULL) {
+        free(kv->pub.entries);
+        free(kv->owned);
+    }
+
+    kv->pub.entries = entries;
+    kv->owned = owned;
+    kv->pub.capacity = n;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cweb_kv_find(ngx_cweb_kv_t *kv, const char *key)
+{
+    size_t  i;
+
+    for (i = 0; i < kv->pub.size; i++) {
+        if (kv->nocase
+            ? ngx_strcasecmp((u_char *) kv->pub.entries[i].key,
+                             (u_char *) key) == 0
+            : ngx_strcmp(kv->pub.entries[i].key, key) == 0)
+        {
+            return i;
+        }
+    }
+
+    return NGX_ERROR;
+}
+
+
+static char *
+ngx_cweb_kv_get(const http_kv_store_t *store, const char *key)
+{
+    ngx_int_t  i;
+
+    if (store == NULL || key == NULL) {
+        return NULL;
+    }
+
+    i = ngx_cweb_kv_find((ngx_cweb_kv_t *) store, key);
+
+    return (i == NGX_ERROR) ? NULL : store->entries[i].value;
+}
+
+
+static size_t
+ngx_cweb_kv_size(const http_kv_store_t *store)
+{
+    return store ? store->size : 0;
+}
+
+
+static int
+ngx_cweb_kv_insert(http_kv_store_t *store, const char *key, char *value)
+{
+    char           *k;
+    size_t          len;
+    ngx_cweb_kv_t  *kv = (ngx_cweb_kv_t *) store;
+    ngx_pool_cleanup_t  *cln;
+
+    if (store == NULL || key == NULL) {
+        free(value);
+        return CWEB_ERROR;
+    }
+
+    /* seed semantics: the first value of a key stays */
+    if (ngx_cweb_kv_find(kv, key) != NGX_ERROR) {
+        free(value);
+        return CWEB_OK;
+    }
+
+    if (store->size == store->capacity && ngx_cweb_kv_grow(kv) != NGX_OK) {
+        free(value);
+        return CWEB_ERROR;
+    }
+
+    len = ngx_strlen(key) + 1;
+    k = kv->pool ? ngx_pnalloc(kv->pool, len) : malloc(len);
+    if (k == NULL) {
+        free(value);
+        return CWEB_ERROR;
+    }
+
+    ngx_memcpy(k, key, len);
+
+    if (kv->pool && !kv->cleanup) {
+        cln = ngx_pool_cleanup_add(kv->pool, 0);
+        if (cln == NULL) {
+            free(value);
+            return CWEB_ERROR;
+        }
+
+        cln->handler = ngx_cweb_kv_cleanup;
+        cln->data = kv;
+        kv->cleanup = 1;
+    }
+
+    store->entries[store->size].key = k;
+    store->entries[store->size].value = value;
+    kv->owned[store->size] = 1;
+    store->size++;
+
+    return CWEB_OK;
+}
+
+
+/* copying insert that replaces: map_insert(), cweb_response_header() */
+
+static int
+ngx_cweb_kv_set(http_kv_store_t *store, const char *key, const char *value)
+{
+    char           *v;
+    size_t          len;
+    ngx_int_t       i;
+    ngx_cweb_kv_t  *kv = (ngx_cweb_kv_t *) store;
+
+    if (store == NULL || key == NULL || value == NULL) {
+        return CWEB_ERROR;
+    }
+
+    len = ngx_strlen(value) + 1;
+
+    i = ngx_cweb_kv_find(kv, key);
+
+    if (i == NGX_ERROR) {
+        v = malloc(len);
+        if (v == NULL) {
+            return CWEB_ERROR;
+        }
+
+        ngx_memcpy(v, value, len);
+
+        return ngx_cweb_kv_insert(store, key, v);
+    }
+
+    v = kv->pool ? ngx_pnalloc(kv->pool, len) : malloc(len);
+    if (v == NULL) {
+        return CWEB_ERROR;
+    }
+
+    ngx_memcpy(v, value, len);
+
+    if (kv->owned[i]) {
+        free(store->entries[i].value);
+    }
+
+    store->entries[i].value = v;
+    kv->owned[i] = (kv->pool == NULL);
+
+    return CWEB_OK;
+}
+
+
+static void
+ngx_cweb_kv_cleanup(void *data)
+{
+    ngx_cweb_kv_t  *kv = data;
+
+    size_t  i;
+
+    for (i = 0; i < kv->pub.size; i++) {
+        if (kv->owned[i]) {
+            free(kv->pub.entries[i].value);
+        }
+    }
+}
+
+
+static http_kv_store_t *
+ngx_cweb_kv_create(size_t capacity)
+{
+    ngx_cweb_kv_t  *kv;
+
+    kv = calloc(1, sizeof(ngx_cweb_kv_t));
+    if (kv == NULL) {
+        return NULL;
+    }
+
+    if (capacity) {
+        kv->pub.entries = malloc(capacity * sizeof(http_kv_pair_t));
+        kv->owned = calloc(capacity, 1);
+        if (kv->pub.entries == NULL || kv->owned == NULL) {
+            free(kv->pub.entries);
+            free(kv->owned);
+            free(kv);
+            return NULL;
+        }
+
+        kv->pub.capacity = capacity;
+    }
+
+    return &kv->pub;
+}
+
+
+static void
+ngx_cweb_kv_destroy(http_kv_store_t *store, int free_values)
+{
+    size_t          i;
+    ngx_cweb_kv_t  *kv = (ngx_cweb_kv_t *) store;
+
+    if (kv == NULL || kv->pool) {
+        return;
+    }
+
+    for (i = 0; i < store->size; i++) {
+        free(store->entries[i].key);
+
+        if (free_values) {
+            free(store->entries[i].value);
+        }
+    }
+
+    free(store->entries);
+    free(kv->owned);
+    free(kv);
+}
+
+
+/* responses */
+
+#define ngx_cweb_call_of(field, ptr)                                         \
+    ((ngx_cweb_call_t *) ((u_char *) (ptr) - offsetof(ngx_cweb_call_t, field)))
+
+
+static int
+ngx_cweb_response_body(http_response_t *res, const void *data, size_t len)
+{
+    ngx_cweb_call_t  *call;
+
+    call = ngx_cweb_call_of(res, res);
+
+    call->out.data = ngx_pnalloc(call->r->pool, len ? len : 1);
+    if (call->out.data == NULL) {
+        return CWEB_ERROR;
+    }
+
+    ngx_memcpy(call->out.data, data, len);
+    call->out.len = len;
+    call->out_set = 1;
+
+    return CWEB_OK;
+}
+
+
+static int
+ngx_cweb_response_header(http_response_t *res, const char *name,
+    const char *value)
+{
+    return ngx_cweb_kv_set(res->headers, name, value);
+}
+
+
+static void *
+ngx_cweb_palloc(http_request_t *req, size_t size)
+{
+    ngx_cweb_call_t  *call;
+
+    call = ngx_cweb_call_of(req, req);
+
+    return ngx_palloc(call->r->pool, size);
+}
+
+
+static void
+ngx_cweb_log(int level, const char *fmt, va_list args)
+{
+    char        buf[2048];
+    ngx_log_t  *log;
+
+    if (level < NGX_LOG_EMERG || level > NGX_LOG_DEBUG) {
+        level = NGX_LOG_ERR;
+    }
+
+    log = ngx_cweb_api_call ? ngx_cweb_api_call->r->connection->log
+                            : ngx_cycle->log;
+
+    if (log->log_level < (ngx_uint_t) level) {
+        return;
+    }
+
+    (void) vsnprintf(buf, sizeof(buf), fmt, args);
+
+    if (ngx_cweb_api_plugin) {
+        ngx_log_error((ngx_uint_t) level, log, 0, "cweb plugin \"%V\": %s",
+                      &ngx_cweb_api_plugin->name, buf);
+
+    } else {
+        ngx_log_error((ngx_uint_t) level, log, 0, "cweb plugin: %s", buf);
+    }
+}
+
+
+static int
+ngx_cweb_jobs_create(const char *job_name, const char *payload_json,
+    uuid_t *job_uuid_out)
+{
+    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                  "cweb jobs_create(\"%s\"): durable jobs are not available "
+                  "in this release", job_name ? job_name : "");
+
+    return CWEB_DECLINED;
+}
+
+
+/* cweb_context: a per-process cache, a scheduler, a database */
+
+static int
+ngx_cweb_cache_set(const char *name, void *value)
+{
+    size_t                  len;
+    ngx_uint_t              i;
+    ngx_cweb_cache_item_t  *item;
+
+    if (ngx_cweb_cache_items == NULL) {
+        ngx_cweb_cache_items = ngx_array_create(ngx_cycle->pool, 16,
+                                                sizeof(ngx_cweb_cache_item_t));
+        if (ngx_cweb_cache_items == NULL) {
+            return CWEB_ERROR;
+        }
+    }
+
+    item = ngx_cweb_cache_items->elts;
+
+    for (i = 0; i < ngx_cweb_cache_items->nelts; i++) {
+        if (ngx_strcmp(item[i].name, name) == 0) {
+            item[i].value = value;
+            return CWEB_OK;
+        }
+    }
+
+    item = ngx_array_push(ngx_cweb_cache_items);
+    if (item == NULL) {
+        return CWEB_ERROR;
+    }
+
+    len = ngx_strlen(name) + 1;
+
+    item->name = ngx_pnalloc(ngx_cycle->pool, len);
+    if (item->name == NULL) {
+        ngx_cweb_cache_items->nelts--;
+        return CWEB_ERROR;
+    }
+
+    ngx_memcpy(item->name, name, len);
+    item->value = value;
+
+    return CWEB_OK;
+}
+
+
+static void *
+ngx_cweb_cache_get(const char *name)
+{
+    ngx_uint_t              i;
+    ngx_cweb_cache_item_t  *item;
+
+    if (ngx_cweb_cache_items == NULL) {
+        return NULL;
+    }
+
+    item = ngx_cweb_cache_items->elts;
+
+    for (i = 0; i < ngx_cweb_cache_items->nelts; i++) {
+        if (ngx_strcmp(item[i].name, name) == 0) {
+            return item[i].value;
+        }
+    }
+
+    return NULL;
+}
+
+
+typedef struct {
+    ngx_event_t                 ev;
+    void                      (*work)(void *);
+    void                       *data;
+    ngx_cweb_plugin_t          *plugin;
+} ngx_cweb_work_t;
+
+
+/*
+ * ASYNC work runs from the event loop once the handler has returned; the
+ * plugin version stays loaded until it has run
+ */
+
+static int
+ngx_cweb_scheduler_add(void (*work)(void *), void *data, worker_state_t state)
+{
+    ngx_cweb_work_t  *w;
+
+    if (work == NULL) {
+        return CWEB_ERROR;
+    }
+
+    if (state == SYNC || ngx_cweb_api_plugin == NULL) {
+        work(data);
+        return CWEB_OK;
+    }
+
+    w = ngx_calloc(sizeof(ngx_cweb_work_t), ngx_cycle->log);
+    if (w == NULL) {
+        return CWEB_ERROR;
+    }
+
+    w->work = work;
+    w->data = data;
+    w->plugin = ngx_cweb_api_plugin;
+    w->ev.handler = ngx_cweb_scheduler_handler;
+    w->ev.data = w;
+    w->ev.log = ngx_cycle->log;
+
+    ngx_cweb_plugin_acquire(w->plugin);
+    ngx_post_event(&w->ev, &ngx_posted_events);
+
+    return CWEB_OK;
+}
+
+
+static void
+ngx_cweb_scheduler_handler(ngx_event_t *ev)
+{
+    ngx_cweb_work_t  *w = ev->data;
+
+    ngx_cweb_api_set_plugin(w->plugin);
+    w->work(w->data);
+    ngx_cweb_api_set_plugin(NULL);
+
+    ngx_cweb_plugin_release(w->plugin);
+    ngx_free(w);
+}
+
+
+/*
+ * ctx->database: <cweb_module_dir>/plugins.db, one connection per
+ * process, opened before the first plugin runs.  Calls block the worker
+ * for as long as SQLite takes; plugins use it at their own cost.
+ */
+
+ngx_int_t
+ngx_cweb_api_open_database(ngx_log_t *log)
+{
+    u_char                 path[NGX_MAX_PATH];
+    sqlite3               *db;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    if (ngx_cweb_database.db) {
+        return NGX_OK;
+    }
+
+    cmcf = ngx_cweb_shm_ctx()->cmcf;
+
+    ngx_snprintf(path, sizeof(path), "%V/plugins.db%Z", &cmcf->module_dir);
+
+    if (sqlite3_open_v2((char *) path, &db,
+                        SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE, NULL)
+        != SQLITE_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "cweb plugin database \"%s\" not opened: %s", path,
+                      db ? sqlite3_errmsg(db) : "no memory");
+        sqlite3_close(db);
+        return NGX_ERROR;
+    }
+
+    sqlite3_busy_timeout(db, 1000);
+    (void) sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+
+    ngx_cweb_database.db = db;
+
+    return NGX_OK;
+}
+
+
+static int
+ngx_cweb_db_exec(struct sqldb *db, const char *sql,
+    int (*cb)(void *, int, char **, char **), void *arg)
+{
+    if (db == NULL || db->db == NULL) {
+        return SQLITE_MISUSE;
+    }
+
+    return sqlite3_exec(db->db, sql, cb, arg, NULL);
+}
+
+
+static int
+ngx_cweb_db_prepare(struct sqldb *db, const char *sql, int nbyte,
+    sqlite3_stmt **stmt, const char **tail)
+{
+    if (db == NULL || db->db == NULL) {
+        return SQLITE_MISUSE;
+    }
+
+    return sqlite3_prepare_v2(db->db, sql, nbyte, stmt, tail);
+}
+
+
+/* another plugin's exported ("export") symbol, current version */
+
+static void *
+ngx_cweb_symbols_resolv(void *user_data, const char *module,
+    const char *symbol)
+{
+    ngx_cweb_plugin_t  *p;
+
+    if (module == NULL || symbol == NULL) {
+        return NULL;
+    }
+
+    p = ngx_cweb_loader_find(module);
+
+    return p ? dlsym(p->handle, symbol) : NULL;
+}

@@ -1,0 +1,544 @@
+
+/*
+ * The compiler as a child process watched by the event loop.
+ *
+ * nginx reaps every child of every process (its SIGCHLD handler calls
+ * waitpid(-1)), so the exit status cannot come from waitpid: a small sh
+ * wrapper runs the compiler and writes its status to fd 3.  The wrapper
+ * also enforces cweb_compile_timeout with coreutils timeout(1), which
+ * exits with 124, so nginx only ever sees the wrapper exit normally.  An
+ * nginx timer one second later is the backstop: it kills the process
+ * group (the child is its own group leader).
+ *
+ * The child gets: stdin /dev/null, stdout+stderr on one pipe, fd 3 the
+ * status pipe, every other fd closed, an empty signal mask, SIGPIPE back
+ * to default, C locale (ASCII diagnostics) and a fixed PATH.
+ */
+
+
+#include "ngx_cweb.h"
+
+#include <spawn.h>
+
+
+#define NGX_CWEB_COMPILE_OUTPUT_MAX  (256 * 1024)
+
+
+static ngx_int_t ngx_cweb_compile_argv(ngx_cweb_main_conf_t *cmcf,
+    ngx_pool_t *pool, ngx_str_t *src, ngx_str_t *out, ngx_msec_t timeout,
+    char ***argv);
+static ngx_int_t ngx_cweb_compile_spawn(char **argv, int out_fd,
+    int status_fd, ngx_pid_t *pid, ngx_log_t *log);
+static void ngx_cweb_compile_read_handler(ngx_event_t *ev);
+static void ngx_cweb_compile_timeout_handler(ngx_event_t *ev);
+static void ngx_cweb_compile_finish(ngx_cweb_compile_t *cc);
+static void ngx_cweb_compile_close(ngx_connection_t **cp);
+
+
+static char  ngx_cweb_compile_script[] =
+    "t=$1; shift; "
+    "timeout -k 1s \"$t\" \"$@\" 3>&-; "
+    "echo $? >&3";
+
+static char  *ngx_cweb_compile_env[] = {
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "LC_ALL=C",
+    "LANG=C",
+    NULL
+};
+
+
+static ngx_int_t
+ngx_cweb_compile_argv(ngx_cweb_main_conf_t *cmcf, ngx_pool_t *pool,
+    ngx_str_t *src, ngx_str_t *out, ngx_msec_t timeout, char ***argv)
+{
+    char        **a, **words;
+    u_char       *p;
+    ngx_uint_t    i, n;
+
+    static char  *fixed[] = {
+        "-std=gnu11", "-fPIC", "-shared", "-fvisibility=hidden",
+        "-fdiagnostics-color=never", "-Wl,-z,defs", NULL
+    };
+
+    static char  *libs[] = {
+        "-ljansson", "-lsqlite3", "-lcrypto", "-lm", "-lpthread", NULL
+    };
+
+    /* sh -c script sh timeout, cc+cflags, fixed, -I -o out src entry, libs */
+    n = 5 + cmcf->cc_argv->nelts + 6 + 5 + 5 + 1;
+
+    a = ngx_pcalloc(pool, n * sizeof(char *));
+    if (a == NULL) {
+        return NGX_ERROR;
+    }
+
+    *argv = a;
+
+    *a++ = "/bin/sh";
+    *a++ = "-c";
+    *a++ = ngx_cweb_compile_script;
+    *a++ = "sh";
+
+    p = ngx_pnalloc(pool, NGX_INT_T_LEN + 3);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(p, "%ui.%03uis%Z", timeout / 1000, timeout % 1000);
+    *a++ = (char *) p;
+
+    /* cc words first, then our flags, so cweb_cflags may override them */
+    words = cmcf->cc_argv->elts;
+
+    for (i = 0; i < cmcf->cc_nwords; i++) {
+        *a++ = words[i];
+    }
+
+    for (i = 0; fixed[i]; i++) {
+        *a++ = fixed[i];
+    }
+
+    for (i = cmcf->cc_nwords; i < cmcf->cc_argv->nelts; i++) {
+        *a++ = words[i];
+    }
+
+    *a++ = "-I" NGX_CWEB_INCLUDE_DIR;
+    *a++ = "-o";
+    *a++ = (char *) out->data;
+    *a++ = (char *) src->data;
+    *a++ = NGX_CWEB_INCLUDE_DIR "/cweb_entry.c";
+
+    for (i = 0; libs[i]; i++) {
+        *a++ = libs[i];
+    }
+
+    *a = NULL;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cweb_compile_spawn(char **argv, int out_fd, int status_fd,
+    ngx_pid_t *pid, ngx_log_t *log)
+{
+    int                         err;
+    sigset_t                    mask;
+    posix_spawnattr_t           attr;
+    posix_spawn_file_actions_t  fa;
+
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
+    posix_spawn_file_actions_adddup2(&fa, status_fd, 3);
+
+    /* listening and client sockets are not close-on-exec in nginx */
+    posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+
+    sigemptyset(&mask);
+    posix_spawnattr_setsigmask(&attr, &mask);
+
+    sigaddset(&mask, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attr, &mask);
+
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK
+                                    |POSIX_SPAWN_SETSIGDEF
+                                    |POSIX_SPAWN_SETPGROUP);
+
+    err = posix_spawn(pid, argv[0], &fa, &attr, argv, ngx_cweb_compile_env);
+
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+
+    if (err != 0) {
+        ngx_log_error(NGX_LOG_ALERT, log, err,
+                      "cweb posix_spawn(\"%s\") failed", argv[0]);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_cweb_compile_start(ngx_cweb_compile_t *cc)
+{
+    int                    out[2], st[2];
+    char                 **argv;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    cmcf = ngx_cweb_shm_ctx()->cmcf;
+
+    if (ngx_cweb_compile_argv(cmcf, cc->pool, &cc->source, &cc->output,
+                              cmcf->compile_timeout, &argv)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    cc->out = ngx_create_temp_buf(cc->pool, 4096);
+    if (cc->out == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (pipe2(out, O_CLOEXEC) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cc->log, ngx_errno, "pipe2() failed");
+        return NGX_ERROR;
+    }
+
+    if (pipe2(st, O_CLOEXEC) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cc->log, ngx_errno, "pipe2() failed");
+        close(out[0]);
+        close(out[1]);
+        return NGX_ERROR;
+    }
+
+    cc->status = -1;
+    cc->start = ngx_current_msec;
+
+    if (ngx_cweb_compile_spawn(argv, out[1], st[1], &cc->pid, cc->log)
+        != NGX_OK)
+    {
+        goto failed;
+    }
+
+    close(out[1]);
+    close(st[1]);
+    out[1] = -1;
+    st[1] = -1;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, cc->log, 0,
+                   "cweb compile: pid %P \"%V\"", cc->pid, &cc->source);
+
+    if (ngx_nonblocking(out[0]) == -1 || ngx_nonblocking(st[0]) == -1) {
+        goto failed;
+    }
+
+    cc->out_conn = ngx_get_connection(out[0], cc->log);
+    if (cc->out_conn == NULL) {
+        goto failed;
+    }
+
+    out[0] = -1;
+
+    cc->status_conn = ngx_get_connection(st[0], cc->log);
+    if (cc->status_conn == NULL) {
+        goto failed;
+    }
+
+    st[0] = -1;
+
+    cc->out_conn->data = cc;
+    cc->out_conn->read->handler = ngx_cweb_compile_read_handler;
+    cc->out_conn->read->log = cc->log;
+    cc->status_conn->data = cc;
+    cc->status_conn->read->handler = ngx_cweb_compile_read_handler;
+    cc->status_conn->read->log = cc->log;
+
+    if (ngx_handle_read_event(cc->out_conn->read, 0) != NGX_OK
+        || ngx_handle_read_event(cc->status_conn->read, 0) != NGX_OK)
+    {
+        goto failed;
+    }
+
+    cc->timer.handler = ngx_cweb_compile_timeout_handler;
+    cc->timer.data = cc;
+    cc->timer.log = cc->log;
+    ngx_add_timer(&cc->timer, cmcf->compile_timeout + 2000);
+
+    return NGX_OK;
+
+failed:
+
+    if (out[0] != -1) {
+        close(out[0]);
+    }
+
+    if (out[1] != -1) {
+        close(out[1]);
+    }
+
+    if (st[0] != -1) {
+        close(st[0]);
+    }
+
+    if (st[1] != -1) {
+        close(st[1]);
+    }
+
+    ngx_cweb_compile_close(&cc->out_conn);
+    ngx_cweb_compile_close(&cc->status_conn);
+
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_cweb_compile_read_handler(ngx_event_t *ev)
+{
+    u_char               buf[4096];
+    size_t               size;
+    ssize_t              n;
+    ngx_buf_t           *b, *nb;
+    ngx_connection_t    *c;
+    ngx_cweb_compile_t  *cc;
+
+    c = ev->data;
+    cc = c->data;
+
+    for ( ;; ) {
+        n = read(c->fd, buf, sizeof(buf));
+
+        if (n == -1 && ngx_errno == NGX_EAGAIN) {
+            if (ngx_handle_read_event(ev, 0) != NGX_OK) {
+                break;
+            }
+
+            return;
+        }
+
+        if (n == -1 && ngx_errno == NGX_EINTR) {
+            continue;
+        }
+
+        if (n <= 0) {
+            break;
+        }
+
+        if (c == cc->status_conn) {
+            size = ngx_min((size_t) n,
+                           sizeof(cc->status_buf) - 1 - cc->status_len);
+            ngx_memcpy(cc->status_buf + cc->status_len, buf, size);
+            cc->status_len += size;
+            continue;
+        }
+
+        b = cc->out;
+
+        if ((size_t) (b->end - b->last) < (size_t) n
+            && (size_t) (b->end - b->start) < NGX_CWEB_COMPILE_OUTPUT_MAX)
+        {
+            size = ngx_max((size_t) (b->end - b->start) * 2,
+                           (size_t) (b->last - b->start) + n);
+
+            nb = ngx_create_temp_buf(cc->pool, size);
+            if (nb == NULL) {
+                break;
+            }
+
+            nb->last = ngx_cpymem(nb->last, b->pos, b->last - b->pos);
+            cc->out = b = nb;
+        }
+
+        /* past the limit the rest of the output is dropped */
+        size = ngx_min((size_t) n, (size_t) (b->end - b->last));
+        b->last = ngx_cpymem(b->last, buf, size);
+    }
+
+    /* EOF or error: this pipe is done */
+    if (c == cc->status_conn) {
+        ngx_cweb_compile_close(&cc->status_conn);
+
+    } else {
+        ngx_cweb_compile_close(&cc->out_conn);
+    }
+
+    if (cc->out_conn == NULL && cc->status_conn == NULL) {
+        ngx_cweb_compile_finish(cc);
+    }
+}
+
+
+static void
+ngx_cweb_compile_timeout_handler(ngx_event_t *ev)
+{
+    ngx_cweb_compile_t  *cc = ev->data;
+
+    ngx_log_error(NGX_LOG_ERR, cc->log, 0,
+                  "cweb compile of \"%V\" did not stop at its timeout, "
+                  "killing process group %P", &cc->source, cc->pid);
+
+    cc->timed_out = 1;
+
+    if (kill(-cc->pid, SIGKILL) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cc->log, ngx_errno,
+                      "kill(-%P, SIGKILL) failed", cc->pid);
+    }
+
+    ngx_cweb_compile_close(&cc->out_conn);
+    ngx_cweb_compile_close(&cc->status_conn);
+    ngx_cweb_compile_finish(cc);
+}
+
+
+static void
+ngx_cweb_compile_finish(ngx_cweb_compile_t *cc)
+{
+    ngx_int_t  status;
+
+    if (cc->timer.timer_set) {
+        ngx_del_timer(&cc->timer);
+    }
+
+    if (cc->status_len) {
+        status = ngx_atoi(cc->status_buf, cc->status_len - 1);
+        cc->status = (status == NGX_ERROR) ? -1 : status;
+    }
+
+    if (cc->status == 124) {
+        cc->timed_out = 1;
+    }
+
+    cc->finished = 1;
+    cc->elapsed = ngx_current_msec - cc->start;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, cc->log, 0,
+                   "cweb compile: pid %P status %i in %M ms",
+                   cc->pid, cc->status, cc->elapsed);
+
+    if (cc->done) {
+        cc->done(cc);
+    }
+}
+
+
+static void
+ngx_cweb_compile_close(ngx_connection_t **cp)
+{
+    if (*cp) {
+        ngx_close_connection(*cp);
+        *cp = NULL;
+    }
+}
+
+
+/*
+ * the requester went away: the child is left to finish (bounded by the
+ * timeout) and its result dropped; killing it would make nginx log the
+ * wrapper's death by signal as an alert
+ */
+
+void
+ngx_cweb_compile_abort(ngx_cweb_compile_t *cc)
+{
+    cc->done = NULL;
+}
+
+
+/*
+ * Master only, at start: rebuild a missing object.  The master has no
+ * SIGCHLD handler yet at first start and blocks SIGCHLD while it
+ * reconfigures, so waitpid() gets the status here.
+ */
+
+ngx_int_t
+ngx_cweb_compile_sync(ngx_cweb_main_conf_t *cmcf, ngx_str_t *src,
+    ngx_str_t *out, ngx_log_t *log)
+{
+    int          status, fds[2];
+    char       **argv;
+    u_char       buf[2048];
+    ssize_t      n;
+    size_t       len;
+    ngx_str_t    tmp;
+    ngx_pid_t    pid;
+    ngx_int_t    rc;
+    ngx_pool_t  *pool;
+
+    pool = ngx_create_pool(4096, log);
+    if (pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = NGX_ERROR;
+    fds[0] = -1;
+    fds[1] = -1;
+
+    /* never a half-written object under the final name */
+    tmp.len = out->len + sizeof(".tmp") - 1;
+    tmp.data = ngx_pnalloc(pool, tmp.len + 1);
+    if (tmp.data == NULL) {
+        goto failed;
+    }
+
+    ngx_sprintf(tmp.data, "%V.tmp%Z", out);
+
+    if (ngx_cweb_compile_argv(cmcf, pool, src, &tmp, cmcf->compile_timeout,
+                              &argv)
+        != NGX_OK)
+    {
+        goto failed;
+    }
+
+    if (pipe2(fds, O_CLOEXEC) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno, "pipe2() failed");
+        goto failed;
+    }
+
+    /* the wrapper's status goes to the same pipe; the exit code matters */
+    if (ngx_cweb_compile_spawn(argv, fds[1], fds[1], &pid, log) != NGX_OK) {
+        goto failed;
+    }
+
+    close(fds[1]);
+    fds[1] = -1;
+
+    len = 0;
+
+    for ( ;; ) {
+        n = read(fds[0], buf + len, sizeof(buf) - 1 - len);
+
+        if (n == -1 && ngx_errno == NGX_EINTR) {
+            continue;
+        }
+
+        if (n <= 0) {
+            break;
+        }
+
+        len = ngx_min(len + n, sizeof(buf) - 256);
+    }
+
+    while (waitpid(pid, &status, 0) == -1 && ngx_errno == NGX_EINTR) {
+        /* void */
+    }
+
+    buf[len] = '\0';
+
+    /* the wrapper's last line is the compiler's exit code */
+    if (len >= 2 && buf[len - 2] == '0'
+        && (len == 2 || buf[len - 3] == '\n'))
+    {
+        if (ngx_rename_file(tmp.data, out->data) == NGX_FILE_ERROR) {
+            ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
+                          ngx_rename_file_n " \"%V\" to \"%V\" failed",
+                          &tmp, out);
+        } else {
+            rc = NGX_OK;
+        }
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "cweb rebuilding \"%V\" from \"%V\" failed: %s",
+                      out, src, buf);
+    }
+
+failed:
+
+    if (fds[0] != -1) {
+        close(fds[0]);
+    }
+
+    if (fds[1] != -1) {
+        close(fds[1]);
+    }
+
+    ngx_destroy_pool(pool);
+
+    return rc;
+}
