@@ -192,7 +192,9 @@ ngx_cweb_diag_line(const unsigned char *p, const unsigned char *end,
      * capitalised.
      */
 
-    if (end[-1] == ':' && ngx_cweb_diag_find(p, end, ": in function ")) {
+    if (end[-1] == ':'
+        && ngx_cweb_diag_find(p, end, ": in function ") != NULL)
+    {
         *in_function = 1;
         return 0;
     }
@@ -210,6 +212,7 @@ ngx_cweb_diag_line(const unsigned char *p, const unsigned char *end,
         loc.file_end = sep;
         loc.line = 0;
         loc.column = 0;
+        loc.linker = 1;
 
         ngx_cweb_diag_fill(d, &loc, "error", rest, end);
         return 1;
@@ -251,19 +254,21 @@ ngx_cweb_diag_link(const unsigned char *p, const unsigned char *end,
 
     severity = ngx_cweb_diag_severity(rest, end, &msg);
 
-    if (severity == NULL) {
+    if (severity == NULL && !loc.linker) {
 
-        if (!loc.linker
-            && (loc.line == 0
-                || !(trusted
-                     || ngx_cweb_diag_prefix(rest, end,
-                                             "undefined reference to ")
-                     || ngx_cweb_diag_prefix(rest, end,
-                                             "multiple definition of "))))
-        {
+        if (loc.line == 0) {
             return 0;
         }
 
+        if (!trusted
+            && !ngx_cweb_diag_prefix(rest, end, "undefined reference to ")
+            && !ngx_cweb_diag_prefix(rest, end, "multiple definition of "))
+        {
+            return 0;
+        }
+    }
+
+    if (severity == NULL) {
         severity = "error";
         msg = rest;
     }
@@ -285,14 +290,14 @@ ngx_cweb_diag_severity(const unsigned char *p, const unsigned char *end,
 
         n = strlen(s->name);
 
+        /* the colon must follow at once: "errors: 3" is not a severity */
+
         if ((size_t) (end - p) <= n
             || memcmp(p, s->name, n) != 0
             || p[n] != ':')
         {
             continue;
         }
-
-        /* "error:" must end the word: "errors: 3" is not a severity */
 
         if (p + n + 1 == end) {
             *msg = end;

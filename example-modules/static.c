@@ -1,0 +1,201 @@
+/*
+ * static.c - serves the files under STATIC_ROOT on GET /static/<path>,
+ * text or binary, of any size.
+ *
+ *   curl --data-binary @example-modules/static.c localhost:8080/mgnt
+ *   curl localhost:8080/static/index.html
+ *
+ * The root is fixed when the plugin is compiled: the default below, or
+ * another one from nginx.conf (http level), e.g.
+ *
+ *   cweb_cflags "-O2 -g -DSTATIC_ROOT=\"/srv/www\"";
+ *
+ * The route is a regex ("/static/.*").  A path with ".." anywhere is
+ * refused with 403, a missing file (or a directory) is a 404.  The whole
+ * file is read into memory and handed over with cweb_response_body(), so
+ * the 8 KB res->body is no limit; the read blocks the worker, though, so
+ * nginx's own "root"/"alias" remain the better choice for big files.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cweb.h>
+
+#ifndef STATIC_ROOT
+#define STATIC_ROOT  "/var/lib/cweb/static"
+#endif
+
+#define PREFIX      "/static"
+
+
+static const struct {
+    const char  *ext;
+    const char  *type;
+} types[] = {
+    { ".html", "text/html" },
+    { ".htm",  "text/html" },
+    { ".css",  "text/css" },
+    { ".js",   "application/javascript" },
+    { ".json", "application/json" },
+    { ".txt",  "text/plain" },
+    { ".svg",  "image/svg+xml" },
+    { ".png",  "image/png" },
+    { ".jpg",  "image/jpeg" },
+    { ".jpeg", "image/jpeg" },
+    { ".gif",  "image/gif" },
+    { ".ico",  "image/x-icon" },
+    { ".pdf",  "application/pdf" },
+    { ".wasm", "application/wasm" },
+};
+
+
+static const char *
+content_type(const char *path)
+{
+    size_t       i;
+    const char  *ext, *slash;
+
+    ext = strrchr(path, '.');
+    slash = strrchr(path, '/');
+
+    if (ext == NULL || (slash != NULL && ext < slash)) {
+        return "application/octet-stream";
+    }
+
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if (strcasecmp(ext, types[i].ext) == 0) {
+            return types[i].type;
+        }
+    }
+
+    return "application/octet-stream";
+}
+
+
+static int
+text_reply(http_response_t *res, http_error_t status, const char *text)
+{
+    snprintf(res->body, HTTP_RESPONSE_SIZE, "%s\n", text);
+    http_kv_insert(res->headers, "Content-Type", strdup("text/plain"));
+    res->status = status;
+
+    return 0;
+}
+
+
+/* the whole file into a malloc()ed buffer; -1 and errno on failure */
+
+static int
+read_file(int fd, size_t size, char **data, size_t *len)
+{
+    char     *buf;
+    size_t    got;
+    ssize_t   n;
+
+    buf = malloc(size ? size : 1);
+    if (buf == NULL) {
+        return -1;
+    }
+
+    /* read() may return less than asked for; a file may also shrink */
+    for (got = 0; got < size; got += (size_t) n) {
+        n = read(fd, buf + got, size - got);
+
+        if (n == 0) {
+            break;
+        }
+
+        if (n < 0) {
+            if (errno == EINTR) {
+                n = 0;
+                continue;
+            }
+
+            free(buf);
+            return -1;
+        }
+    }
+
+    *data = buf;
+    *len = got;
+
+    return 0;
+}
+
+
+static int
+static_route(struct cweb_context *ctx, http_request_t *req,
+    http_response_t *res)
+{
+    int           fd, err;
+    char          file[PATH_MAX], *data;
+    size_t        len;
+    struct stat   st;
+    const char   *name;
+
+    /* req->path is decoded: "%2e%2e" arrives as ".." and is caught too */
+    if (strstr(req->path, "..") != NULL) {
+        return text_reply(res, HTTP_403_FORBIDDEN, "forbidden");
+    }
+
+    name = req->path + sizeof(PREFIX) - 1;      /* "/dir/file.txt" */
+
+    if ((size_t) snprintf(file, sizeof(file), "%s%s", STATIC_ROOT, name)
+        >= sizeof(file))
+    {
+        return text_reply(res, HTTP_414_URI_TOO_LONG, "path too long");
+    }
+
+    fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        if (errno == EACCES) {
+            return text_reply(res, HTTP_403_FORBIDDEN, "forbidden");
+        }
+
+        return text_reply(res, HTTP_404_NOT_FOUND, "not found");
+    }
+
+    if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return text_reply(res, HTTP_404_NOT_FOUND, "not found");
+    }
+
+    if (read_file(fd, (size_t) st.st_size, &data, &len) == -1) {
+        err = errno;
+        close(fd);
+        cweb_log(CWEB_LOG_ERR, "reading \"%s\" failed: %s", file,
+                 strerror(err));
+        return text_reply(res, HTTP_500_INTERNAL_SERVER_ERROR, "read error");
+    }
+
+    close(fd);
+
+    /* the host copies the bytes: our buffer can go right away */
+    if (cweb_response_body(res, data, len) != CWEB_OK) {
+        free(data);
+        return -1;
+    }
+
+    free(data);
+
+    http_kv_insert(res->headers, "Content-Type", strdup(content_type(file)));
+    res->status = HTTP_200_OK;
+
+    return 0;
+}
+
+
+export module_t config = {
+    .name = "static",
+    .author = "cweb",
+    .routes = {
+        /* a path with a regex metacharacter is an anchored regex */
+        {"/static/.*", "GET", static_route, NONE},
+    },
+    .size = 1,
+};

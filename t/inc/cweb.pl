@@ -1,0 +1,98 @@
+# t/inc/cweb.pl - helpers shared by the ngx_cweb suites (plain Perl, so the
+# suites run under our t/lib runner and under the real Test::Nginx alike).
+
+use strict;
+use warnings;
+use FindBin;
+
+our $CWEB_ROOT = $ENV{TEST_NGINX_CWEB_ROOT} || "$FindBin::Bin/..";
+
+$ENV{TEST_NGINX_CWEB_ROOT} = $CWEB_ROOT;
+$ENV{TEST_NGINX_CWEB_PLUGINS} = "$CWEB_ROOT/t/plugins";
+
+# the source of t/plugins/NAME with @KEY@ placeholders replaced
+sub plugin_src {
+    my ($name, %v) = @_;
+    my $path = $name =~ m{/} ? $name : "$CWEB_ROOT/t/plugins/$name";
+    open my $fh, '<', $path or die "cannot open $path: $!";
+    local $/;
+    my $src = <$fh>;
+    close $fh;
+    $src =~ s/\@(\w+)\@/exists $v{$1} ? $v{$1} : "\@$1\@"/ge;
+    return $src;
+}
+
+# a raw POST /mgnt request for Test::Nginx's "request" section
+sub deploy {
+    return "POST /mgnt\n" . plugin_src(@_);
+}
+
+# multipart/form-data body with one file part
+sub multipart {
+    my ($boundary, $field, $filename, $content) = @_;
+    return "--$boundary\r\n"
+         . "Content-Disposition: form-data; name=\"$field\"; "
+         . "filename=\"$filename\"\r\n"
+         . "Content-Type: text/x-csrc\r\n\r\n"
+         . $content . "\r\n--$boundary--\r\n";
+}
+
+# run a command in the background (curl against the test server)
+sub background {
+    my @cmd = @_;
+    my $pid = fork();
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        open STDOUT, '>', '/dev/null';
+        open STDERR, '>', '/dev/null';
+        exec @cmd or exit 127;
+    }
+    return $pid;
+}
+
+# the pid of the nginx master (or single process) of the test server
+sub nginx_pid {
+    my $file = "$ENV{TEST_NGINX_SERVER_ROOT}/logs/nginx.pid";
+    open my $fh, '<', $file or die "cannot open $file: $!";
+    my $pid = <$fh>;
+    chomp $pid;
+    return $pid;
+}
+
+sub worker_pids {
+    my $master = nginx_pid();
+    my @pids;
+    for my $stat (glob "/proc/[0-9]*/stat") {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh>;
+        next unless defined $line && $line =~ /^(\d+) \((.*)\) \S (\d+)/;
+        push @pids, $1 if $3 == $master && $2 =~ /nginx/;
+    }
+    return sort { $a <=> $b } @pids;
+}
+
+1;
+
+sub urlencode {
+    my $s = shift;
+    $s =~ s/([^A-Za-z0-9\-_.~])/sprintf("%%%02X", ord $1)/ge;
+    return $s;
+}
+
+# default server config for cweb suites; "--- reuse" keeps the running
+# nginx (a block without config is not restarted by either runner)
+sub cweb_preprocessor {
+    my ($config) = @_;
+    return sub {
+        my $block = shift;
+        if (!defined $block->reuse && !defined $block->config) {
+            $block->set_value("config", $config);
+        }
+        # servroot/*_temp is wiped per block by both test runners
+        $block->set_value("http_config", "    cweb_module_dir cweb_temp;\n"
+                                         . ($block->http_config // ""))
+            unless ($block->http_config // "") =~ /cweb_module_dir/;
+    };
+}
+
+1;
