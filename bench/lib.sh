@@ -117,10 +117,10 @@ nginx_test() {
     "$NGINX" -t -q -p "$BENCH_TMP/" -c "$1" >"$BENCH_TMP/logs/test.out" 2>&1
 }
 
-# start_nginx CONF PORT: nginx in the foreground (daemon off) as our child,
+# start_nginx CONF PORT [PATH]: nginx in the foreground (daemon off) as our child,
 # so $NGINX_PID is the master for sure; waits until PORT answers
 start_nginx() {
-    local conf=$1 port=$2 i
+    local conf=$1 port=$2 probe=${3:-/} i
     "$NGINX" -p "$BENCH_TMP/" -c "$conf" -g 'daemon off;' \
         >>"$BENCH_TMP/logs/stderr.log" 2>&1 &
     NGINX_PID=$!
@@ -129,7 +129,7 @@ start_nginx() {
             tail -20 "$BENCH_TMP/logs/stderr.log" "$BENCH_TMP/logs/error.log" >&2 2>/dev/null || true
             die "nginx exited at startup"
         fi
-        if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
+        if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port$probe"; then
             [ -n "$(worker_pids)" ] && return 0
         fi
         sleep 0.1
@@ -170,6 +170,7 @@ wrk_field() {
 
 # statistics over the arguments (numbers)
 median() {
+    [ $# -gt 0 ] || { echo nan; return; }
     printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
         END { if (NR == 0) { print "nan"; exit }
               if (NR % 2) print v[(NR + 1) / 2];
@@ -180,14 +181,15 @@ median() {
 pct() {
     local p=$1
     shift
+    [ $# -gt 0 ] || { echo nan; return; }
     printf '%s\n' "$@" | sort -g | awk -v p="$p" '{ v[NR] = $1 }
         END { if (NR == 0) { print "nan"; exit }
               i = int(p / 100 * NR); if (i < p / 100 * NR) i++;
               if (i < 1) i = 1; print v[i] }'
 }
 
-minof() { printf '%s\n' "$@" | sort -g | head -1; }
-maxof() { printf '%s\n' "$@" | sort -g | tail -1; }
+minof() { [ $# -gt 0 ] || { echo nan; return; }; printf '%s\n' "$@" | sort -g | head -1; }
+maxof() { [ $# -gt 0 ] || { echo nan; return; }; printf '%s\n' "$@" | sort -g | tail -1; }
 
 # calc EXPR: awk arithmetic, e.g. calc "3 / 4" -> 0.75
 calc() { awk "BEGIN { printf \"%.6g\n\", $1 }"; }
@@ -211,4 +213,22 @@ print_versions() {
     note "curl:   $(curl --version | head -1 | awk '{ print $2 }')"
     note "module: $MODULE ($(date -r "$MODULE" '+%F %T'))"
     note "host:   $(uname -sr), $(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# rss_kb PID...: resident memory of each process, "kB kB ..."
+rss_kb() {
+    local p
+    for p in "$@"; do
+        awk '/^VmRSS:/ { printf "%s ", $2 }' "/proc/$p/status" 2>/dev/null || true
+    done | sed 's/ $//'
+}
+
+# mapped_files DIR PID...: distinct files under DIR mapped by each process
+mapped_files() {
+    local dir=$1 p
+    shift
+    for p in "$@"; do
+        awk -v d="$dir" 'index($6, d) == 1 { print $6 }' "/proc/$p/maps" 2>/dev/null \
+            | sort -u | wc -l
+    done | tr '\n' ' ' | sed 's/ $//'
 }

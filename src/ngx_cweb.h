@@ -184,6 +184,7 @@ ngx_int_t ngx_cweb_registry_get(ngx_str_t *name, ngx_cweb_shm_module_t *out,
 ngx_int_t ngx_cweb_registry_find_source(u_char *sha256,
     ngx_cweb_shm_module_t *out, ngx_pool_t *pool);
 ngx_int_t ngx_cweb_registry_reserve(ngx_str_t *name, ngx_uint_t *version);
+ngx_int_t ngx_cweb_registry_seed(ngx_str_t *name, ngx_uint_t max);
 ngx_int_t ngx_cweb_registry_conflict(ngx_str_t *name, ngx_str_t *manifest,
     ngx_pool_t *pool, ngx_str_t *conflict);
 ngx_int_t ngx_cweb_registry_publish(ngx_cweb_version_rec_t *rec);

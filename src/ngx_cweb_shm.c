@@ -295,6 +295,35 @@ ngx_cweb_registry_reserve(ngx_str_t *name, ngx_uint_t *version)
 }
 
 
+/* versions up to max were used once: the next one is max + 1 */
+
+ngx_int_t
+ngx_cweb_registry_seed(ngx_str_t *name, ngx_uint_t max)
+{
+    ngx_int_t               rc;
+    ngx_cweb_shm_module_t  *m;
+
+    ngx_shmtx_lock(&ngx_cweb_shctx->shpool->mutex);
+
+    m = ngx_cweb_registry_slot_locked(ngx_cweb_shctx->sh, name);
+
+    if (m == NULL) {
+        rc = NGX_DECLINED;
+
+    } else {
+        if (m->next_version <= max) {
+            m->next_version = max + 1;
+        }
+
+        rc = NGX_OK;
+    }
+
+    ngx_shmtx_unlock(&ngx_cweb_shctx->shpool->mutex);
+
+    return rc;
+}
+
+
 static ngx_int_t
 ngx_cweb_manifest_has(ngx_str_t *manifest, u_char *line, size_t len)
 {

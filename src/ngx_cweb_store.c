@@ -404,21 +404,15 @@ ngx_cweb_store_restore(ngx_cweb_main_conf_t *cmcf, ngx_cweb_shctx_t *ctx,
 
     if (rc == SQLITE_OK) {
         while (sqlite3_step(stmt) == SQLITE_ROW) {
-            ngx_uint_t  v, max;
-
             name.data = (u_char *) sqlite3_column_text(stmt, 0);
             name.len = sqlite3_column_bytes(stmt, 0);
-            max = sqlite3_column_int64(stmt, 1);
 
             if (name.len == 0 || name.len >= NGX_CWEB_NAME_LEN) {
                 continue;
             }
 
-            do {
-                if (ngx_cweb_registry_reserve(&name, &v) != NGX_OK) {
-                    break;
-                }
-            } while (v < max);
+            (void) ngx_cweb_registry_seed(&name,
+                                          sqlite3_column_int64(stmt, 1));
         }
 
         sqlite3_finalize(stmt);

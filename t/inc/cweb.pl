@@ -66,7 +66,8 @@ sub worker_pids {
         open my $fh, '<', $stat or next;
         my $line = <$fh>;
         next unless defined $line && $line =~ /^(\d+) \((.*)\) \S (\d+)/;
-        push @pids, $1 if $3 == $master && $2 =~ /nginx/;
+        my ($pid, $comm, $ppid) = ($1, $2, $3);
+        push @pids, $pid if $ppid == $master && $comm =~ /nginx/;
     }
     return sort { $a <=> $b } @pids;
 }
