@@ -374,7 +374,7 @@ ngx_cweb_zone_post(ngx_conf_t *cf, void *post, void *data)
     if (*sp < NGX_CWEB_ZONE_MIN) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"cweb_zone\" size %uz is too small, "
-                           "at least %uk is needed",
+                           "at least %uzk is needed",
                            *sp, (size_t) NGX_CWEB_ZONE_MIN / 1024);
         return NGX_CONF_ERROR;
     }

@@ -38,7 +38,7 @@ __DATA__
 --- error_code eval
 [201, 200, 200, 200, 200]
 --- response_body_like eval
-[qr/^\{"module":"hello","version":1,"module_hash":"[0-9a-f]{64}","source_sha256":"[0-9a-f]{64}","routes":\[\{"method":"GET","path":"\/hello"\},\{"method":"POST","path":"\/hello\/post"\}\],"websockets":\[\],"jobs":\[\],"compile_ms":\d+,"status":"created"\}$/,
+[qr/^\{"module":"hello","version":1,"module_hash":"[0-9a-f]{64}","source_sha256":"[0-9a-f]{64}","routes":\[\{"method":"GET","path":"\/hello"\},\{"method":"POST","path":"\/hello\/post"\},\{"method":"GET","path":"\/hello\/workers"\}\],"websockets":\[\],"jobs":\[\],"compile_ms":\d+,"status":"created"\}$/,
  qr/^hello 1 pid=\d+ hits=1$/,
  qr/^\{"module":"hello","version":1,.*"compile_ms":0,.*"status":"unchanged"\}$/,
  qr/^\{"module":"hello","version":2,.*"status":"replaced"\}$/,
@@ -97,7 +97,7 @@ cweb compile of "broken.c" failed (errors)
 === TEST 6: multipart upload of a good plugin
 --- more_headers eval
 ["Content-Type: multipart/form-data; boundary=cwebXYZ", ""]
---- request eval
+--- pipelined_requests eval
 ["POST /mgnt\n" . ::multipart("cwebXYZ", "code", "hello.c", $::hello_v1), "GET /hello"]
 --- error_code eval
 [201, 200]
@@ -213,7 +213,7 @@ my $s = ::plugin_src("hello.c", V => 1); $s =~ s/[\r\n]//g; "POST /mgnt\n$s"
 --- more_headers eval
 ["Content-Type: application/x-www-form-urlencoded",
  "Content-Type: application/x-www-form-urlencoded", ""]
---- request eval
+--- pipelined_requests eval
 ["POST /mgnt\n" . $::hello_v1,
  "POST /mgnt\ncode=" . ::urlencode($::hello_v2), "GET /hello"]
 --- error_code eval
