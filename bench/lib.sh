@@ -77,7 +77,8 @@ bench_setup() {
     # started as root, the workers run as "nobody": they must be able to
     # reach the prefix (mktemp makes it 0700)
     chmod 755 "$BENCH_TMP"
-    mkdir -p "$BENCH_TMP/logs" "$BENCH_TMP/temp"
+    mkdir -p "$BENCH_TMP/logs" "$BENCH_TMP/temp" "$BENCH_TMP/modules"
+    copy_module
     trap bench_cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
@@ -211,7 +212,7 @@ print_versions() {
     v=$(wrk -v 2>&1 | head -1 | awk '{ print $2 }' || true)
     note "wrk:    ${v:-?}"
     note "curl:   $(curl --version | head -1 | awk '{ print $2 }')"
-    note "module: $MODULE ($(date -r "$MODULE" '+%F %T'))"
+    note "module: $MODULE ($(date -r "$MODULE" "+%F %T"), sha256 $(sha256sum "$MODULE_LOADED" | cut -c1-12)), loaded from a copy in the prefix"
     note "host:   $(uname -sr), $(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
@@ -231,4 +232,19 @@ mapped_files() {
         awk -v d="$dir" 'index($6, d) == 1 { print $6 }' "/proc/$p/maps" 2>/dev/null \
             | sort -u | wc -l
     done | tr '\n' ' ' | sed 's/ $//'
+}
+
+# nginx loads a private copy of the module: `make` rewrites
+# objs/ngx_cweb_module.so in place, and a process that has the file mapped
+# then dies of SIGBUS/SIGSEGV.  Sets MODULE_LOADED.
+copy_module() {
+    local i
+    MODULE_LOADED=$BENCH_TMP/modules/ngx_cweb_module.so
+    for ((i = 0; i < 10; i++)); do
+        cp "$MODULE" "$MODULE_LOADED.tmp" 2>/dev/null \
+            && sleep 0.2 && cmp -s "$MODULE" "$MODULE_LOADED.tmp" \
+            && mv "$MODULE_LOADED.tmp" "$MODULE_LOADED" && return 0
+        sleep 1    # being rebuilt right now
+    done
+    die "could not copy $MODULE (is it being rebuilt?)"
 }

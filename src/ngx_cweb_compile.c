@@ -403,7 +403,12 @@ ngx_cweb_compile_finish(ngx_cweb_compile_t *cc)
 
     if (cc->done) {
         cc->done(cc);
+        return;
     }
+
+    /* orphaned by ngx_cweb_compile_abort(): nobody wants the object */
+    (void) ngx_delete_file(cc->output.data);
+    ngx_destroy_pool(cc->pool);
 }
 
 
