@@ -46,8 +46,7 @@ my @bad = (
 
 plan tests => repeat_each() * 6 + 2 * @bad + 3;
 
-my $pre = cweb_preprocessor("");
-add_block_preprocessor(sub { $pre->(@_) });
+cweb_blocks();
 
 my $nginx = $ENV{TEST_NGINX_BINARY} || 'nginx';
 my @modules = split ' ', ($ENV{TEST_NGINX_LOAD_MODULES} || '');

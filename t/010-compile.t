@@ -21,8 +21,7 @@ our $DefaultConfig = <<'_EOC_';
     }
 _EOC_
 
-my $pre = cweb_preprocessor($DefaultConfig);
-add_block_preprocessor(sub { $pre->(@_) });
+cweb_blocks(config => $DefaultConfig);
 
 our $hello_v1 = plugin_src("hello.c", V => 1);
 our $hello_v2 = plugin_src("hello.c", V => 2);

@@ -19,23 +19,7 @@ no_shuffle();
 no_root_location();
 plan tests => repeat_each() * 88;
 
-our $DefaultConfig = <<'_EOC_';
-    location /mgnt {
-        cweb_mgnt;
-    }
-    location / {
-        cweb;
-    }
-_EOC_
-
-my $pre = cweb_preprocessor($DefaultConfig);
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value("http_config",
-                      "    cweb_module_dir $ENV{TEST_NGINX_CWEB_STATE};\n"
-                      . ($block->http_config // ""));
-    $pre->($block);
-});
+cweb_blocks(module_dir => $ENV{TEST_NGINX_CWEB_STATE});
 
 run_tests();
 

@@ -10,17 +10,7 @@ no_shuffle();
 no_root_location();
 plan tests => repeat_each() * 64;
 
-our $DefaultConfig = <<'_EOC_';
-    location /mgnt {
-        cweb_mgnt;
-    }
-    location / {
-        cweb;
-    }
-_EOC_
-
-my $pre = cweb_preprocessor($DefaultConfig);
-add_block_preprocessor(sub { $pre->(@_) });
+cweb_blocks();
 
 run_tests();
 

@@ -23,8 +23,7 @@ our $DefaultConfig = <<'_EOC_';
     }
 _EOC_
 
-my $pre = cweb_preprocessor($DefaultConfig);
-add_block_preprocessor(sub { $pre->(@_) });
+cweb_blocks(config => $DefaultConfig);
 
 run_tests();
 

@@ -12,14 +12,7 @@ no_shuffle();
 no_root_location();
 plan tests => repeat_each() * 8;
 
-our $DefaultConfig = <<'_EOC_';
-    location /mgnt {
-        cweb_mgnt;
-    }
-_EOC_
-
-my $pre = cweb_preprocessor($DefaultConfig);
-add_block_preprocessor(sub { $pre->(@_) });
+cweb_blocks();
 
 run_tests();
 

@@ -80,20 +80,33 @@ sub urlencode {
     return $s;
 }
 
-# default server config for cweb suites; "--- reuse" keeps the running
-# nginx (a block without config is not restarted by either runner)
-sub cweb_preprocessor {
-    my ($config) = @_;
-    return sub {
+our $CwebConfig = <<'_EOC_';
+    location /mgnt {
+        cweb_mgnt;
+    }
+    location / {
+        cweb;
+    }
+_EOC_
+
+# Block defaults for the cweb suites: the server config above (or
+# config => ...), cweb_module_dir in servroot/cweb_temp (wiped per block by
+# both test runners) or module_dir => ...; "--- reuse" keeps the running
+# nginx (a block without config is not restarted by either runner).
+sub cweb_blocks {
+    my (%o) = @_;
+    my $config = $o{config} // $CwebConfig;
+    my $dir = $o{module_dir} // "cweb_temp";
+
+    add_block_preprocessor(sub {
         my $block = shift;
         if (!defined $block->reuse && !defined $block->config) {
             $block->set_value("config", $config);
         }
-        # servroot/*_temp is wiped per block by both test runners
-        $block->set_value("http_config", "    cweb_module_dir cweb_temp;\n"
+        $block->set_value("http_config", "    cweb_module_dir $dir;\n"
                                          . ($block->http_config // ""))
             unless ($block->http_config // "") =~ /cweb_module_dir/;
-    };
+    });
 }
 
 1;
