@@ -80,7 +80,7 @@ test: deps
 	$(MAKE) --no-print-directory prove
 
 run: deps $(MODULE)
-	mkdir -p $(RUN_PREFIX)/logs $(RUN_PREFIX)/modules
+	mkdir -p $(RUN_PREFIX)/logs $(RUN_PREFIX)/modules $(RUN_PREFIX)/temp
 	cp $(MODULE) $(RUN_PREFIX)/modules/
 	$(NGINX_BIN) -p $(RUN_PREFIX)/ -c $(CURDIR)/conf/nginx.conf \
 	    -g 'daemon off;'
