@@ -145,8 +145,14 @@ typedef struct http_request {
 typedef struct http_response {
     http_error_t                status;
     http_kv_store_t            *headers;
-    char                       *body;         /* HTTP_RESPONSE_SIZE bytes */
-    int                         content_length; /* 0: strlen(body) */
+    /*
+     * HTTP_RESPONSE_SIZE bytes to write into, valid during the handler
+     * call only; the host copies what was written (content_length bytes,
+     * or up to the first NUL when content_length is 0).  Pointing body at
+     * memory of your own works too; the host never frees it.
+     */
+    char                       *body;
+    int                         content_length;
 } http_response_t;
 
 typedef struct websocket {

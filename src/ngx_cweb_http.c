@@ -31,6 +31,14 @@ static char *ngx_cweb_http_cstr(ngx_pool_t *pool, const u_char *data,
     size_t len);
 
 
+/*
+ * res->body: handlers run one at a time and synchronously, so one buffer
+ * per process serves every call; what the handler wrote is copied into
+ * the request before the next call can happen
+ */
+static char  ngx_cweb_http_scratch[HTTP_RESPONSE_SIZE];
+
+
 static ngx_uint_t  ngx_cweb_http_status[] = {
     500,    /* HTTP_000_UNKNOWN */
     101, 200, 201, 202, 204, 301, 302, 303, 304, 307,
@@ -211,9 +219,9 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    call->res.body = ngx_pnalloc(r->pool, HTTP_RESPONSE_SIZE);
+    call->res.body = ngx_cweb_http_scratch;
     call->res.headers = ngx_cweb_kv_host(r->pool, 0, 1);
-    if (call->res.body == NULL || call->res.headers == NULL) {
+    if (call->res.headers == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -240,6 +248,7 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
 static ngx_int_t
 ngx_cweb_http_request(ngx_cweb_call_t *call, ngx_str_t *body)
 {
+    char                *key, *value;
     ngx_uint_t           i, n;
     ngx_list_part_t     *part;
     ngx_table_elt_t     *h;
@@ -270,7 +279,10 @@ ngx_cweb_http_request(ngx_cweb_call_t *call, ngx_str_t *body)
     req->body = (char *) body->data;
     req->content_length = (int) ngx_min(body->len, (size_t) NGX_MAX_INT_T_VALUE);
 
-    /* header lines are NUL-terminated in place by nginx's parser */
+    /*
+     * HTTP/1 header lines are NUL-terminated in place by nginx's parser;
+     * HTTP/2 ones are copied to be sure
+     */
     n = 0;
 
     for (part = &r->headers_in.headers.part; part; part = part->next) {
@@ -289,10 +301,21 @@ ngx_cweb_http_request(ngx_cweb_call_t *call, ngx_str_t *body)
         h = part->elts;
 
         for (i = 0; i < part->nelts; i++) {
-            if (ngx_cweb_kv_push(req->headers, (char *) h[i].key.data,
-                                 (char *) h[i].value.data)
-                != NGX_OK)
-            {
+            if (r->http_version < NGX_HTTP_VERSION_20) {
+                key = (char *) h[i].key.data;
+                value = (char *) h[i].value.data;
+
+            } else {
+                key = ngx_cweb_http_cstr(r->pool, h[i].key.data,
+                                         h[i].key.len);
+                value = ngx_cweb_http_cstr(r->pool, h[i].value.data,
+                                           h[i].value.len);
+                if (key == NULL || value == NULL) {
+                    return NGX_ERROR;
+                }
+            }
+
+            if (ngx_cweb_kv_push(req->headers, key, value) != NGX_OK) {
                 return NGX_ERROR;
             }
         }
@@ -494,13 +517,26 @@ ngx_cweb_http_send(ngx_cweb_call_t *call)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (!call->out_set) {
-        call->out.data = (u_char *) res->body;
-        call->out.len = (res->content_length > 0)
-                        ? ngx_min((size_t) res->content_length,
-                                  (size_t) HTTP_RESPONSE_SIZE)
-                        : ngx_strnlen((u_char *) res->body,
-                                      HTTP_RESPONSE_SIZE);
+    if (!call->out_set && res->body != NULL) {
+        if (res->body == ngx_cweb_http_scratch) {
+            len = (res->content_length > 0)
+                  ? ngx_min((size_t) res->content_length,
+                            (size_t) HTTP_RESPONSE_SIZE)
+                  : ngx_strnlen((u_char *) res->body, HTTP_RESPONSE_SIZE);
+
+        } else {
+            /* a plugin that pointed body elsewhere; the host never frees it */
+            len = (res->content_length > 0) ? (size_t) res->content_length
+                                            : ngx_strlen(res->body);
+        }
+
+        call->out.data = ngx_pnalloc(r->pool, len ? len : 1);
+        if (call->out.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_memcpy(call->out.data, res->body, len);
+        call->out.len = len;
     }
 
     if (r->headers_out.status == NGX_HTTP_NO_CONTENT
