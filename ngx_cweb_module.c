@@ -489,6 +489,8 @@ static void
 ngx_cweb_exit_process(ngx_cycle_t *cycle)
 {
     ngx_cweb_loader_shutdown();
+    ngx_cweb_api_close_database();
+    ngx_cweb_store_worker_close();
 }
 
 

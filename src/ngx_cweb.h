@@ -204,6 +204,7 @@ ngx_int_t ngx_cweb_store_delete(void *db, ngx_str_t *name,
 json_t *ngx_cweb_store_history(void *db, ngx_str_t *name,
     char *err, size_t errlen);
 void *ngx_cweb_store_worker_db(ngx_log_t *log);
+void ngx_cweb_store_worker_close(void);
 ngx_int_t ngx_cweb_store_restore(ngx_cweb_main_conf_t *cmcf,
     ngx_cweb_shctx_t *ctx, ngx_log_t *log);
 
@@ -243,6 +244,7 @@ extern cweb_context_t  ngx_cweb_context;
 void ngx_cweb_api_set_plugin(ngx_cweb_plugin_t *p);
 void ngx_cweb_api_set_call(ngx_cweb_call_t *call);
 ngx_int_t ngx_cweb_api_open_database(ngx_log_t *log);
+void ngx_cweb_api_close_database(void);
 http_kv_store_t *ngx_cweb_kv_host(ngx_pool_t *pool, ngx_uint_t n,
     ngx_uint_t nocase);
 ngx_int_t ngx_cweb_kv_push(http_kv_store_t *store, char *key, char *value);

@@ -1562,16 +1562,19 @@ ngx_cweb_admin_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_uint_t             status;
     ngx_chain_t            out;
     const char            *reason;
+    ngx_cweb_loc_conf_t   *cwlcf;
     ngx_cweb_admin_ctx_t  *ctx;
+
+    cwlcf = ngx_http_get_module_loc_conf(r, ngx_cweb_module);
+
+    /* the module ctx is an admin ctx in cweb_mgnt locations only */
+    if (cwlcf->kind != NGX_CWEB_LOC_MGNT || r != r->main) {
+        return ngx_http_next_body_filter(r, in);
+    }
 
     ctx = ngx_http_get_module_ctx(r, ngx_cweb_module);
 
-    if (ctx == NULL || !ctx->replace || r != r->main
-        || ngx_http_get_module_loc_conf(r, ngx_cweb_module) == NULL
-        || ((ngx_cweb_loc_conf_t *)
-            ngx_http_get_module_loc_conf(r, ngx_cweb_module))->kind
-           != NGX_CWEB_LOC_MGNT)
-    {
+    if (ctx == NULL || !ctx->replace) {
         return ngx_http_next_body_filter(r, in);
     }
 

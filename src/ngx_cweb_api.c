@@ -692,6 +692,16 @@ ngx_cweb_api_open_database(ngx_log_t *log)
 }
 
 
+void
+ngx_cweb_api_close_database(void)
+{
+    if (ngx_cweb_database.db) {
+        sqlite3_close(ngx_cweb_database.db);
+        ngx_cweb_database.db = NULL;
+    }
+}
+
+
 static int
 ngx_cweb_db_exec(struct sqldb *db, const char *sql,
     int (*cb)(void *, int, char **, char **), void *arg)

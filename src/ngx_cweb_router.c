@@ -71,7 +71,8 @@ ngx_cweb_router_create(ngx_cweb_plugin_t *plugins, ngx_log_t *log)
     ngx_cweb_router_t       *router;
     ngx_cweb_route_group_t  *g;
 
-    pool = ngx_create_pool(4096, log);
+    /* outlives the request that built it: not the request's log */
+    pool = ngx_create_pool(4096, ngx_cycle->log);
     if (pool == NULL) {
         return NULL;
     }

@@ -136,6 +136,18 @@ ngx_cweb_store_worker_db(ngx_log_t *log)
 }
 
 
+/* exit_process: the thread pool is gone, nobody else uses it */
+
+void
+ngx_cweb_store_worker_close(void)
+{
+    if (ngx_cweb_worker_db) {
+        sqlite3_close(ngx_cweb_worker_db);
+        ngx_cweb_worker_db = NULL;
+    }
+}
+
+
 ngx_int_t
 ngx_cweb_store_load(void *db, ngx_log_t *log,
     ngx_int_t (*add)(ngx_cweb_version_rec_t *rec, void *data), void *data)
