@@ -423,7 +423,7 @@ ngx_cweb_postconfiguration(ngx_conf_t *cf)
     ngx_cweb_shctx_t      *ctx;
     ngx_cweb_main_conf_t  *cmcf;
 
-    if (ngx_cweb_admin_init_filters(cf) != NGX_OK) {
+    if (ngx_cweb_json_init_filters(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 

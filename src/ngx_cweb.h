@@ -129,6 +129,14 @@ typedef struct {
 typedef struct ngx_cweb_router_s  ngx_cweb_router_t;
 
 
+/* head of the module ctx in cweb_mgnt locations, for ngx_cweb_json.c */
+typedef struct {
+    unsigned                    own:1;        /* our JSON, keep it */
+    unsigned                    replace:1;    /* nginx's page, replace */
+    unsigned                    replaced:1;
+} ngx_cweb_json_state_t;
+
+
 /* one call of a route handler: what the plugin sees, and its request */
 typedef struct {
     http_request_t              req;
@@ -249,9 +257,12 @@ http_kv_store_t *ngx_cweb_kv_host(ngx_pool_t *pool, ngx_uint_t n,
     ngx_uint_t nocase);
 ngx_int_t ngx_cweb_kv_push(http_kv_store_t *store, char *key, char *value);
 
-/* ngx_cweb_admin.c: /mgnt and the JSON error pages */
+/* ngx_cweb_admin.c: /mgnt */
 ngx_int_t ngx_cweb_admin_handler(ngx_http_request_t *r);
-ngx_int_t ngx_cweb_admin_init_filters(ngx_conf_t *cf);
+void *ngx_cweb_admin_ctx(ngx_http_request_t *r);
+
+/* ngx_cweb_json.c: JSON answers and JSON error pages */
+ngx_int_t ngx_cweb_json_init_filters(ngx_conf_t *cf);
 ngx_int_t ngx_cweb_send_json(ngx_http_request_t *r, ngx_uint_t status,
     json_t *json);
 ngx_int_t ngx_cweb_send_error(ngx_http_request_t *r, ngx_uint_t status,

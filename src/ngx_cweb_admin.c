@@ -38,6 +38,7 @@ typedef void (*ngx_cweb_admin_step_pt)(ngx_cweb_admin_ctx_t *ctx);
 
 
 struct ngx_cweb_admin_ctx_s {
+    ngx_cweb_json_state_t       json;         /* first: ngx_cweb_json.c */
     ngx_http_request_t         *r;
     ngx_str_t                   name;
     ngx_str_t                   display;      /* file name for diagnostics */
@@ -60,9 +61,6 @@ struct ngx_cweb_admin_ctx_s {
     ngx_uint_t                  status;       /* prepared answer */
     json_t                     *answer;
 
-    unsigned                    own:1;        /* our JSON, keep it */
-    unsigned                    replace:1;    /* nginx's page, replace */
-    unsigned                    replaced:1;
     unsigned                    has_lock:1;
     unsigned                    existed:1;
 };
@@ -79,7 +77,6 @@ typedef struct {
 #define NGX_CWEB_TASK_HISTORY  3
 
 
-static ngx_cweb_admin_ctx_t *ngx_cweb_admin_ctx(ngx_http_request_t *r);
 static ngx_int_t ngx_cweb_admin_name(ngx_http_request_t *r, ngx_str_t *name);
 static ngx_int_t ngx_cweb_admin_list(ngx_http_request_t *r);
 static json_t *ngx_cweb_admin_module_json(ngx_cweb_shm_module_t *m);
@@ -121,13 +118,7 @@ static ngx_int_t ngx_cweb_admin_path(ngx_pool_t *pool, ngx_str_t *path,
     const char *fmt, ...);
 static ngx_str_t *ngx_cweb_replace(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_str_t *from, ngx_str_t *to);
-static ngx_int_t ngx_cweb_admin_header_filter(ngx_http_request_t *r);
-static ngx_int_t ngx_cweb_admin_body_filter(ngx_http_request_t *r,
-    ngx_chain_t *in);
 
-
-static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
-static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
 static ngx_str_t  ngx_cweb_thread_pool_name = ngx_string("default");
 
@@ -187,7 +178,7 @@ ngx_cweb_admin_handler(ngx_http_request_t *r)
 }
 
 
-static ngx_cweb_admin_ctx_t *
+void *
 ngx_cweb_admin_ctx(ngx_http_request_t *r)
 {
     ngx_pool_cleanup_t    *cln;
@@ -1318,101 +1309,6 @@ ngx_cweb_admin_cleanup(void *data)
 }
 
 
-/* JSON out */
-
-ngx_int_t
-ngx_cweb_send_json(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
-{
-    char                  *text;
-    size_t                 len;
-    ngx_int_t              rc;
-    ngx_buf_t             *b;
-    ngx_chain_t            out;
-    ngx_cweb_admin_ctx_t  *ctx;
-
-    if (json == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    text = json_dumps(json, JSON_COMPACT|JSON_PRESERVE_ORDER);
-    json_decref(json);
-
-    if (text == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    len = ngx_strlen(text);
-
-    b = ngx_create_temp_buf(r->pool, len + 1);
-    if (b == NULL) {
-        free(text);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->last = ngx_cpymem(b->last, text, len);
-    *b->last++ = '\n';
-    free(text);
-
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_cweb_module);
-    if (ctx) {
-        ctx->own = 1;
-    }
-
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
-    if (status == NGX_HTTP_UNAUTHORIZED) {
-        ngx_table_elt_t  *h;
-
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "WWW-Authenticate");
-        ngx_str_set(&h->value, "Bearer realm=\"cweb\"");
-    }
-
-    if (r->method == NGX_HTTP_HEAD) {
-        r->header_only = 1;
-    }
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-ngx_int_t
-ngx_cweb_send_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *fmt, ...)
-{
-    u_char   msg[1024], *p;
-    va_list  args;
-
-    va_start(args, fmt);
-    p = ngx_vslprintf(msg, msg + sizeof(msg), fmt, args);
-    va_end(args);
-
-    return ngx_cweb_send_json(r, status,
-                              json_pack("{s:s%}", "error", msg,
-                                        (size_t) (p - msg)));
-}
-
-
 static ngx_int_t
 ngx_cweb_sha256_hex(u_char *data, size_t len, u_char *hex)
 {
@@ -1495,128 +1391,4 @@ ngx_cweb_replace(ngx_pool_t *pool, u_char *data, size_t len, ngx_str_t *from,
     out->len = d - out->data;
 
     return out;
-}
-
-
-/* nginx's own error pages in cweb_mgnt locations become JSON */
-
-ngx_int_t
-ngx_cweb_admin_init_filters(ngx_conf_t *cf)
-{
-    ngx_http_next_header_filter = ngx_http_top_header_filter;
-    ngx_http_top_header_filter = ngx_cweb_admin_header_filter;
-
-    ngx_http_next_body_filter = ngx_http_top_body_filter;
-    ngx_http_top_body_filter = ngx_cweb_admin_body_filter;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_cweb_admin_header_filter(ngx_http_request_t *r)
-{
-    ngx_cweb_loc_conf_t   *cwlcf;
-    ngx_cweb_admin_ctx_t  *ctx;
-
-    cwlcf = ngx_http_get_module_loc_conf(r, ngx_cweb_module);
-
-    if (cwlcf->kind != NGX_CWEB_LOC_MGNT
-        || r->headers_out.status < NGX_HTTP_BAD_REQUEST
-        || r != r->main)
-    {
-        return ngx_http_next_header_filter(r);
-    }
-
-    ctx = ngx_cweb_admin_ctx(r);
-    if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ctx->own) {
-        return ngx_http_next_header_filter(r);
-    }
-
-    ctx->replace = 1;
-
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-    ngx_http_clear_content_length(r);
-    ngx_http_clear_accept_ranges(r);
-    ngx_http_clear_last_modified(r);
-    ngx_http_clear_etag(r);
-
-    /* {"error":"<reason phrase>"} */
-    r->headers_out.content_length_n = -1;
-
-    return ngx_http_next_header_filter(r);
-}
-
-
-static ngx_int_t
-ngx_cweb_admin_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
-{
-    size_t                 len;
-    ngx_buf_t             *b;
-    ngx_uint_t             status;
-    ngx_chain_t            out;
-    const char            *reason;
-    ngx_cweb_loc_conf_t   *cwlcf;
-    ngx_cweb_admin_ctx_t  *ctx;
-
-    cwlcf = ngx_http_get_module_loc_conf(r, ngx_cweb_module);
-
-    /* the module ctx is an admin ctx in cweb_mgnt locations only */
-    if (cwlcf->kind != NGX_CWEB_LOC_MGNT || r != r->main) {
-        return ngx_http_next_body_filter(r, in);
-    }
-
-    ctx = ngx_http_get_module_ctx(r, ngx_cweb_module);
-
-    if (ctx == NULL || !ctx->replace) {
-        return ngx_http_next_body_filter(r, in);
-    }
-
-    if (ctx->replaced) {
-        return NGX_OK;
-    }
-
-    ctx->replaced = 1;
-
-    status = r->headers_out.status;
-
-    switch (status) {
-    case NGX_HTTP_BAD_REQUEST:          reason = "bad request"; break;
-    case NGX_HTTP_UNAUTHORIZED:         reason = "unauthorized"; break;
-    case NGX_HTTP_FORBIDDEN:            reason = "forbidden"; break;
-    case NGX_HTTP_NOT_FOUND:            reason = "not found"; break;
-    case NGX_HTTP_NOT_ALLOWED:          reason = "method not allowed"; break;
-    case NGX_HTTP_REQUEST_TIME_OUT:     reason = "request timeout"; break;
-    case NGX_HTTP_LENGTH_REQUIRED:      reason = "length required"; break;
-    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
-        reason = "request entity too large: raise client_max_body_size "
-                 "in this location";
-        break;
-    case NGX_HTTP_REQUEST_URI_TOO_LARGE: reason = "uri too long"; break;
-    case NGX_HTTP_SERVICE_UNAVAILABLE:  reason = "service unavailable"; break;
-    default:
-        reason = (status >= 500) ? "internal server error" : "request error";
-    }
-
-    len = sizeof("{\"error\":\"\"}\n") - 1 + ngx_strlen(reason);
-
-    b = ngx_create_temp_buf(r->pool, len);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->last = ngx_sprintf(b->last, "{\"error\":\"%s\"}\n", reason);
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_next_body_filter(r, &out);
 }
