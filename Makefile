@@ -56,9 +56,11 @@ $(NGX_BUILD)/.configured: config
 	    > configure.log 2>&1 || { tail -30 configure.log; exit 1; }
 	touch $@
 
+# a new inode: nginx processes that have the old file mapped keep running
 $(MODULE): $(NGX_BUILD)/.configured $(SRCS)
 	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
-	mkdir -p objs && cp $(NGX_BUILD)/objs/ngx_cweb_module.so $@
+	mkdir -p objs && cp $(NGX_BUILD)/objs/ngx_cweb_module.so $@.tmp \
+	    && mv -f $@.tmp $@
 
 objs/unit/%: t/unit/%.c src/ngx_cweb_multipart.c src/ngx_cweb_diag.c
 	mkdir -p objs/unit
@@ -81,7 +83,9 @@ test: deps
 
 run: deps $(MODULE)
 	mkdir -p $(RUN_PREFIX)/logs $(RUN_PREFIX)/modules $(RUN_PREFIX)/temp
-	cp $(MODULE) $(RUN_PREFIX)/modules/
+	cp $(MODULE) $(RUN_PREFIX)/modules/ngx_cweb_module.so.tmp
+	mv -f $(RUN_PREFIX)/modules/ngx_cweb_module.so.tmp \
+	    $(RUN_PREFIX)/modules/ngx_cweb_module.so
 	$(NGINX_BIN) -p $(RUN_PREFIX)/ -c $(CURDIR)/conf/nginx.conf \
 	    -g 'daemon off;'
 

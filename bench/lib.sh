@@ -19,7 +19,8 @@ KEEP=${KEEP:-0}
 BENCH_TMP=""
 NGINX_PID=""
 BG_PIDS=()
-CLK_TCK=$(getconf CLK_TCK)
+CLK_TCK=$(getconf CLK_TCK)    # used by the scripts
+export CLK_TCK
 
 
 die() {
@@ -59,7 +60,7 @@ check_module() {
     newer=$(find "$REPO_DIR/src" "$REPO_DIR/include" "$REPO_DIR/ngx_cweb_module.c" \
                 -newer "$MODULE" -type f 2>/dev/null | head -3 || true)
     if [ -n "$newer" ]; then
-        echo "bench: warning: sources newer than $MODULE (run \`make\`):" $newer >&2
+        echo "bench: warning: sources newer than $MODULE (run \`make\`):" "${newer//$'\n'/ }" >&2
     fi
 }
 
