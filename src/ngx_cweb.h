@@ -137,10 +137,27 @@ typedef struct {
 } ngx_cweb_json_state_t;
 
 
+/*
+ * the host's side of every http_kv_store_t a plugin sees (pub first);
+ * pool NULL means plugin-owned (http_kv_create(), malloc)
+ */
+typedef struct {
+    http_kv_store_t             pub;
+    ngx_pool_t                 *pool;
+    u_char                     *owned;        /* value i is ours to free */
+    unsigned                    nocase:1;
+    unsigned                    cleanup:1;
+} ngx_cweb_kv_t;
+
+
 /* one call of a route handler: what the plugin sees, and its request */
 typedef struct {
     http_request_t              req;
     http_response_t             res;
+    ngx_cweb_kv_t               params;
+    ngx_cweb_kv_t               headers;
+    ngx_cweb_kv_t               data;
+    ngx_cweb_kv_t               res_headers;
     ngx_http_request_t         *r;
     ngx_cweb_route_t           *route;
     ngx_cweb_plugin_t          *plugin;       /* held while reading body */
@@ -253,7 +270,7 @@ void ngx_cweb_api_set_plugin(ngx_cweb_plugin_t *p);
 void ngx_cweb_api_set_call(ngx_cweb_call_t *call);
 ngx_int_t ngx_cweb_api_open_database(ngx_log_t *log);
 void ngx_cweb_api_close_database(void);
-http_kv_store_t *ngx_cweb_kv_host(ngx_pool_t *pool, ngx_uint_t n,
+ngx_int_t ngx_cweb_kv_init(ngx_cweb_kv_t *kv, ngx_pool_t *pool, ngx_uint_t n,
     ngx_uint_t nocase);
 ngx_int_t ngx_cweb_kv_push(http_kv_store_t *store, char *key, char *value);
 

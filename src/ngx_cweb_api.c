@@ -18,15 +18,6 @@
 
 
 typedef struct {
-    http_kv_store_t             pub;
-    ngx_pool_t                 *pool;         /* NULL: plugin-owned */
-    u_char                     *owned;        /* value i is ours to free */
-    unsigned                    nocase:1;
-    unsigned                    cleanup:1;
-} ngx_cweb_kv_t;
-
-
-typedef struct {
     char                       *name;
     void                       *value;
 } ngx_cweb_cache_item_t;
@@ -136,30 +127,30 @@ ngx_cweb_api_set_call(ngx_cweb_call_t *call)
 
 /* stores */
 
-http_kv_store_t *
-ngx_cweb_kv_host(ngx_pool_t *pool, ngx_uint_t n, ngx_uint_t nocase)
+/* a host store in request memory (kv itself is zeroed by the caller) */
+
+ngx_int_t
+ngx_cweb_kv_init(ngx_cweb_kv_t *kv, ngx_pool_t *pool, ngx_uint_t n,
+    ngx_uint_t nocase)
 {
-    ngx_cweb_kv_t  *kv;
-
-    kv = ngx_pcalloc(pool, sizeof(ngx_cweb_kv_t));
-    if (kv == NULL) {
-        return NULL;
-    }
-
     kv->pool = pool;
     kv->nocase = nocase;
 
-    if (n) {
-        kv->pub.entries = ngx_palloc(pool, n * sizeof(http_kv_pair_t));
-        kv->owned = ngx_pcalloc(pool, n);
-        if (kv->pub.entries == NULL || kv->owned == NULL) {
-            return NULL;
-        }
-
-        kv->pub.capacity = n;
+    if (n == 0) {
+        return NGX_OK;
     }
 
-    return &kv->pub;
+    /* entries, then the owned flags, in one piece */
+    kv->pub.entries = ngx_palloc(pool, n * (sizeof(http_kv_pair_t) + 1));
+    if (kv->pub.entries == NULL) {
+        return NGX_ERROR;
+    }
+
+    kv->owned = (u_char *) (kv->pub.entries + n);
+    ngx_memzero(kv->owned, n);
+    kv->pub.capacity = n;
+
+    return NGX_OK;
 }
 
 
@@ -193,8 +184,12 @@ ngx_cweb_kv_grow(ngx_cweb_kv_t *kv)
     n = kv->pub.capacity ? kv->pub.capacity * 2 : 8;
 
     if (kv->pool) {
-        entries = ngx_palloc(kv->pool, n * sizeof(http_kv_pair_t));
-        owned = ngx_pcalloc(kv->pool, n);
+        entries = ngx_palloc(kv->pool, n * (sizeof(http_kv_pair_t) + 1));
+        owned = entries ? (u_char *) (entries + n) : NULL;
+
+        if (owned) {
+            ngx_memzero(owned, n);
+        }
 
     } else {
         entries = malloc(n * sizeof(http_kv_pair_t));

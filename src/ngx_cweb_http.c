@@ -66,20 +66,20 @@ ngx_cweb_http_handler(ngx_http_request_t *r)
         return NGX_HTTP_NOT_FOUND;
     }
 
-    path = (u_char *) ngx_cweb_http_cstr(r->pool, r->uri.data, r->uri.len);
-    if (path == NULL) {
+    /* the call, its stores and the NUL-terminated path: one allocation */
+    call = ngx_pcalloc(r->pool, sizeof(ngx_cweb_call_t) + r->uri.len + 1);
+    if (call == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    path = ngx_cpymem((u_char *) (call + 1), r->uri.data, r->uri.len);
+    *path = '\0';
+    path = (u_char *) (call + 1);
 
     rc = ngx_cweb_router_match(router, r, path, &route);
 
     if (rc != NGX_OK) {
         return rc;
-    }
-
-    call = ngx_pcalloc(r->pool, sizeof(ngx_cweb_call_t));
-    if (call == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     call->r = r;
@@ -90,12 +90,8 @@ ngx_cweb_http_handler(ngx_http_request_t *r)
                    "cweb http: \"%V\" -> plugin \"%V\" version %ui",
                    &r->uri, &route->plugin->name, route->plugin->version);
 
+    /* nothing to read or discard */
     if (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked) {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
         return ngx_cweb_http_run(call);
     }
 
@@ -220,10 +216,8 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
     }
 
     call->res.body = ngx_cweb_http_scratch;
-    call->res.headers = ngx_cweb_kv_host(r->pool, 0, 1);
-    if (call->res.headers == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    call->res.headers = &call->res_headers.pub;
+    (void) ngx_cweb_kv_init(&call->res_headers, r->pool, 0, 1);
 
     call->res.body[0] = '\0';
     call->res.status = HTTP_200_OK;
@@ -289,13 +283,16 @@ ngx_cweb_http_request(ngx_cweb_call_t *call, ngx_str_t *body)
         n += part->nelts;
     }
 
-    req->headers = ngx_cweb_kv_host(r->pool, n, 1);
-    req->params = ngx_cweb_kv_host(r->pool, 0, 0);
-    req->data = ngx_cweb_kv_host(r->pool, 0, 0);
+    req->headers = &call->headers.pub;
+    req->params = &call->params.pub;
+    req->data = &call->data.pub;
 
-    if (req->headers == NULL || req->params == NULL || req->data == NULL) {
+    if (ngx_cweb_kv_init(&call->headers, r->pool, n, 1) != NGX_OK) {
         return NGX_ERROR;
     }
+
+    (void) ngx_cweb_kv_init(&call->params, r->pool, 0, 0);
+    (void) ngx_cweb_kv_init(&call->data, r->pool, 0, 0);
 
     for (part = &r->headers_in.headers.part; part; part = part->next) {
         h = part->elts;
