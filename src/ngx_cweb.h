@@ -224,6 +224,8 @@ ngx_int_t ngx_cweb_store_load(void *db, ngx_log_t *log,
     ngx_int_t (*add)(ngx_cweb_version_rec_t *rec, void *data), void *data);
 ngx_int_t ngx_cweb_store_commit(void *db, ngx_cweb_version_rec_t *rec,
     char *err, size_t errlen);
+void ngx_cweb_store_prune(void *db, ngx_cweb_version_rec_t *rec,
+    ngx_str_t *dir, ngx_uint_t keep);
 ngx_int_t ngx_cweb_store_delete(void *db, ngx_str_t *name,
     char *err, size_t errlen);
 json_t *ngx_cweb_store_history(void *db, ngx_str_t *name,

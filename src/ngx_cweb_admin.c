@@ -29,6 +29,7 @@
 #define NGX_CWEB_MAX_DIAGNOSTICS     64
 #define NGX_CWEB_HTTP_UNPROCESSABLE  422
 #define NGX_CWEB_LOCK_RETRY       5
+#define NGX_CWEB_KEEP_OBJECTS     3     /* active + 2 older per plugin */
 #define NGX_CWEB_LOCK_TRIES       2000
 
 
@@ -1230,6 +1231,13 @@ ngx_cweb_admin_task_handler(void *data, ngx_log_t *log)
 
         ctx->thread_rc = ngx_cweb_store_commit(db, &ctx->rec, ctx->thread_err,
                                                sizeof(ctx->thread_err));
+
+        if (ctx->thread_rc == NGX_OK) {
+            ngx_cweb_store_prune(db, &ctx->rec,
+                                 &ngx_cweb_shm_ctx()->cmcf->module_dir,
+                                 NGX_CWEB_KEEP_OBJECTS);
+        }
+
         break;
 
     case NGX_CWEB_TASK_DELETE:

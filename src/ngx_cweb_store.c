@@ -290,6 +290,49 @@ failed:
 }
 
 
+/*
+ * objects of versions older than the newest "keep" of a plugin go; the
+ * sources stay, so any version can be rebuilt.  Unlinking an object that
+ * a process still has mapped is safe, and processes only ever load the
+ * active version.  Runs in a pool thread, after the commit.
+ */
+
+void
+ngx_cweb_store_prune(void *db, ngx_cweb_version_rec_t *rec, ngx_str_t *dir,
+    ngx_uint_t keep)
+{
+    char           path[NGX_MAX_PATH];
+    sqlite3_stmt  *stmt;
+
+    static const char  sql[] =
+        "SELECT so_file FROM module_versions"
+        " WHERE name = ?1 AND version <= ?2";
+
+    if (rec->version <= keep) {
+        return;
+    }
+
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+        return;
+    }
+
+    sqlite3_bind_text(stmt, 1, (char *) rec->name.data, rec->name.len,
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, rec->version - keep);
+
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        if (snprintf(path, sizeof(path), "%.*s/so/%s", (int) dir->len,
+                     dir->data, sqlite3_column_text(stmt, 0))
+            < (int) sizeof(path))
+        {
+            (void) unlink(path);
+        }
+    }
+
+    sqlite3_finalize(stmt);
+}
+
+
 ngx_int_t
 ngx_cweb_store_delete(void *db, ngx_str_t *name, char *err, size_t errlen)
 {

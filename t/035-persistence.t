@@ -17,11 +17,16 @@ workers(2);
 repeat_each(1);
 no_shuffle();
 no_root_location();
-plan tests => repeat_each() * 88;
+plan tests => repeat_each() * 104 + 1;
 
 cweb_blocks(module_dir => $ENV{TEST_NGINX_CWEB_STATE});
 
 run_tests();
+
+# objects of all but the 3 newest versions of a plugin are pruned
+my @left = map { m{/(hello-v\d+)-} ? $1 : () }
+           glob("$ENV{TEST_NGINX_CWEB_STATE}/so/hello-v*.so");
+is("@left", "hello-v3 hello-v4 hello-v5", "old objects pruned, 3 kept");
 
 __DATA__
 
@@ -114,6 +119,19 @@ cweb plugin "echo" version 1: rebuilding
 --- response_body_like eval
 [qr/"method":"GET"/,
  qr/"version":2,.*"versions":\[\{"version":2,.*\},\{"version":1,.*\}\]\}$/]
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 8: more versions; older objects are pruned (checked at the end)
+--- reuse
+--- request eval
+[::deploy("hello.c", V => 3), ::deploy("hello.c", V => 4),
+ ::deploy("hello.c", V => 5), "GET /hello"]
+--- response_body_like eval
+[qr/"version":3,/, qr/"version":4,/, qr/"version":5,/, qr/^hello 5 /]
 --- no_error_log
 [error]
 [alert]
