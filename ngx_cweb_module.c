@@ -477,10 +477,53 @@ ngx_cweb_postconfiguration(ngx_conf_t *cf)
 }
 
 
+/*
+ * Plugins are loaded lazily, on the first request that needs them.  Here
+ * a worker only checks, as its own user, that it can use the state
+ * directory: a prefix the workers cannot enter would otherwise show up
+ * only at the first upload.  Serving can still work, so it is not fatal.
+ */
+
 static ngx_int_t
 ngx_cweb_init_process(ngx_cycle_t *cycle)
 {
-    /* plugins are loaded lazily, on the first request that needs them */
+    u_char                 path[NGX_MAX_PATH];
+    ngx_uint_t             i;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    static const char     *dirs[] = { "src", "so", "tmp" };
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
+
+    if (cmcf == NULL || !cmcf->enabled) {
+        return NGX_OK;
+    }
+
+    for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        ngx_snprintf(path, sizeof(path), "%V/%s%Z", &cmcf->module_dir,
+                     dirs[i]);
+
+        if (access((char *) path, R_OK|W_OK|X_OK) == -1) {
+            ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
+                          "cweb state directory \"%s\" is not usable by "
+                          "the worker processes' user, uploads will fail",
+                          path);
+            break;
+        }
+    }
+
+    if (access((char *) cmcf->database.data, R_OK|W_OK) == -1) {
+        ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
+                      "cweb database \"%V\" is not usable by the worker "
+                      "processes' user", &cmcf->database);
+    }
+
     return NGX_OK;
 }
 
