@@ -78,6 +78,8 @@ typedef struct {
 #define NGX_CWEB_TASK_HISTORY  3
 
 
+static ngx_int_t ngx_cweb_admin_refuse(ngx_http_request_t *r,
+    ngx_uint_t status, const char *reason);
 static ngx_int_t ngx_cweb_admin_name(ngx_http_request_t *r, ngx_str_t *name);
 static ngx_int_t ngx_cweb_admin_list(ngx_http_request_t *r);
 static json_t *ngx_cweb_admin_module_json(ngx_cweb_shm_module_t *m);
@@ -139,12 +141,20 @@ ngx_cweb_admin_handler(ngx_http_request_t *r)
     if (ngx_cweb_auth_check(r, &reason) != NGX_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "cweb mgnt: %s", reason);
-        return ngx_cweb_send_error(r, NGX_HTTP_UNAUTHORIZED, "%s", reason);
+        return ngx_cweb_admin_refuse(r, NGX_HTTP_UNAUTHORIZED, reason);
     }
 
     if (ngx_cweb_admin_name(r, &ctx->name) != NGX_OK) {
-        return ngx_cweb_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                   "invalid module name in the path");
+        return ngx_cweb_admin_refuse(r, NGX_HTTP_BAD_REQUEST,
+                                     "invalid module name in the path");
+    }
+
+    if (r->method != NGX_HTTP_POST || ctx->name.len) {
+        /* only an upload has a body; a keep-alive peer may still send one */
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
     }
 
     if (r->method == NGX_HTTP_GET || r->method == NGX_HTTP_HEAD) {
@@ -176,6 +186,23 @@ ngx_cweb_admin_handler(ngx_http_request_t *r)
     return ngx_cweb_send_error(r, NGX_HTTP_NOT_ALLOWED,
                                "use POST /mgnt, GET /mgnt[/<name>] or "
                                "DELETE /mgnt/<name>");
+}
+
+
+/* an answer before the body was read: the body must not become a request */
+
+static ngx_int_t
+ngx_cweb_admin_refuse(ngx_http_request_t *r, ngx_uint_t status,
+    const char *reason)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_cweb_send_error(r, status, "%s", reason);
 }
 
 

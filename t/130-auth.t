@@ -8,7 +8,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 repeat_each(1);
 no_shuffle();
 no_root_location();
-plan tests => repeat_each() * 50;
+plan tests => repeat_each() * 59;
 
 # realip turns X-Real-IP into the client address: a remote client
 our $DefaultConfig = <<'_EOC_';
@@ -131,3 +131,22 @@ cweb compile
 [200, 200, 200, 401]
 --- no_error_log
 [error]
+
+
+
+=== TEST 8: a refused upload's body is discarded: the next request on the
+same connection is parsed correctly
+--- http_config
+    cweb_admin_key s3cret-key;
+--- more_headers eval
+["X-API-Key: wrong", "X-API-Key: s3cret-key", "X-API-Key: s3cret-key"]
+--- pipelined_requests eval
+[::deploy("hello.c", V => 1), "PUT /mgnt\nnot a plugin", "GET /mgnt"]
+--- error_code eval
+[401, 405, 200]
+--- response_body eval
+["{\"error\":\"wrong admin key\"}\n",
+ "{\"error\":\"use POST /mgnt, GET /mgnt[/<name>] or DELETE /mgnt/<name>\"}\n",
+ "{\"modules\":[]}\n"]
+--- no_error_log
+[alert]
