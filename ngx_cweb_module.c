@@ -493,6 +493,8 @@ ngx_cweb_init_process(ngx_cycle_t *cycle)
 
     static const char     *dirs[] = { "src", "so", "tmp" };
 
+    ngx_cweb_shm_use(cycle);
+
     if (ngx_process != NGX_PROCESS_WORKER
         && ngx_process != NGX_PROCESS_SINGLE)
     {

@@ -202,6 +202,7 @@ extern ngx_module_t  ngx_cweb_module;
 /* ngx_cweb_shm.c: zone, registry, commit lock */
 ngx_int_t ngx_cweb_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data);
 ngx_cweb_shctx_t *ngx_cweb_shm_ctx(void);
+void ngx_cweb_shm_use(ngx_cycle_t *cycle);
 ngx_uint_t ngx_cweb_shm_generation(void);
 ngx_int_t ngx_cweb_registry_snapshot(ngx_pool_t *pool, ngx_array_t *out);
 ngx_int_t ngx_cweb_registry_get(ngx_str_t *name, ngx_cweb_shm_module_t *out,

@@ -92,6 +92,25 @@ ngx_cweb_shm_ctx(void)
 }
 
 
+/*
+ * init_zone sets the context while the master builds a cycle; a cycle
+ * that then fails (a reload whose listen fails) is rolled back, so every
+ * process takes it again from its own, live cycle at start
+ */
+
+void
+ngx_cweb_shm_use(ngx_cycle_t *cycle)
+{
+    ngx_cweb_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
+
+    if (cmcf && cmcf->shm_zone) {
+        ngx_cweb_shctx = cmcf->shm_zone->data;
+    }
+}
+
+
 ngx_uint_t
 ngx_cweb_shm_generation(void)
 {
