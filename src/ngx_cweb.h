@@ -250,6 +250,7 @@ void ngx_cweb_plugin_release(ngx_cweb_plugin_t *p);
 ngx_cweb_plugin_t *ngx_cweb_loader_find(const char *name);
 void *ngx_cweb_loader_open(ngx_str_t *path, module_t **config,
     u_char *err, size_t errlen);
+ngx_int_t ngx_cweb_name_valid(u_char *name, size_t max);
 ngx_int_t ngx_cweb_loader_validate(module_t *config, ngx_pool_t *pool,
     ngx_str_t *manifest, u_char *err, size_t errlen);
 void ngx_cweb_loader_shutdown(void);
@@ -283,6 +284,7 @@ void *ngx_cweb_admin_ctx(ngx_http_request_t *r);
 
 /* ngx_cweb_json.c: JSON answers and JSON error pages */
 ngx_int_t ngx_cweb_json_init_filters(ngx_conf_t *cf);
+json_t *ngx_cweb_json_text(const u_char *data, size_t len);
 ngx_int_t ngx_cweb_send_json(ngx_http_request_t *r, ngx_uint_t status,
     json_t *json);
 ngx_int_t ngx_cweb_send_error(ngx_http_request_t *r, ngx_uint_t status,

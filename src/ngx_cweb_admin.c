@@ -271,13 +271,11 @@ ngx_cweb_admin_name(ngx_http_request_t *r, ngx_str_t *name)
     name->data = p;
     name->len = last - p;
 
-    if (name->len >= NGX_CWEB_NAME_LEN
-        || ngx_strlchr(p, last, '/') != NULL)
-    {
-        return NGX_ERROR;
+    if (name->len == 0) {
+        return NGX_OK;
     }
 
-    return NGX_OK;
+    return ngx_cweb_name_valid(name->data, name->len);
 }
 
 
@@ -353,18 +351,21 @@ ngx_cweb_admin_manifest_json(u_char *p, size_t len, json_t **ws,
 
             if (sp) {
                 json_array_append_new(routes,
-                    json_pack("{s:s%,s:s%}",
-                              "method", p + 2, (size_t) (sp - p - 2),
-                              "path", sp + 1, (size_t) (nl - sp - 1)));
+                    json_pack("{s:o,s:o}",
+                              "method", ngx_cweb_json_text(p + 2, sp - p - 2),
+                              "path", ngx_cweb_json_text(sp + 1,
+                                                         nl - sp - 1)));
             }
 
         } else if (nl - p > 2 && *p == 'W') {
-            json_array_append_new(*ws, json_pack("{s:s%}", "path", p + 2,
-                                                 (size_t) (nl - p - 2)));
+            json_array_append_new(*ws,
+                json_pack("{s:o}", "path",
+                          ngx_cweb_json_text(p + 2, nl - p - 2)));
 
         } else if (nl - p > 2 && *p == 'J') {
-            json_array_append_new(*jobs, json_pack("{s:s%}", "name", p + 2,
-                                                   (size_t) (nl - p - 2)));
+            json_array_append_new(*jobs,
+                json_pack("{s:o}", "name",
+                          ngx_cweb_json_text(p + 2, nl - p - 2)));
         }
 
         p = nl + 1;
@@ -786,10 +787,11 @@ ngx_cweb_admin_compile_failed(ngx_cweb_admin_ctx_t *ctx)
 
     if (cc->timed_out) {
         return ngx_cweb_admin_fail(ctx, NGX_CWEB_HTTP_UNPROCESSABLE,
-                   json_pack("{s:s,s:I,s:s%}",
+                   json_pack("{s:s,s:I,s:o}",
                              "error", "compile timed out",
                              "timeout_ms", (json_int_t) cmcf->compile_timeout,
-                             "output", out->data, out->len));
+                             "output", ngx_cweb_json_text(out->data,
+                                                          out->len)));
     }
 
     n = ngx_cweb_diag_parse(out->data, out->len, d, NGX_CWEB_MAX_DIAGNOSTICS);
@@ -798,19 +800,22 @@ ngx_cweb_admin_compile_failed(ngx_cweb_admin_ctx_t *ctx)
 
     for (i = 0; i < n; i++) {
         json_array_append_new(diags,
-            json_pack("{s:s%,s:i,s:i,s:s,s:s%}",
-                      "file", d[i].file, d[i].file_len,
+            json_pack("{s:o,s:i,s:i,s:s,s:o}",
+                      "file", ngx_cweb_json_text(d[i].file, d[i].file_len),
                       "line", (int) d[i].line,
                       "column", (int) d[i].column,
                       "severity", d[i].severity,
-                      "message", d[i].message, d[i].message_len));
+                      "message", ngx_cweb_json_text(d[i].message,
+                                                    d[i].message_len)));
     }
 
     return ngx_cweb_admin_fail(ctx, NGX_CWEB_HTTP_UNPROCESSABLE,
-                              json_pack("{s:s,s:o,s:s%}",
+                              json_pack("{s:s,s:o,s:o}",
                                         "error", "compile failed",
                                         "diagnostics", diags,
-                                        "output", out->data, out->len));
+                                        "output",
+                                        ngx_cweb_json_text(out->data,
+                                                           out->len)));
 }
 
 
@@ -859,9 +864,11 @@ ngx_cweb_admin_inspect(ngx_cweb_admin_ctx_t *ctx)
                       "cweb plugin from \"%V\" refused: %s", &ctx->display,
                       err);
         return ngx_cweb_admin_fail(ctx, NGX_CWEB_HTTP_UNPROCESSABLE,
-                                  json_pack("{s:s,s:s}",
+                                  json_pack("{s:s,s:o}",
                                             "error", "invalid plugin",
-                                            "reason", err));
+                                            "reason",
+                                            ngx_cweb_json_text(err,
+                                                ngx_strlen(err))));
     }
 
     if (ngx_cweb_loader_validate(config, r->pool, &ctx->rec.manifest, err,
@@ -873,9 +880,11 @@ ngx_cweb_admin_inspect(ngx_cweb_admin_ctx_t *ctx)
                       "cweb plugin from \"%V\" refused: %s", &ctx->display,
                       err);
         return ngx_cweb_admin_fail(ctx, NGX_CWEB_HTTP_UNPROCESSABLE,
-                                  json_pack("{s:s,s:s}",
+                                  json_pack("{s:s,s:o}",
                                             "error", "invalid plugin",
-                                            "reason", err));
+                                            "reason",
+                                            ngx_cweb_json_text(err,
+                                                ngx_strlen(err))));
     }
 
     /* config lives in the object; copy what outlives the handle */
@@ -952,10 +961,11 @@ ngx_cweb_admin_commit(ngx_cweb_admin_ctx_t *ctx)
         ngx_delete_file(ctx->tmp_path.data);
         ngx_cweb_admin_finish(ctx,
             ngx_cweb_send_json(r, NGX_HTTP_CONFLICT,
-                json_pack("{s:s,s:s%,s:s%}",
+                json_pack("{s:s,s:s%,s:o}",
                           "error", "route conflict",
                           "module", ctx->rec.name.data, ctx->rec.name.len,
-                          "reason", conflict.data, conflict.len)));
+                          "reason", ngx_cweb_json_text(conflict.data,
+                                                       conflict.len))));
         return;
     }
 

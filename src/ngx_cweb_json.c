@@ -20,6 +20,39 @@ static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
 
+/*
+ * a JSON string of bytes that need not be UTF-8 (compiler output quoting
+ * a Latin-1 source, a name from a URL): invalid bytes become '?'
+ */
+
+json_t *
+ngx_cweb_json_text(const u_char *data, size_t len)
+{
+    u_char  *copy;
+    size_t   i;
+    json_t  *s;
+
+    s = json_stringn((const char *) data, len);
+    if (s != NULL || len == 0) {
+        return s ? s : json_string("");
+    }
+
+    copy = ngx_alloc(len, ngx_cycle->log);
+    if (copy == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < len; i++) {
+        copy[i] = (data[i] < 0x80) ? data[i] : '?';
+    }
+
+    s = json_stringn((const char *) copy, len);
+    ngx_free(copy);
+
+    return s;
+}
+
+
 ngx_int_t
 ngx_cweb_send_json(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
 {
@@ -113,8 +146,8 @@ ngx_cweb_send_error(ngx_http_request_t *r, ngx_uint_t status,
     va_end(args);
 
     return ngx_cweb_send_json(r, status,
-                              json_pack("{s:s%}", "error", msg,
-                                        (size_t) (p - msg)));
+                              json_pack("{s:o}", "error",
+                                        ngx_cweb_json_text(msg, p - msg)));
 }
 
 

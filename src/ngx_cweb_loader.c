@@ -28,7 +28,6 @@
 static ngx_cweb_plugin_t *ngx_cweb_loader_load(ngx_cweb_shm_module_t *m,
     ngx_log_t *log);
 static void ngx_cweb_loader_unload(ngx_cweb_plugin_t *p);
-static ngx_int_t ngx_cweb_loader_check_name(u_char *name, size_t max);
 static ngx_int_t ngx_cweb_loader_check_path(const char *path,
     const char *what, u_char *err, size_t errlen);
 
@@ -340,8 +339,13 @@ failed:
 }
 
 
-static ngx_int_t
-ngx_cweb_loader_check_name(u_char *name, size_t max)
+/*
+ * plugin and job names: 1-127 of letters, digits, "_", "-", "." (not
+ * first); they become file names and URL path segments
+ */
+
+ngx_int_t
+ngx_cweb_name_valid(u_char *name, size_t max)
 {
     size_t  i;
 
@@ -353,7 +357,8 @@ ngx_cweb_loader_check_name(u_char *name, size_t max)
         }
     }
 
-    return (i == 0 || i == max || name[0] == '.') ? NGX_ERROR : NGX_OK;
+    return (i == 0 || i >= NGX_CWEB_NAME_LEN || name[0] == '.')
+           ? NGX_ERROR : NGX_OK;
 }
 
 
@@ -378,7 +383,7 @@ ngx_cweb_loader_check_path(const char *path, const char *what, u_char *err,
     }
 
     for (i = 0; i < len; i++) {
-        if (path[i] <= ' ' || path[i] == 0x7f) {
+        if ((u_char) path[i] <= ' ' || path[i] == 0x7f) {
             ngx_snprintf(err, errlen,
                          "%s path \"%s\" has a space or control character%Z",
                          what, path);
@@ -419,7 +424,7 @@ ngx_cweb_loader_validate(module_t *config, ngx_pool_t *pool,
         "GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", NULL
     };
 
-    if (ngx_cweb_loader_check_name((u_char *) config->name,
+    if (ngx_cweb_name_valid((u_char *) config->name,
                                    sizeof(config->name))
         != NGX_OK)
     {
@@ -518,7 +523,7 @@ ngx_cweb_loader_validate(module_t *config, ngx_pool_t *pool,
     for (i = 0; i < config->job_size; i++) {
         if (config->jobs[i].name == NULL || config->jobs[i].name[0] == '\0'
             || config->jobs[i].run == NULL
-            || ngx_cweb_loader_check_name((u_char *) config->jobs[i].name,
+            || ngx_cweb_name_valid((u_char *) config->jobs[i].name,
                                           NGX_CWEB_NAME_LEN)
                != NGX_OK)
         {

@@ -8,7 +8,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 repeat_each(1);
 no_shuffle();
 no_root_location();
-plan tests => repeat_each() * 101;
+plan tests => repeat_each() * 113;
 
 our $DefaultConfig = <<'_EOC_';
     location /mgnt {
@@ -320,3 +320,28 @@ qr/^hello \@V\@ pid=\d+ hits=1$/
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 23: a compile error quoting non-UTF-8 source is still a JSON 422
+--- request eval
+"POST /mgnt\n#include <cweb.h>\nint f(void) { return x\xe9y; }\n"
+--- error_code: 422
+--- response_body_like eval
+qr/^\{"error":"compile failed","diagnostics":\[\{"file":"module.c","line":2,"column":23,"severity":"error","message":"stray '\\\\351' in program"\}/
+--- no_error_log
+[alert]
+
+
+
+=== TEST 24: a module name that is not one, in the path
+--- request eval
+["GET /mgnt/%FF%22x", "DELETE /mgnt/a%20b", "GET /mgnt/.hidden"]
+--- error_code eval
+[400, 400, 400]
+--- response_body eval
+["{\"error\":\"invalid module name in the path\"}\n",
+ "{\"error\":\"invalid module name in the path\"}\n",
+ "{\"error\":\"invalid module name in the path\"}\n"]
+--- no_error_log
+[error]
