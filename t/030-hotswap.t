@@ -12,7 +12,7 @@ workers(2);
 repeat_each(1);
 no_shuffle();
 no_root_location();
-plan tests => repeat_each() * 237;
+plan tests => repeat_each() * 249;
 
 cweb_blocks();
 
@@ -92,4 +92,33 @@ __DATA__
  "{\"error\":\"use POST /mgnt, GET /mgnt[/<name>] or DELETE /mgnt/<name>\"}\n",
  "{\"error\":\"invalid module name in the path\"}\n"]
 --- no_error_log
+[alert]
+
+
+
+=== TEST 6: concurrent deploys on both workers: distinct plugins all land,
+versions of one plugin are numbered uniquely and the newest wins
+--- init
+use File::Temp qw(tempdir);
+my $dir = tempdir(CLEANUP => 1);
+my $url = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}/mgnt";
+my @pids;
+for my $i (1 .. 6) {
+    my $src = main::plugin_src("hello.c", V => $i);
+    $src =~ s/"hello"/"par$i"/; $src =~ s{"/hello}{"/par$i}g;
+    open my $fh, '>', "$dir/p$i.c" or die; print $fh $src; close $fh;
+    open $fh, '>', "$dir/h$i.c" or die;
+    print $fh main::plugin_src("hello.c", V => $i); close $fh;
+}
+push @pids, main::background("curl", "-s", "--data-binary", "\@$dir/$_", $url)
+    for map { ("p$_.c", "h$_.c") } 1 .. 6;
+waitpid $_, 0 for @pids;
+--- request eval
+["GET /mgnt", "GET /mgnt/hello", "GET /par3/workers"]
+--- response_body_like eval
+[qr/^\{"modules":\[(?:\{"module":"(?:hello|par[1-6])",[^\]]*\],"websockets":\[\],"jobs":\[\],"compile_ms":\d+,"updated_at":\d+\},?){7}\]\}$/,
+ qr/^\{"module":"hello","version":6,.*"versions":\[\{"version":6,.*\},\{"version":5,.*\},\{"version":4,.*\},\{"version":3,.*\},\{"version":2,.*\},\{"version":1,.*\}\]\}$/,
+ qr/^3 served by 0$/]
+--- no_error_log
+[error]
 [alert]
