@@ -62,9 +62,13 @@ $(MODULE): $(NGX_BUILD)/.configured $(SRCS)
 	mkdir -p objs && cp $(NGX_BUILD)/objs/ngx_cweb_module.so $@.tmp \
 	    && mv -f $@.tmp $@
 
+# the pure parsers run under AddressSanitizer and UBSan
+UNIT_CFLAGS  := -std=c11 -Wall -Wextra -Werror -g \
+                -fsanitize=address,undefined -fno-sanitize-recover=all
+
 objs/unit/%: t/unit/%.c src/ngx_cweb_multipart.c src/ngx_cweb_diag.c
 	mkdir -p objs/unit
-	cc -std=c11 -Wall -Wextra -Werror -g -Isrc -o $@ $< \
+	cc $(UNIT_CFLAGS) -Isrc -o $@ $< \
 	    $(if $(findstring multipart,$*),src/ngx_cweb_multipart.c) \
 	    $(if $(findstring diag,$*),src/ngx_cweb_diag.c)
 
