@@ -51,6 +51,7 @@ struct ngx_cweb_admin_ctx_s {
     ngx_cweb_compile_t         *cc;
 
     ngx_event_t                 retry;        /* commit lock */
+    ngx_event_t                 hold;         /* keeps a quitting worker */
     ngx_uint_t                  tries;
     ngx_cweb_admin_step_pt      locked;
 
@@ -110,6 +111,8 @@ static ngx_int_t ngx_cweb_admin_post_task(ngx_cweb_admin_ctx_t *ctx,
 static void ngx_cweb_admin_task_handler(void *data, ngx_log_t *log);
 static void ngx_cweb_admin_task_done(ngx_event_t *ev);
 static void ngx_cweb_admin_cleanup(void *data);
+static void ngx_cweb_admin_hold(ngx_cweb_admin_ctx_t *ctx);
+static void ngx_cweb_admin_hold_handler(ngx_event_t *ev);
 static void ngx_cweb_admin_finish(ngx_cweb_admin_ctx_t *ctx, ngx_int_t rc);
 static ngx_int_t ngx_cweb_admin_fail(ngx_cweb_admin_ctx_t *ctx,
     ngx_uint_t status, json_t *answer);
@@ -163,12 +166,14 @@ ngx_cweb_admin_handler(ngx_http_request_t *r)
         }
 
         r->main->count++;
+        ngx_cweb_admin_hold(ctx);
         ngx_cweb_admin_history(ctx);
         return NGX_DONE;
     }
 
     if (r->method == NGX_HTTP_DELETE && ctx->name.len) {
         r->main->count++;
+        ngx_cweb_admin_hold(ctx);
         ngx_cweb_admin_lock(ctx, ngx_cweb_admin_delete);
         return NGX_DONE;
     }
@@ -408,6 +413,7 @@ ngx_cweb_admin_upload(ngx_http_request_t *r)
     if (rc == NGX_DONE) {
         /* the compiler's done handler answers; the request stays */
         r->read_event_handler = ngx_http_test_reading;
+        ngx_cweb_admin_hold(ctx);
         return;
     }
 
@@ -1309,9 +1315,51 @@ ngx_cweb_admin_task_done(ngx_event_t *ev)
 }
 
 
+/*
+ * A quitting worker (reload) exits as soon as only cancelable timers are
+ * left, even with a request in progress.  From its first asynchronous
+ * step until the answer, an admin request therefore holds a
+ * non-cancelable timer; it is only a backstop and never expected to fire.
+ */
+
+static void
+ngx_cweb_admin_hold(ngx_cweb_admin_ctx_t *ctx)
+{
+    ngx_cweb_main_conf_t  *cmcf;
+
+    if (ctx->hold.timer_set) {
+        return;
+    }
+
+    cmcf = ngx_cweb_shm_ctx()->cmcf;
+
+    ctx->hold.handler = ngx_cweb_admin_hold_handler;
+    ctx->hold.data = ctx;
+    ctx->hold.log = ctx->r->connection->log;
+    ngx_add_timer(&ctx->hold, cmcf->compile_timeout + 60000);
+}
+
+
+static void
+ngx_cweb_admin_hold_handler(ngx_event_t *ev)
+{
+    ngx_cweb_admin_ctx_t  *ctx = ev->data;
+
+    ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                  "cweb mgnt request still unanswered after %M ms",
+                  ngx_cweb_shm_ctx()->cmcf->compile_timeout + 60000);
+
+    ngx_cweb_admin_finish(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
+}
+
+
 static void
 ngx_cweb_admin_finish(ngx_cweb_admin_ctx_t *ctx, ngx_int_t rc)
 {
+    if (ctx->hold.timer_set) {
+        ngx_del_timer(&ctx->hold);
+    }
+
     if (ctx->has_lock) {
         ctx->has_lock = 0;
         ngx_cweb_commit_unlock();
@@ -1328,6 +1376,10 @@ ngx_cweb_admin_cleanup(void *data)
 
     if (ctx->retry.timer_set) {
         ngx_del_timer(&ctx->retry);
+    }
+
+    if (ctx->hold.timer_set) {
+        ngx_del_timer(&ctx->hold);
     }
 
     if (ctx->cc && !ctx->cc->finished) {
