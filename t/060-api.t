@@ -8,7 +8,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 repeat_each(1);
 no_shuffle();
 no_root_location();
-plan tests => repeat_each() * 64;
+plan tests => repeat_each() * 73;
 
 cweb_blocks();
 
@@ -133,4 +133,19 @@ like an nginx export: each plugin sees its own
  qr/^a 102 own 4242$/]
 --- no_error_log
 [error]
+[alert]
+
+
+
+=== TEST 10: websockets/jobs declared like the seed's are accepted and listed;
+cache, scheduler (ASYNC runs after the handler), symbols, jobs_create
+--- request eval
+[::deploy("shapes.c"), "GET /shapes", "GET /shapes"]
+--- error_code eval
+[201, 200, 200]
+--- response_body_like eval
+[qr/"routes":\[\{"method":"GET","path":"\/shapes"\}\],"websockets":\[\{"path":"\/shapes\/ws"\}\],"jobs":\[\{"name":"sum"\}\],/,
+ qr/^scheduled=0 answer=42 unknown=null jobs_create=-5$/,
+ qr/^scheduled=5 answer=42 unknown=null jobs_create=-5$/]
+--- no_error_log
 [alert]
