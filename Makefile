@@ -9,7 +9,8 @@ SHELL        := /bin/bash
 NGINX_SRC    ?= /usr/share/nginx/src
 NGINX_BIN    ?= /usr/sbin/nginx
 BUILD        := build
-NGX_BUILD    := $(BUILD)/nginx
+# one configured copy per source tree, so NGINX_SRC=... never reuses another
+NGX_BUILD    := $(BUILD)/nginx$(subst /,_,$(abspath $(NGINX_SRC)))
 MODULE       := objs/ngx_cweb_module.so
 RUN_PREFIX   := $(CURDIR)/$(BUILD)/run
 
@@ -19,16 +20,13 @@ DEB_PKGS     := nginx nginx-dev libsqlite3-dev libjansson-dev libssl-dev \
                 curl procps
 BENCH_PKGS   := wrk libnginx-mod-http-lua libnginx-mod-http-js
 
-SRCS         := config ngx_cweb_module.c $(wildcard src/*.c src/*.h) \
-                include/cweb.h include/cweb_entry.c
-
 UNIT_TESTS   := $(patsubst t/unit/%.c,objs/unit/%,$(wildcard t/unit/test_*.c))
 
 # the real Test::Nginx wins when it is installed
 PROVE_INC    := $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
                   || echo "-I t/lib")
 
-.PHONY: all deps bench-deps run test unit prove bench clean
+.PHONY: all deps bench-deps run test unit prove bench clean FORCE
 
 all: $(MODULE)
 
@@ -56,11 +54,17 @@ $(NGX_BUILD)/.configured: config
 	    > configure.log 2>&1 || { tail -30 configure.log; exit 1; }
 	touch $@
 
-# a new inode: nginx processes that have the old file mapped keep running
-$(MODULE): $(NGX_BUILD)/.configured $(SRCS)
+# nginx's own make is incremental; the result replaces objs/ only when it
+# differs (another NGINX_SRC), and through a new inode: nginx processes
+# that have the old file mapped keep running
+$(MODULE): $(NGX_BUILD)/.configured FORCE
 	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
-	mkdir -p objs && cp $(NGX_BUILD)/objs/ngx_cweb_module.so $@.tmp \
-	    && mv -f $@.tmp $@
+	@mkdir -p objs
+	@cmp -s $(NGX_BUILD)/objs/ngx_cweb_module.so $@ \
+	    || { cp $(NGX_BUILD)/objs/ngx_cweb_module.so $@.tmp \
+	         && mv -f $@.tmp $@ && echo "installed $@"; }
+
+FORCE:
 
 # the pure parsers run under AddressSanitizer and UBSan
 UNIT_CFLAGS  := -std=c11 -Wall -Wextra -Werror -g \
