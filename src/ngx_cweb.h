@@ -159,7 +159,7 @@ typedef struct {
     ngx_cweb_kv_t               data;
     ngx_cweb_kv_t               res_headers;
     ngx_http_request_t         *r;
-    ngx_cweb_route_t           *route;
+    ngx_cweb_route_t            route;        /* a copy: the table can go */
     ngx_cweb_plugin_t          *plugin;       /* held while reading body */
     ngx_str_t                   out;          /* cweb_response_body() */
     unsigned                    out_set:1;

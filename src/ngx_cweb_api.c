@@ -121,7 +121,7 @@ void
 ngx_cweb_api_set_call(ngx_cweb_call_t *call)
 {
     ngx_cweb_api_call = call;
-    ngx_cweb_api_plugin = call ? call->route->plugin : NULL;
+    ngx_cweb_api_plugin = call ? call->route.plugin : NULL;
 }
 
 

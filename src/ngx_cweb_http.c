@@ -82,8 +82,14 @@ ngx_cweb_http_handler(ngx_http_request_t *r)
         return rc;
     }
 
+    /*
+     * a sync on this worker (another request, after a deploy) replaces
+     * the route table while this request may still wait for its body;
+     * the entry's strings and handler live in the pinned plugin
+     */
     call->r = r;
-    call->route = route;
+    call->route = *route;
+    call->route.regex = NULL;
     call->req.path = (char *) path;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -223,15 +229,15 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
     call->res.status = HTTP_200_OK;
 
     ngx_cweb_api_set_call(call);
-    rc = call->route->route->handler(&ngx_cweb_context, &call->req,
+    rc = call->route.route->handler(&ngx_cweb_context, &call->req,
                                      &call->res);
     ngx_cweb_api_set_call(NULL);
 
     if (rc < 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "cweb plugin \"%V\" route \"%V %V\" returned %d",
-                      &call->route->plugin->name, &call->route->method,
-                      &call->route->path, rc);
+                      &call->route.plugin->name, &call->route.method,
+                      &call->route.path, rc);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
