@@ -266,6 +266,7 @@ ngx_uint_t ngx_cweb_router_is_regex(u_char *path, size_t len);
 /* ngx_cweb_http.c: plugin routes */
 ngx_int_t ngx_cweb_http_handler(ngx_http_request_t *r);
 ngx_int_t ngx_cweb_http_body(ngx_http_request_t *r, ngx_str_t *body);
+ngx_uint_t ngx_cweb_http_urlencoded(ngx_http_request_t *r);
 
 /* ngx_cweb_api.c: the table handed to plugins */
 extern cweb_api_t      ngx_cweb_api;

@@ -519,12 +519,7 @@ ngx_cweb_admin_source(ngx_cweb_admin_ctx_t *ctx, ngx_str_t *body)
             ctx->display.len = part->filename_len;
         }
 
-    } else if (ct && ct->len >= sizeof("application/x-www-form-urlencoded") - 1
-               && ngx_strncasecmp(ct->data,
-                                  (u_char *) "application/x-www-form-urlencoded",
-                                  sizeof("application/x-www-form-urlencoded")
-                                  - 1) == 0)
-    {
+    } else if (ngx_cweb_http_urlencoded(r)) {
         rc = ngx_cweb_admin_form_code(ctx, body);
         if (rc != NGX_OK) {
             return rc;

@@ -147,6 +147,24 @@ ngx_cweb_http_body_handler(ngx_http_request_t *r)
 }
 
 
+ngx_uint_t
+ngx_cweb_http_urlencoded(ngx_http_request_t *r)
+{
+    ngx_str_t  *ct;
+
+    static ngx_str_t  form = ngx_string("application/x-www-form-urlencoded");
+
+    if (r->headers_in.content_type == NULL) {
+        return 0;
+    }
+
+    ct = &r->headers_in.content_type->value;
+
+    return ct->len >= form.len
+           && ngx_strncasecmp(ct->data, form.data, form.len) == 0;
+}
+
+
 /* the whole body in one NUL-terminated piece, from memory or temp file */
 
 ngx_int_t
@@ -277,7 +295,8 @@ ngx_cweb_http_request(ngx_cweb_call_t *call, ngx_str_t *body)
     req->close = !r->keepalive;
     req->tid = pthread_self();
     req->body = (char *) body->data;
-    req->content_length = (int) ngx_min(body->len, (size_t) NGX_MAX_INT_T_VALUE);
+    req->content_length = (int) ngx_min(body->len,
+                                        (size_t) NGX_MAX_INT32_VALUE);
 
     /*
      * HTTP/1 header lines are NUL-terminated in place by nginx's parser;
@@ -417,12 +436,7 @@ ngx_cweb_http_form(ngx_http_request_t *r, http_kv_store_t *store,
 
     ct = &r->headers_in.content_type->value;
 
-    if (ct->len >= sizeof("application/x-www-form-urlencoded") - 1
-        && ngx_strncasecmp(ct->data, (u_char *)
-                           "application/x-www-form-urlencoded",
-                           sizeof("application/x-www-form-urlencoded") - 1)
-           == 0)
-    {
+    if (ngx_cweb_http_urlencoded(r)) {
         return ngx_cweb_http_args(r->pool, store, body->data,
                                   body->data + body->len);
     }
