@@ -108,7 +108,11 @@ ngx_cweb_loader_sync(ngx_log_t *log)
     }
 
     ngx_cweb_router = router;
-    ngx_cweb_generation = gen;
+
+    /* without a table the next request tries again */
+    if (router) {
+        ngx_cweb_generation = gen;
+    }
 
     /* retired versions nobody uses any more go now */
     pp = &ngx_cweb_plugins;
