@@ -158,6 +158,8 @@ typedef struct {
     ngx_cweb_kv_t               headers;
     ngx_cweb_kv_t               data;
     ngx_cweb_kv_t               res_headers;
+    http_kv_pair_t              res_pairs[4]; /* most answers set fewer */
+    u_char                      res_owned[4];
     ngx_http_request_t         *r;
     ngx_cweb_route_t            route;        /* a copy: the table can go */
     ngx_cweb_plugin_t          *plugin;       /* held while reading body */
@@ -277,6 +279,8 @@ ngx_int_t ngx_cweb_api_open_database(ngx_log_t *log);
 void ngx_cweb_api_close_database(void);
 ngx_int_t ngx_cweb_kv_init(ngx_cweb_kv_t *kv, ngx_pool_t *pool, ngx_uint_t n,
     ngx_uint_t nocase);
+void ngx_cweb_kv_init_inline(ngx_cweb_kv_t *kv, ngx_pool_t *pool,
+    http_kv_pair_t *pairs, u_char *owned, size_t n, ngx_uint_t nocase);
 ngx_int_t ngx_cweb_kv_push(http_kv_store_t *store, char *key, char *value);
 
 /* ngx_cweb_admin.c: /mgnt */

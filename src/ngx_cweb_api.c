@@ -154,6 +154,20 @@ ngx_cweb_kv_init(ngx_cweb_kv_t *kv, ngx_pool_t *pool, ngx_uint_t n,
 }
 
 
+/* a host store starting in memory the caller provides (zeroed owned) */
+
+void
+ngx_cweb_kv_init_inline(ngx_cweb_kv_t *kv, ngx_pool_t *pool,
+    http_kv_pair_t *pairs, u_char *owned, size_t n, ngx_uint_t nocase)
+{
+    kv->pool = pool;
+    kv->nocase = nocase;
+    kv->pub.entries = pairs;
+    kv->pub.capacity = n;
+    kv->owned = owned;
+}
+
+
 /* adds a reference to strings the host owns; no copy, no free */
 
 ngx_int_t

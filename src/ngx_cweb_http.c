@@ -241,7 +241,8 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
 
     call->res.body = ngx_cweb_http_scratch;
     call->res.headers = &call->res_headers.pub;
-    (void) ngx_cweb_kv_init(&call->res_headers, r->pool, 0, 1);
+    ngx_cweb_kv_init_inline(&call->res_headers, r->pool, call->res_pairs,
+                            call->res_owned, 4, 1);
 
     call->res.body[0] = '\0';
     call->res.status = HTTP_200_OK;
