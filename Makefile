@@ -45,6 +45,9 @@ bench-deps: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PKGS)"
 
 $(NGX_BUILD)/.configured: config
+	@test -x $(NGINX_SRC)/configure || { echo "no nginx source tree at" \
+	    "$(NGINX_SRC): install nginx-dev (make deps) or set NGINX_SRC"; \
+	    exit 1; }
 	rm -rf $(NGX_BUILD) && mkdir -p $(BUILD)
 	cp -a $(NGINX_SRC) $(NGX_BUILD)
 	cd $(NGX_BUILD) && \

@@ -8,7 +8,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 repeat_each(1);
 no_shuffle();
 no_root_location();
-plan tests => repeat_each() * 113;
+plan tests => repeat_each() * 100;
 
 our $DefaultConfig = <<'_EOC_';
     location /mgnt {
@@ -290,40 +290,7 @@ cweb compile of "module.c" failed (timed out)
 
 
 
-=== TEST 21: a slow compile never blocks the (single) worker
---- http_config
-    cweb_cc $TEST_NGINX_CWEB_PLUGINS/slowcc.sh;
---- init
-::background("curl", "-s", "--data-binary", '@' . "$::CWEB_ROOT/t/plugins/hello.c",
-           "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}/mgnt");
-select(undef, undef, undef, 0.5);
---- request eval
-["GET /mgnt", "GET /hello", "GET /mgnt/hello"]
---- timeout: 0.5
---- error_code eval
-[200, 404, 404]
---- response_body_like eval
-[qr/^\{"modules":\[\]\}$/, qr/404 Not Found/, qr/^\{"error":"no plugin \\"hello\\""\}$/]
---- no_error_log
-[error]
-
-
-
-=== TEST 22: ... and the slow compile then goes live
---- init
-sleep 4;
---- request
-GET /hello
---- reuse
---- response_body_like eval
-qr/^hello \@V\@ pid=\d+ hits=1$/
---- no_error_log
-[error]
-[alert]
-
-
-
-=== TEST 23: a compile error quoting non-UTF-8 source is still a JSON 422
+=== TEST 21: a compile error quoting non-UTF-8 source is still a JSON 422
 --- request eval
 "POST /mgnt\n#include <cweb.h>\nint f(void) { return x\xe9y; }\n"
 --- error_code: 422
@@ -334,7 +301,7 @@ qr/^\{"error":"compile failed","diagnostics":\[\{"file":"module.c","line":2,"col
 
 
 
-=== TEST 24: a module name that is not one, in the path
+=== TEST 22: a module name that is not one, in the path
 --- request eval
 ["GET /mgnt/%FF%22x", "DELETE /mgnt/a%20b", "GET /mgnt/.hidden"]
 --- error_code eval

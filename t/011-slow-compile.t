@@ -1,0 +1,51 @@
+# One worker, a compiler that takes 3 s (cweb_cc wrapper): the worker
+# keeps answering other requests long before the compile ends, and the
+# upload then goes live.
+
+use Test::Nginx::Socket;
+use FindBin;
+require "$FindBin::Bin/inc/cweb.pl";
+
+master_on();
+workers(1);
+repeat_each(1);
+no_shuffle();
+no_root_location();
+plan tests => repeat_each() * 13;
+
+cweb_blocks();
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a slow compile never blocks the (single) worker
+--- http_config
+    cweb_cc $TEST_NGINX_CWEB_PLUGINS/slowcc.sh;
+--- init
+::background("curl", "-s", "--data-binary", '@' . "$::CWEB_ROOT/t/plugins/hello.c",
+           "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}/mgnt");
+select(undef, undef, undef, 0.5);
+--- request eval
+["GET /mgnt", "GET /hello", "GET /mgnt/hello"]
+--- timeout: 0.5
+--- error_code eval
+[200, 404, 404]
+--- response_body_like eval
+[qr/^\{"modules":\[\]\}$/, qr/404 Not Found/, qr/^\{"error":"no plugin \\"hello\\""\}$/]
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: ... and the slow compile then goes live
+--- init
+sleep 4;
+--- request
+GET /hello
+--- reuse
+--- response_body_like eval
+qr/^hello \@V\@ pid=\d+ hits=1$/
+--- no_error_log
+[error]
+[alert]
