@@ -17,7 +17,7 @@ RUN_PREFIX   := $(CURDIR)/$(BUILD)/run
 # Debian packages the build, the tests and `make run` need
 DEB_PKGS     := nginx nginx-dev libsqlite3-dev libjansson-dev libssl-dev \
                 zlib1g-dev libpcre2-dev gcc make perl libtest-base-perl \
-                curl procps
+                curl procps sqlite3
 BENCH_PKGS   := wrk libnginx-mod-http-lua libnginx-mod-http-js valgrind
 
 UNIT_TESTS   := $(patsubst t/unit/%.c,objs/unit/%,$(wildcard t/unit/test_*.c))
