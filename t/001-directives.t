@@ -7,9 +7,6 @@ use FindBin;
 use File::Temp qw(tempdir);
 require "$FindBin::Bin/inc/cweb.pl";
 
-repeat_each(1);
-no_shuffle();
-no_root_location();
 
 my @bad = (
     [http => 'cweb_zone 100k;',

@@ -5,9 +5,6 @@ use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
 
-repeat_each(1);
-no_shuffle();
-no_root_location();
 plan tests => repeat_each() * 14;
 
 cweb_blocks();

@@ -14,9 +14,6 @@ END { remove_tree($ENV{TEST_NGINX_CWEB_STATE}) if $ENV{TEST_NGINX_CWEB_STATE} }
 
 master_on();
 workers(2);
-repeat_each(1);
-no_shuffle();
-no_root_location();
 plan tests => repeat_each() * 104 + 1;
 
 cweb_blocks(module_dir => $ENV{TEST_NGINX_CWEB_STATE});

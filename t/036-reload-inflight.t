@@ -9,9 +9,6 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
 workers(1);
-repeat_each(1);
-no_shuffle();
-no_root_location();
 plan tests => repeat_each() * 8;
 
 cweb_blocks();

@@ -7,9 +7,6 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 BEGIN { $ENV{CWEB_ADMIN_KEY} = "from-env-key" }
 
-repeat_each(1);
-no_shuffle();
-no_root_location();
 plan tests => repeat_each() * 8;
 
 cweb_blocks();

@@ -10,9 +10,6 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
 workers(1);
-repeat_each(1);
-no_shuffle();
-no_root_location();
 plan tests => repeat_each() * 13;
 
 cweb_blocks();

@@ -89,7 +89,8 @@ our $CwebConfig = <<'_EOC_';
     }
 _EOC_
 
-# Block defaults for the cweb suites: the server config above (or
+# Block defaults for the cweb suites: file order, no default root location,
+# the server config above (or
 # config => ...), cweb_module_dir in servroot/cweb_temp (wiped per block by
 # both test runners) or module_dir => ...; "--- reuse" keeps the running
 # nginx (a block without config is not restarted by either runner).
@@ -97,6 +98,10 @@ sub cweb_blocks {
     my (%o) = @_;
     my $config = $o{config} // $CwebConfig;
     my $dir = $o{module_dir} // "cweb_temp";
+
+    # blocks build on each other (--- reuse); "location /" is ours
+    no_shuffle();
+    no_root_location();
 
     add_block_preprocessor(sub {
         my $block = shift;
