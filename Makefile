@@ -17,7 +17,7 @@ RUN_PREFIX   := $(CURDIR)/$(BUILD)/run
 # Debian packages the build, the tests and `make run` need
 DEB_PKGS     := nginx nginx-dev libsqlite3-dev libjansson-dev libssl-dev \
                 zlib1g-dev libpcre2-dev gcc make perl libtest-base-perl \
-                curl procps sqlite3
+                curl procps sqlite3 strace
 BENCH_PKGS   := wrk libnginx-mod-http-lua libnginx-mod-http-js valgrind
 
 UNIT_TESTS   := $(patsubst t/unit/%.c,objs/unit/%,$(wildcard t/unit/test_*.c))
@@ -73,11 +73,13 @@ FORCE:
 UNIT_CFLAGS  := -std=c11 -Wall -Wextra -Werror -g \
                 -fsanitize=address,undefined -fno-sanitize-recover=all
 
-objs/unit/%: t/unit/%.c src/ngx_cweb_multipart.c src/ngx_cweb_diag.c
+objs/unit/%: t/unit/%.c src/ngx_cweb_multipart.c src/ngx_cweb_diag.c \
+	    src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c
 	mkdir -p objs/unit
 	cc $(UNIT_CFLAGS) -Isrc -o $@ $< \
 	    $(if $(findstring multipart,$*),src/ngx_cweb_multipart.c) \
-	    $(if $(findstring diag,$*),src/ngx_cweb_diag.c)
+	    $(if $(findstring diag,$*),src/ngx_cweb_diag.c) \
+	    $(if $(findstring _ere,$*),src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c)
 
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "# $$t"; $$t || exit 1; done

@@ -17,9 +17,12 @@ static char *ngx_cweb_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static ngx_int_t ngx_cweb_postconfiguration(ngx_conf_t *cf);
 static char *ngx_cweb_location(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_cweb_admin_origins(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_cweb_zone_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_nonempty_post(ngx_conf_t *cf, void *post, void *data);
-static char *ngx_cweb_timeout_post(ngx_conf_t *cf, void *post, void *data);
+static char *ngx_cweb_positive_post(ngx_conf_t *cf, void *post, void *data);
+static char *ngx_cweb_size_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_split_argv(ngx_conf_t *cf, ngx_cweb_main_conf_t *cmcf);
 static ngx_int_t ngx_cweb_init_process(ngx_cycle_t *cycle);
 static void ngx_cweb_exit_process(ngx_cycle_t *cycle);
@@ -32,7 +35,16 @@ static void ngx_cweb_exit_master(ngx_cycle_t *cycle);
 
 static ngx_conf_post_handler_pt  ngx_cweb_zone_p = ngx_cweb_zone_post;
 static ngx_conf_post_handler_pt  ngx_cweb_nonempty_p = ngx_cweb_nonempty_post;
-static ngx_conf_post_handler_pt  ngx_cweb_timeout_p = ngx_cweb_timeout_post;
+static ngx_conf_post_handler_pt  ngx_cweb_positive_p = ngx_cweb_positive_post;
+static ngx_conf_post_handler_pt  ngx_cweb_size_p = ngx_cweb_size_post;
+
+static ngx_conf_num_bounds_t  ngx_cweb_fault_limit_bounds = {
+    ngx_conf_check_num_bounds, 1, NGX_CWEB_FAULT_RING
+};
+
+static ngx_conf_num_bounds_t  ngx_cweb_processes_bounds = {
+    ngx_conf_check_num_bounds, 1, 1000000
+};
 
 
 static ngx_command_t  ngx_cweb_commands[] = {
@@ -77,7 +89,56 @@ static ngx_command_t  ngx_cweb_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cweb_main_conf_t, compile_timeout),
-      &ngx_cweb_timeout_p },
+      &ngx_cweb_positive_p },
+
+    { ngx_string("cweb_compile_memory"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, compile_memory),
+      &ngx_cweb_size_p },
+
+    { ngx_string("cweb_compile_file_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, compile_file_size),
+      &ngx_cweb_size_p },
+
+    { ngx_string("cweb_compile_processes"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, compile_processes),
+      &ngx_cweb_processes_bounds },
+
+    { ngx_string("cweb_max_object_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, max_object_size),
+      &ngx_cweb_size_p },
+
+    { ngx_string("cweb_handler_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, handler_timeout),
+      &ngx_cweb_positive_p },
+
+    { ngx_string("cweb_fault_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, fault_limit),
+      &ngx_cweb_fault_limit_bounds },
+
+    { ngx_string("cweb_fault_window"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, fault_window),
+      &ngx_cweb_positive_p },
 
     { ngx_string("cweb_admin_key"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -85,6 +146,13 @@ static ngx_command_t  ngx_cweb_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cweb_main_conf_t, admin_key),
       &ngx_cweb_nonempty_p },
+
+    { ngx_string("cweb_admin_origins"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_cweb_admin_origins,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("cweb_dev"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
@@ -167,13 +235,22 @@ ngx_cweb_create_main_conf(ngx_conf_t *cf)
      *     cmcf->cc = { 0, NULL };
      *     cmcf->cflags = { 0, NULL };
      *     cmcf->admin_key = { 0, NULL };
+     *     cmcf->admin_origins = NULL;
      *     cmcf->cc_argv = NULL;
+     *     cmcf->mgnt = NULL;
      *     cmcf->shm_zone = NULL;
      */
 
     cmcf->enabled = 0;
     cmcf->zone_size = NGX_CONF_UNSET_SIZE;
     cmcf->compile_timeout = NGX_CONF_UNSET_MSEC;
+    cmcf->compile_memory = NGX_CONF_UNSET_SIZE;
+    cmcf->compile_file_size = NGX_CONF_UNSET_SIZE;
+    cmcf->compile_processes = NGX_CONF_UNSET_UINT;
+    cmcf->max_object_size = NGX_CONF_UNSET_SIZE;
+    cmcf->handler_timeout = NGX_CONF_UNSET_MSEC;
+    cmcf->fault_limit = NGX_CONF_UNSET_UINT;
+    cmcf->fault_window = NGX_CONF_UNSET_MSEC;
     cmcf->dev = NGX_CONF_UNSET;
     cmcf->purge_modules = NGX_CONF_UNSET;
     cmcf->cycle = cf->cycle;
@@ -235,6 +312,13 @@ ngx_cweb_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_size_value(cmcf->zone_size, 1024 * 1024);
     ngx_conf_init_msec_value(cmcf->compile_timeout, 30000);
+    ngx_conf_init_size_value(cmcf->compile_memory, 1024 * 1024 * 1024);
+    ngx_conf_init_size_value(cmcf->compile_file_size, 64 * 1024 * 1024);
+    ngx_conf_init_uint_value(cmcf->compile_processes, 1024);
+    ngx_conf_init_size_value(cmcf->max_object_size, 64 * 1024 * 1024);
+    ngx_conf_init_msec_value(cmcf->handler_timeout, 10000);
+    ngx_conf_init_uint_value(cmcf->fault_limit, 3);
+    ngx_conf_init_msec_value(cmcf->fault_window, 60000);
     ngx_conf_init_value(cmcf->dev, 0);
     ngx_conf_init_value(cmcf->purge_modules, 0);
 
@@ -346,6 +430,7 @@ ngx_cweb_location(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_cweb_loc_conf_t *cwlcf = conf;
 
+    ngx_cweb_reserved_t       *res;
     ngx_cweb_main_conf_t      *cmcf;
     ngx_http_core_loc_conf_t  *clcf;
 
@@ -361,6 +446,78 @@ ngx_cweb_location(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_cweb_module);
     cmcf->enabled = 1;
+
+    if (cwlcf->kind != NGX_CWEB_LOC_MGNT || clcf->named
+#if (NGX_PCRE)
+        || clcf->regex
+#endif
+       )
+    {
+        return NGX_CONF_OK;
+    }
+
+    /* URL space no plugin route can be served in (ngx_cweb_manifest.c) */
+    if (cmcf->mgnt == NULL) {
+        cmcf->mgnt = ngx_array_create(cf->pool, 2,
+                                      sizeof(ngx_cweb_reserved_t));
+        if (cmcf->mgnt == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    res = ngx_array_push(cmcf->mgnt);
+    if (res == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    res->name = clcf->name;
+    res->exact = clcf->exact_match;
+
+    return NGX_CONF_OK;
+}
+
+
+/* cweb_admin_origins https://admin.example.com ...; */
+
+static char *
+ngx_cweb_admin_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_cweb_main_conf_t *cmcf = conf;
+
+    ngx_str_t   *value, *o;
+    ngx_uint_t   i;
+
+    if (cmcf->admin_origins) {
+        return "is duplicate";
+    }
+
+    cmcf->admin_origins = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                           sizeof(ngx_str_t));
+    if (cmcf->admin_origins == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (ngx_strlchr(value[i].data, value[i].data + value[i].len, ':')
+            == NULL
+            || value[i].data[value[i].len - 1] == '/')
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"cweb_admin_origins\": \"%V\" is not an "
+                               "origin (scheme://host[:port], no path)",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        o = ngx_array_push(cmcf->admin_origins);
+        if (o == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *o = value[i];
+    }
 
     return NGX_CONF_OK;
 }
@@ -401,13 +558,33 @@ ngx_cweb_nonempty_post(ngx_conf_t *cf, void *post, void *data)
 
 
 static char *
-ngx_cweb_timeout_post(ngx_conf_t *cf, void *post, void *data)
+ngx_cweb_positive_post(ngx_conf_t *cf, void *post, void *data)
 {
     ngx_msec_t  *ms = data;
+    ngx_str_t   *name;
 
     if (*ms == 0) {
+        name = cf->args->elts;
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"cweb_compile_timeout\" must be positive");
+                           "\"%V\" must be positive", &name[0]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_cweb_size_post(ngx_conf_t *cf, void *post, void *data)
+{
+    size_t     *sp = data;
+    ngx_str_t  *name;
+
+    /* a compiler (or an object) needs at least this much */
+    if (*sp < 64 * 1024) {
+        name = cf->args->elts;
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be at least 64k", &name[0]);
         return NGX_CONF_ERROR;
     }
 
@@ -435,7 +612,8 @@ ngx_cweb_postconfiguration(ngx_conf_t *cf)
 
     /*
      * the state dir as an ngx_path_t: nginx creates it 0700 and chowns it
-     * to the workers' user before the zone is initialised
+     * to the workers' user, and its manager callback makes the master run
+     * the cweb helper in the cache manager's slot
      */
     path = ngx_pcalloc(cf->pool, sizeof(ngx_path_t));
     if (path == NULL) {
@@ -443,6 +621,8 @@ ngx_cweb_postconfiguration(ngx_conf_t *cf)
     }
 
     path->name = cmcf->module_dir;
+    path->manager = ngx_cweb_helper_manager;
+    path->data = cmcf;
     path->conf_file = cf->conf_file->file.name.data;
     path->line = cf->conf_file->line;
 
@@ -479,19 +659,17 @@ ngx_cweb_postconfiguration(ngx_conf_t *cf)
 
 /*
  * Plugins are loaded lazily, on the first request that needs them.  Here
- * a worker only checks, as its own user, that it can use the state
- * directory: a prefix the workers cannot enter would otherwise show up
- * only at the first upload.  Serving can still work, so it is not fatal.
+ * a process that will run plugin code takes its entry in the process
+ * table and installs its fault handlers; the single process (no master)
+ * also does the helper's work itself.  Helper processes start their work
+ * from the manager callback, which runs only in the cache manager slot
+ * (this hook also runs in nginx's cache loader, and there ngx_worker is 0).
  */
 
 static ngx_int_t
 ngx_cweb_init_process(ngx_cycle_t *cycle)
 {
-    u_char                 path[NGX_MAX_PATH];
-    ngx_uint_t             i;
     ngx_cweb_main_conf_t  *cmcf;
-
-    static const char     *dirs[] = { "src", "so", "tmp" };
 
     ngx_cweb_shm_use(cycle);
 
@@ -507,23 +685,15 @@ ngx_cweb_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-        ngx_snprintf(path, sizeof(path), "%V/%s%Z", &cmcf->module_dir,
-                     dirs[i]);
+    /* as the workers' user: uploads fail without them, serving works */
+    (void) ngx_cweb_store_mkdirs(&cmcf->module_dir, cycle->log);
 
-        if (access((char *) path, R_OK|W_OK|X_OK) == -1) {
-            ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
-                          "cweb state directory \"%s\" is not usable by "
-                          "the worker processes' user, uploads will fail",
-                          path);
-            break;
-        }
+    if (ngx_cweb_fault_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
     }
 
-    if (access((char *) cmcf->database.data, R_OK|W_OK) == -1) {
-        ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
-                      "cweb database \"%V\" is not usable by the worker "
-                      "processes' user", &cmcf->database);
+    if (ngx_process == NGX_PROCESS_SINGLE) {
+        return ngx_cweb_helper_start(cycle);
     }
 
     return NGX_OK;
@@ -536,6 +706,7 @@ ngx_cweb_exit_process(ngx_cycle_t *cycle)
     ngx_cweb_loader_shutdown();
     ngx_cweb_api_close_database();
     ngx_cweb_store_worker_close();
+    ngx_cweb_fault_exit_process();
 }
 
 
@@ -544,53 +715,5 @@ ngx_cweb_exit_process(ngx_cycle_t *cycle)
 static void
 ngx_cweb_exit_master(ngx_cycle_t *cycle)
 {
-    u_char                 path[NGX_MAX_PATH];
-    ngx_dir_t              dir;
-    ngx_str_t              so_dir;
-    ngx_cweb_main_conf_t  *cmcf;
-
-    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
-
-    if (cmcf == NULL || !cmcf->enabled || !cmcf->purge_modules) {
-        return;
-    }
-
-    so_dir.data = path;
-    so_dir.len = ngx_snprintf(path, sizeof(path) - 1, "%V/so",
-                              &cmcf->module_dir) - path;
-    path[so_dir.len] = '\0';
-
-    if (ngx_open_dir(&so_dir, &dir) != NGX_OK) {
-        return;
-    }
-
-    for ( ;; ) {
-        ngx_set_errno(0);
-
-        if (ngx_read_dir(&dir) != NGX_OK) {
-            break;
-        }
-
-        if (ngx_de_namelen(&dir) < 4
-            || ngx_strcmp(ngx_de_name(&dir) + ngx_de_namelen(&dir) - 3, ".so")
-               != 0)
-        {
-            continue;
-        }
-
-        ngx_snprintf(path + so_dir.len, sizeof(path) - so_dir.len - 1,
-                     "/%s%Z", ngx_de_name(&dir));
-
-        if (ngx_delete_file(path) == NGX_FILE_ERROR) {
-            ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
-                          ngx_delete_file_n " \"%s\" failed", path);
-        }
-
-        path[so_dir.len] = '\0';
-    }
-
-    ngx_close_dir(&dir);
-
-    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
-                  "cweb purged compiled modules in \"%V\"", &so_dir);
+    ngx_cweb_purge_at_exit(cycle);
 }

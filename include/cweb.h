@@ -16,8 +16,16 @@
  * Contexts named in the contracts below:
  *   init     - onload()/unload(), called in every nginx process that loads
  *              this version of the plugin (each process has its own copy
- *              of the plugin's globals);
+ *              of the plugin's globals), and once before that in the
+ *              canary, a throwaway process that tries every new version
+ *              before it goes live (cweb_is_canary() tells);
  *   request  - a route handler, for the duration of the call.
+ *
+ * Containment: a handler (or onload/unload, constructors, destructors)
+ * that crashes, calls exit(), or runs longer than cweb_handler_timeout
+ * costs the worker it runs in; cweb_fault_limit such faults within
+ * cweb_fault_window quarantine the version and the previous good one comes
+ * back.
  *
  * Return codes mirror nginx: CWEB_OK 0, CWEB_ERROR -1, CWEB_AGAIN -2,
  * CWEB_DECLINED -5.
@@ -146,10 +154,14 @@ typedef struct http_response {
     http_error_t                status;
     http_kv_store_t            *headers;
     /*
-     * HTTP_RESPONSE_SIZE bytes to write into, valid during the handler
-     * call only; the host copies what was written (content_length bytes,
-     * or up to the first NUL when content_length is 0).  Pointing body at
-     * memory of your own works too; the host never frees it.
+     * A malloc()ed buffer of HTTP_RESPONSE_SIZE bytes, this call's own,
+     * to write into; the host sends content_length bytes of it (or up to
+     * the first NUL when content_length is 0).  Writing past its end is a
+     * fault of the plugin: the request is answered 500 and the fault counts
+     * towards quarantine.  The seed's contract holds: the host free()s
+     * body after the call, so a plugin may free() it and point body at a
+     * malloc()ed buffer of its own, of any size (string literals and other
+     * static data are recognised and not freed).
      */
     char                       *body;
     int                         content_length;
@@ -334,6 +346,7 @@ typedef struct cweb_api_s {
     int                       (*jobs_create)(const char *job_name,
                                              const char *payload_json,
                                              uuid_t *job_uuid_out);
+    int                       (*is_canary)(void);
 } cweb_api_t;
 
 /* set by the host before onload(); hidden, so private to each plugin */
@@ -452,6 +465,19 @@ cweb_log(int level, const char *fmt, ...)
     va_start(args, fmt);
     cweb_api->log(level, fmt, args);
     va_end(args);
+}
+
+/*
+ * cweb_is_canary: 1 while this code runs in the canary (the throwaway
+ * process every new version is loaded in first: constructors, onload,
+ * unload, destructors), 0 in nginx's workers.  onload() with side effects
+ * outside the process (files, the database) thus runs once more than the
+ * number of workers.  Contexts: any.
+ */
+static inline int
+cweb_is_canary(void)
+{
+    return cweb_api->is_canary();
 }
 
 /*

@@ -20,6 +20,7 @@
 typedef struct {
     char                       *name;
     void                       *value;
+    ngx_cweb_plugin_t          *owner;        /* the version that set it */
 } ngx_cweb_cache_item_t;
 
 
@@ -42,6 +43,7 @@ static void *ngx_cweb_palloc(http_request_t *req, size_t size);
 static void ngx_cweb_log(int level, const char *fmt, va_list args);
 static int ngx_cweb_jobs_create(const char *job_name,
     const char *payload_json, uuid_t *job_uuid_out);
+static int ngx_cweb_is_canary(void);
 static int ngx_cweb_cache_set(const char *name, void *value);
 static void *ngx_cweb_cache_get(const char *name);
 static int ngx_cweb_scheduler_add(void (*work)(void *), void *data,
@@ -68,7 +70,8 @@ cweb_api_t  ngx_cweb_api = {
     ngx_cweb_response_header,
     ngx_cweb_palloc,
     ngx_cweb_log,
-    ngx_cweb_jobs_create
+    ngx_cweb_jobs_create,
+    ngx_cweb_is_canary
 };
 
 
@@ -121,7 +124,7 @@ void
 ngx_cweb_api_set_call(ngx_cweb_call_t *call)
 {
     ngx_cweb_api_call = call;
-    ngx_cweb_api_plugin = call ? call->route.plugin : NULL;
+    ngx_cweb_api_plugin = call ? call->route->plugin : NULL;
 }
 
 
@@ -520,6 +523,15 @@ ngx_cweb_log(int level, const char *fmt, va_list args)
 }
 
 
+/* onload() also runs once in the canary process: plugins may tell */
+
+static int
+ngx_cweb_is_canary(void)
+{
+    return ngx_cweb_in_canary() ? 1 : 0;
+}
+
+
 static int
 ngx_cweb_jobs_create(const char *job_name, const char *payload_json,
     uuid_t *job_uuid_out)
@@ -554,6 +566,7 @@ ngx_cweb_cache_set(const char *name, void *value)
     for (i = 0; i < ngx_cweb_cache_items->nelts; i++) {
         if (ngx_strcmp(item[i].name, name) == 0) {
             item[i].value = value;
+            item[i].owner = ngx_cweb_api_plugin;
             return CWEB_OK;
         }
     }
@@ -573,8 +586,37 @@ ngx_cweb_cache_set(const char *name, void *value)
 
     ngx_memcpy(item->name, name, len);
     item->value = value;
+    item->owner = ngx_cweb_api_plugin;
 
     return CWEB_OK;
+}
+
+
+/*
+ * a version is unloaded: the pointers it cached may point into its code
+ * or data, which are gone, so its entries go too (names stay allocated)
+ */
+
+void
+ngx_cweb_api_forget(ngx_cweb_plugin_t *p)
+{
+    ngx_uint_t              i;
+    ngx_cweb_cache_item_t  *item;
+
+    if (ngx_cweb_cache_items == NULL) {
+        return;
+    }
+
+    item = ngx_cweb_cache_items->elts;
+
+    for (i = 0; i < ngx_cweb_cache_items->nelts; /* void */) {
+        if (item[i].owner != p) {
+            i++;
+            continue;
+        }
+
+        item[i] = item[--ngx_cweb_cache_items->nelts];
+    }
 }
 
 
@@ -652,7 +694,9 @@ ngx_cweb_scheduler_handler(ngx_event_t *ev)
     ngx_cweb_work_t  *w = ev->data;
 
     ngx_cweb_api_set_plugin(w->plugin);
+    ngx_cweb_call_enter(w->plugin, NGX_CWEB_CALL_WORK);
     w->work(w->data);
+    ngx_cweb_call_leave();
     ngx_cweb_api_set_plugin(NULL);
 
     ngx_cweb_plugin_release(w->plugin);
@@ -749,5 +793,5 @@ ngx_cweb_symbols_resolv(void *user_data, const char *module,
 
     p = ngx_cweb_loader_find(module);
 
-    return p ? dlsym(p->handle, symbol) : NULL;
+    return (p && p->handle) ? dlsym(p->handle, symbol) : NULL;
 }

@@ -1,12 +1,21 @@
 
 /*
- * Admin credentials for cweb_mgnt (and later cweb_jobs) locations.
+ * Who may use cweb_mgnt (and later cweb_jobs) locations.  Deploying is
+ * code execution, so the control plane is closed unless configured open:
  *
- * With cweb_admin_key (or CWEB_ADMIN_KEY in the master's environment) a
- * request must carry the key as "X-API-Key: <key>" or
- * "Authorization: Bearer <key>", compared in constant time.  Without a
- * key only loopback clients get in.  "cweb_dev on" lets loopback clients
- * in without a key even when one is set.
+ * 1. Browsers never: a request with an Origin that cweb_admin_origins does
+ *    not list, or with Sec-Fetch-Site other than same-origin / none, is
+ *    refused with 403, key or not (a page on another site can make a
+ *    browser POST text/plain or a form to localhost).
+ * 2. With cweb_admin_key (or CWEB_ADMIN_KEY in the master's environment):
+ *    "X-API-Key: <key>" or "Authorization: Bearer <key>", compared in
+ *    constant time; 401 otherwise.
+ * 3. Without the key: only with "cweb_dev on", and then only for local
+ *    clients: a loopback or unix-socket peer, without Forwarded,
+ *    X-Forwarded-For or X-Real-IP headers and not through the PROXY
+ *    protocol (a local proxy, or the realip module, would otherwise turn
+ *    remote clients into "loopback").  cweb_dev also lets local clients in
+ *    without the key when one is set.
  */
 
 
@@ -15,33 +24,49 @@
 #include <openssl/crypto.h>
 
 
+static ngx_int_t ngx_cweb_auth_browser(ngx_http_request_t *r,
+    ngx_cweb_main_conf_t *cmcf, const char **reason);
+static ngx_uint_t ngx_cweb_auth_local(ngx_http_request_t *r);
 static ngx_uint_t ngx_cweb_auth_loopback(ngx_connection_t *c);
 static ngx_str_t *ngx_cweb_auth_header(ngx_http_request_t *r,
     const char *name, size_t len);
 static ngx_uint_t ngx_cweb_auth_equal(ngx_str_t *given, ngx_str_t *key);
 
 
+/* NGX_OK, or the status to refuse with and why */
+
 ngx_int_t
 ngx_cweb_auth_check(ngx_http_request_t *r, const char **reason)
 {
+    ngx_int_t              rc;
     ngx_str_t             *given, bearer;
-    ngx_uint_t             loopback;
     ngx_cweb_main_conf_t  *cmcf;
 
     cmcf = ngx_http_get_module_main_conf(r, ngx_cweb_module);
-    loopback = ngx_cweb_auth_loopback(r->connection);
 
-    if (cmcf->admin_key.len == 0) {
-        if (loopback) {
-            return NGX_OK;
-        }
-
-        *reason = "no admin key is configured (cweb_admin_key), so only "
-                  "loopback clients may use this endpoint";
-        return NGX_HTTP_UNAUTHORIZED;
+    rc = ngx_cweb_auth_browser(r, cmcf, reason);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    if (cmcf->dev && loopback) {
+    if (cmcf->admin_key.len == 0) {
+        if (!cmcf->dev) {
+            *reason = "no admin key is configured: set cweb_admin_key (or "
+                      "CWEB_ADMIN_KEY), or cweb_dev on for local development";
+            return NGX_HTTP_FORBIDDEN;
+        }
+
+        if (!ngx_cweb_auth_local(r)) {
+            *reason = "without an admin key only local clients may use this "
+                      "endpoint (loopback or unix socket, no forwarding "
+                      "headers, no PROXY protocol)";
+            return NGX_HTTP_FORBIDDEN;
+        }
+
+        return NGX_OK;
+    }
+
+    if (cmcf->dev && ngx_cweb_auth_local(r)) {
         return NGX_OK;
     }
 
@@ -71,6 +96,70 @@ ngx_cweb_auth_check(ngx_http_request_t *r, const char **reason)
     }
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cweb_auth_browser(ngx_http_request_t *r, ngx_cweb_main_conf_t *cmcf,
+    const char **reason)
+{
+    ngx_str_t   *origin, *site, *o;
+    ngx_uint_t   i;
+
+    site = ngx_cweb_auth_header(r, "Sec-Fetch-Site",
+                                sizeof("Sec-Fetch-Site") - 1);
+
+    if (site
+        && !(site->len == 11
+             && ngx_strncasecmp(site->data, (u_char *) "same-origin", 11)
+                == 0)
+        && !(site->len == 4
+             && ngx_strncasecmp(site->data, (u_char *) "none", 4) == 0))
+    {
+        *reason = "cross-site browser requests are refused "
+                  "(Sec-Fetch-Site)";
+        return NGX_HTTP_FORBIDDEN;
+    }
+
+    origin = ngx_cweb_auth_header(r, "Origin", sizeof("Origin") - 1);
+
+    if (origin == NULL) {
+        return NGX_OK;
+    }
+
+    if (cmcf->admin_origins) {
+        o = cmcf->admin_origins->elts;
+
+        for (i = 0; i < cmcf->admin_origins->nelts; i++) {
+            if (o[i].len == origin->len
+                && ngx_strncasecmp(o[i].data, origin->data, o[i].len) == 0)
+            {
+                return NGX_OK;
+            }
+        }
+    }
+
+    *reason = "browser requests are refused: the Origin is not listed in "
+              "cweb_admin_origins";
+
+    return NGX_HTTP_FORBIDDEN;
+}
+
+
+static ngx_uint_t
+ngx_cweb_auth_local(ngx_http_request_t *r)
+{
+    if (!ngx_cweb_auth_loopback(r->connection)
+        || r->connection->proxy_protocol != NULL
+        || ngx_cweb_auth_header(r, "Forwarded", sizeof("Forwarded") - 1)
+        || ngx_cweb_auth_header(r, "X-Forwarded-For",
+                                sizeof("X-Forwarded-For") - 1)
+        || ngx_cweb_auth_header(r, "X-Real-IP", sizeof("X-Real-IP") - 1))
+    {
+        return 0;
+    }
+
+    return 1;
 }
 
 

@@ -12,13 +12,21 @@
  *
  * The child gets: stdin /dev/null, stdout+stderr on one pipe, fd 3 the
  * status pipe, every other fd closed, an empty signal mask, SIGPIPE back
- * to default, C locale (ASCII diagnostics) and a fixed PATH.
+ * to default, C locale (ASCII diagnostics), a fixed PATH, its own process
+ * group, and resource limits that every compiler process inherits: address
+ * space (cweb_compile_memory), CPU seconds (cweb_compile_timeout), file
+ * size (cweb_compile_file_size) and processes (cweb_compile_processes), so
+ * that a hostile source ("#include \"/dev/zero\"") fails fast instead of
+ * eating the machine.  The child is forked, not posix_spawn()ed, because
+ * setrlimit() must happen between fork and exec; it calls only
+ * async-signal-safe functions before execve().
  */
 
 
 #include "ngx_cweb.h"
 
-#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 
 #define NGX_CWEB_COMPILE_OUTPUT_MAX  (256 * 1024)
@@ -27,8 +35,10 @@
 static ngx_int_t ngx_cweb_compile_argv(ngx_cweb_main_conf_t *cmcf,
     ngx_pool_t *pool, ngx_str_t *src, ngx_str_t *out, ngx_msec_t timeout,
     char ***argv);
-static ngx_int_t ngx_cweb_compile_spawn(char **argv, int out_fd,
-    int status_fd, ngx_pid_t *pid, ngx_log_t *log);
+static ngx_int_t ngx_cweb_compile_spawn(ngx_cweb_main_conf_t *cmcf,
+    char **argv, int out_fd, int status_fd, ngx_pid_t *pid, ngx_log_t *log);
+static void ngx_cweb_compile_child(ngx_cweb_main_conf_t *cmcf, char **argv,
+    int out_fd, int status_fd, int null_fd);
 static void ngx_cweb_compile_read_handler(ngx_event_t *ev);
 static void ngx_cweb_compile_timeout_handler(ngx_event_t *ev);
 static void ngx_cweb_compile_finish(ngx_cweb_compile_t *cc);
@@ -120,48 +130,74 @@ ngx_cweb_compile_argv(ngx_cweb_main_conf_t *cmcf, ngx_pool_t *pool,
 
 
 static ngx_int_t
-ngx_cweb_compile_spawn(char **argv, int out_fd, int status_fd,
-    ngx_pid_t *pid, ngx_log_t *log)
+ngx_cweb_compile_spawn(ngx_cweb_main_conf_t *cmcf, char **argv, int out_fd,
+    int status_fd, ngx_pid_t *pid, ngx_log_t *log)
 {
-    int                         err;
-    sigset_t                    mask;
-    posix_spawnattr_t           attr;
-    posix_spawn_file_actions_t  fa;
+    int  null_fd;
 
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
+    null_fd = open("/dev/null", O_RDONLY|O_CLOEXEC);
+    if (null_fd == -1) {
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                      "open(\"/dev/null\") failed");
+        return NGX_ERROR;
+    }
 
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
-    posix_spawn_file_actions_adddup2(&fa, status_fd, 3);
+    *pid = fork();
 
-    /* listening and client sockets are not close-on-exec in nginx */
-    posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+    if (*pid == 0) {
+        ngx_cweb_compile_child(cmcf, argv, out_fd, status_fd, null_fd);
+        _exit(127);
+    }
 
-    sigemptyset(&mask);
-    posix_spawnattr_setsigmask(&attr, &mask);
+    close(null_fd);
 
-    sigaddset(&mask, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attr, &mask);
-
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK
-                                    |POSIX_SPAWN_SETSIGDEF
-                                    |POSIX_SPAWN_SETPGROUP);
-
-    err = posix_spawn(pid, argv[0], &fa, &attr, argv, ngx_cweb_compile_env);
-
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-
-    if (err != 0) {
-        ngx_log_error(NGX_LOG_ALERT, log, err,
-                      "cweb posix_spawn(\"%s\") failed", argv[0]);
+    if (*pid == -1) {
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                      "cweb fork() for the compiler failed");
         return NGX_ERROR;
     }
 
     return NGX_OK;
+}
+
+
+/* between fork and exec: async-signal-safe calls only */
+
+static void
+ngx_cweb_compile_child(ngx_cweb_main_conf_t *cmcf, char **argv, int out_fd,
+    int status_fd, int null_fd)
+{
+    sigset_t       set;
+    struct rlimit  rl;
+
+    (void) setpgid(0, 0);
+
+    sigemptyset(&set);
+    (void) sigprocmask(SIG_SETMASK, &set, NULL);
+    (void) signal(SIGPIPE, SIG_DFL);
+
+    if (dup2(null_fd, 0) == -1 || dup2(out_fd, 1) == -1
+        || dup2(out_fd, 2) == -1 || dup2(status_fd, 3) == -1)
+    {
+        return;
+    }
+
+    /* listening and client sockets are not close-on-exec in nginx */
+    (void) syscall(SYS_close_range, 4, ~0U, 0);
+
+    rl.rlim_cur = rl.rlim_max = cmcf->compile_memory;
+    (void) setrlimit(RLIMIT_AS, &rl);
+
+    rl.rlim_cur = rl.rlim_max = (cmcf->compile_timeout + 999) / 1000;
+    (void) setrlimit(RLIMIT_CPU, &rl);
+
+    rl.rlim_cur = rl.rlim_max = cmcf->compile_file_size;
+    (void) setrlimit(RLIMIT_FSIZE, &rl);
+
+    rl.rlim_cur = rl.rlim_max = cmcf->compile_processes;
+    (void) setrlimit(RLIMIT_NPROC, &rl);
+
+    (void) execve(argv[0], argv, ngx_cweb_compile_env);
 }
 
 
@@ -201,7 +237,7 @@ ngx_cweb_compile_start(ngx_cweb_compile_t *cc)
     cc->status = -1;
     cc->start = ngx_current_msec;
 
-    if (ngx_cweb_compile_spawn(argv, out[1], st[1], &cc->pid, cc->log)
+    if (ngx_cweb_compile_spawn(cmcf, argv, out[1], st[1], &cc->pid, cc->log)
         != NGX_OK)
     {
         goto failed;
@@ -432,118 +468,4 @@ void
 ngx_cweb_compile_abort(ngx_cweb_compile_t *cc)
 {
     cc->done = NULL;
-}
-
-
-/*
- * Master only, at start: rebuild a missing object.  The master has no
- * SIGCHLD handler yet at first start and blocks SIGCHLD while it
- * reconfigures, so waitpid() gets the status here.
- */
-
-ngx_int_t
-ngx_cweb_compile_sync(ngx_cweb_main_conf_t *cmcf, ngx_str_t *src,
-    ngx_str_t *out, ngx_log_t *log)
-{
-    int          status, fds[2];
-    char       **argv;
-    u_char       buf[2048];
-    ssize_t      n;
-    size_t       len;
-    ngx_str_t    tmp;
-    ngx_pid_t    pid;
-    ngx_int_t    rc;
-    ngx_pool_t  *pool;
-
-    pool = ngx_create_pool(4096, log);
-    if (pool == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = NGX_ERROR;
-    fds[0] = -1;
-    fds[1] = -1;
-
-    /* never a half-written object under the final name */
-    tmp.len = out->len + sizeof(".tmp") - 1;
-    tmp.data = ngx_pnalloc(pool, tmp.len + 1);
-    if (tmp.data == NULL) {
-        goto failed;
-    }
-
-    ngx_sprintf(tmp.data, "%V.tmp%Z", out);
-
-    if (ngx_cweb_compile_argv(cmcf, pool, src, &tmp, cmcf->compile_timeout,
-                              &argv)
-        != NGX_OK)
-    {
-        goto failed;
-    }
-
-    if (pipe2(fds, O_CLOEXEC) == -1) {
-        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno, "pipe2() failed");
-        goto failed;
-    }
-
-    /* the wrapper's status goes to the same pipe; the exit code matters */
-    if (ngx_cweb_compile_spawn(argv, fds[1], fds[1], &pid, log) != NGX_OK) {
-        goto failed;
-    }
-
-    close(fds[1]);
-    fds[1] = -1;
-
-    len = 0;
-
-    for ( ;; ) {
-        n = read(fds[0], buf + len, sizeof(buf) - 1 - len);
-
-        if (n == -1 && ngx_errno == NGX_EINTR) {
-            continue;
-        }
-
-        if (n <= 0) {
-            break;
-        }
-
-        len = ngx_min(len + n, sizeof(buf) - 256);
-    }
-
-    while (waitpid(pid, &status, 0) == -1 && ngx_errno == NGX_EINTR) {
-        /* void */
-    }
-
-    buf[len] = '\0';
-
-    /* the wrapper's last line is the compiler's exit code */
-    if (len >= 2 && buf[len - 2] == '0'
-        && (len == 2 || buf[len - 3] == '\n'))
-    {
-        if (ngx_rename_file(tmp.data, out->data) == NGX_FILE_ERROR) {
-            ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
-                          ngx_rename_file_n " \"%V\" to \"%V\" failed",
-                          &tmp, out);
-        } else {
-            rc = NGX_OK;
-        }
-
-    } else {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "cweb rebuilding \"%V\" from \"%V\" failed: %s",
-                      out, src, buf);
-    }
-
-failed:
-
-    if (fds[0] != -1) {
-        close(fds[0]);
-    }
-
-    if (fds[1] != -1) {
-        close(fds[1]);
-    }
-
-    ngx_destroy_pool(pool);
-
-    return rc;
 }

@@ -5,38 +5,69 @@
  * A request is served entirely by the version current when it started:
  * the route (and so the plugin version) is chosen once, before the body
  * is read, and the version is held until the handler has run.  Handlers
- * run synchronously; everything they hand back is copied or owned by the
- * request before the version can go.
+ * run synchronously, inside the call marker (ngx_cweb_fault.c); everything
+ * they hand back is copied or owned by the request before the version can
+ * go.
+ *
+ * Containment on this side:
+ * - a version the fault limit flagged is never called again (503 JSON);
+ * - res->body is a malloc()ed buffer of its own per call (recycled when the
+ *   plugin leaves it in place) with a guard after its 8 KB; a broken guard
+ *   is a fault, answered 500; a body the plugin swapped for its own
+ *   malloc()ed one is free()d after the copy, as c-web-modules does;
+ * - response header names and values with CR, LF or other control bytes
+ *   are refused (500 + log), never sent;
+ * - until the helper has restored the registry (a fresh start) or rebuilt
+ *   the object of a version, requests for it wait on a timer.
  */
 
 
 #include "ngx_cweb.h"
 #include "ngx_cweb_multipart.h"
 
+#include <dlfcn.h>
+
 
 #define NGX_CWEB_MAX_FORM_PARTS  64
+#define NGX_CWEB_GUARD_LEN       64      /* checked: the first 16 bytes */
+#define NGX_CWEB_GUARD           0xcbcbcbcbcbcbcbcbULL
+#define NGX_CWEB_WAIT_STEP       20
+#define NGX_CWEB_WAIT_START      10000
 
 
+static ngx_int_t ngx_cweb_http_dispatch(ngx_http_request_t *r,
+    ngx_cweb_call_t *call);
+static ngx_int_t ngx_cweb_http_wait(ngx_cweb_call_t *call, ngx_msec_t max,
+    const char *why);
+static void ngx_cweb_http_wait_handler(ngx_event_t *ev);
+static void ngx_cweb_http_cleanup(void *data);
+static ngx_int_t ngx_cweb_http_refuse(ngx_http_request_t *r,
+    ngx_uint_t status, const char *error, ngx_cweb_plugin_t *p,
+    const u_char *reason);
 static void ngx_cweb_http_body_handler(ngx_http_request_t *r);
-static void ngx_cweb_http_release(void *data);
 static ngx_int_t ngx_cweb_http_run(ngx_cweb_call_t *call);
+static ngx_int_t ngx_cweb_http_call(ngx_cweb_call_t *call,
+    ngx_uint_t *overflow);
+static char *ngx_cweb_http_body_buffer(void);
+static void ngx_cweb_http_foreign_body(ngx_cweb_call_t *call, char *body);
 static ngx_int_t ngx_cweb_http_request(ngx_cweb_call_t *call,
     ngx_str_t *body);
 static ngx_int_t ngx_cweb_http_args(ngx_pool_t *pool, http_kv_store_t *store,
     u_char *p, u_char *last);
 static ngx_int_t ngx_cweb_http_form(ngx_http_request_t *r,
     http_kv_store_t *store, ngx_str_t *body);
+static ngx_int_t ngx_cweb_http_header_valid(const char *name,
+    const char *value);
 static ngx_int_t ngx_cweb_http_send(ngx_cweb_call_t *call);
 static char *ngx_cweb_http_cstr(ngx_pool_t *pool, const u_char *data,
     size_t len);
 
 
 /*
- * res->body: handlers run one at a time and synchronously, so one buffer
- * per process serves every call; what the handler wrote is copied into
- * the request before the next call can happen
+ * a res->body buffer the last call left in place, for the next one:
+ * handlers run one at a time, and each call has the buffer to itself
  */
-static char  ngx_cweb_http_scratch[HTTP_RESPONSE_SIZE];
+static char  *ngx_cweb_http_spare;
 
 
 static ngx_uint_t  ngx_cweb_http_status[] = {
@@ -50,51 +81,100 @@ static ngx_uint_t  ngx_cweb_http_status[] = {
 ngx_int_t
 ngx_cweb_http_handler(ngx_http_request_t *r)
 {
-    u_char              *path;
-    ngx_int_t            rc;
     ngx_cweb_call_t     *call;
-    ngx_cweb_route_t    *route;
-    ngx_cweb_router_t   *router;
     ngx_pool_cleanup_t  *cln;
+
+    call = ngx_http_get_module_ctx(r, ngx_cweb_module);
+
+    if (call == NULL) {
+        /* the call, its stores and the NUL-terminated path: one piece */
+        call = ngx_pcalloc(r->pool, sizeof(ngx_cweb_call_t) + r->uri.len + 1);
+        if (call == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cln->handler = ngx_cweb_http_cleanup;
+        cln->data = call;
+
+        call->r = r;
+        *ngx_cpymem((u_char *) (call + 1), r->uri.data, r->uri.len) = '\0';
+        call->req.path = (char *) (call + 1);
+
+        ngx_http_set_ctx(r, call, ngx_cweb_module);
+    }
+
+    return ngx_cweb_http_dispatch(r, call);
+}
+
+
+static ngx_int_t
+ngx_cweb_http_dispatch(ngx_http_request_t *r, ngx_cweb_call_t *call)
+{
+    u_char             *reason;
+    ngx_int_t           rc;
+    ngx_uint_t          state;
+    ngx_cweb_route_t   *route;
+    ngx_cweb_plugin_t  *p;
+    ngx_cweb_router_t  *router;
+
+    state = ngx_cweb_shm_state(&reason);
+
+    if (state == NGX_CWEB_ZONE_DISABLED) {
+        return ngx_cweb_http_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                    "plugins are disabled", NULL, reason);
+    }
+
+    if (state == NGX_CWEB_ZONE_STARTING) {
+        return ngx_cweb_http_wait(call, NGX_CWEB_WAIT_START,
+                                  "the registry is not restored yet");
+    }
 
     if (ngx_cweb_loader_sync(r->connection->log) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     router = ngx_cweb_loader_router();
-    if (router == NULL) {
-        return NGX_HTTP_NOT_FOUND;
-    }
 
-    /* the call, its stores and the NUL-terminated path: one allocation */
-    call = ngx_pcalloc(r->pool, sizeof(ngx_cweb_call_t) + r->uri.len + 1);
-    if (call == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    path = ngx_cpymem((u_char *) (call + 1), r->uri.data, r->uri.len);
-    *path = '\0';
-    path = (u_char *) (call + 1);
-
-    rc = ngx_cweb_router_match(router, r, path, &route);
+    rc = ngx_cweb_router_match(router, r, &route);
 
     if (rc != NGX_OK) {
         return rc;
     }
 
-    /*
-     * a sync on this worker (another request, after a deploy) replaces
-     * the route table while this request may still wait for its body;
-     * the entry's strings and handler live in the pinned plugin
-     */
-    call->r = r;
-    call->route = *route;
-    call->route.regex = NULL;
-    call->req.path = (char *) path;
+    p = route->plugin;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "cweb http: \"%V\" -> plugin \"%V\" version %ui",
-                   &r->uri, &route->plugin->name, route->plugin->version);
+                   &r->uri, &p->name, p->version);
+
+    if (p->state == NGX_CWEB_MOD_REBUILDING) {
+        return ngx_cweb_http_wait(call,
+                                  ngx_cweb_shm_ctx()->cmcf->compile_timeout
+                                  + 15000,
+                                  "its object is being rebuilt");
+    }
+
+    if (p->state == NGX_CWEB_MOD_UNAVAILABLE) {
+        return ngx_cweb_http_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                    "plugin unavailable", p, p->shm->reason);
+    }
+
+    if (p->shm->quarantine == p->version) {
+        return ngx_cweb_http_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                    "plugin quarantined", p, NULL);
+    }
+
+    if (ngx_cweb_loader_ready(p, r->connection->log) != NGX_OK) {
+        return ngx_cweb_http_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                    "plugin could not be loaded", p, NULL);
+    }
+
+    call->route = route;
 
     /* nothing to read or discard */
     if (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked) {
@@ -102,17 +182,8 @@ ngx_cweb_http_handler(ngx_http_request_t *r)
     }
 
     /* the version must outlive the body read, whatever is deployed */
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    call->plugin = route->plugin;
-    ngx_cweb_plugin_acquire(call->plugin);
-    cln->handler = ngx_cweb_http_release;
-    cln->data = call;
-
-    ngx_http_set_ctx(r, call, ngx_cweb_module);
+    call->plugin = p;
+    ngx_cweb_plugin_acquire(p);
 
     rc = ngx_http_read_client_request_body(r, ngx_cweb_http_body_handler);
 
@@ -124,15 +195,104 @@ ngx_cweb_http_handler(ngx_http_request_t *r)
 }
 
 
+/* the request waits (a timer) and is dispatched again */
+
+static ngx_int_t
+ngx_cweb_http_wait(ngx_cweb_call_t *call, ngx_msec_t max, const char *why)
+{
+    ngx_http_request_t  *r;
+
+    r = call->r;
+
+    if (call->waited >= max) {
+        return ngx_cweb_http_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                    "plugins are not available yet", NULL,
+                                    (u_char *) why);
+    }
+
+    if (call->waited == 0) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "cweb http: waiting, %s", why);
+    }
+
+    call->wait.handler = ngx_cweb_http_wait_handler;
+    call->wait.data = call;
+    call->wait.log = r->connection->log;
+    call->waited += NGX_CWEB_WAIT_STEP;
+    ngx_add_timer(&call->wait, NGX_CWEB_WAIT_STEP);
+
+    r->main->count++;
+    r->read_event_handler = ngx_http_test_reading;
+
+    return NGX_DONE;
+}
+
+
 static void
-ngx_cweb_http_release(void *data)
+ngx_cweb_http_wait_handler(ngx_event_t *ev)
+{
+    ngx_cweb_call_t  *call = ev->data;
+
+    ngx_http_request_t  *r;
+    ngx_connection_t    *c;
+
+    r = call->r;
+    c = r->connection;
+
+    r->read_event_handler = ngx_http_block_reading;
+
+    ngx_http_finalize_request(r, ngx_cweb_http_dispatch(r, call));
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_cweb_http_cleanup(void *data)
 {
     ngx_cweb_call_t  *call = data;
+
+    if (call->wait.timer_set) {
+        ngx_del_timer(&call->wait);
+    }
 
     if (call->plugin) {
         ngx_cweb_plugin_release(call->plugin);
         call->plugin = NULL;
     }
+}
+
+
+/* {"error": ..., "module": ..., "version": ..., "reason": ...} */
+
+static ngx_int_t
+ngx_cweb_http_refuse(ngx_http_request_t *r, ngx_uint_t status,
+    const char *error, ngx_cweb_plugin_t *p, const u_char *reason)
+{
+    json_t     *json;
+    ngx_int_t   rc;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    json = json_pack("{s:s}", "error", error);
+    if (json == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (p) {
+        json_object_set_new(json, "module",
+                            ngx_cweb_json_text(p->name.data, p->name.len));
+        json_object_set_new(json, "version", json_integer(p->version));
+    }
+
+    if (reason && *reason) {
+        json_object_set_new(json, "reason",
+                            ngx_cweb_json_text(reason, ngx_strlen(reason)));
+    }
+
+    return ngx_cweb_send_json(r, status, json);
 }
 
 
@@ -229,9 +389,12 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
 {
     int                  rc;
     ngx_str_t            body;
+    ngx_uint_t           overflow;
+    ngx_cweb_route_t    *rt;
     ngx_http_request_t  *r;
 
     r = call->r;
+    rt = call->route;
 
     if (ngx_cweb_http_body(r, &body) != NGX_OK
         || ngx_cweb_http_request(call, &body) != NGX_OK)
@@ -239,28 +402,181 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    call->res.body = ngx_cweb_http_scratch;
+    call->res.body = ngx_cweb_http_body_buffer();
+    if (call->res.body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     call->res.headers = &call->res_headers.pub;
     ngx_cweb_kv_init_inline(&call->res_headers, r->pool, call->res_pairs,
                             call->res_owned, 4, 1);
-
-    call->res.body[0] = '\0';
     call->res.status = HTTP_200_OK;
 
-    ngx_cweb_api_set_call(call);
-    rc = call->route.route->handler(&ngx_cweb_context, &call->req,
-                                     &call->res);
-    ngx_cweb_api_set_call(NULL);
+    rc = ngx_cweb_http_call(call, &overflow);
+
+    if (overflow) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "cweb plugin \"%V\" version %ui route \"%V %V\" wrote "
+                      "past res->body (%d bytes): a fault, answered 500",
+                      &rt->plugin->name, rt->plugin->version, &rt->method,
+                      &rt->path, HTTP_RESPONSE_SIZE);
+
+        ngx_cweb_fault_record(ngx_cweb_call_what(rt->plugin->slot,
+                                                 rt->plugin->version,
+                                                 (ngx_int_t) rt->index),
+                              NGX_CWEB_FAULT_OVERFLOW, 0, ngx_pid);
+
+        return ngx_cweb_http_refuse(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                    "plugin fault", rt->plugin,
+                                    (u_char *) "the handler wrote past "
+                                    "res->body");
+    }
 
     if (rc < 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "cweb plugin \"%V\" route \"%V %V\" returned %d",
-                      &call->route.plugin->name, &call->route.method,
-                      &call->route.path, rc);
+                      &rt->plugin->name, &rt->method, &rt->path, rc);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return ngx_cweb_http_send(call);
+}
+
+
+/*
+ * The handler, inside the marker, and the plugin's memory it hands back:
+ * the 8 KB buffer (guard checked, recycled) or a body of its own (copied,
+ * then free()d, the seed's contract).
+ */
+
+static ngx_int_t
+ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow)
+{
+    int                  rc;
+    char                *buf, *body;
+    size_t               len;
+    uint64_t            *guard;
+    ngx_cweb_route_t    *rt;
+    ngx_http_request_t  *r;
+
+    r = call->r;
+    rt = call->route;
+    buf = call->res.body;
+    guard = (uint64_t *) (buf + HTTP_RESPONSE_SIZE);
+
+    ngx_cweb_api_set_call(call);
+    ngx_cweb_call_enter(rt->plugin, (ngx_int_t) rt->index);
+
+    rc = rt->plugin->config->routes[rt->index].handler(&ngx_cweb_context,
+                                                       &call->req,
+                                                       &call->res);
+    body = call->res.body;
+
+    /* a buffer the plugin replaced may have been free()d: not looked at */
+    *overflow = (body == buf
+                 && (guard[0] != NGX_CWEB_GUARD
+                     || guard[1] != NGX_CWEB_GUARD));
+
+    if (body == buf) {
+        if (!call->out_set && !*overflow && rc >= 0) {
+            len = (call->res.content_length > 0)
+                  ? ngx_min((size_t) call->res.content_length,
+                            (size_t) HTTP_RESPONSE_SIZE)
+                  : ngx_strnlen((u_char *) buf, HTTP_RESPONSE_SIZE);
+
+            call->out.data = ngx_pnalloc(r->pool, len ? len : 1);
+            if (call->out.data == NULL) {
+                rc = -1;
+
+            } else {
+                call->out.len = ngx_cpymem(call->out.data, buf, len)
+                                - call->out.data;
+            }
+        }
+
+    } else if (body != NULL) {
+        ngx_cweb_http_foreign_body(call, body);
+    }
+
+    ngx_cweb_call_leave();
+    ngx_cweb_api_set_call(NULL);
+
+    /* the plugin kept ours, possibly broke its guard; a freed one is gone */
+    if (body == buf) {
+        guard[0] = NGX_CWEB_GUARD;
+        guard[1] = NGX_CWEB_GUARD;
+
+        if (ngx_cweb_http_spare == NULL) {
+            ngx_cweb_http_spare = buf;
+
+        } else {
+            free(buf);
+        }
+    }
+
+    return rc;
+}
+
+
+static char *
+ngx_cweb_http_body_buffer(void)
+{
+    char      *buf;
+    uint64_t  *guard;
+
+    buf = ngx_cweb_http_spare;
+    ngx_cweb_http_spare = NULL;
+
+    if (buf == NULL) {
+        /* plugins may free() it and put their own: it must be malloc()ed */
+        buf = malloc(HTTP_RESPONSE_SIZE + NGX_CWEB_GUARD_LEN);
+        if (buf == NULL) {
+            return NULL;
+        }
+
+        guard = (uint64_t *) (buf + HTTP_RESPONSE_SIZE);
+        guard[0] = NGX_CWEB_GUARD;
+        guard[1] = NGX_CWEB_GUARD;
+    }
+
+    buf[0] = '\0';
+
+    return buf;
+}
+
+
+/*
+ * res->body replaced: copied (content_length bytes, or a C string), then
+ * free()d unless it points into a loaded object (a string literal) or at
+ * the stack, which free() would abort on
+ */
+
+static void
+ngx_cweb_http_foreign_body(ngx_cweb_call_t *call, char *body)
+{
+    u_char   here;
+    size_t   len;
+    Dl_info  info;
+
+    if (!call->out_set) {
+        len = (call->res.content_length > 0)
+              ? (size_t) call->res.content_length : ngx_strlen(body);
+
+        call->out.data = ngx_pnalloc(call->r->pool, len ? len : 1);
+        if (call->out.data) {
+            call->out.len = ngx_cpymem(call->out.data, body, len)
+                            - call->out.data;
+        }
+    }
+
+    if (dladdr(body, &info) != 0
+        || (body < (char *) &here + 1024 * 1024
+            && body > (char *) &here - 16 * 1024 * 1024))
+    {
+        return;
+    }
+
+    free(body);
 }
 
 
@@ -471,6 +787,35 @@ ngx_cweb_http_form(ngx_http_request_t *r, http_kv_store_t *store,
 }
 
 
+/* RFC 9110 token for names; no CR, LF or other control byte in values */
+
+static ngx_int_t
+ngx_cweb_http_header_valid(const char *name, const char *value)
+{
+    u_char  *p;
+
+    static const char  *separators = "()<>@,;:\\\"/[]?={} \t";
+
+    if (name == NULL || value == NULL || *name == '\0') {
+        return NGX_ERROR;
+    }
+
+    for (p = (u_char *) name; *p; p++) {
+        if (*p <= 0x20 || *p >= 0x7f || ngx_strchr(separators, *p)) {
+            return NGX_ERROR;
+        }
+    }
+
+    for (p = (u_char *) value; *p; p++) {
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_cweb_http_send(ngx_cweb_call_t *call)
 {
@@ -492,9 +837,22 @@ ngx_cweb_http_send(ngx_cweb_call_t *call)
         res->status = HTTP_500_INTERNAL_SERVER_ERROR;
     }
 
-    r->headers_out.status = ngx_cweb_http_status[res->status];
-
     kv = res->headers->entries;
+
+    for (i = 0; i < res->headers->size; i++) {
+        if (ngx_cweb_http_header_valid(kv[i].key, kv[i].value) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "cweb plugin \"%V\" route \"%V %V\": response "
+                          "header \"%s\" has a CR, LF or another byte not "
+                          "allowed there, not sent: answered 500",
+                          &call->route->plugin->name, &call->route->method,
+                          &call->route->path,
+                          kv[i].key ? kv[i].key : "(null)");
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    r->headers_out.status = ngx_cweb_http_status[res->status];
 
     for (i = 0; i < res->headers->size; i++) {
         len = ngx_strlen(kv[i].key);
@@ -533,28 +891,6 @@ ngx_cweb_http_send(ngx_cweb_call_t *call)
         && ngx_http_set_content_type(r) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (!call->out_set && res->body != NULL) {
-        if (res->body == ngx_cweb_http_scratch) {
-            len = (res->content_length > 0)
-                  ? ngx_min((size_t) res->content_length,
-                            (size_t) HTTP_RESPONSE_SIZE)
-                  : ngx_strnlen((u_char *) res->body, HTTP_RESPONSE_SIZE);
-
-        } else {
-            /* a plugin that pointed body elsewhere; the host never frees it */
-            len = (res->content_length > 0) ? (size_t) res->content_length
-                                            : ngx_strlen(res->body);
-        }
-
-        call->out.data = ngx_pnalloc(r->pool, len ? len : 1);
-        if (call->out.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_memcpy(call->out.data, res->body, len);
-        call->out.len = len;
     }
 
     if (r->headers_out.status == NGX_HTTP_NO_CONTENT

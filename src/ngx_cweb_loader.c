@@ -3,20 +3,29 @@
  * Per-process plugin versions.
  *
  * Design and invariants:
- * - Each process (worker) dlopen()s the versions the shared registry lists,
- *   lazily: on the first request that sees a new generation.  Objects are
- *   opened RTLD_NOW | RTLD_LOCAL from a path unique to the version, so
- *   several versions of one plugin coexist and glibc never hands back a
- *   stale handle.
- * - A loaded version has a refcount: +1 while it is current (the route
- *   table points at it) and +1 per in-flight user (a request waiting for
- *   its body, later WebSockets and jobs).  When a sync drops it from the
- *   table it is retired; it is unload()ed and dlclose()d when its count
- *   reaches zero, never earlier.
+ * - Each process keeps one record per version the shared registry lists,
+ *   made from the registry entry alone: its manifest gives the record's
+ *   routes (regexes compiled once per record), and the route table of a
+ *   generation points into the records.  Nothing of a plugin runs for
+ *   that.
+ * - Code is loaded lazily, by the first request for that version in this
+ *   process (ngx_cweb_loader_ready()): dlopen() under the LOAD marker,
+ *   the ABI stamp checked and the host table bound before anything else,
+ *   config compared with the manifest the canary wrote, then onload()
+ *   under the ONLOAD marker.  A plugin whose code crashes costs requests
+ *   for that plugin only; a version that cannot be loaded answers 503
+ *   until the registry changes.
+ * - Objects are opened RTLD_NOW | RTLD_LOCAL from a path unique to the
+ *   version, so several versions of one plugin coexist and glibc never
+ *   hands back a stale handle.
+ * - A record has a refcount: +1 while it is current (the route table
+ *   points at it) and +1 per in-flight user (a request waiting for its
+ *   body, scheduled work, later WebSockets and jobs).  When a sync drops
+ *   it from the table it is retired; it is unload()ed, dlclose()d (under
+ *   the UNLOAD marker) and freed when its count reaches zero, never
+ *   earlier; cache entries it set go with it.
  * - Shared memory holds names only; function pointers never leave the
  *   process that resolved them.
- * - Before anything of a plugin runs, its ABI stamp is checked and the
- *   host table bound; a mismatch is refused with a clear error.
  */
 
 
@@ -25,11 +34,20 @@
 #include <dlfcn.h>
 
 
-static ngx_cweb_plugin_t *ngx_cweb_loader_load(ngx_cweb_shm_module_t *m,
+typedef struct {
+    ngx_pool_t                 *pool;
+    ngx_str_t                   manifest;     /* routes point into it */
+    ngx_cweb_plugin_t           p;
+} ngx_cweb_record_t;
+
+
+#define ngx_cweb_record(pl)                                                  \
+    ((ngx_cweb_record_t *) ((u_char *) (pl) - offsetof(ngx_cweb_record_t, p)))
+
+
+static ngx_cweb_plugin_t *ngx_cweb_loader_record(ngx_cweb_shm_module_t *m,
     ngx_log_t *log);
 static void ngx_cweb_loader_unload(ngx_cweb_plugin_t *p);
-static ngx_int_t ngx_cweb_loader_check_path(const char *path,
-    const char *what, u_char *err, size_t errlen);
 
 
 static ngx_cweb_plugin_t  *ngx_cweb_plugins;
@@ -49,7 +67,7 @@ ngx_cweb_loader_sync(ngx_log_t *log)
 
     gen = ngx_cweb_shm_generation();
 
-    if (gen == ngx_cweb_generation) {
+    if (gen == ngx_cweb_generation && ngx_cweb_router) {
         return NGX_OK;
     }
 
@@ -80,7 +98,7 @@ ngx_cweb_loader_sync(ngx_log_t *log)
 
     for (i = 0; i < mods.nelts; i++) {
         for (p = ngx_cweb_plugins; p; p = p->next) {
-            if (p->version == m[i].version
+            if (p->version == m[i].version && p->slot == m[i].slot
                 && p->name.len == m[i].name_len
                 && ngx_strncmp(p->name.data, m[i].name, m[i].name_len) == 0)
             {
@@ -89,12 +107,14 @@ ngx_cweb_loader_sync(ngx_log_t *log)
         }
 
         if (p == NULL) {
-            p = ngx_cweb_loader_load(&m[i], log);
+            p = ngx_cweb_loader_record(&m[i], log);
             if (p == NULL) {
                 continue;
             }
         }
 
+        /* rebuilt, or made unavailable, under the same version */
+        p->state = m[i].state;
         p->current = 1;
         p->refs++;
     }
@@ -140,6 +160,207 @@ ngx_cweb_loader_router(void)
 }
 
 
+/* a record from the registry: routes from the manifest, no code yet */
+
+static ngx_cweb_plugin_t *
+ngx_cweb_loader_record(ngx_cweb_shm_module_t *m, ngx_log_t *log)
+{
+    u_char                    *so, err[512];
+    ngx_str_t                  text;
+    ngx_uint_t                 i, n;
+    ngx_pool_t                *pool;
+    ngx_array_t                items;
+    ngx_cweb_route_t          *rt;
+    ngx_cweb_plugin_t         *p;
+    ngx_cweb_record_t         *rec;
+    ngx_cweb_manifest_item_t  *it;
+
+    pool = ngx_create_pool(4096, ngx_cycle->log);
+    if (pool == NULL) {
+        return NULL;
+    }
+
+    rec = ngx_pcalloc(pool, sizeof(ngx_cweb_record_t));
+    if (rec == NULL) {
+        goto failed;
+    }
+
+    rec->pool = pool;
+    p = &rec->p;
+
+    text.data = ngx_pnalloc(pool, m->manifest_len + 1);
+    p->name.data = ngx_pnalloc(pool, m->name_len);
+    so = ngx_pnalloc(pool, NGX_CWEB_FILE_LEN);
+    if (text.data == NULL || p->name.data == NULL || so == NULL) {
+        goto failed;
+    }
+
+    ngx_memcpy(text.data, m->manifest, m->manifest_len);
+    text.len = m->manifest_len;
+    rec->manifest = text;
+    p->name.len = m->name_len;
+    ngx_memcpy(p->name.data, m->name, m->name_len);
+
+    ngx_cpystrn(so, m->so_file, NGX_CWEB_FILE_LEN);
+    p->so_file = so;
+    p->version = m->version;
+    p->slot = m->slot;
+    p->shm = &ngx_cweb_shm_ctx()->sh->modules[m->slot];
+    p->state = m->state;
+
+    if (ngx_cweb_manifest_parse(&text, pool, &items, err, sizeof(err))
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "cweb plugin \"%V\" version %ui not served: %s",
+                      &p->name, p->version, err);
+        goto failed;
+    }
+
+    it = items.elts;
+
+    for (n = 0, i = 0; i < items.nelts; i++) {
+        n += (it[i].type == 'R');
+    }
+
+    p->routes = ngx_pcalloc(pool, (n ? n : 1) * sizeof(ngx_cweb_route_t));
+    if (p->routes == NULL) {
+        goto failed;
+    }
+
+    for (i = 0; i < items.nelts; i++) {
+        if (it[i].type != 'R') {
+            continue;
+        }
+
+        rt = &p->routes[p->nroutes];
+        rt->path = it[i].value;
+        rt->method = it[i].method;
+        rt->plugin = p;
+        rt->index = p->nroutes++;
+
+        if (it[i].regex && ngx_cweb_route_compile(rt, log) != NGX_OK) {
+            /* answers 503 rather than leaving a hole in the URL space */
+            p->failed = 1;
+        }
+    }
+
+    p->next = ngx_cweb_plugins;
+    ngx_cweb_plugins = p;
+
+    return p;
+
+failed:
+
+    ngx_destroy_pool(pool);
+
+    return NULL;
+}
+
+
+/*
+ * the version's code, loaded at its first use here; the caller's own
+ * marker (a handler resolving another plugin's symbol) is kept
+ */
+
+ngx_int_t
+ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log)
+{
+    u_char                 path[NGX_MAX_PATH], err[512];
+    void                  *handle;
+    ngx_str_t              file;
+    module_t              *config;
+    ngx_array_t            items;
+    ngx_file_info_t        fi;
+    ngx_atomic_uint_t      what, since;
+    ngx_cweb_record_t     *rec;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    if (p->handle) {
+        return NGX_OK;
+    }
+
+    if (p->failed) {
+        return NGX_ERROR;
+    }
+
+    cmcf = ngx_cweb_shm_ctx()->cmcf;
+
+    /* ctx->database must be usable from the first line of plugin code */
+    (void) ngx_cweb_api_open_database(log);
+
+    file.data = path;
+    file.len = ngx_snprintf(path, sizeof(path) - 1, "%V/so/%s",
+                            &cmcf->module_dir, p->so_file) - path;
+    path[file.len] = '\0';
+
+    if (ngx_link_info(path, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)) {
+        ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                      "cweb plugin \"%V\" version %ui not loaded: \"%V\" is "
+                      "not a file", &p->name, p->version, &file);
+        p->failed = 1;
+        return NGX_ERROR;
+    }
+
+    what = ngx_cweb_self ? ngx_cweb_self->what : 0;
+    since = ngx_cweb_self ? ngx_cweb_self->since : 0;
+
+    ngx_cweb_call_enter(p, NGX_CWEB_CALL_LOAD);
+    handle = ngx_cweb_loader_open(&file, &config, err, sizeof(err));
+    ngx_cweb_call_leave();
+
+    if (handle == NULL) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "cweb plugin \"%V\" version %ui not loaded: %s",
+                      &p->name, p->version, err);
+        p->failed = 1;
+        goto done;
+    }
+
+    rec = ngx_cweb_record(p);
+
+    if (ngx_cweb_manifest_parse(&rec->manifest, rec->pool, &items, err,
+                                sizeof(err))
+        != NGX_OK
+        || !ngx_cweb_manifest_matches(config, &items))
+    {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "cweb plugin \"%V\" version %ui not loaded: its "
+                      "config does not declare what its canary saw",
+                      &p->name, p->version);
+        ngx_cweb_call_enter(p, NGX_CWEB_CALL_UNLOAD);
+        dlclose(handle);
+        ngx_cweb_call_leave();
+        p->failed = 1;
+        goto done;
+    }
+
+    p->handle = handle;
+    p->config = config;
+
+    if (config->onload) {
+        ngx_cweb_api_set_plugin(p);
+        ngx_cweb_call_enter(p, NGX_CWEB_CALL_ONLOAD);
+        config->onload(&ngx_cweb_context);
+        ngx_cweb_call_leave();
+        ngx_cweb_api_set_plugin(NULL);
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "cweb plugin \"%V\" version %ui loaded", &p->name,
+                  p->version);
+
+done:
+
+    if (ngx_cweb_self && since) {
+        ngx_cweb_self->what = what;
+        __atomic_store_n(&ngx_cweb_self->since, since, __ATOMIC_RELEASE);
+    }
+
+    return p->handle ? NGX_OK : NGX_ERROR;
+}
+
+
 void
 ngx_cweb_plugin_acquire(ngx_cweb_plugin_t *p)
 {
@@ -167,6 +388,8 @@ ngx_cweb_plugin_release(ngx_cweb_plugin_t *p)
 }
 
 
+/* another plugin's current version, loaded (ctx->symbols) */
+
 ngx_cweb_plugin_t *
 ngx_cweb_loader_find(const char *name)
 {
@@ -176,10 +399,13 @@ ngx_cweb_loader_find(const char *name)
     len = ngx_strlen(name);
 
     for (p = ngx_cweb_plugins; p; p = p->next) {
-        if (p->current && p->name.len == len
-            && ngx_strncmp(p->name.data, name, len) == 0)
+        if (p->current && p->state == NGX_CWEB_MOD_ACTIVE
+            && p->name.len == len
+            && ngx_strncmp(p->name.data, name, len) == 0
+            && p->shm->quarantine != p->version)
         {
-            return p;
+            return ngx_cweb_loader_ready(p, ngx_cycle->log) == NGX_OK
+                   ? p : NULL;
         }
     }
 
@@ -187,82 +413,39 @@ ngx_cweb_loader_find(const char *name)
 }
 
 
-static ngx_cweb_plugin_t *
-ngx_cweb_loader_load(ngx_cweb_shm_module_t *m, ngx_log_t *log)
-{
-    u_char                 path[NGX_MAX_PATH], err[512];
-    void                  *handle;
-    ngx_str_t              file;
-    module_t              *config;
-    ngx_cweb_plugin_t     *p;
-    ngx_cweb_main_conf_t  *cmcf;
-
-    cmcf = ngx_cweb_shm_ctx()->cmcf;
-
-    /* ctx->database must be usable from the first line of plugin code */
-    (void) ngx_cweb_api_open_database(log);
-
-    file.data = path;
-    file.len = ngx_snprintf(path, sizeof(path) - 1, "%V/so/%s",
-                            &cmcf->module_dir, m->so_file) - path;
-    path[file.len] = '\0';
-
-    handle = ngx_cweb_loader_open(&file, &config, err, sizeof(err));
-
-    if (handle == NULL) {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "cweb plugin \"%*s\" version %ui not loaded: %s",
-                      m->name_len, m->name, m->version, err);
-        return NULL;
-    }
-
-    p = ngx_alloc(sizeof(ngx_cweb_plugin_t) + m->name_len, log);
-    if (p == NULL) {
-        dlclose(handle);
-        return NULL;
-    }
-
-    p->name.data = (u_char *) (p + 1);
-    p->name.len = m->name_len;
-    ngx_memcpy(p->name.data, m->name, m->name_len);
-    p->version = m->version;
-    p->handle = handle;
-    p->config = config;
-    p->refs = 0;
-    p->current = 0;
-
-    p->next = ngx_cweb_plugins;
-    ngx_cweb_plugins = p;
-
-    if (config->onload) {
-        ngx_cweb_api_set_plugin(p);
-        config->onload(&ngx_cweb_context);
-        ngx_cweb_api_set_plugin(NULL);
-    }
-
-    ngx_log_error(NGX_LOG_NOTICE, log, 0,
-                  "cweb plugin \"%V\" version %ui loaded", &p->name,
-                  p->version);
-
-    return p;
-}
-
-
 static void
 ngx_cweb_loader_unload(ngx_cweb_plugin_t *p)
 {
-    ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
-                  "cweb plugin \"%V\" version %ui unloaded", &p->name,
-                  p->version);
+    ngx_uint_t          i;
+    ngx_cweb_record_t  *rec;
 
-    if (p->config->unload) {
+    if (p->handle) {
+        ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                      "cweb plugin \"%V\" version %ui unloaded", &p->name,
+                      p->version);
+
         ngx_cweb_api_set_plugin(p);
-        p->config->unload(&ngx_cweb_context);
+        ngx_cweb_call_enter(p, NGX_CWEB_CALL_UNLOAD);
+
+        if (p->config->unload) {
+            p->config->unload(&ngx_cweb_context);
+        }
+
+        dlclose(p->handle);
+
+        ngx_cweb_call_leave();
         ngx_cweb_api_set_plugin(NULL);
+
+        /* what it cached may point into the code that just went */
+        ngx_cweb_api_forget(p);
     }
 
-    dlclose(p->handle);
-    ngx_free(p);
+    for (i = 0; i < p->nroutes; i++) {
+        ngx_cweb_route_free(&p->routes[i]);
+    }
+
+    rec = ngx_cweb_record(p);
+    ngx_destroy_pool(rec->pool);
 }
 
 
@@ -340,226 +523,4 @@ failed:
 
     dlclose(handle);
     return NULL;
-}
-
-
-/*
- * plugin and job names: 1-127 of letters, digits, "_", "-", "." (not
- * first); they become file names and URL path segments
- */
-
-ngx_int_t
-ngx_cweb_name_valid(u_char *name, size_t max)
-{
-    size_t  i;
-
-    for (i = 0; i < max && name[i]; i++) {
-        if (!(isalnum(name[i]) || name[i] == '_' || name[i] == '-'
-              || name[i] == '.'))
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    return (i == 0 || i >= NGX_CWEB_NAME_LEN || name[0] == '.')
-           ? NGX_ERROR : NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_cweb_loader_check_path(const char *path, const char *what, u_char *err,
-    size_t errlen)
-{
-    size_t  i, len;
-
-    if (path == NULL || path[0] != '/') {
-        ngx_snprintf(err, errlen, "%s path \"%s\" must start with \"/\"%Z",
-                     what, path ? path : "(null)");
-        return NGX_ERROR;
-    }
-
-    len = ngx_strlen(path);
-
-    if (len > 1024) {
-        ngx_snprintf(err, errlen, "%s path is longer than 1024 bytes%Z",
-                     what);
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < len; i++) {
-        if ((u_char) path[i] <= ' ' || path[i] == 0x7f) {
-            ngx_snprintf(err, errlen,
-                         "%s path \"%s\" has a space or control character%Z",
-                         what, path);
-            return NGX_ERROR;
-        }
-    }
-
-    if (ngx_strncmp(path, "/jobs", 5) == 0
-        && (path[5] == '\0' || path[5] == '/'))
-    {
-        ngx_snprintf(err, errlen,
-                     "%s path \"%s\" is under /jobs, which the server "
-                     "owns%Z", what, path);
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * checks what config declares and writes the manifest:
- * "R <method> <path>\n", "W <path>\n", "J <name>\n"
- */
-
-ngx_int_t
-ngx_cweb_loader_validate(module_t *config, ngx_pool_t *pool,
-    ngx_str_t *manifest, u_char *err, size_t errlen)
-{
-    int            i, j;
-    u_char        *p;
-    size_t         len;
-    regex_t        re;
-    ngx_str_t      pat;
-    route_info_t  *rt;
-
-    static const char  *methods[] = {
-        "GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", NULL
-    };
-
-    if (ngx_cweb_name_valid((u_char *) config->name,
-                                   sizeof(config->name))
-        != NGX_OK)
-    {
-        ngx_snprintf(err, errlen, "invalid module name \"%*s\": use 1-127 "
-                     "letters, digits, \"_\", \"-\" or \".\"%Z",
-                     ngx_strnlen((u_char *) config->name,
-                                 sizeof(config->name)),
-                     config->name);
-        return NGX_ERROR;
-    }
-
-    if (config->size < 0 || config->size > MAX_ROUTES
-        || config->ws_size < 0 || config->ws_size > MAX_WEBSOCKETS
-        || config->job_size < 0 || config->job_size > MAX_JOBS)
-    {
-        ngx_snprintf(err, errlen, "counts out of range: size %d, ws_size "
-                     "%d, job_size %d (each 0..10)%Z", config->size,
-                     config->ws_size, config->job_size);
-        return NGX_ERROR;
-    }
-
-    len = 0;
-
-    for (i = 0; i < config->size; i++) {
-        rt = &config->routes[i];
-
-        if (ngx_cweb_loader_check_path(rt->path, "route", err, errlen)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        for (j = 0; methods[j]; j++) {
-            if (rt->method && ngx_strcmp(rt->method, methods[j]) == 0) {
-                break;
-            }
-        }
-
-        if (methods[j] == NULL) {
-            ngx_snprintf(err, errlen, "route \"%s\" has an unknown method "
-                         "\"%s\"%Z", rt->path,
-                         rt->method ? rt->method : "(null)");
-            return NGX_ERROR;
-        }
-
-        if (rt->handler == NULL) {
-            ngx_snprintf(err, errlen, "route \"%s %s\" has no handler%Z",
-                         rt->method, rt->path);
-            return NGX_ERROR;
-        }
-
-        for (j = 0; j < i; j++) {
-            if (ngx_strcmp(config->routes[j].path, rt->path) == 0
-                && ngx_strcmp(config->routes[j].method, rt->method) == 0)
-            {
-                ngx_snprintf(err, errlen, "route \"%s %s\" is declared "
-                             "twice%Z", rt->method, rt->path);
-                return NGX_ERROR;
-            }
-        }
-
-        pat.data = (u_char *) rt->path;
-        pat.len = ngx_strlen(rt->path);
-
-        if (ngx_cweb_router_is_regex(pat.data, pat.len)) {
-            p = ngx_pnalloc(pool, pat.len + 5);
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-
-            ngx_sprintf(p, "^(%V)$%Z", &pat);
-
-            if (regcomp(&re, (char *) p, REG_EXTENDED|REG_NOSUB) != 0) {
-                ngx_snprintf(err, errlen, "route \"%s\" is not a valid "
-                             "POSIX extended regex%Z", rt->path);
-                return NGX_ERROR;
-            }
-
-            regfree(&re);
-        }
-
-        len += sizeof("R  \n") + ngx_strlen(rt->method) + pat.len;
-    }
-
-    for (i = 0; i < config->ws_size; i++) {
-        if (ngx_cweb_loader_check_path(config->websockets[i].path,
-                                       "websocket", err, errlen)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        len += sizeof("W \n") + ngx_strlen(config->websockets[i].path);
-    }
-
-    for (i = 0; i < config->job_size; i++) {
-        if (config->jobs[i].name == NULL || config->jobs[i].name[0] == '\0'
-            || config->jobs[i].run == NULL
-            || ngx_cweb_name_valid((u_char *) config->jobs[i].name,
-                                          NGX_CWEB_NAME_LEN)
-               != NGX_OK)
-        {
-            ngx_snprintf(err, errlen, "job %d needs a name (letters, digits, "
-                         "\"_\", \"-\", \".\") and a run function%Z", i);
-            return NGX_ERROR;
-        }
-
-        len += sizeof("J \n") + ngx_strlen(config->jobs[i].name);
-    }
-
-    manifest->data = ngx_pnalloc(pool, len + 1);
-    if (manifest->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = manifest->data;
-
-    for (i = 0; i < config->size; i++) {
-        p = ngx_sprintf(p, "R %s %s\n", config->routes[i].method,
-                        config->routes[i].path);
-    }
-
-    for (i = 0; i < config->ws_size; i++) {
-        p = ngx_sprintf(p, "W %s\n", config->websockets[i].path);
-    }
-
-    for (i = 0; i < config->job_size; i++) {
-        p = ngx_sprintf(p, "J %s\n", config->jobs[i].name);
-    }
-
-    manifest->len = p - manifest->data;
-
-    return NGX_OK;
 }

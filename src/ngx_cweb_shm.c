@@ -1,17 +1,24 @@
 
 /*
- * The shared registry: name -> active version, hashes, .so file and
- * manifest of every plugin, plus the generation counter.
+ * The shared zone: the registry (name -> active version, hashes, .so file
+ * and manifest of every plugin), the generation counter, the process
+ * table of call markers and the ring of faults.
  *
  * Invariants:
- * - SQLite is the truth; this zone is its mirror.  A fresh zone (first
- *   start, restart, resized zone) is refilled from SQLite by the master
- *   before any worker exists; a reused zone (reload) is kept as it is.
- * - Every field is guarded by the slab mutex (shpool->mutex), which nginx
- *   force-unlocks when the holder dies.  Nothing blocking, no logging above
- *   debug and no return happen while it is held.
+ * - SQLite is the truth; the registry is its mirror.  A fresh zone (first
+ *   start, restart, resized zone) starts in state STARTING and is refilled
+ *   by the cweb helper, running as the workers' user; the master never
+ *   reads the database.  A reused zone (reload) is kept as it is.
+ * - Registry fields are guarded by the slab mutex (shpool->mutex), which
+ *   nginx force-unlocks when the holder dies.  Nothing blocking, no
+ *   logging above debug and no return happen while it is held.  The fault
+ *   fields of a slot, the process table and the fault ring are atomics
+ *   written without the lock: a process dying inside plugin code writes
+ *   them from a signal handler.
  * - A change is written completely, then generation is bumped after a
  *   barrier; processes compare the generation on every request and resync.
+ * - A slot is freed when its plugin is deleted; version numbers come from
+ *   SQLite, so a freed slot loses nothing.
  * - commit_lock (pid of the committing process) serialises commits
  *   cluster-wide so that the conflict check and the publish of a version
  *   see the same registry; a dead owner's lock is taken over.
@@ -27,8 +34,7 @@ static ngx_cweb_shm_module_t *ngx_cweb_registry_slot_locked(
     ngx_cweb_shm_t *sh, ngx_str_t *name);
 static ngx_int_t ngx_cweb_registry_copy_locked(ngx_cweb_shm_module_t *m,
     ngx_cweb_shm_module_t *out, ngx_pool_t *pool);
-static ngx_int_t ngx_cweb_manifest_has(ngx_str_t *manifest, u_char *line,
-    size_t len);
+static void ngx_cweb_registry_bump_locked(void);
 
 
 static ngx_cweb_shctx_t  *ngx_cweb_shctx;
@@ -39,8 +45,7 @@ ngx_cweb_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_cweb_shctx_t  *octx = data;
 
-    ngx_cweb_shctx_t      *ctx;
-    ngx_cweb_main_conf_t  *cmcf;
+    ngx_cweb_shctx_t  *ctx;
 
     ctx = shm_zone->data;
     ngx_cweb_shctx = ctx;
@@ -68,18 +73,8 @@ ngx_cweb_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ctx->shpool->log_ctx = (u_char *) " in cweb zone";
     ctx->shpool->log_nomem = 0;
 
-    if (ngx_test_config) {
-        return NGX_OK;
-    }
-
-    cmcf = ctx->cmcf;
-
-    /* the zone is new: refill it from SQLite before any worker exists */
-    if (ngx_cweb_store_restore(cmcf, ctx, shm_zone->shm.log) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    ctx->sh->generation++;
+    /* the helper (or the single process) fills it, as the workers' user */
+    ctx->sh->state = NGX_CWEB_ZONE_STARTING;
 
     return NGX_OK;
 }
@@ -118,6 +113,44 @@ ngx_cweb_shm_generation(void)
 }
 
 
+ngx_uint_t
+ngx_cweb_shm_state(u_char **reason)
+{
+    if (reason) {
+        *reason = ngx_cweb_shctx->sh->reason;
+    }
+
+    return ngx_cweb_shctx->sh->state;
+}
+
+
+void
+ngx_cweb_shm_set_state(ngx_uint_t state, const char *reason)
+{
+    ngx_cweb_shm_t  *sh;
+
+    sh = ngx_cweb_shctx->sh;
+
+    ngx_shmtx_lock(&ngx_cweb_shctx->shpool->mutex);
+
+    ngx_cpystrn(sh->reason, (u_char *) (reason ? reason : ""),
+                NGX_CWEB_REASON_LEN);
+    ngx_memory_barrier();
+    sh->state = state;
+    ngx_cweb_registry_bump_locked();
+
+    ngx_shmtx_unlock(&ngx_cweb_shctx->shpool->mutex);
+}
+
+
+static void
+ngx_cweb_registry_bump_locked(void)
+{
+    ngx_memory_barrier();
+    ngx_atomic_fetch_add(&ngx_cweb_shctx->sh->generation, 1);
+}
+
+
 static ngx_cweb_shm_module_t *
 ngx_cweb_registry_lookup_locked(ngx_cweb_shm_t *sh, ngx_str_t *name)
 {
@@ -127,7 +160,8 @@ ngx_cweb_registry_lookup_locked(ngx_cweb_shm_t *sh, ngx_str_t *name)
     for (i = 0; i < NGX_CWEB_MAX_MODULES; i++) {
         m = &sh->modules[i];
 
-        if (m->name_len == name->len
+        if (m->state != NGX_CWEB_MOD_FREE
+            && m->name_len == name->len
             && ngx_strncmp(m->name, name->data, name->len) == 0)
         {
             return m;
@@ -138,13 +172,17 @@ ngx_cweb_registry_lookup_locked(ngx_cweb_shm_t *sh, ngx_str_t *name)
 }
 
 
-/* the entry of name, created (not active) when it has none yet */
+/* the slot of name, a free one for a new name (state still FREE) */
 
 static ngx_cweb_shm_module_t *
 ngx_cweb_registry_slot_locked(ngx_cweb_shm_t *sh, ngx_str_t *name)
 {
     ngx_uint_t              i;
     ngx_cweb_shm_module_t  *m;
+
+    if (name->len == 0 || name->len >= NGX_CWEB_NAME_LEN) {
+        return NULL;
+    }
 
     m = ngx_cweb_registry_lookup_locked(sh, name);
     if (m != NULL) {
@@ -154,10 +192,11 @@ ngx_cweb_registry_slot_locked(ngx_cweb_shm_t *sh, ngx_str_t *name)
     for (i = 0; i < NGX_CWEB_MAX_MODULES; i++) {
         m = &sh->modules[i];
 
-        if (m->name_len == 0) {
+        if (m->state == NGX_CWEB_MOD_FREE) {
+            ngx_memzero(m, sizeof(ngx_cweb_shm_module_t));
+            m->slot = i;
             ngx_memcpy(m->name, name->data, name->len);
             m->name_len = name->len;
-            m->state = NGX_CWEB_MOD_FREE;
             return m;
         }
     }
@@ -188,7 +227,7 @@ ngx_cweb_registry_copy_locked(ngx_cweb_shm_module_t *m,
 }
 
 
-/* active entries, copied out of the zone into pool memory */
+/* entries in use, copied out of the zone into pool memory */
 
 ngx_int_t
 ngx_cweb_registry_snapshot(ngx_pool_t *pool, ngx_array_t *out)
@@ -206,7 +245,7 @@ ngx_cweb_registry_snapshot(ngx_pool_t *pool, ngx_array_t *out)
     for (i = 0; i < NGX_CWEB_MAX_MODULES; i++) {
         m = &sh->modules[i];
 
-        if (m->state != NGX_CWEB_MOD_ACTIVE) {
+        if (m->state == NGX_CWEB_MOD_FREE) {
             continue;
         }
 
@@ -236,7 +275,7 @@ ngx_cweb_registry_get(ngx_str_t *name, ngx_cweb_shm_module_t *out,
 
     m = ngx_cweb_registry_lookup_locked(ngx_cweb_shctx->sh, name);
 
-    if (m == NULL || m->state != NGX_CWEB_MOD_ACTIVE) {
+    if (m == NULL) {
         rc = NGX_DECLINED;
 
     } else {
@@ -267,6 +306,7 @@ ngx_cweb_registry_find_source(u_char *sha256, ngx_cweb_shm_module_t *out,
         m = &ngx_cweb_shctx->sh->modules[i];
 
         if (m->state == NGX_CWEB_MOD_ACTIVE
+            && m->quarantine != m->version
             && ngx_strncmp(m->source_sha256, sha256, NGX_CWEB_HASH_LEN) == 0)
         {
             rc = ngx_cweb_registry_copy_locked(m, out, pool);
@@ -280,163 +320,7 @@ ngx_cweb_registry_find_source(u_char *sha256, ngx_cweb_shm_module_t *out,
 }
 
 
-/*
- * the next version number of a plugin; the slot is created (not active)
- * for a new name so that concurrent uploads never share a number
- */
-
-ngx_int_t
-ngx_cweb_registry_reserve(ngx_str_t *name, ngx_uint_t *version)
-{
-    ngx_int_t               rc;
-    ngx_cweb_shm_module_t  *m;
-
-    rc = NGX_OK;
-
-    ngx_shmtx_lock(&ngx_cweb_shctx->shpool->mutex);
-
-    m = ngx_cweb_registry_slot_locked(ngx_cweb_shctx->sh, name);
-
-    if (m == NULL) {
-        rc = NGX_DECLINED;
-
-    } else {
-        if (m->next_version <= m->version) {
-            m->next_version = m->version + 1;
-        }
-
-        *version = m->next_version++;
-    }
-
-    ngx_shmtx_unlock(&ngx_cweb_shctx->shpool->mutex);
-
-    return rc;
-}
-
-
-/* versions up to max were used once: the next one is max + 1 */
-
-ngx_int_t
-ngx_cweb_registry_seed(ngx_str_t *name, ngx_uint_t max)
-{
-    ngx_int_t               rc;
-    ngx_cweb_shm_module_t  *m;
-
-    ngx_shmtx_lock(&ngx_cweb_shctx->shpool->mutex);
-
-    m = ngx_cweb_registry_slot_locked(ngx_cweb_shctx->sh, name);
-
-    if (m == NULL) {
-        rc = NGX_DECLINED;
-
-    } else {
-        if (m->next_version <= max) {
-            m->next_version = max + 1;
-        }
-
-        rc = NGX_OK;
-    }
-
-    ngx_shmtx_unlock(&ngx_cweb_shctx->shpool->mutex);
-
-    return rc;
-}
-
-
-static ngx_int_t
-ngx_cweb_manifest_has(ngx_str_t *manifest, u_char *line, size_t len)
-{
-    u_char  *p, *last, *nl;
-
-    p = manifest->data;
-    last = p + manifest->len;
-
-    while (p < last) {
-        nl = ngx_strlchr(p, last, '\n');
-        if (nl == NULL) {
-            nl = last;
-        }
-
-        if ((size_t) (nl - p) == len && ngx_strncmp(p, line, len) == 0) {
-            return 1;
-        }
-
-        p = nl + 1;
-    }
-
-    return 0;
-}
-
-
-/*
- * NGX_DECLINED when no other active plugin serves one of the routes or
- * WebSocket paths of manifest, NGX_OK with "<plugin>: <item>" in conflict
- * otherwise
- */
-
-ngx_int_t
-ngx_cweb_registry_conflict(ngx_str_t *name, ngx_str_t *manifest,
-    ngx_pool_t *pool, ngx_str_t *conflict)
-{
-    u_char                 *p, *last, *nl;
-    ngx_uint_t              i;
-    ngx_array_t             mods;
-    ngx_cweb_shm_module_t  *m;
-    ngx_str_t               other;
-
-    if (ngx_array_init(&mods, pool, 8, sizeof(ngx_cweb_shm_module_t))
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ngx_cweb_registry_snapshot(pool, &mods) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    m = mods.elts;
-
-    for (i = 0; i < mods.nelts; i++) {
-        if (m[i].name_len == name->len
-            && ngx_strncmp(m[i].name, name->data, name->len) == 0)
-        {
-            continue;
-        }
-
-        other.data = m[i].manifest;
-        other.len = m[i].manifest_len;
-
-        p = manifest->data;
-        last = p + manifest->len;
-
-        while (p < last) {
-            nl = ngx_strlchr(p, last, '\n');
-            if (nl == NULL) {
-                nl = last;
-            }
-
-            if ((*p == 'R' || *p == 'W')
-                && ngx_cweb_manifest_has(&other, p, nl - p))
-            {
-                conflict->len = m[i].name_len + 2 + (nl - p) - 2;
-                conflict->data = ngx_pnalloc(pool, conflict->len);
-                if (conflict->data == NULL) {
-                    return NGX_ERROR;
-                }
-
-                ngx_sprintf(conflict->data, "%*s: %*s",
-                            m[i].name_len, m[i].name,
-                            (size_t) (nl - p - 2), p + 2);
-                return NGX_OK;
-            }
-
-            p = nl + 1;
-        }
-    }
-
-    return NGX_DECLINED;
-}
-
+/* the version becomes what the slot serves (rec->state) */
 
 ngx_int_t
 ngx_cweb_registry_publish(ngx_cweb_version_rec_t *rec)
@@ -477,30 +361,58 @@ ngx_cweb_registry_publish(ngx_cweb_version_rec_t *rec)
     old = m->manifest;
 
     m->version = rec->version;
-    if (m->next_version <= rec->version) {
-        m->next_version = rec->version + 1;
-    }
-
     ngx_memcpy(m->module_hash, rec->module_hash, NGX_CWEB_HASH_LEN);
     ngx_memcpy(m->source_sha256, rec->source_sha256, NGX_CWEB_HASH_LEN);
     ngx_cpystrn(m->so_file, rec->so_file.data,
                 ngx_min(rec->so_file.len + 1, NGX_CWEB_FILE_LEN));
+    ngx_cpystrn(m->reason, rec->reason.data ? rec->reason.data
+                                            : (u_char *) "",
+                ngx_min(rec->reason.len + 1, NGX_CWEB_REASON_LEN));
     m->compile_ms = rec->compile_ms;
     m->updated = rec->created;
     m->manifest = manifest;
     m->manifest_len = rec->manifest.len;
-    m->state = NGX_CWEB_MOD_ACTIVE;
+    m->state = rec->state ? rec->state : NGX_CWEB_MOD_ACTIVE;
 
     if (old) {
         ngx_slab_free_locked(shpool, old);
     }
 
-    ngx_memory_barrier();
-    ngx_atomic_fetch_add(&ngx_cweb_shctx->sh->generation, 1);
+    ngx_cweb_registry_bump_locked();
 
 done:
 
     ngx_shmtx_unlock(&shpool->mutex);
+
+    return rc;
+}
+
+
+/* the slot changes state, if it still serves that version */
+
+ngx_int_t
+ngx_cweb_registry_set_state(ngx_str_t *name, ngx_uint_t version,
+    ngx_uint_t state, const char *reason)
+{
+    ngx_int_t               rc;
+    ngx_cweb_shm_module_t  *m;
+
+    ngx_shmtx_lock(&ngx_cweb_shctx->shpool->mutex);
+
+    m = ngx_cweb_registry_lookup_locked(ngx_cweb_shctx->sh, name);
+
+    if (m == NULL || m->version != version) {
+        rc = NGX_DECLINED;
+
+    } else {
+        m->state = state;
+        ngx_cpystrn(m->reason, (u_char *) (reason ? reason : ""),
+                    NGX_CWEB_REASON_LEN);
+        ngx_cweb_registry_bump_locked();
+        rc = NGX_OK;
+    }
+
+    ngx_shmtx_unlock(&ngx_cweb_shctx->shpool->mutex);
 
     return rc;
 }
@@ -519,7 +431,7 @@ ngx_cweb_registry_remove(ngx_str_t *name)
 
     m = ngx_cweb_registry_lookup_locked(ngx_cweb_shctx->sh, name);
 
-    if (m == NULL || m->state != NGX_CWEB_MOD_ACTIVE) {
+    if (m == NULL) {
         rc = NGX_DECLINED;
 
     } else {
@@ -527,14 +439,10 @@ ngx_cweb_registry_remove(ngx_str_t *name)
             ngx_slab_free_locked(shpool, m->manifest);
         }
 
-        /* the name keeps its slot so that version numbers keep growing */
-        m->state = NGX_CWEB_MOD_FREE;
-        m->manifest = NULL;
-        m->manifest_len = 0;
-        ngx_memzero(m->source_sha256, NGX_CWEB_HASH_LEN);
+        /* the slot is free again; faults and flags go with it */
+        ngx_memzero(m, sizeof(ngx_cweb_shm_module_t));
 
-        ngx_memory_barrier();
-        ngx_atomic_fetch_add(&ngx_cweb_shctx->sh->generation, 1);
+        ngx_cweb_registry_bump_locked();
         rc = NGX_OK;
     }
 
@@ -574,4 +482,40 @@ void
 ngx_cweb_commit_unlock(void)
 {
     (void) ngx_atomic_cmp_set(&ngx_cweb_shctx->sh->commit_lock, ngx_pid, 0);
+}
+
+
+/*
+ * a process-table entry for pid; entries of dead processes are reclaimed
+ * by the helper once it has looked at their markers
+ */
+
+ngx_cweb_proc_t *
+ngx_cweb_proc_claim(ngx_pid_t pid)
+{
+    ngx_uint_t        i;
+    ngx_cweb_proc_t  *p;
+
+    for (i = 0; i < NGX_CWEB_MAX_PROCS; i++) {
+        p = &ngx_cweb_shctx->sh->procs[i];
+
+        if (p->pid == 0 && ngx_atomic_cmp_set(&p->pid, 0, pid)) {
+            p->since = 0;
+            p->what = 0;
+            p->flags = 0;
+            return p;
+        }
+    }
+
+    return NULL;
+}
+
+
+void
+ngx_cweb_proc_release(ngx_cweb_proc_t *p)
+{
+    p->since = 0;
+    p->flags = 0;
+    ngx_memory_barrier();
+    p->pid = 0;
 }

@@ -34,7 +34,7 @@ __DATA__
 --- error_code eval
 [201, 200, 200, 200, 200]
 --- response_body_like eval
-[qr/^\{"module":"hello","version":1,"module_hash":"[0-9a-f]{64}","source_sha256":"[0-9a-f]{64}","routes":\[\{"method":"GET","path":"\/hello"\},\{"method":"POST","path":"\/hello\/post"\},\{"method":"GET","path":"\/hello\/workers"\}\],"websockets":\[\],"jobs":\[\],"compile_ms":\d+,"status":"created"\}$/,
+[qr/^\{"module":"hello","version":1,"module_hash":"[0-9a-f]{64}","source_sha256":"[0-9a-f]{64}","routes":\[\{"method":"GET","path":"\/hello"\},\{"method":"POST","path":"\/hello\/post"\},\{"method":"GET","path":"\/hello\/workers"\}\],"websockets":\[\],"jobs":\[\],"compile_ms":\d+,"canary_ms":\d+,"status":"created"\}$/,
  qr/^hello 1 pid=\d+ hits=1$/,
  qr/^\{"module":"hello","version":1,.*"compile_ms":0,.*"status":"unchanged"\}$/,
  qr/^\{"module":"hello","version":2,.*"status":"replaced"\}$/,
@@ -173,7 +173,7 @@ cweb plugin "conflict" refused: route conflict with hello: GET /hello
 ["GET /hello", "GET /mgnt"]
 --- response_body_like eval
 [qr/^hello 1 /,
- qr/^\{"modules":\[\{"module":"hello","version":1,"module_hash":"[0-9a-f]+","source_sha256":"[0-9a-f]+","routes":\[[^\]]*\],"websockets":\[\],"jobs":\[\],"compile_ms":\d+,"updated_at":\d+\}\]\}$/]
+ qr/^\{"modules":\[\{"module":"hello","version":1,"module_hash":"[0-9a-f]+","source_sha256":"[0-9a-f]+","routes":\[[^\]]*\],"websockets":\[\],"jobs":\[\],"compile_ms":\d+,"updated_at":\d+,"state":"active"\}\]\}$/]
 --- no_error_log
 [alert]
 

@@ -71,7 +71,7 @@ __DATA__
 [201, 200, 200]
 --- response_body_like eval
 [qr/"version":3,.*"status":"created"/, qr/^hello 1 /,
- qr/^\{"module":"hello","version":3,.*"versions":\[\{"version":3,"module_hash":"[0-9a-f]{64}","source_sha256":"[0-9a-f]{64}","compile_ms":\d+,"created_at":\d+\},\{"version":2,.*\},\{"version":1,.*\}\]\}$/]
+ qr/^\{"module":"hello","version":3,.*"versions":\[\{"version":3,"module_hash":"[0-9a-f]{64}","source_sha256":"[0-9a-f]{64}","compile_ms":\d+,"created_at":\d+,"stored":true,"quarantined":false\},\{"version":2,.*"stored":false,.*\},\{"version":1,.*"stored":false,.*\}\],"faults":\[\],"quarantine":null,"recent_faults":0\}$/]
 --- no_error_log
 [error]
 [alert]
@@ -85,8 +85,8 @@ __DATA__
 --- error_code eval
 [405, 405, 400]
 --- response_body eval
-["{\"error\":\"use POST /mgnt, GET /mgnt[/<name>] or DELETE /mgnt/<name>\"}\n",
- "{\"error\":\"use POST /mgnt, GET /mgnt[/<name>] or DELETE /mgnt/<name>\"}\n",
+["{\"error\":\"use POST /mgnt, GET /mgnt[/<name>], DELETE /mgnt/<name> or POST /mgnt/<name>/rollback\"}\n",
+ "{\"error\":\"use POST /mgnt, GET /mgnt[/<name>], DELETE /mgnt/<name> or POST /mgnt/<name>/rollback\"}\n",
  "{\"error\":\"invalid module name in the path\"}\n"]
 --- no_error_log
 [alert]
@@ -113,8 +113,8 @@ waitpid $_, 0 for @pids;
 --- request eval
 ["GET /mgnt", "GET /mgnt/hello", "GET /par3/workers"]
 --- response_body_like eval
-[qr/^\{"modules":\[(?:\{"module":"(?:hello|par[1-6])",[^\]]*\],"websockets":\[\],"jobs":\[\],"compile_ms":\d+,"updated_at":\d+\},?){7}\]\}$/,
- qr/^\{"module":"hello","version":6,.*"versions":\[\{"version":6,.*\},\{"version":5,.*\},\{"version":4,.*\},\{"version":3,.*\},\{"version":2,.*\},\{"version":1,.*\}\]\}$/,
+[qr/^\{"modules":\[(?:\{"module":"(?:hello|par[1-6])",[^\]]*\],"websockets":\[\],"jobs":\[\],"compile_ms":\d+,"updated_at":\d+,"state":"active"\},?){7}\]\}$/,
+ qr/^\{"module":"hello","version":6,.*"versions":\[\{"version":6,.*\},\{"version":5,.*\},\{"version":4,.*\},\{"version":3,.*\},\{"version":2,.*\},\{"version":1,.*\}\],"faults":\[\],.*\}$/,
  qr/^3 served by 0$/]
 --- no_error_log
 [error]

@@ -28,6 +28,7 @@ __DATA__
 
 
 === TEST 2: v2 deployed (and used) while a v1 request waits for its body
+(v2's onload runs in the canary first, then in the worker)
 --- reuse
 --- init
 my $url = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}";
@@ -43,8 +44,9 @@ main::background("sh", "-c", "sleep 0.5; curl -s --data-binary \@$src $url/mgnt;
 --- response_body
 post 1 body=abcd
 --- grep_error_log eval
-qr/cweb plugin "hello" version 2 loaded|hello 2 onload|hello 1 post handled|cweb plugin "hello" version 1 unloaded|hello 1 unload/
+qr/cweb plugin "hello" version 2 loaded|hello 2 (?:canary )?onload|hello 1 post handled|cweb plugin "hello" version 1 unloaded|hello 1 unload/
 --- grep_error_log_out
+hello 2 canary onload
 hello 2 onload
 cweb plugin "hello" version 2 loaded
 hello 1 post handled

@@ -115,7 +115,7 @@ cweb plugin "echo" version 1: rebuilding
 ["GET /echo", "GET /mgnt/hello"]
 --- response_body_like eval
 [qr/"method":"GET"/,
- qr/"version":2,.*"versions":\[\{"version":2,.*\},\{"version":1,.*\}\]\}$/]
+ qr/"version":2,.*"versions":\[\{"version":2,.*\},\{"version":1,.*\}\],"faults":\[\],.*\}$/]
 --- no_error_log
 [error]
 [alert]

@@ -77,6 +77,7 @@ __DATA__
 === TEST 1: counter.c: deployed, counts, unchanged source keeps state, new version restarts
 --- http_config
     cweb_module_dir $TEST_NGINX_SERVER_ROOT/cweb_temp;
+    cweb_dev on;
 --- config
     location /mgnt { cweb_mgnt; }
     location / { cweb; }
@@ -125,6 +126,7 @@ __DATA__
 === TEST 2: json.c: urlencoded forms, query params, bounded list, header echo
 --- http_config
     cweb_module_dir $TEST_NGINX_SERVER_ROOT/cweb_temp;
+    cweb_dev on;
 --- config
     location /mgnt { cweb_mgnt; }
     location / { cweb; }
@@ -185,6 +187,7 @@ x-request-id: t050-json
 === TEST 3: json.c: deployed as a multipart "code" part, multipart form fields
 --- http_config
     cweb_module_dir $TEST_NGINX_SERVER_ROOT/cweb_temp;
+    cweb_dev on;
 --- config
     location /mgnt { cweb_mgnt; }
     location / { cweb; }
@@ -225,6 +228,7 @@ X-Request-Id: t050-multipart
 === TEST 4: static.c: STATIC_ROOT from cweb_cflags, text, binary > 8 KB, 404, 403
 --- http_config
     cweb_module_dir $TEST_NGINX_SERVER_ROOT/cweb_temp;
+    cweb_dev on;
     cweb_cflags "-O2 -g -DSTATIC_ROOT=\"$TEST_NGINX_HTML_DIR/static\"";
 --- config
     location /mgnt { cweb_mgnt; }

@@ -9,7 +9,7 @@ BEGIN { $ENV{CWEB_ADMIN_KEY} = "from-env-key" }
 
 plan tests => repeat_each() * 8;
 
-cweb_blocks();
+cweb_blocks(dev => 0);
 
 run_tests();
 

@@ -92,12 +92,15 @@ _EOC_
 # Block defaults for the cweb suites: file order, no default root location,
 # the server config above (or
 # config => ...), cweb_module_dir in servroot/cweb_temp (wiped per block by
-# both test runners) or module_dir => ...; "--- reuse" keeps the running
-# nginx (a block without config is not restarted by either runner).
+# both test runners) or module_dir => ...; "cweb_dev on" (the suites deploy
+# from loopback without a key) unless dev => 0 or the block sets cweb_dev;
+# "--- reuse" keeps the running nginx (a block without config is not
+# restarted by either runner).
 sub cweb_blocks {
     my (%o) = @_;
     my $config = $o{config} // $CwebConfig;
     my $dir = $o{module_dir} // "cweb_temp";
+    my $dev = $o{dev} // 1;
 
     # blocks build on each other (--- reuse); "location /" is ours
     no_shuffle();
@@ -108,9 +111,12 @@ sub cweb_blocks {
         if (!defined $block->reuse && !defined $block->config) {
             $block->set_value("config", $config);
         }
-        $block->set_value("http_config", "    cweb_module_dir $dir;\n"
-                                         . ($block->http_config // ""))
-            unless ($block->http_config // "") =~ /cweb_module_dir/;
+        my $http = $block->http_config // "";
+        $http = "    cweb_dev on;\n$http"
+            if $dev && $http !~ /cweb_dev/;
+        $http = "    cweb_module_dir $dir;\n$http"
+            unless $http =~ /cweb_module_dir/;
+        $block->set_value("http_config", $http);
     });
 }
 

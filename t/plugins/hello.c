@@ -58,14 +58,16 @@ onload(struct cweb_context *ctx)
 {
     ctx->database->exec(ctx->database, "CREATE TABLE IF NOT EXISTS "
                         "hello_hits (v TEXT, pid INTEGER)", NULL, NULL);
-    cweb_log(CWEB_LOG_NOTICE, "hello @V@ onload");
+    cweb_log(CWEB_LOG_NOTICE, "hello @V@ %sonload",
+             cweb_is_canary() ? "canary " : "");
 }
 
 
 static void
 unload(struct cweb_context *ctx)
 {
-    cweb_log(CWEB_LOG_NOTICE, "hello @V@ unload");
+    cweb_log(CWEB_LOG_NOTICE, "hello @V@ %sunload",
+             cweb_is_canary() ? "canary " : "");
 }
 
 

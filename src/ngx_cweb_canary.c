@@ -1,0 +1,923 @@
+
+/*
+ * The canary: every new object is loaded first in a throwaway process,
+ * never in a serving worker.
+ *
+ * The helper (or the single process) forks the canary process once, while
+ * it has no threads of its own; that process is single-threaded, resets
+ * every signal to its default, keeps only its socket and the log files,
+ * and dies with its parent.  It serves one request at a time on
+ * <cweb_module_dir>/canary.sock (a stream socket in the 0700 state
+ * directory): the requester writes the object's path and a newline, and
+ * reads one JSON document until EOF.
+ *
+ * For each request it forks a child that reports its progress on a pipe
+ * ("phase <name>" lines, then "result <json>") while it
+ *   load      opens the object (O_NOFOLLOW, cweb_max_object_size), hashes
+ *             it (SHA-256) and dlopen()s it: constructors run here;
+ *   config    checks the ABI and config, writes the manifest;
+ *   onload    calls onload() with a real context (cweb_is_canary() is 1);
+ *   unload    calls unload();
+ *   dlclose   unloads it: destructors run here.
+ * The canary process waits for the child within cweb_handler_timeout and
+ * answers with the child's result, or with the signal, exit code or
+ * timeout that ended it and the phase it was in:
+ *   {"status":"ok","name","module_hash","size","manifest","canary_ms"}
+ *   {"status":"refused","reason","canary_ms"}
+ *   {"status":"failed","phase", "signal"|"exit_code"|"timeout_ms",
+ *    "canary_ms"}
+ */
+
+
+#include "ngx_cweb.h"
+
+#include <dlfcn.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <openssl/evp.h>
+
+
+#define NGX_CWEB_CANARY_MAX_REPLY  (512 * 1024)
+#define NGX_CWEB_CANARY_RETRY      100
+#define NGX_CWEB_CANARY_TRIES      100
+
+
+static ngx_int_t ngx_cweb_canary_path(ngx_str_t *dir, struct sockaddr_un *sa,
+    ngx_log_t *log);
+static void ngx_cweb_canary_server(ngx_cycle_t *cycle, int lfd);
+static void ngx_cweb_canary_close_fds(ngx_cycle_t *cycle, int keep);
+static json_t *ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path);
+static void ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd);
+static ngx_int_t ngx_cweb_canary_hash(u_char *path, size_t max,
+    u_char *hex, off_t *size, u_char *err, size_t errlen);
+static void ngx_cweb_canary_say(int fd, const char *what, const char *text);
+static void ngx_cweb_canary_refuse(int fd, u_char *reason);
+static ngx_int_t ngx_cweb_canary_valid_path(ngx_cycle_t *cycle,
+    u_char *path, size_t len);
+static void ngx_cweb_canary_connect(ngx_cweb_canary_t *cn);
+static void ngx_cweb_canary_retry_handler(ngx_event_t *ev);
+static void ngx_cweb_canary_read_handler(ngx_event_t *ev);
+static void ngx_cweb_canary_finish(ngx_cweb_canary_t *cn, ngx_int_t rc);
+
+
+static ngx_pid_t   ngx_cweb_canary_pid;
+static ngx_uint_t  ngx_cweb_canary_flag;
+
+
+ngx_uint_t
+ngx_cweb_in_canary(void)
+{
+    return ngx_cweb_canary_flag;
+}
+
+
+static ngx_int_t
+ngx_cweb_canary_path(ngx_str_t *dir, struct sockaddr_un *sa, ngx_log_t *log)
+{
+    ngx_memzero(sa, sizeof(struct sockaddr_un));
+    sa->sun_family = AF_UNIX;
+
+    if (dir->len + sizeof("/canary.sock") > sizeof(sa->sun_path)) {
+        ngx_log_error(NGX_LOG_CRIT, log, 0,
+                      "cweb_module_dir \"%V\" is too long for the canary's "
+                      "unix socket (at most %uz bytes)", dir,
+                      sizeof(sa->sun_path) - sizeof("/canary.sock"));
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf((u_char *) sa->sun_path, "%V/canary.sock", dir);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_cweb_canary_alive(void)
+{
+    /* nginx reaps every child, so a dead canary is soon an unknown pid */
+    return ngx_cweb_canary_pid != 0
+           && (kill(ngx_cweb_canary_pid, 0) == 0 || ngx_errno != NGX_ESRCH);
+}
+
+
+ngx_int_t
+ngx_cweb_canary_spawn(ngx_cycle_t *cycle)
+{
+    int                    fd;
+    ngx_pid_t              pid;
+    struct sockaddr_un     sa;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
+
+    if (ngx_cweb_canary_path(&cmcf->module_dir, &sa, cycle->log) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    fd = socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0);
+    if (fd == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                      "cweb canary: socket() failed");
+        return NGX_ERROR;
+    }
+
+    /* a previous canary (reload, crash) leaves its path behind */
+    (void) unlink(sa.sun_path);
+
+    if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == -1
+        || listen(fd, 64) == -1)
+    {
+        ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
+                      "cweb canary: bind()/listen() on \"%s\" failed",
+                      sa.sun_path);
+        close(fd);
+        return NGX_ERROR;
+    }
+
+    pid = fork();
+
+    if (pid == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                      "cweb canary: fork() failed");
+        close(fd);
+        return NGX_ERROR;
+    }
+
+    if (pid == 0) {
+        ngx_cweb_canary_server(cycle, fd);
+        _exit(0);
+    }
+
+    close(fd);
+    ngx_cweb_canary_pid = pid;
+
+    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                  "cweb canary process %P started", pid);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cweb_canary_server(ngx_cycle_t *cycle, int lfd)
+{
+    int          c, i;
+    char        *nl, *text;
+    u_char       req[NGX_MAX_PATH + 2];
+    ssize_t      n;
+    size_t       len;
+    json_t      *reply;
+    sigset_t     set;
+    ngx_pid_t    parent;
+    struct timeval  tv;
+
+    parent = getppid();
+    ngx_pid = getpid();
+
+    /* nothing of the nginx process it came from may act here */
+    (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+    if (getppid() != parent) {
+        _exit(0);
+    }
+
+    ngx_cweb_self = NULL;
+
+    for (i = 1; i < NSIG; i++) {
+        (void) signal(i, SIG_DFL);
+    }
+
+    (void) signal(SIGPIPE, SIG_IGN);
+
+    sigemptyset(&set);
+    (void) sigprocmask(SIG_SETMASK, &set, NULL);
+
+    ngx_cweb_canary_close_fds(cycle, lfd);
+    ngx_setproctitle("cweb canary");
+
+    tv.tv_sec = 5;
+    tv.tv_usec = 0;
+
+    for ( ;; ) {
+        c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+        if (c == -1) {
+            if (ngx_errno == NGX_EINTR || ngx_errno == NGX_ECONNABORTED) {
+                continue;
+            }
+
+            _exit(1);
+        }
+
+        (void) setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        (void) setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+
+        len = 0;
+        nl = NULL;
+
+        while (len < sizeof(req) - 1) {
+            n = read(c, req + len, sizeof(req) - 1 - len);
+            if (n <= 0) {
+                break;
+            }
+
+            len += n;
+            req[len] = '\0';
+
+            nl = ngx_strchr(req, '\n');
+            if (nl) {
+                break;
+            }
+        }
+
+        if (nl == NULL) {
+            close(c);
+            continue;
+        }
+
+        *nl = '\0';
+        ngx_time_update();
+
+        if (ngx_cweb_canary_valid_path(cycle, req, (u_char *) nl - req)
+            != NGX_OK)
+        {
+            reply = json_pack("{s:s,s:s}", "status", "refused", "reason",
+                              "the object is not in the state directory");
+
+        } else {
+            reply = ngx_cweb_canary_run(cycle, req);
+        }
+
+        text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+        json_decref(reply);
+
+        if (text) {
+            len = ngx_strlen(text);
+
+            for (i = 0; len > 0; len -= n, i += n) {
+                n = write(c, text + i, len);
+                if (n <= 0) {
+                    break;
+                }
+            }
+
+            free(text);
+        }
+
+        close(c);
+    }
+}
+
+
+/* the socket, the error logs and stdio stay; epoll, channels, ... go */
+
+static void
+ngx_cweb_canary_close_fds(ngx_cycle_t *cycle, int keep)
+{
+    int         fd, kept;
+    DIR        *dir;
+    ngx_log_t  *log;
+    struct dirent  *de;
+
+    dir = opendir("/proc/self/fd");
+    if (dir == NULL) {
+        return;
+    }
+
+    while ((de = readdir(dir)) != NULL) {
+        fd = atoi(de->d_name);
+
+        if (de->d_name[0] == '.' || fd <= 2 || fd == keep
+            || fd == dirfd(dir))
+        {
+            continue;
+        }
+
+        kept = 0;
+
+        for (log = cycle->log; log; log = log->next) {
+            if (log->file && log->file->fd == fd) {
+                kept = 1;
+            }
+        }
+
+        if (!kept) {
+            (void) close(fd);
+        }
+    }
+
+    closedir(dir);
+}
+
+
+static ngx_int_t
+ngx_cweb_canary_valid_path(ngx_cycle_t *cycle, u_char *path, size_t len)
+{
+    ngx_str_t             *dir;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
+    dir = &cmcf->module_dir;
+
+    if (len <= dir->len + 5
+        || ngx_strncmp(path, dir->data, dir->len) != 0
+        || ngx_strncmp(path + dir->len, "/tmp/", 5) != 0
+        || ngx_strchr(path + dir->len + 5, '/') != NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static json_t *
+ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
+{
+    int                    fds[2], status, timeout;
+    char                  *line, *nl;
+    u_char                 buf[NGX_CWEB_CANARY_MAX_REPLY];
+    size_t                 len;
+    json_t                *reply, *res;
+    ssize_t                n;
+    ngx_pid_t              pid;
+    ngx_msec_t             start, spent;
+    ngx_uint_t             timed_out;
+    struct pollfd          pfd;
+    const char            *phase;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    static char  phases[32];
+
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
+
+    if (pipe2(fds, O_CLOEXEC) == -1) {
+        return json_pack("{s:s,s:s}", "status", "refused", "reason",
+                         "the canary could not make a pipe");
+    }
+
+    start = ngx_current_msec;
+
+    pid = fork();
+
+    if (pid == -1) {
+        close(fds[0]);
+        close(fds[1]);
+        return json_pack("{s:s,s:s}", "status", "refused", "reason",
+                         "the canary could not fork");
+    }
+
+    if (pid == 0) {
+        ngx_pid = getpid();
+        close(fds[0]);
+        ngx_cweb_canary_child(cycle, path, fds[1]);
+        _exit(0);
+    }
+
+    close(fds[1]);
+
+    len = 0;
+    timed_out = 0;
+    ngx_cpystrn((u_char *) phases, (u_char *) "fork", sizeof(phases));
+
+    pfd.fd = fds[0];
+    pfd.events = POLLIN;
+
+    for ( ;; ) {
+        ngx_time_update();
+        spent = ngx_current_msec - start;
+
+        if (spent >= cmcf->handler_timeout) {
+            timed_out = 1;
+            break;
+        }
+
+        timeout = (int) (cmcf->handler_timeout - spent);
+
+        if (poll(&pfd, 1, timeout) <= 0) {
+            continue;
+        }
+
+        n = read(fds[0], buf + len, sizeof(buf) - 1 - len);
+
+        if (n <= 0) {
+            break;
+        }
+
+        len += n;
+        buf[len] = '\0';
+
+        if (len == sizeof(buf) - 1) {
+            break;
+        }
+    }
+
+    if (timed_out) {
+        (void) kill(pid, SIGKILL);
+    }
+
+    close(fds[0]);
+
+    while (waitpid(pid, &status, 0) == -1 && ngx_errno == NGX_EINTR) {
+        /* void */
+    }
+
+    ngx_time_update();
+
+    buf[len] = '\0';
+    res = NULL;
+
+    for (line = (char *) buf; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        if (nl) {
+            *nl = '\0';
+        }
+
+        if (ngx_strncmp(line, "phase ", 6) == 0) {
+            ngx_cpystrn((u_char *) phases, (u_char *) line + 6,
+                        sizeof(phases));
+
+        } else if (ngx_strncmp(line, "result ", 7) == 0 && res == NULL) {
+            res = json_loads(line + 7, 0, NULL);
+        }
+    }
+
+    phase = phases;
+
+    if (!timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0
+        && json_is_object(res))
+    {
+        reply = res;
+
+    } else {
+        json_decref(res);
+
+        if (timed_out) {
+            reply = json_pack("{s:s,s:s,s:I}", "status", "failed",
+                              "phase", phase, "timeout_ms",
+                              (json_int_t) cmcf->handler_timeout);
+
+        } else if (WIFSIGNALED(status)) {
+            reply = json_pack("{s:s,s:s,s:s,s:i}", "status", "failed",
+                              "phase", phase, "signal",
+                              ngx_cweb_signal_name(WTERMSIG(status)),
+                              "signo", WTERMSIG(status));
+
+        } else {
+            reply = json_pack("{s:s,s:s,s:i}", "status", "failed",
+                              "phase", phase, "exit_code",
+                              WEXITSTATUS(status));
+        }
+    }
+
+    if (reply) {
+        json_object_set_new(reply, "canary_ms",
+                            json_integer(ngx_current_msec - start));
+    }
+
+    return reply;
+}
+
+
+static void
+ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd)
+{
+    char                  *text;
+    u_char                 err[512], hex[NGX_CWEB_HASH_LEN + 1];
+    off_t                  size;
+    void                  *handle;
+    json_t                *res;
+    module_t              *config;
+    ngx_str_t              so, manifest;
+    ngx_pool_t            *pool;
+    struct rlimit          rl;
+    ngx_cweb_plugin_t      p;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
+    ngx_cweb_canary_flag = 1;
+
+    /* crashing here is expected now and then: no core files */
+    rl.rlim_cur = 0;
+    rl.rlim_max = 0;
+    (void) setrlimit(RLIMIT_CORE, &rl);
+
+    pool = ngx_create_pool(16384, cycle->log);
+    if (pool == NULL) {
+        _exit(3);
+    }
+
+    ngx_cweb_canary_say(fd, "phase", "load");
+
+    if (ngx_cweb_canary_hash(path, cmcf->max_object_size, hex, &size, err,
+                             sizeof(err))
+        != NGX_OK)
+    {
+        ngx_cweb_canary_refuse(fd, err);
+        return;
+    }
+
+    so.data = path;
+    so.len = ngx_strlen(path);
+
+    handle = ngx_cweb_loader_open(&so, &config, err, sizeof(err));
+    if (handle == NULL) {
+        ngx_cweb_canary_refuse(fd, err);
+        return;
+    }
+
+    ngx_cweb_canary_say(fd, "phase", "config");
+
+    if (ngx_cweb_manifest_from_config(config, pool, &manifest, err,
+                                      sizeof(err))
+        != NGX_OK)
+    {
+        ngx_cweb_canary_refuse(fd, err);
+        return;
+    }
+
+    /* onload as in a worker: the plugin database is there, logs work */
+    (void) ngx_cweb_api_open_database(cycle->log);
+
+    ngx_memzero(&p, sizeof(ngx_cweb_plugin_t));
+    p.name.data = (u_char *) config->name;
+    p.name.len = ngx_strlen(config->name);
+    p.handle = handle;
+    p.config = config;
+    p.refs = 1;
+
+    ngx_cweb_canary_say(fd, "phase", "onload");
+
+    if (config->onload) {
+        ngx_cweb_api_set_plugin(&p);
+        config->onload(&ngx_cweb_context);
+        ngx_cweb_api_set_plugin(NULL);
+    }
+
+    ngx_cweb_canary_say(fd, "phase", "unload");
+
+    if (config->unload) {
+        ngx_cweb_api_set_plugin(&p);
+        config->unload(&ngx_cweb_context);
+        ngx_cweb_api_set_plugin(NULL);
+    }
+
+    res = json_pack("{s:s,s:s%,s:s,s:I,s:s%}", "status", "ok",
+                    "name", config->name, ngx_strlen(config->name),
+                    "module_hash", hex, "size", (json_int_t) size,
+                    "manifest", manifest.data, manifest.len);
+
+    ngx_cweb_canary_say(fd, "phase", "dlclose");
+
+    ngx_cweb_api_close_database();
+    dlclose(handle);
+
+    text = res ? json_dumps(res, JSON_COMPACT) : NULL;
+    if (text == NULL) {
+        _exit(3);
+    }
+
+    ngx_cweb_canary_say(fd, "result", text);
+
+    _exit(0);
+}
+
+
+/* size limit and SHA-256 of the object, read here, off every event loop */
+
+static ngx_int_t
+ngx_cweb_canary_hash(u_char *path, size_t max, u_char *hex, off_t *size,
+    u_char *err, size_t errlen)
+{
+    int           fd;
+    u_char        buf[65536], md[EVP_MAX_MD_SIZE];
+    ssize_t       n;
+    unsigned int  mdlen;
+    struct stat   st;
+    EVP_MD_CTX   *md_ctx;
+
+    fd = open((char *) path, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+
+    if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+        ngx_snprintf(err, errlen, "the compiler produced no object%Z");
+        if (fd != -1) {
+            close(fd);
+        }
+
+        return NGX_ERROR;
+    }
+
+    *size = st.st_size;
+
+    if ((size_t) st.st_size > max) {
+        ngx_snprintf(err, errlen, "the object is %O bytes, more than "
+                     "cweb_max_object_size (%uz)%Z", st.st_size, max);
+        close(fd);
+        return NGX_ERROR;
+    }
+
+    md_ctx = EVP_MD_CTX_new();
+
+    if (md_ctx == NULL || EVP_DigestInit_ex(md_ctx, EVP_sha256(), NULL) != 1)
+    {
+        ngx_snprintf(err, errlen, "no SHA-256%Z");
+        EVP_MD_CTX_free(md_ctx);
+        close(fd);
+        return NGX_ERROR;
+    }
+
+    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+        (void) EVP_DigestUpdate(md_ctx, buf, n);
+    }
+
+    close(fd);
+
+    if (n < 0 || EVP_DigestFinal_ex(md_ctx, md, &mdlen) != 1) {
+        ngx_snprintf(err, errlen, "the object could not be read%Z");
+        EVP_MD_CTX_free(md_ctx);
+        return NGX_ERROR;
+    }
+
+    EVP_MD_CTX_free(md_ctx);
+
+    *ngx_hex_dump(hex, md, mdlen) = '\0';
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cweb_canary_say(int fd, const char *what, const char *text)
+{
+    struct iovec  iov[4];
+
+    iov[0].iov_base = (void *) what;
+    iov[0].iov_len = ngx_strlen(what);
+    iov[1].iov_base = " ";
+    iov[1].iov_len = 1;
+    iov[2].iov_base = (void *) text;
+    iov[2].iov_len = ngx_strlen(text);
+    iov[3].iov_base = "\n";
+    iov[3].iov_len = 1;
+
+    (void) writev(fd, iov, 4);
+}
+
+
+static void
+ngx_cweb_canary_refuse(int fd, u_char *reason)
+{
+    char    *text;
+    json_t  *res;
+
+    res = json_pack("{s:s,s:o}", "status", "refused",
+                    "reason", ngx_cweb_json_text(reason,
+                                                 ngx_strlen(reason)));
+    text = res ? json_dumps(res, JSON_COMPACT) : NULL;
+
+    if (text) {
+        ngx_cweb_canary_say(fd, "result", text);
+    }
+
+    _exit(0);
+}
+
+
+/* the requester's side, in a worker's (or the helper's) event loop */
+
+ngx_int_t
+ngx_cweb_canary_start(ngx_cweb_canary_t *cn)
+{
+    cn->rc = NGX_ERROR;
+    cn->start = ngx_current_msec;
+    cn->timer.handler = ngx_cweb_canary_retry_handler;
+    cn->timer.data = cn;
+    cn->timer.log = cn->log;
+
+    cn->in = ngx_create_temp_buf(cn->pool, 4096);
+    if (cn->in == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_cweb_canary_connect(cn);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cweb_canary_connect(ngx_cweb_canary_t *cn)
+{
+    int                    fd;
+    u_char                 req[NGX_MAX_PATH + 1], *p;
+    ngx_connection_t      *c;
+    struct sockaddr_un     sa;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    cmcf = ngx_cweb_shm_ctx()->cmcf;
+
+    if (ngx_cweb_canary_path(&cmcf->module_dir, &sa, cn->log) != NGX_OK) {
+        ngx_cweb_canary_finish(cn, NGX_ERROR);
+        return;
+    }
+
+    fd = socket(AF_UNIX, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC, 0);
+    if (fd == -1) {
+        ngx_cweb_canary_finish(cn, NGX_ERROR);
+        return;
+    }
+
+    p = ngx_snprintf(req, sizeof(req), "%V\n", &cn->path);
+
+    /* a canary that is (re)starting: try again shortly */
+    if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == -1
+        || write(fd, req, p - req) != p - req)
+    {
+        close(fd);
+
+        if (++cn->tries > NGX_CWEB_CANARY_TRIES) {
+            ngx_log_error(NGX_LOG_ERR, cn->log, ngx_socket_errno,
+                          "cweb canary at \"%s\" is not answering",
+                          sa.sun_path);
+            ngx_cweb_canary_finish(cn, NGX_ERROR);
+            return;
+        }
+
+        ngx_add_timer(&cn->timer, NGX_CWEB_CANARY_RETRY);
+        return;
+    }
+
+    c = ngx_get_connection(fd, cn->log);
+    if (c == NULL) {
+        close(fd);
+        ngx_cweb_canary_finish(cn, NGX_ERROR);
+        return;
+    }
+
+    c->data = cn;
+    c->read->handler = ngx_cweb_canary_read_handler;
+    c->read->log = cn->log;
+    c->write->log = cn->log;
+    cn->conn = c;
+    cn->in->last = cn->in->pos;
+
+    if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+        ngx_cweb_canary_finish(cn, NGX_ERROR);
+        return;
+    }
+
+    /* a canary never takes longer than this to answer */
+    ngx_add_timer(&cn->timer, cmcf->handler_timeout + 10000);
+}
+
+
+static void
+ngx_cweb_canary_retry_handler(ngx_event_t *ev)
+{
+    ngx_cweb_canary_t  *cn = ev->data;
+
+    if (cn->conn) {
+        ngx_log_error(NGX_LOG_ERR, cn->log, 0, "cweb canary did not answer");
+        ngx_cweb_canary_finish(cn, NGX_ERROR);
+        return;
+    }
+
+    ngx_cweb_canary_connect(cn);
+}
+
+
+static void
+ngx_cweb_canary_read_handler(ngx_event_t *ev)
+{
+    size_t              size;
+    ssize_t             n;
+    ngx_buf_t          *b, *nb;
+    json_t             *res;
+    const char         *status;
+    ngx_connection_t   *c;
+    ngx_cweb_canary_t  *cn;
+
+    c = ev->data;
+    cn = c->data;
+
+    for ( ;; ) {
+        b = cn->in;
+
+        if (b->last == b->end) {
+            size = (b->end - b->start) * 2;
+
+            if (size > NGX_CWEB_CANARY_MAX_REPLY) {
+                ngx_cweb_canary_finish(cn, NGX_ERROR);
+                return;
+            }
+
+            nb = ngx_create_temp_buf(cn->pool, size);
+            if (nb == NULL) {
+                ngx_cweb_canary_finish(cn, NGX_ERROR);
+                return;
+            }
+
+            nb->last = ngx_cpymem(nb->last, b->pos, b->last - b->pos);
+            cn->in = b = nb;
+        }
+
+        n = read(c->fd, b->last, b->end - b->last);
+
+        if (n == -1 && ngx_errno == NGX_EAGAIN) {
+            if (ngx_handle_read_event(ev, 0) != NGX_OK) {
+                ngx_cweb_canary_finish(cn, NGX_ERROR);
+            }
+
+            return;
+        }
+
+        if (n == -1 && ngx_errno == NGX_EINTR) {
+            continue;
+        }
+
+        if (n <= 0) {
+            break;
+        }
+
+        b->last += n;
+    }
+
+    ngx_close_connection(c);
+    cn->conn = NULL;
+
+    if (cn->timer.timer_set) {
+        ngx_del_timer(&cn->timer);
+    }
+
+    /* an empty answer: the canary went away mid-run (reload): again */
+    if (cn->in->last == cn->in->pos) {
+        if (++cn->tries > NGX_CWEB_CANARY_TRIES) {
+            ngx_cweb_canary_finish(cn, NGX_ERROR);
+            return;
+        }
+
+        ngx_add_timer(&cn->timer, NGX_CWEB_CANARY_RETRY);
+        return;
+    }
+
+    res = json_loadb((char *) cn->in->pos, cn->in->last - cn->in->pos, 0,
+                     NULL);
+
+    if (!json_is_object(res)) {
+        json_decref(res);
+        ngx_cweb_canary_finish(cn, NGX_ERROR);
+        return;
+    }
+
+    cn->result = res;
+    status = json_string_value(json_object_get(res, "status"));
+
+    ngx_cweb_canary_finish(cn, (status && ngx_strcmp(status, "ok") == 0)
+                               ? NGX_OK : NGX_DECLINED);
+}
+
+
+static void
+ngx_cweb_canary_finish(ngx_cweb_canary_t *cn, ngx_int_t rc)
+{
+    if (cn->timer.timer_set) {
+        ngx_del_timer(&cn->timer);
+    }
+
+    if (cn->conn) {
+        ngx_close_connection(cn->conn);
+        cn->conn = NULL;
+    }
+
+    cn->rc = rc;
+    cn->elapsed = ngx_current_msec - cn->start;
+
+    if (cn->done) {
+        cn->done(cn);
+    }
+}
+
+
+/* the requester went away; nothing of it may be touched again */
+
+void
+ngx_cweb_canary_abort(ngx_cweb_canary_t *cn)
+{
+    if (cn->timer.timer_set) {
+        ngx_del_timer(&cn->timer);
+    }
+
+    if (cn->conn) {
+        ngx_close_connection(cn->conn);
+        cn->conn = NULL;
+    }
+
+    if (cn->result) {
+        json_decref(cn->result);
+        cn->result = NULL;
+    }
+
+    cn->done = NULL;
+}

@@ -1,0 +1,379 @@
+
+/*
+ * Faults of plugin code, as the process running it sees them.
+ *
+ * Every process that runs plugin code (workers, the single process) owns
+ * one entry of the shared process table.  Around each call into plugin
+ * code it stores what it is inside (registry slot, version, route) and
+ * since when; ngx_cweb_call_enter()/_leave() in ngx_cweb.h.
+ *
+ * A process that dies inside a call reports it itself, lock-free and
+ * async-signal-safe:
+ * - SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP: a handler on an
+ *   alternate stack (stack overflows) records the fault and re-raises the
+ *   signal with its default action, so the process still dumps core and
+ *   the master respawns it;
+ * - exit(): an on_exit() hook records the exit code and leaves with
+ *   _exit(), mapping 2 (which would stop the master from respawning the
+ *   worker) to 1.
+ * The helper finds the rest: calls that outlive cweb_handler_timeout
+ * (it kills the process) and processes gone without a word (_exit(),
+ * SIGKILL from outside).
+ *
+ * Recording a fault appends an event to the shared ring (persisted by the
+ * helper) and counts it against the version; cweb_fault_limit faults
+ * within cweb_fault_window set the slot's quarantine flag at once, so no
+ * process calls that version again even before the helper has acted.
+ */
+
+
+#include "ngx_cweb.h"
+
+#include <dlfcn.h>
+#include <sys/syscall.h>
+
+
+#define NGX_CWEB_ALTSTACK_SIZE  (64 * 1024)
+
+
+static void ngx_cweb_fault_signal_handler(int signo, siginfo_t *si,
+    void *uc);
+static void ngx_cweb_fault_on_exit(int status, void *arg);
+static void ngx_cweb_fault_count_add(ngx_cweb_shm_module_t *m,
+    ngx_uint_t version);
+
+
+ngx_cweb_proc_t  *ngx_cweb_self;
+
+static ngx_uint_t   ngx_cweb_fault_limit = 3;
+static ngx_msec_t   ngx_cweb_fault_window = 60000;
+static ngx_uint_t   ngx_cweb_fault_exit_hooked;
+
+static int  ngx_cweb_fault_signals[] = {
+    SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, 0
+};
+
+
+void
+ngx_cweb_fault_conf(ngx_cweb_main_conf_t *cmcf)
+{
+    ngx_cweb_fault_limit = cmcf->fault_limit;
+    ngx_cweb_fault_window = cmcf->fault_window;
+}
+
+
+/* workers and the single process, before any plugin code can run */
+
+ngx_int_t
+ngx_cweb_fault_init_process(ngx_cycle_t *cycle)
+{
+    void                  *stack;
+    stack_t                ss;
+    Dl_info                info;
+    ngx_uint_t             i;
+    struct sigaction       sa;
+
+    ngx_cweb_fault_conf(ngx_http_cycle_get_module_main_conf(cycle,
+                                                            ngx_cweb_module));
+
+    ngx_cweb_self = ngx_cweb_proc_claim(ngx_pid);
+
+    if (ngx_cweb_self == NULL) {
+        ngx_log_error(NGX_LOG_CRIT, cycle->log, 0,
+                      "cweb process table is full (%d entries): faults of "
+                      "plugin code in this process are not watched",
+                      NGX_CWEB_MAX_PROCS);
+        return NGX_OK;
+    }
+
+    /*
+     * the handlers below live in this module, and an exiting worker
+     * dlclose()s it with its cycle before exit() runs on_exit() hooks:
+     * keep it mapped
+     */
+    if (dladdr(&ngx_cweb_module, &info) == 0
+        || dlopen(info.dli_fname, RTLD_LAZY|RTLD_NOLOAD|RTLD_NODELETE)
+           == NULL)
+    {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "cweb could not pin its module: %s", dlerror());
+        return NGX_OK;
+    }
+
+    /* a plugin recursing without end overflows the normal stack */
+    stack = ngx_alloc(NGX_CWEB_ALTSTACK_SIZE, cycle->log);
+    if (stack == NULL) {
+        return NGX_ERROR;
+    }
+
+    ss.ss_sp = stack;
+    ss.ss_size = NGX_CWEB_ALTSTACK_SIZE;
+    ss.ss_flags = 0;
+
+    if (sigaltstack(&ss, NULL) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                      "sigaltstack() failed");
+    }
+
+    ngx_memzero(&sa, sizeof(struct sigaction));
+    sa.sa_sigaction = ngx_cweb_fault_signal_handler;
+    sa.sa_flags = SA_SIGINFO|SA_ONSTACK|SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+
+    for (i = 0; ngx_cweb_fault_signals[i]; i++) {
+        if (sigaction(ngx_cweb_fault_signals[i], &sa, NULL) == -1) {
+            ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                          "sigaction(%d) failed", ngx_cweb_fault_signals[i]);
+        }
+    }
+
+    /* a respawned worker inherits nothing: one hook per process image */
+    if (!ngx_cweb_fault_exit_hooked) {
+        if (on_exit(ngx_cweb_fault_on_exit, NULL) != 0) {
+            ngx_log_error(NGX_LOG_ALERT, cycle->log, 0, "on_exit() failed");
+        }
+
+        ngx_cweb_fault_exit_hooked = 1;
+    }
+
+    return NGX_OK;
+}
+
+
+void
+ngx_cweb_fault_exit_process(void)
+{
+    if (ngx_cweb_self) {
+        ngx_cweb_proc_release(ngx_cweb_self);
+        ngx_cweb_self = NULL;
+    }
+}
+
+
+static void
+ngx_cweb_fault_signal_handler(int signo, siginfo_t *si, void *uc)
+{
+    ngx_cweb_proc_t  *p;
+
+    p = ngx_cweb_self;
+
+    /* only the event loop thread runs plugin code */
+    if (p != NULL && p->since != 0 && p->pid == (ngx_atomic_uint_t) ngx_pid
+        && syscall(SYS_gettid) == ngx_pid
+        && !(p->flags & NGX_CWEB_PROC_REPORTED))
+    {
+        (void) ngx_atomic_fetch_add(&p->flags, NGX_CWEB_PROC_REPORTED);
+        ngx_cweb_fault_record(p->what, NGX_CWEB_FAULT_SIGNAL, signo, ngx_pid);
+    }
+
+    /*
+     * SA_RESETHAND restored the default action: a fault caused by an
+     * instruction happens again on return; a signal sent (kill, raise,
+     * abort) is sent again
+     */
+    if (si == NULL || si->si_code <= 0) {
+        (void) raise(signo);
+    }
+}
+
+
+static void
+ngx_cweb_fault_on_exit(int status, void *arg)
+{
+    ngx_cweb_proc_t  *p;
+
+    p = ngx_cweb_self;
+
+    if (p == NULL || p->since == 0 || p->pid != (ngx_atomic_uint_t) getpid())
+    {
+        return;
+    }
+
+    if (!(p->flags & NGX_CWEB_PROC_REPORTED)) {
+        (void) ngx_atomic_fetch_add(&p->flags, NGX_CWEB_PROC_REPORTED);
+        ngx_cweb_fault_record(p->what, NGX_CWEB_FAULT_EXIT, status, ngx_pid);
+    }
+
+    /* nginx never respawns a worker that exited with 2 */
+    _exit(status == 2 ? 1 : status);
+}
+
+
+/*
+ * async-signal-safe: atomics and plain stores into the zone only; the
+ * event becomes visible to the helper when seq is set
+ */
+
+void
+ngx_cweb_fault_record(ngx_atomic_uint_t what, ngx_uint_t kind,
+    ngx_int_t value, ngx_pid_t pid)
+{
+    ngx_uint_t               slot;
+    ngx_cweb_shm_t          *sh;
+    ngx_atomic_uint_t        i;
+    ngx_cweb_shctx_t        *ctx;
+    ngx_cweb_fault_event_t  *ev;
+
+    ctx = ngx_cweb_shm_ctx();
+    if (ctx == NULL || ctx->sh == NULL) {
+        return;
+    }
+
+    sh = ctx->sh;
+
+    i = ngx_atomic_fetch_add(&sh->fault_head, 1);
+    ev = &sh->faults[i % NGX_CWEB_FAULT_EVENTS];
+
+    ev->seq = 0;
+    ev->what = what;
+    ev->kind = kind;
+    ev->value = value;
+    ev->pid = pid;
+    ev->at = ngx_time();
+    ngx_memory_barrier();
+    ev->seq = i + 1;
+
+    slot = ngx_cweb_what_slot(what);
+
+    if (slot < NGX_CWEB_MAX_MODULES) {
+        ngx_cweb_fault_count_add(&sh->modules[slot],
+                                 ngx_cweb_what_version(what));
+    }
+}
+
+
+static void
+ngx_cweb_fault_count_add(ngx_cweb_shm_module_t *m, ngx_uint_t version)
+{
+    ngx_uint_t         i;
+    ngx_atomic_uint_t  old, n;
+
+    old = m->fault_version;
+
+    if (old != version && ngx_atomic_cmp_set(&m->fault_version, old, version))
+    {
+        /* the faults of another version count no more */
+        for (i = 0; i < NGX_CWEB_FAULT_RING; i++) {
+            m->fault_at[i] = 0;
+        }
+
+        m->fault_next = 0;
+    }
+
+    n = ngx_atomic_fetch_add(&m->fault_next, 1);
+    m->fault_at[n % NGX_CWEB_FAULT_RING] = ngx_current_msec | 1;
+
+    if (ngx_cweb_fault_count(m, version) >= ngx_cweb_fault_limit) {
+        m->quarantine = version;
+    }
+}
+
+
+/* faults of version within the window, as far as the zone remembers */
+
+ngx_uint_t
+ngx_cweb_fault_count(ngx_cweb_shm_module_t *m, ngx_uint_t version)
+{
+    ngx_uint_t         i, n;
+    ngx_atomic_uint_t  at;
+
+    if (m->fault_version != version) {
+        return 0;
+    }
+
+    n = 0;
+
+    for (i = 0; i < NGX_CWEB_FAULT_RING; i++) {
+        at = m->fault_at[i];
+
+        if (at != 0 && (ngx_msec_int_t) (ngx_current_msec - at)
+                       < (ngx_msec_int_t) ngx_cweb_fault_window)
+        {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+/*
+ * the helper's side of the ring: NGX_OK and the oldest event not yet
+ * persisted, NGX_AGAIN when there is none (or it is still being written)
+ */
+
+ngx_int_t
+ngx_cweb_fault_next(ngx_cweb_fault_event_t *ev)
+{
+    ngx_cweb_shm_t          *sh;
+    ngx_atomic_uint_t        head, tail;
+    ngx_cweb_fault_event_t  *e;
+
+    static ngx_atomic_uint_t  stuck;
+    static ngx_msec_t         stuck_since;
+
+    sh = ngx_cweb_shm_ctx()->sh;
+
+    head = sh->fault_head;
+    tail = sh->fault_tail;
+
+    if (head - tail > NGX_CWEB_FAULT_EVENTS) {
+        /* overwritten before they were persisted; counts stayed right */
+        tail = head - NGX_CWEB_FAULT_EVENTS;
+        sh->fault_tail = tail;
+    }
+
+    if (tail == head) {
+        return NGX_AGAIN;
+    }
+
+    e = &sh->faults[tail % NGX_CWEB_FAULT_EVENTS];
+
+    if (e->seq != tail + 1) {
+        /* a writer that died half-way never completes its event */
+        if (stuck != tail + 1) {
+            stuck = tail + 1;
+            stuck_since = ngx_current_msec;
+            return NGX_AGAIN;
+        }
+
+        if (ngx_current_msec - stuck_since < 1000) {
+            return NGX_AGAIN;
+        }
+
+        sh->fault_tail = tail + 1;
+        return NGX_AGAIN;
+    }
+
+    *ev = *e;
+    ngx_memory_barrier();
+
+    if (e->seq != tail + 1) {
+        return NGX_AGAIN;
+    }
+
+    sh->fault_tail = tail + 1;
+
+    return NGX_OK;
+}
+
+
+const char *
+ngx_cweb_signal_name(ngx_int_t signo)
+{
+    switch (signo) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS:  return "SIGBUS";
+    case SIGFPE:  return "SIGFPE";
+    case SIGILL:  return "SIGILL";
+    case SIGABRT: return "SIGABRT";
+    case SIGTRAP: return "SIGTRAP";
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGXCPU: return "SIGXCPU";
+    case SIGXFSZ: return "SIGXFSZ";
+    case SIGSYS:  return "SIGSYS";
+    case SIGPIPE: return "SIGPIPE";
+    default:      return "signal";
+    }
+}

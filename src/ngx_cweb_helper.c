@@ -1,0 +1,1058 @@
+
+/*
+ * The cweb helper process.
+ *
+ * It takes nginx's cache manager slot (the state directory is an
+ * ngx_path_t with a manager callback), so the master respawns it when it
+ * dies and replaces it on reload; it is titled "cweb helper", runs as the
+ * workers' user and never exits with code 2.  With master_process off the
+ * single process does the same work itself, minus the watchdog.
+ *
+ * Its jobs:
+ * - the canary process (ngx_cweb_canary.c): started here, before this
+ *   process has any thread, and started again when it dies;
+ * - restore: a new zone (start, restart) is filled from SQLite, every row
+ *   checked field by field; objects that went missing are rebuilt here,
+ *   compiled and canaried like an upload, never by the master;
+ * - the watchdog: a worker inside one call for longer than
+ *   cweb_handler_timeout is killed, a worker that died inside a call
+ *   without saying so is noticed; both are faults of that version;
+ * - faults are written to SQLite, and a version the fault limit
+ *   quarantined is replaced by the previous good one (or its plugin's
+ *   routes answer 503), persistently;
+ * - tmp/ is swept of files of processes that are gone.
+ *
+ * One helper acts per zone (sh->helper holds its pid): on reload the old
+ * and the new helper overlap for ~100 ms, and the new one takes over once
+ * the old one has exited.
+ */
+
+
+#include "ngx_cweb.h"
+
+#include <dlfcn.h>
+
+
+#define NGX_CWEB_HELPER_TICK    100
+#define NGX_CWEB_SWEEP_EVERY    60000
+#define NGX_CWEB_TMP_AGE        3600
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_uint_t                  version;
+    u_char                      so_file[NGX_CWEB_FILE_LEN];
+    u_char                      source_sha256[NGX_CWEB_HASH_LEN + 1];
+    ngx_str_t                   manifest;
+} ngx_cweb_rebuild_t;
+
+
+static void ngx_cweb_helper_tick(ngx_event_t *ev);
+static ngx_uint_t ngx_cweb_helper_acting(void);
+static void ngx_cweb_helper_restore(void);
+static ngx_int_t ngx_cweb_helper_restore_one(ngx_cweb_version_rec_t *rec,
+    void *data);
+static void ngx_cweb_helper_disable(const char *fmt, u_char *why);
+static void ngx_cweb_helper_purge(ngx_str_t *dir, ngx_log_t *log);
+static void ngx_cweb_helper_sweep_tmp(ngx_str_t *dir, ngx_log_t *log);
+static void ngx_cweb_helper_watchdog(void);
+static void ngx_cweb_helper_faults(void);
+static void ngx_cweb_helper_route(ngx_atomic_uint_t what, ngx_str_t *route,
+    u_char *buf, size_t size);
+static void ngx_cweb_helper_quarantines(void);
+static void ngx_cweb_helper_quarantine(ngx_cweb_shm_module_t *m,
+    ngx_uint_t version);
+static ngx_int_t ngx_cweb_helper_fallback(ngx_str_t *name,
+    ngx_uint_t version, ngx_cweb_version_rec_t *rec, ngx_pool_t *pool);
+static void ngx_cweb_helper_rebuild_next(void);
+static void ngx_cweb_helper_rebuilt(ngx_cweb_compile_t *cc);
+static void ngx_cweb_helper_rebuild_checked(ngx_cweb_canary_t *cn);
+static void ngx_cweb_helper_rebuild_failed(const char *what, u_char *why);
+
+
+static ngx_cycle_t           *ngx_cweb_helper_cycle;
+static ngx_cweb_main_conf_t  *ngx_cweb_helper_cmcf;
+static void                  *ngx_cweb_helper_db;
+static ngx_event_t            ngx_cweb_helper_event;
+static ngx_msec_t             ngx_cweb_helper_swept;
+static ngx_uint_t             ngx_cweb_helper_restored;
+static ngx_array_t           *ngx_cweb_helper_rebuilds;
+static ngx_cweb_rebuild_t    *ngx_cweb_helper_rebuilding;
+static ngx_pool_t            *ngx_cweb_helper_rebuild_pool;
+static ngx_cweb_fault_event_t ngx_cweb_helper_pending;
+static ngx_uint_t             ngx_cweb_helper_has_pending;
+
+
+/* the cache manager's callback: only ever called in the helper */
+
+ngx_msec_t
+ngx_cweb_helper_manager(void *data)
+{
+    if (ngx_cweb_helper_cycle == NULL) {
+        ngx_setproctitle("cweb helper");
+        (void) ngx_cweb_helper_start((ngx_cycle_t *) ngx_cycle);
+    }
+
+    /* our own timers drive the work; the manager is not needed again */
+    return 3600 * 1000;
+}
+
+
+ngx_int_t
+ngx_cweb_helper_start(ngx_cycle_t *cycle)
+{
+    ngx_cweb_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
+
+    ngx_cweb_helper_cycle = cycle;
+    ngx_cweb_helper_cmcf = cmcf;
+
+    ngx_cweb_fault_conf(cmcf);
+
+    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0, "cweb helper started");
+
+    (void) ngx_cweb_store_mkdirs(&cmcf->module_dir, cycle->log);
+
+    /* first, while this process has no thread: canaries are its forks */
+    (void) ngx_cweb_canary_spawn(cycle);
+
+    ngx_cweb_helper_event.handler = ngx_cweb_helper_tick;
+    ngx_cweb_helper_event.log = cycle->log;
+    ngx_cweb_helper_event.data = cycle;
+    ngx_cweb_helper_event.cancelable = 1;
+
+    /* the single process serves only once the registry is there */
+    ngx_cweb_helper_tick(&ngx_cweb_helper_event);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cweb_helper_tick(ngx_event_t *ev)
+{
+    ngx_uint_t  state;
+
+    if (ngx_exiting || ngx_quit || ngx_terminate) {
+        return;
+    }
+
+    if (!ngx_cweb_canary_alive()) {
+        (void) ngx_cweb_canary_spawn(ngx_cweb_helper_cycle);
+    }
+
+    if (ngx_cweb_helper_acting()) {
+        state = ngx_cweb_shm_state(NULL);
+
+        if (state == NGX_CWEB_ZONE_STARTING
+            || (state == NGX_CWEB_ZONE_DISABLED && !ngx_cweb_helper_restored))
+        {
+            ngx_cweb_helper_restore();
+        }
+
+        if (ngx_cweb_shm_state(NULL) == NGX_CWEB_ZONE_READY) {
+            if (ngx_process == NGX_PROCESS_HELPER) {
+                ngx_cweb_helper_watchdog();
+            }
+
+            ngx_cweb_helper_faults();
+            ngx_cweb_helper_quarantines();
+            ngx_cweb_helper_rebuild_next();
+
+            if (ngx_current_msec - ngx_cweb_helper_swept
+                > NGX_CWEB_SWEEP_EVERY)
+            {
+                ngx_cweb_helper_swept = ngx_current_msec;
+                ngx_cweb_helper_sweep_tmp(&ngx_cweb_helper_cmcf->module_dir,
+                                          ev->log);
+            }
+        }
+    }
+
+    ngx_add_timer(ev, NGX_CWEB_HELPER_TICK);
+}
+
+
+static ngx_uint_t
+ngx_cweb_helper_acting(void)
+{
+    ngx_cweb_shm_t     *sh;
+    ngx_atomic_uint_t   owner;
+
+    sh = ngx_cweb_shm_ctx()->sh;
+    owner = sh->helper;
+
+    if (owner == (ngx_atomic_uint_t) ngx_pid) {
+        return 1;
+    }
+
+    /* the previous helper (reload, crash) is gone */
+    if ((owner == 0 || (kill((ngx_pid_t) owner, 0) == -1
+                        && ngx_errno == NGX_ESRCH))
+        && ngx_atomic_cmp_set(&sh->helper, owner, ngx_pid))
+    {
+        ngx_log_debug1(NGX_LOG_DEBUG_CORE, ngx_cycle->log, 0,
+                       "cweb helper: %P acts for the zone", ngx_pid);
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/* a new zone: SQLite -> registry, every field distrusted */
+
+static void
+ngx_cweb_helper_restore(void)
+{
+    u_char                 err[NGX_CWEB_REASON_LEN];
+    ngx_log_t             *log;
+    ngx_str_t             *dir;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    cmcf = ngx_cweb_helper_cmcf;
+    log = ngx_cweb_helper_cycle->log;
+    dir = &cmcf->module_dir;
+
+    ngx_cweb_helper_restored = 1;
+
+    if (ngx_cweb_store_mkdirs(dir, log) != NGX_OK) {
+        ngx_cweb_helper_disable("the state directory \"%s\" is unusable",
+                                dir->data);
+        return;
+    }
+
+    if (cmcf->purge_modules) {
+        ngx_cweb_helper_purge(dir, log);
+    }
+
+    ngx_cweb_helper_sweep_tmp(dir, log);
+    ngx_cweb_helper_swept = ngx_current_msec;
+
+    if (ngx_cweb_helper_db == NULL) {
+        ngx_cweb_helper_db = ngx_cweb_store_open(&cmcf->database, 200, log,
+                                                 err, sizeof(err));
+        if (ngx_cweb_helper_db == NULL) {
+            ngx_cweb_helper_disable("%s", err);
+            return;
+        }
+    }
+
+    if (ngx_cweb_store_check(ngx_cweb_helper_db, err, sizeof(err))
+        != NGX_OK)
+    {
+        ngx_cweb_store_close(ngx_cweb_helper_db);
+        ngx_cweb_helper_db = NULL;
+        ngx_cweb_helper_disable("%s", err);
+        return;
+    }
+
+    if (ngx_cweb_store_load(ngx_cweb_helper_db, log,
+                            ngx_cweb_helper_restore_one, NULL)
+        != NGX_OK)
+    {
+        ngx_cweb_helper_disable("the database \"%s\" cannot be read",
+                                cmcf->database.data);
+        return;
+    }
+
+    (void) ngx_cweb_store_sweep(ngx_cweb_helper_db, dir, log);
+
+    ngx_cweb_shm_set_state(NGX_CWEB_ZONE_READY, NULL);
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0, "cweb registry restored from \"%V\"",
+                  &cmcf->database);
+}
+
+
+static ngx_int_t
+ngx_cweb_helper_restore_one(ngx_cweb_version_rec_t *rec, void *data)
+{
+    u_char               err[512], path[NGX_MAX_PATH];
+    ngx_log_t           *log;
+    ngx_pool_t          *pool;
+    ngx_file_info_t      fi;
+    ngx_cweb_rebuild_t  *rb;
+
+    log = ngx_cweb_helper_cycle->log;
+
+    pool = ngx_create_pool(4096, log);
+    if (pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_cweb_store_row_valid(rec, pool, err, sizeof(err)) != NGX_OK) {
+        ngx_log_error(NGX_LOG_CRIT, log, 0,
+                      "cweb database row of plugin \"%*s\" version %ui is "
+                      "refused: %s", ngx_min(rec->name.len, 64),
+                      rec->name.data ? rec->name.data : (u_char *) "",
+                      rec->version, err);
+        ngx_destroy_pool(pool);
+        return NGX_OK;
+    }
+
+    ngx_destroy_pool(pool);
+
+    ngx_snprintf(path, sizeof(path), "%V/so/%V%Z",
+                 &ngx_cweb_helper_cmcf->module_dir, &rec->so_file);
+
+    if (rec->state == NGX_CWEB_MOD_ACTIVE
+        && (ngx_link_info(path, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)))
+    {
+        ngx_snprintf(path, sizeof(path), "%V/src/%s.c%Z",
+                     &ngx_cweb_helper_cmcf->module_dir, rec->source_sha256);
+
+        if (ngx_link_info(path, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)) {
+            rec->state = NGX_CWEB_MOD_UNAVAILABLE;
+            ngx_str_set(&rec->reason, "its object and its source are gone");
+            ngx_log_error(NGX_LOG_CRIT, log, 0,
+                          "cweb plugin \"%V\" version %ui: %V", &rec->name,
+                          rec->version, &rec->reason);
+
+        } else {
+            rec->state = NGX_CWEB_MOD_REBUILDING;
+        }
+    }
+
+    if (ngx_cweb_registry_publish(rec) != NGX_OK) {
+        ngx_log_error(NGX_LOG_CRIT, log, 0,
+                      "cweb registry full, plugin \"%V\" not restored",
+                      &rec->name);
+        return NGX_OK;
+    }
+
+    if (rec->state != NGX_CWEB_MOD_REBUILDING) {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "cweb plugin \"%V\" version %ui: rebuilding \"%V\"",
+                  &rec->name, rec->version, &rec->so_file);
+
+    if (ngx_cweb_helper_rebuilds == NULL) {
+        ngx_cweb_helper_rebuilds = ngx_array_create(
+                                       ngx_cweb_helper_cycle->pool, 4,
+                                       sizeof(ngx_cweb_rebuild_t));
+        if (ngx_cweb_helper_rebuilds == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    rb = ngx_array_push(ngx_cweb_helper_rebuilds);
+    if (rb == NULL) {
+        return NGX_ERROR;
+    }
+
+    rb->name.data = ngx_pstrdup(ngx_cweb_helper_cycle->pool, &rec->name);
+    rb->name.len = rec->name.len;
+    rb->manifest.data = ngx_pstrdup(ngx_cweb_helper_cycle->pool,
+                                    &rec->manifest);
+    rb->manifest.len = rec->manifest.len;
+    rb->version = rec->version;
+    ngx_cpystrn(rb->so_file, rec->so_file.data,
+                ngx_min(rec->so_file.len + 1, NGX_CWEB_FILE_LEN));
+    ngx_cpystrn(rb->source_sha256, rec->source_sha256,
+                NGX_CWEB_HASH_LEN + 1);
+
+    if (rb->name.data == NULL || rb->manifest.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cweb_helper_disable(const char *fmt, u_char *why)
+{
+    u_char  reason[NGX_CWEB_REASON_LEN];
+
+    *ngx_snprintf(reason, sizeof(reason) - 1, fmt, why) = '\0';
+
+    ngx_log_error(NGX_LOG_CRIT, ngx_cweb_helper_cycle->log, 0,
+                  "cweb plugins are disabled: %s", reason);
+
+    ngx_cweb_shm_set_state(NGX_CWEB_ZONE_DISABLED, (char *) reason);
+}
+
+
+/* cweb_purge_modules after an unclean stop: nothing compiled stays */
+
+static void
+ngx_cweb_helper_purge(ngx_str_t *dir, ngx_log_t *log)
+{
+    u_char      path[NGX_MAX_PATH];
+    size_t      len;
+    ngx_dir_t   d;
+    ngx_str_t   so;
+
+    so.data = path;
+    so.len = ngx_snprintf(path, sizeof(path) - 1, "%V/so", dir) - path;
+    path[so.len] = '\0';
+
+    if (ngx_open_dir(&so, &d) != NGX_OK) {
+        return;
+    }
+
+    while (ngx_read_dir(&d) == NGX_OK) {
+        len = ngx_de_namelen(&d);
+
+        if (len < 4 || ngx_strcmp(ngx_de_name(&d) + len - 3, ".so") != 0) {
+            continue;
+        }
+
+        ngx_snprintf(path + so.len, sizeof(path) - so.len, "/%s%Z",
+                     ngx_de_name(&d));
+        (void) unlink((char *) path);
+        path[so.len] = '\0';
+    }
+
+    ngx_close_dir(&d);
+}
+
+
+/*
+ * tmp/ holds "<hex>.<pid>.<...>" files of uploads and rebuilds in
+ * progress; those of processes that are gone (killed mid-compile) go, and
+ * anything else an hour old
+ */
+
+static void
+ngx_cweb_helper_sweep_tmp(ngx_str_t *dir, ngx_log_t *log)
+{
+    u_char           path[NGX_MAX_PATH], *name, *dot, *end;
+    ngx_int_t        pid;
+    ngx_str_t        tmp;
+    ngx_dir_t        d;
+    ngx_uint_t       n, gone;
+    ngx_file_info_t  fi;
+
+    tmp.data = path;
+    tmp.len = ngx_snprintf(path, sizeof(path) - 1, "%V/tmp", dir) - path;
+    path[tmp.len] = '\0';
+
+    if (ngx_open_dir(&tmp, &d) != NGX_OK) {
+        return;
+    }
+
+    n = 0;
+
+    while (ngx_read_dir(&d) == NGX_OK) {
+        name = ngx_de_name(&d);
+
+        if (name[0] == '.') {
+            continue;
+        }
+
+        ngx_snprintf(path + tmp.len, sizeof(path) - tmp.len, "/%s%Z", name);
+
+        gone = 0;
+        dot = (u_char *) ngx_strchr(name, '.');
+        end = dot ? (u_char *) ngx_strchr(dot + 1, '.') : NULL;
+        pid = end ? ngx_atoi(dot + 1, end - dot - 1) : NGX_ERROR;
+
+        if (pid > 0) {
+            gone = (kill((ngx_pid_t) pid, 0) == -1 && ngx_errno == NGX_ESRCH);
+
+        } else if (ngx_link_info(path, &fi) != NGX_FILE_ERROR) {
+            gone = (ngx_time() - fi.st_mtime > NGX_CWEB_TMP_AGE);
+        }
+
+        if (gone && unlink((char *) path) == 0) {
+            n++;
+        }
+
+        path[tmp.len] = '\0';
+    }
+
+    ngx_close_dir(&d);
+
+    if (n) {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "cweb removed %ui files left in \"%V\"", n, &tmp);
+    }
+}
+
+
+/*
+ * the process table: calls that outlived cweb_handler_timeout are killed,
+ * processes that died inside a call without reporting it are recorded
+ */
+
+static void
+ngx_cweb_helper_watchdog(void)
+{
+    ngx_uint_t          i;
+    ngx_msec_t          timeout;
+    ngx_cweb_shm_t     *sh;
+    ngx_cweb_proc_t    *p;
+    ngx_atomic_uint_t   pid, since, what, again;
+
+    sh = ngx_cweb_shm_ctx()->sh;
+    timeout = ngx_cweb_helper_cmcf->handler_timeout;
+
+    for (i = 0; i < NGX_CWEB_MAX_PROCS; i++) {
+        p = &sh->procs[i];
+        pid = p->pid;
+
+        if (pid == 0) {
+            continue;
+        }
+
+        since = __atomic_load_n(&p->since, __ATOMIC_ACQUIRE);
+        what = p->what;
+        again = __atomic_load_n(&p->since, __ATOMIC_ACQUIRE);
+
+        if (kill((ngx_pid_t) pid, 0) == -1 && ngx_errno == NGX_ESRCH) {
+            if (since != 0
+                && !(p->flags & (NGX_CWEB_PROC_REPORTED|NGX_CWEB_PROC_KILLED)))
+            {
+                ngx_cweb_fault_record(what, NGX_CWEB_FAULT_DIED, 0,
+                                      (ngx_pid_t) pid);
+            }
+
+            ngx_cweb_proc_release(p);
+            continue;
+        }
+
+        if (since == 0 || since != again || (p->flags & NGX_CWEB_PROC_KILLED)
+            || (ngx_msec_int_t) (ngx_current_msec - since)
+               < (ngx_msec_int_t) timeout)
+        {
+            continue;
+        }
+
+        (void) ngx_atomic_fetch_add(&p->flags, NGX_CWEB_PROC_KILLED);
+
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "cweb watchdog: process %P has been inside plugin code "
+                      "for %M ms (cweb_handler_timeout %M ms), killing it",
+                      (ngx_pid_t) pid, ngx_current_msec - since, timeout);
+
+        ngx_cweb_fault_record(what, NGX_CWEB_FAULT_TIMEOUT, timeout,
+                              (ngx_pid_t) pid);
+
+        if (kill((ngx_pid_t) pid, SIGKILL) == -1) {
+            ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, ngx_errno,
+                          "kill(%P, SIGKILL) failed", (ngx_pid_t) pid);
+        }
+    }
+}
+
+
+/* fault events -> SQLite and the error log */
+
+static void
+ngx_cweb_helper_faults(void)
+{
+    u_char                  buf[NGX_CWEB_NAME_LEN + 1100], err[256];
+    u_char                  what[64];
+    ngx_str_t               name, route;
+    ngx_uint_t              slot, version, n;
+    ngx_cweb_shm_module_t  *m;
+    ngx_cweb_fault_event_t  ev;
+
+    for ( ;; ) {
+        if (ngx_cweb_helper_has_pending) {
+            ev = ngx_cweb_helper_pending;
+
+        } else if (ngx_cweb_fault_next(&ev) != NGX_OK) {
+            return;
+        }
+
+        slot = ngx_cweb_what_slot(ev.what);
+        version = ngx_cweb_what_version(ev.what);
+
+        if (slot >= NGX_CWEB_MAX_MODULES) {
+            ngx_cweb_helper_has_pending = 0;
+            continue;
+        }
+
+        m = &ngx_cweb_shm_ctx()->sh->modules[slot];
+        name.data = m->name;
+        name.len = ngx_min(m->name_len, NGX_CWEB_NAME_LEN - 1);
+
+        ngx_cweb_helper_route(ev.what, &route, buf, sizeof(buf));
+
+        switch (ev.kind) {
+        case NGX_CWEB_FAULT_SIGNAL:
+            ngx_snprintf(what, sizeof(what), "%s%Z",
+                         ngx_cweb_signal_name(ev.value));
+            break;
+        case NGX_CWEB_FAULT_EXIT:
+            ngx_snprintf(what, sizeof(what), "exit(%i)%Z",
+                         (ngx_int_t) ev.value);
+            break;
+        case NGX_CWEB_FAULT_TIMEOUT:
+            ngx_snprintf(what, sizeof(what), "still running after %ui ms%Z",
+                         (ngx_uint_t) ev.value);
+            break;
+        case NGX_CWEB_FAULT_OVERFLOW:
+            ngx_snprintf(what, sizeof(what), "wrote past res->body%Z");
+            break;
+        default:
+            ngx_snprintf(what, sizeof(what), "died%Z");
+        }
+
+        n = ngx_cweb_fault_count(m, version);
+
+        if (!ngx_cweb_helper_has_pending) {
+            ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                          "cweb plugin \"%V\" version %ui faulted: %s in %V "
+                          "(process %P), %ui of %ui faults within %M ms",
+                          &name, version, what, &route, (ngx_pid_t) ev.pid,
+                          n, ngx_cweb_helper_cmcf->fault_limit,
+                          ngx_cweb_helper_cmcf->fault_window);
+        }
+
+        if (ngx_cweb_helper_db == NULL
+            || ngx_cweb_store_fault(ngx_cweb_helper_db, &name, version, &ev,
+                                    &route, (char *) err, sizeof(err))
+               != NGX_OK)
+        {
+            /* busy: the next tick tries again */
+            ngx_cweb_helper_pending = ev;
+            ngx_cweb_helper_has_pending = 1;
+            return;
+        }
+
+        ngx_cweb_helper_has_pending = 0;
+    }
+}
+
+
+/* "GET /crash", "onload", ... of the marker's route */
+
+static void
+ngx_cweb_helper_route(ngx_atomic_uint_t what, ngx_str_t *route, u_char *buf,
+    size_t size)
+{
+    u_char                 *p, *last, *nl;
+    ngx_int_t               idx, n;
+    ngx_uint_t              slot;
+    ngx_cweb_shm_module_t   m;
+
+    static const char  *special[] = { "", "load", "onload", "unload",
+                                      "scheduled work" };
+
+    idx = ngx_cweb_what_route(what);
+    route->data = buf;
+
+    if (idx < 0) {
+        route->len = ngx_snprintf(buf, size, "%s",
+                                  special[-idx <= 4 ? -idx : 0]) - buf;
+        return;
+    }
+
+    route->len = ngx_snprintf(buf, size, "route #%i", idx) - buf;
+
+    slot = ngx_cweb_what_slot(what);
+
+    ngx_shmtx_lock(&ngx_cweb_shm_ctx()->shpool->mutex);
+
+    m = ngx_cweb_shm_ctx()->sh->modules[slot];
+
+    if (m.version == ngx_cweb_what_version(what) && m.manifest) {
+        p = m.manifest;
+        last = p + m.manifest_len;
+
+        for (n = 0; p < last; p = nl + 1) {
+            nl = ngx_strlchr(p, last, '\n');
+            nl = nl ? nl : last;
+
+            if (*p == 'R' && n++ == idx) {
+                route->len = ngx_min((size_t) (nl - p - 2), size);
+                ngx_memcpy(buf, p + 2, route->len);
+                break;
+            }
+        }
+    }
+
+    ngx_shmtx_unlock(&ngx_cweb_shm_ctx()->shpool->mutex);
+}
+
+
+/* versions the fault limit flagged: roll back, persistently */
+
+static void
+ngx_cweb_helper_quarantines(void)
+{
+    ngx_uint_t              i;
+    ngx_atomic_uint_t       q;
+    ngx_cweb_shm_module_t  *m;
+
+    for (i = 0; i < NGX_CWEB_MAX_MODULES; i++) {
+        m = &ngx_cweb_shm_ctx()->sh->modules[i];
+        q = m->quarantine;
+
+        if (m->state == NGX_CWEB_MOD_FREE || q == 0
+            || m->quarantine_done == q)
+        {
+            continue;
+        }
+
+        /* the registry and the database change together, as in a deploy */
+        if (ngx_cweb_commit_trylock() != NGX_OK) {
+            return;
+        }
+
+        m->quarantine_done = q;
+        ngx_cweb_helper_quarantine(m, q);
+
+        ngx_cweb_commit_unlock();
+    }
+}
+
+
+static void
+ngx_cweb_helper_quarantine(ngx_cweb_shm_module_t *m, ngx_uint_t version)
+{
+    u_char                  reason[NGX_CWEB_REASON_LEN], err[256];
+    ngx_str_t               name;
+    ngx_pool_t             *pool;
+    ngx_cweb_version_rec_t  rec;
+
+    name.len = m->name_len;
+    name.data = ngx_pnalloc(ngx_cweb_helper_cycle->pool, name.len);
+    if (name.data == NULL) {
+        return;
+    }
+
+    ngx_memcpy(name.data, m->name, name.len);
+
+    *ngx_snprintf(reason, sizeof(reason) - 1,
+                  "version %ui quarantined after %ui faults within %M ms",
+                  version, ngx_cweb_helper_cmcf->fault_limit,
+                  ngx_cweb_helper_cmcf->fault_window) = '\0';
+
+    if (ngx_cweb_helper_db == NULL
+        || ngx_cweb_store_quarantine(ngx_cweb_helper_db, &name, version,
+                                     (char *) reason, 0, (char *) err,
+                                     sizeof(err))
+           != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_CRIT, ngx_cycle->log, 0,
+                      "cweb plugin \"%V\" %s, not persisted: %s", &name,
+                      reason, ngx_cweb_helper_db ? err : (u_char *) "no db");
+    }
+
+    /* an older version that faulted needs no fallback */
+    if (m->version != version || m->state != NGX_CWEB_MOD_ACTIVE) {
+        return;
+    }
+
+    pool = ngx_create_pool(4096, ngx_cycle->log);
+    if (pool == NULL) {
+        return;
+    }
+
+    if (ngx_cweb_helper_fallback(&name, version, &rec, pool) == NGX_OK
+        && ngx_cweb_store_activate(ngx_cweb_helper_db, &name, rec.version,
+                                   (char *) err, sizeof(err))
+           == NGX_OK)
+    {
+        rec.state = NGX_CWEB_MOD_ACTIVE;
+        (void) ngx_cweb_registry_publish(&rec);
+
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "cweb plugin \"%V\" %s; version %ui is active again",
+                      &name, reason, rec.version);
+
+        ngx_destroy_pool(pool);
+        return;
+    }
+
+    ngx_destroy_pool(pool);
+
+    (void) ngx_cweb_store_quarantine(ngx_cweb_helper_db, &name, version,
+                                     (char *) reason, 1, (char *) err,
+                                     sizeof(err));
+    (void) ngx_cweb_registry_set_state(&name, version,
+                                       NGX_CWEB_MOD_UNAVAILABLE,
+                                       (char *) reason);
+
+    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                  "cweb plugin \"%V\" %s; no earlier good version is stored, "
+                  "its routes answer 503", &name, reason);
+}
+
+
+/* the newest stored good version that is still there and fits */
+
+static ngx_int_t
+ngx_cweb_helper_fallback(ngx_str_t *name, ngx_uint_t version,
+    ngx_cweb_version_rec_t *rec, ngx_pool_t *pool)
+{
+    u_char            path[NGX_MAX_PATH], err[256];
+    ngx_str_t         conflict;
+    ngx_array_t       items;
+    ngx_file_info_t   fi;
+
+    if (ngx_cweb_store_version(ngx_cweb_helper_db, name, 0, version, rec,
+                               pool, (char *) err, sizeof(err))
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_snprintf(path, sizeof(path), "%V/so/%V%Z",
+                 &ngx_cweb_helper_cmcf->module_dir, &rec->so_file);
+
+    if (ngx_link_info(path, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)) {
+        return NGX_DECLINED;
+    }
+
+    /* a route taken by another plugin since would then be served twice */
+    if (ngx_cweb_manifest_parse(&rec->manifest, pool, &items, err,
+                                sizeof(err))
+        != NGX_OK
+        || ngx_cweb_manifest_conflict(name, &items, pool, &conflict)
+           != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* missing objects are rebuilt one at a time, like an upload */
+
+static void
+ngx_cweb_helper_rebuild_next(void)
+{
+    ngx_pool_t          *pool;
+    ngx_cweb_compile_t  *cc;
+    ngx_cweb_rebuild_t  *rb;
+    ngx_str_t           *dir;
+
+    static ngx_uint_t    seq;
+
+    if (ngx_cweb_helper_rebuilding || ngx_cweb_helper_rebuilds == NULL
+        || ngx_cweb_helper_rebuilds->nelts == 0)
+    {
+        return;
+    }
+
+    rb = ngx_cweb_helper_rebuilds->elts;
+    ngx_cweb_helper_rebuilding = rb;
+    dir = &ngx_cweb_helper_cmcf->module_dir;
+
+    pool = ngx_create_pool(4096, ngx_cycle->log);
+    if (pool == NULL) {
+        return;
+    }
+
+    ngx_cweb_helper_rebuild_pool = pool;
+
+    cc = ngx_pcalloc(pool, sizeof(ngx_cweb_compile_t));
+    if (cc == NULL) {
+        goto failed;
+    }
+
+    cc->pool = pool;
+    cc->log = ngx_cycle->log;
+    cc->done = ngx_cweb_helper_rebuilt;
+    cc->source.data = ngx_pnalloc(pool, NGX_MAX_PATH);
+    cc->output.data = ngx_pnalloc(pool, NGX_MAX_PATH);
+    if (cc->source.data == NULL || cc->output.data == NULL) {
+        goto failed;
+    }
+
+    cc->source.len = ngx_snprintf(cc->source.data, NGX_MAX_PATH - 1,
+                                  "%V/src/%s.c", dir, rb->source_sha256)
+                     - cc->source.data;
+    cc->source.data[cc->source.len] = '\0';
+
+    cc->output.len = ngx_snprintf(cc->output.data, NGX_MAX_PATH - 1,
+                                  "%V/tmp/%*s.%P.r%ui.so", dir, (size_t) 16,
+                                  rb->source_sha256, ngx_pid, seq++)
+                     - cc->output.data;
+    cc->output.data[cc->output.len] = '\0';
+
+    if (ngx_cweb_compile_start(cc) == NGX_OK) {
+        return;
+    }
+
+failed:
+
+    ngx_cweb_helper_rebuild_failed("could not start the compiler", NULL);
+}
+
+
+static void
+ngx_cweb_helper_rebuilt(ngx_cweb_compile_t *cc)
+{
+    ngx_cweb_canary_t  *cn;
+
+    if (cc->timed_out || cc->status != 0) {
+        *(cc->out->last < cc->out->end ? cc->out->last : cc->out->last - 1)
+            = '\0';
+        ngx_cweb_helper_rebuild_failed("the compiler failed", cc->out->pos);
+        return;
+    }
+
+    cn = ngx_pcalloc(cc->pool, sizeof(ngx_cweb_canary_t));
+    if (cn == NULL) {
+        ngx_cweb_helper_rebuild_failed("no memory", NULL);
+        return;
+    }
+
+    cn->path = cc->output;
+    cn->pool = cc->pool;
+    cn->log = ngx_cycle->log;
+    cn->done = ngx_cweb_helper_rebuild_checked;
+    cn->data = cc;
+
+    if (ngx_cweb_canary_start(cn) != NGX_OK) {
+        ngx_cweb_helper_rebuild_failed("the canary could not be asked", NULL);
+    }
+}
+
+
+static void
+ngx_cweb_helper_rebuild_checked(ngx_cweb_canary_t *cn)
+{
+    u_char              *text, path[NGX_MAX_PATH];
+    json_t              *manifest;
+    ngx_str_t            dir, name;
+    ngx_cweb_compile_t  *cc;
+    ngx_cweb_rebuild_t  *rb;
+
+    cc = cn->data;
+    rb = ngx_cweb_helper_rebuilding;
+
+    if (cn->rc != NGX_OK) {
+        text = (u_char *) json_dumps(cn->result, JSON_COMPACT);
+        ngx_cweb_helper_rebuild_failed("the rebuilt object failed its canary",
+                                       text);
+        free(text);
+        return;
+    }
+
+    /* the same source must still declare the same routes */
+    manifest = json_object_get(cn->result, "manifest");
+
+    if (!json_is_string(manifest)
+        || json_string_length(manifest) != rb->manifest.len
+        || ngx_strncmp(json_string_value(manifest), rb->manifest.data,
+                       rb->manifest.len) != 0)
+    {
+        ngx_cweb_helper_rebuild_failed("the rebuilt object declares other "
+                                       "routes than the stored version", NULL);
+        return;
+    }
+
+    dir = ngx_cweb_helper_cmcf->module_dir;
+    ngx_snprintf(path, sizeof(path), "%V/so/%s%Z", &dir, rb->so_file);
+
+    if (ngx_rename_file(cc->output.data, path) == NGX_FILE_ERROR) {
+        ngx_cweb_helper_rebuild_failed("the object could not be renamed",
+                                       NULL);
+        return;
+    }
+
+    (void) ngx_cweb_store_fsync_dir(&dir, "so");
+
+    name = rb->name;
+    (void) ngx_cweb_registry_set_state(&name, rb->version,
+                                       NGX_CWEB_MOD_ACTIVE, NULL);
+
+    ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                  "cweb plugin \"%V\" version %ui rebuilt in %M ms", &name,
+                  rb->version, cc->elapsed + cn->elapsed);
+
+    json_decref(cn->result);
+    cn->result = NULL;
+
+    ngx_cweb_helper_rebuild_failed(NULL, NULL);
+}
+
+
+/* ends the current rebuild; what == NULL: it worked */
+
+static void
+ngx_cweb_helper_rebuild_failed(const char *what, u_char *why)
+{
+    u_char              reason[NGX_CWEB_REASON_LEN];
+    ngx_cweb_rebuild_t *rb;
+
+    rb = ngx_cweb_helper_rebuilding;
+
+    if (what) {
+        ngx_log_error(NGX_LOG_CRIT, ngx_cycle->log, 0,
+                      "cweb plugin \"%V\" version %ui could not be rebuilt: "
+                      "%s%s%s", &rb->name, rb->version, what,
+                      why ? ": " : "", why ? why : (u_char *) "");
+
+        *ngx_snprintf(reason, sizeof(reason) - 1, "it could not be rebuilt: "
+                      "%s", what) = '\0';
+        (void) ngx_cweb_registry_set_state(&rb->name, rb->version,
+                                           NGX_CWEB_MOD_UNAVAILABLE,
+                                           (char *) reason);
+    }
+
+    if (ngx_cweb_helper_rebuild_pool) {
+        ngx_destroy_pool(ngx_cweb_helper_rebuild_pool);
+        ngx_cweb_helper_rebuild_pool = NULL;
+    }
+
+    /* the queue is small: shift it */
+    ngx_memmove(ngx_cweb_helper_rebuilds->elts,
+                (ngx_cweb_rebuild_t *) ngx_cweb_helper_rebuilds->elts + 1,
+                (ngx_cweb_helper_rebuilds->nelts - 1)
+                * sizeof(ngx_cweb_rebuild_t));
+    ngx_cweb_helper_rebuilds->nelts--;
+    ngx_cweb_helper_rebuilding = NULL;
+}
+
+
+/*
+ * master, at exit, cweb_purge_modules on: the objects go, deleted by a
+ * child that first becomes the workers' user (the master acts on nothing
+ * plugins can write)
+ */
+
+void
+ngx_cweb_purge_at_exit(ngx_cycle_t *cycle)
+{
+    int                    status;
+    ngx_pid_t              pid;
+    ngx_core_conf_t       *ccf;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
+
+    if (cmcf == NULL || !cmcf->enabled || !cmcf->purge_modules) {
+        return;
+    }
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    pid = fork();
+
+    if (pid == -1) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno, "fork() failed");
+        return;
+    }
+
+    if (pid == 0) {
+        if (geteuid() == 0 && ccf->user != (ngx_uid_t) NGX_CONF_UNSET_UINT
+            && (setgid(ccf->group) == -1 || setuid(ccf->user) == -1))
+        {
+            _exit(1);
+        }
+
+        ngx_cweb_helper_purge(&cmcf->module_dir, cycle->log);
+        _exit(0);
+    }
+
+    while (waitpid(pid, &status, 0) == -1 && ngx_errno == NGX_EINTR) {
+        /* void */
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                  "cweb purged compiled modules in \"%V/so\"",
+                  &cmcf->module_dir);
+}

@@ -1,0 +1,720 @@
+
+/*
+ * Manifests: what a version of a plugin serves, as text kept in SQLite
+ * and the shared registry, one item a line:
+ *   "R <method> <path>"   a route (path exact, or a regex: ngx_cweb_ere.h)
+ *   "W <path>"            a WebSocket path
+ *   "J <name>"            a job
+ * The canary writes it from the plugin's config; everyone else reads it
+ * back through ngx_cweb_manifest_parse(), which checks every item again
+ * (the text may come from a database that plugins can write).
+ *
+ * URL space: routes may not reach what the server owns (/jobs, and the
+ * cweb_mgnt locations, where no plugin route is ever served), judged by
+ * what a pattern can match, not by how it is written; and two plugins may
+ * not serve overlapping routes for the same method.
+ */
+
+
+#include "ngx_cweb.h"
+#include "ngx_cweb_ere.h"
+
+
+#define NGX_CWEB_PATH_MAX  1024
+
+
+static ngx_int_t ngx_cweb_manifest_path(ngx_str_t *path, ngx_uint_t *regex,
+    const char *what, u_char *err, size_t errlen);
+static ngx_int_t ngx_cweb_manifest_reserved(ngx_str_t *path,
+    ngx_uint_t regex, const char *what, u_char *err, size_t errlen);
+static ngx_int_t ngx_cweb_manifest_under(ngx_str_t *path, ngx_uint_t regex,
+    ngx_cweb_ere_t *re, ngx_str_t *base, ngx_uint_t prefix);
+static ngx_int_t ngx_cweb_manifest_method(ngx_str_t *m);
+static ngx_int_t ngx_cweb_manifest_clean(const char *s, size_t max);
+static ngx_uint_t ngx_cweb_manifest_methods_meet(ngx_cweb_manifest_item_t *a,
+    ngx_cweb_manifest_item_t *b);
+static ngx_int_t ngx_cweb_manifest_overlap(ngx_cweb_manifest_item_t *a,
+    ngx_cweb_manifest_item_t *b, u_char *example, size_t *len);
+static ngx_int_t ngx_cweb_manifest_conflict_one(ngx_cweb_shm_module_t *m,
+    ngx_array_t *items, ngx_pool_t *pool, ngx_str_t *conflict);
+
+
+static const char  *ngx_cweb_methods[] = {
+    "GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", NULL
+};
+
+
+/*
+ * plugin and job names: 1-127 of letters, digits, "_", "-", "." (not
+ * first); they become file names and URL path segments
+ */
+
+ngx_int_t
+ngx_cweb_name_valid(u_char *name, size_t max)
+{
+    size_t  i;
+
+    for (i = 0; i < max && name[i]; i++) {
+        if (!(isalnum(name[i]) || name[i] == '_' || name[i] == '-'
+              || name[i] == '.'))
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return (i == 0 || i >= NGX_CWEB_NAME_LEN || name[0] == '.')
+           ? NGX_ERROR : NGX_OK;
+}
+
+
+/* canary: config as declared -> text, refusing what cannot be one */
+
+ngx_int_t
+ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
+    ngx_str_t *text, u_char *err, size_t errlen)
+{
+    int            i;
+    u_char        *p;
+    size_t         len;
+    route_info_t  *rt;
+
+    if (ngx_cweb_name_valid((u_char *) config->name, sizeof(config->name))
+        != NGX_OK)
+    {
+        ngx_snprintf(err, errlen, "invalid module name \"%*s\": use 1-127 "
+                     "letters, digits, \"_\", \"-\" or \".\"%Z",
+                     ngx_strnlen((u_char *) config->name,
+                                 sizeof(config->name)),
+                     config->name);
+        return NGX_ERROR;
+    }
+
+    if (config->size < 0 || config->size > MAX_ROUTES
+        || config->ws_size < 0 || config->ws_size > MAX_WEBSOCKETS
+        || config->job_size < 0 || config->job_size > MAX_JOBS)
+    {
+        ngx_snprintf(err, errlen, "counts out of range: size %d, ws_size "
+                     "%d, job_size %d (each 0..10)%Z", config->size,
+                     config->ws_size, config->job_size);
+        return NGX_ERROR;
+    }
+
+    len = 0;
+
+    for (i = 0; i < config->size; i++) {
+        rt = &config->routes[i];
+
+        if (rt->path == NULL || rt->method == NULL || rt->handler == NULL) {
+            ngx_snprintf(err, errlen, "route %d needs a path, a method and "
+                         "a handler%Z", i);
+            return NGX_ERROR;
+        }
+
+        /* one line per item: no byte of a path may end or split it */
+        if (ngx_cweb_manifest_clean(rt->path, NGX_CWEB_PATH_MAX) != NGX_OK
+            || ngx_cweb_manifest_clean(rt->method, 16) != NGX_OK)
+        {
+            ngx_snprintf(err, errlen, "route %d has a newline in its path "
+                         "or method%Z", i);
+            return NGX_ERROR;
+        }
+
+        len += sizeof("R  \n") + ngx_strnlen((u_char *) rt->method, 16)
+               + ngx_strnlen((u_char *) rt->path, NGX_CWEB_PATH_MAX + 1);
+    }
+
+    for (i = 0; i < config->ws_size; i++) {
+        if (config->websockets[i].path == NULL
+            || ngx_cweb_manifest_clean(config->websockets[i].path,
+                                       NGX_CWEB_PATH_MAX)
+               != NGX_OK)
+        {
+            ngx_snprintf(err, errlen, "websocket %d needs a path without "
+                         "newlines%Z", i);
+            return NGX_ERROR;
+        }
+
+        len += sizeof("W \n")
+               + ngx_strnlen((u_char *) config->websockets[i].path,
+                             NGX_CWEB_PATH_MAX + 1);
+    }
+
+    for (i = 0; i < config->job_size; i++) {
+        if (config->jobs[i].name == NULL || config->jobs[i].run == NULL
+            || ngx_cweb_name_valid((u_char *) config->jobs[i].name,
+                                   NGX_CWEB_NAME_LEN)
+               != NGX_OK)
+        {
+            ngx_snprintf(err, errlen, "job %d needs a name (letters, digits, "
+                         "\"_\", \"-\", \".\") and a run function%Z", i);
+            return NGX_ERROR;
+        }
+
+        len += sizeof("J \n") + ngx_strlen(config->jobs[i].name);
+    }
+
+    text->data = ngx_pnalloc(pool, len + 1);
+    if (text->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = text->data;
+
+    for (i = 0; i < config->size; i++) {
+        p = ngx_sprintf(p, "R %*s %*s\n",
+                        ngx_strnlen((u_char *) config->routes[i].method, 16),
+                        config->routes[i].method,
+                        ngx_strnlen((u_char *) config->routes[i].path,
+                                    NGX_CWEB_PATH_MAX + 1),
+                        config->routes[i].path);
+    }
+
+    for (i = 0; i < config->ws_size; i++) {
+        p = ngx_sprintf(p, "W %*s\n",
+                        ngx_strnlen((u_char *) config->websockets[i].path,
+                                    NGX_CWEB_PATH_MAX + 1),
+                        config->websockets[i].path);
+    }
+
+    for (i = 0; i < config->job_size; i++) {
+        p = ngx_sprintf(p, "J %s\n", config->jobs[i].name);
+    }
+
+    text->len = p - text->data;
+
+    /* the same checks as every later reader of the text */
+    return ngx_cweb_manifest_parse(text, pool, NULL, err, errlen);
+}
+
+
+/*
+ * text -> items (when items is not NULL), every item checked; NGX_ERROR
+ * with the reason in err otherwise
+ */
+
+ngx_int_t
+ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
+    ngx_array_t *items, u_char *err, size_t errlen)
+{
+    u_char                    *p, *last, *nl, *sp;
+    ngx_uint_t                 i, n[3];
+    ngx_array_t                local;
+    ngx_cweb_manifest_item_t  *it, *all;
+
+    if (items == NULL) {
+        items = &local;
+    }
+
+    if (ngx_array_init(items, pool, 8, sizeof(ngx_cweb_manifest_item_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    n[0] = n[1] = n[2] = 0;
+
+    p = text->data;
+    last = p + text->len;
+
+    for ( /* void */ ; p < last; p = nl + 1) {
+        nl = ngx_strlchr(p, last, '\n');
+        if (nl == NULL) {
+            nl = last;
+        }
+
+        if (nl - p < 3 || p[1] != ' ') {
+            ngx_snprintf(err, errlen, "malformed manifest line%Z");
+            return NGX_ERROR;
+        }
+
+        it = ngx_array_push(items);
+        if (it == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memzero(it, sizeof(ngx_cweb_manifest_item_t));
+        it->type = p[0];
+        it->value.data = p + 2;
+        it->value.len = nl - p - 2;
+
+        switch (it->type) {
+
+        case 'R':
+            sp = ngx_strlchr(p + 2, nl, ' ');
+            if (sp == NULL) {
+                ngx_snprintf(err, errlen, "malformed manifest route%Z");
+                return NGX_ERROR;
+            }
+
+            it->method.data = p + 2;
+            it->method.len = sp - p - 2;
+            it->value.data = sp + 1;
+            it->value.len = nl - sp - 1;
+
+            if (ngx_cweb_manifest_method(&it->method) != NGX_OK) {
+                ngx_snprintf(err, errlen, "route \"%V\" has an unknown "
+                             "method \"%V\"%Z", &it->value, &it->method);
+                return NGX_ERROR;
+            }
+
+            if (ngx_cweb_manifest_path(&it->value, &it->regex, "route",
+                                       err, errlen)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            n[0]++;
+            break;
+
+        case 'W':
+            if (ngx_cweb_manifest_path(&it->value, &it->regex, "websocket",
+                                       err, errlen)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            n[1]++;
+            break;
+
+        case 'J':
+            if (it->value.len >= NGX_CWEB_NAME_LEN
+                || ngx_cweb_name_valid(it->value.data, it->value.len)
+                   != NGX_OK)
+            {
+                ngx_snprintf(err, errlen, "invalid job name \"%V\"%Z",
+                             &it->value);
+                return NGX_ERROR;
+            }
+
+            n[2]++;
+            break;
+
+        default:
+            ngx_snprintf(err, errlen, "malformed manifest line%Z");
+            return NGX_ERROR;
+        }
+    }
+
+    if (n[0] > MAX_ROUTES || n[1] > MAX_WEBSOCKETS || n[2] > MAX_JOBS) {
+        ngx_snprintf(err, errlen, "counts out of range: size %ui, ws_size "
+                     "%ui, job_size %ui (each 0..10)%Z", n[0], n[1], n[2]);
+        return NGX_ERROR;
+    }
+
+    all = items->elts;
+
+    for (i = 1; i < items->nelts; i++) {
+        for (it = all; it < &all[i]; it++) {
+            if (it->type == all[i].type
+                && it->value.len == all[i].value.len
+                && ngx_strncmp(it->value.data, all[i].value.data,
+                               it->value.len) == 0
+                && it->method.len == all[i].method.len
+                && ngx_strncmp(it->method.data, all[i].method.data,
+                               it->method.len) == 0)
+            {
+                ngx_snprintf(err, errlen, "\"%*s%s%V\" is declared twice%Z",
+                             it->method.len, it->method.data,
+                             it->method.len ? " " : "", &it->value);
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cweb_manifest_clean(const char *s, size_t max)
+{
+    size_t  i;
+
+    for (i = 0; i <= max && s[i]; i++) {
+        if (s[i] == '\n') {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cweb_manifest_method(ngx_str_t *m)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; ngx_cweb_methods[i]; i++) {
+        if (ngx_strlen(ngx_cweb_methods[i]) == m->len
+            && ngx_strncmp(ngx_cweb_methods[i], m->data, m->len) == 0)
+        {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_cweb_manifest_path(ngx_str_t *path, ngx_uint_t *regex, const char *what,
+    u_char *err, size_t errlen)
+{
+    char             why[256];
+    size_t           i;
+    ngx_cweb_ere_t  *re;
+
+    if (path->len == 0 || path->data[0] != '/') {
+        ngx_snprintf(err, errlen, "%s path \"%V\" must start with \"/\"%Z",
+                     what, path);
+        return NGX_ERROR;
+    }
+
+    if (path->len > NGX_CWEB_PATH_MAX) {
+        ngx_snprintf(err, errlen, "%s path is longer than %d bytes%Z",
+                     what, NGX_CWEB_PATH_MAX);
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < path->len; i++) {
+        if (path->data[i] <= ' ' || path->data[i] == 0x7f) {
+            ngx_snprintf(err, errlen,
+                         "%s path \"%V\" has a space or control character%Z",
+                         what, path);
+            return NGX_ERROR;
+        }
+    }
+
+    *regex = ngx_cweb_ere_is_regex(path->data, path->len);
+
+    if (*regex) {
+        re = ngx_cweb_ere_parse(path->data, path->len, why, sizeof(why));
+        if (re == NULL) {
+            ngx_snprintf(err, errlen, "%s \"%V\" is refused: %s%Z",
+                         what, path, why);
+            return NGX_ERROR;
+        }
+
+        ngx_cweb_ere_free(re);
+    }
+
+    return ngx_cweb_manifest_reserved(path, *regex, what, err, errlen);
+}
+
+
+/* /jobs and the cweb_mgnt locations, by what the path can match */
+
+static ngx_int_t
+ngx_cweb_manifest_reserved(ngx_str_t *path, ngx_uint_t regex,
+    const char *what, u_char *err, size_t errlen)
+{
+    ngx_int_t              rc;
+    ngx_str_t              jobs, jobs_dir;
+    ngx_uint_t             i;
+    ngx_cweb_ere_t        *re;
+    ngx_cweb_reserved_t   *res;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    re = NULL;
+
+    if (regex) {
+        re = ngx_cweb_ere_parse(path->data, path->len, NULL, 0);
+        if (re == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    ngx_str_set(&jobs, "/jobs");
+    ngx_str_set(&jobs_dir, "/jobs/");
+    rc = NGX_OK;
+
+    if (ngx_cweb_manifest_under(path, regex, re, &jobs, 0)
+        || ngx_cweb_manifest_under(path, regex, re, &jobs_dir, 1))
+    {
+        ngx_snprintf(err, errlen, "%s path \"%V\" is under /jobs, which the "
+                     "server owns%Z", what, path);
+        rc = NGX_ERROR;
+        goto done;
+    }
+
+    cmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_cweb_module);
+
+    if (cmcf == NULL || cmcf->mgnt == NULL) {
+        goto done;
+    }
+
+    res = cmcf->mgnt->elts;
+
+    for (i = 0; i < cmcf->mgnt->nelts; i++) {
+        if (ngx_cweb_manifest_under(path, regex, re, &res[i].name,
+                                    !res[i].exact))
+        {
+            ngx_snprintf(err, errlen, "%s path \"%V\" is under the management "
+                         "location \"%V\", where it is never served%Z",
+                         what, path, &res[i].name);
+            rc = NGX_ERROR;
+            goto done;
+        }
+    }
+
+done:
+
+    if (re) {
+        ngx_cweb_ere_free(re);
+    }
+
+    return rc;
+}
+
+
+/* 1 when path (or what the regex re can match) reaches base[...] */
+
+static ngx_int_t
+ngx_cweb_manifest_under(ngx_str_t *path, ngx_uint_t regex,
+    ngx_cweb_ere_t *re, ngx_str_t *base, ngx_uint_t prefix)
+{
+    ngx_int_t        rc;
+    ngx_cweb_ere_t  *lit;
+
+    if (!regex) {
+        if (prefix) {
+            return path->len >= base->len
+                   && ngx_strncmp(path->data, base->data, base->len) == 0;
+        }
+
+        return path->len == base->len
+               && ngx_strncmp(path->data, base->data, base->len) == 0;
+    }
+
+    lit = ngx_cweb_ere_literal(base->data, base->len, prefix);
+    if (lit == NULL) {
+        return 1;
+    }
+
+    rc = ngx_cweb_ere_intersect(re, lit, NULL, NULL, 0);
+    ngx_cweb_ere_free(lit);
+
+    /* undecidable within bounds counts as reaching it */
+    return rc != 0;
+}
+
+
+/*
+ * NGX_OK when no other plugin serves a route (or WebSocket path) that one
+ * of items can also match for the same method; NGX_DECLINED with
+ * "<plugin>: <method> <path>[ ...]" in conflict otherwise
+ */
+
+ngx_int_t
+ngx_cweb_manifest_conflict(ngx_str_t *name, ngx_array_t *items,
+    ngx_pool_t *pool, ngx_str_t *conflict)
+{
+    ngx_int_t               rc;
+    ngx_uint_t              i;
+    ngx_array_t             mods;
+    ngx_cweb_shm_module_t  *m;
+
+    if (ngx_array_init(&mods, pool, 8, sizeof(ngx_cweb_shm_module_t))
+        != NGX_OK
+        || ngx_cweb_registry_snapshot(pool, &mods) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    m = mods.elts;
+
+    for (i = 0; i < mods.nelts; i++) {
+        if (m[i].name_len == name->len
+            && ngx_strncmp(m[i].name, name->data, name->len) == 0)
+        {
+            continue;
+        }
+
+        rc = ngx_cweb_manifest_conflict_one(&m[i], items, pool, conflict);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cweb_manifest_conflict_one(ngx_cweb_shm_module_t *m, ngx_array_t *items,
+    ngx_pool_t *pool, ngx_str_t *conflict)
+{
+    u_char                     err[256], example[64], *p;
+    size_t                     elen;
+    ngx_int_t                  rc;
+    ngx_str_t                  text;
+    ngx_uint_t                 i, j;
+    ngx_array_t                theirs;
+    ngx_cweb_manifest_item_t  *a, *b;
+
+    text.data = m->manifest;
+    text.len = m->manifest_len;
+
+    /* a row that no longer parses serves nothing, so it blocks nothing */
+    if (ngx_cweb_manifest_parse(&text, pool, &theirs, err, sizeof(err))
+        != NGX_OK)
+    {
+        return NGX_OK;
+    }
+
+    a = items->elts;
+    b = theirs.elts;
+
+    for (i = 0; i < items->nelts; i++) {
+        for (j = 0; j < theirs.nelts; j++) {
+            if (!ngx_cweb_manifest_methods_meet(&a[i], &b[j])) {
+                continue;
+            }
+
+            rc = ngx_cweb_manifest_overlap(&a[i], &b[j], example, &elen);
+            if (rc == 0) {
+                continue;
+            }
+
+            conflict->data = ngx_pnalloc(pool, NGX_CWEB_NAME_LEN + 3 * 1100);
+            if (conflict->data == NULL) {
+                return NGX_ERROR;
+            }
+
+            if (b[j].type == 'R') {
+                p = ngx_sprintf(conflict->data, "%*s: %V %V", m->name_len,
+                                m->name, &b[j].method, &b[j].value);
+
+            } else {
+                p = ngx_sprintf(conflict->data, "%*s: WebSocket %V",
+                                m->name_len, m->name, &b[j].value);
+            }
+
+            if (a[i].value.len != b[j].value.len
+                || ngx_strncmp(a[i].value.data, b[j].value.data,
+                               a[i].value.len) != 0)
+            {
+                p = ngx_sprintf(p, " overlaps %V", &a[i].value);
+                p = (rc == 1)
+                    ? ngx_sprintf(p, " (both match \"%*s\")", elen, example)
+                    : ngx_sprintf(p, " (too complex to prove they do not)");
+            }
+
+            conflict->len = p - conflict->data;
+
+            return NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* GET also answers HEAD; a WebSocket path is a GET */
+
+static ngx_uint_t
+ngx_cweb_manifest_methods_meet(ngx_cweb_manifest_item_t *a,
+    ngx_cweb_manifest_item_t *b)
+{
+    ngx_str_t  ma, mb;
+
+    if (a->type == 'J' || b->type == 'J') {
+        return 0;
+    }
+
+    ma = a->type == 'W' ? (ngx_str_t) ngx_string("GET") : a->method;
+    mb = b->type == 'W' ? (ngx_str_t) ngx_string("GET") : b->method;
+
+    if (ma.len == mb.len && ngx_strncmp(ma.data, mb.data, ma.len) == 0) {
+        return 1;
+    }
+
+    return (ma.len == 3 && mb.len == 4 && ngx_strncmp(ma.data, "GET", 3) == 0
+            && ngx_strncmp(mb.data, "HEAD", 4) == 0)
+           || (ma.len == 4 && mb.len == 3 && ngx_strncmp(mb.data, "GET", 3) == 0
+               && ngx_strncmp(ma.data, "HEAD", 4) == 0);
+}
+
+
+/* 1 (with an example), 0 disjoint, -1 undecided (taken as overlapping) */
+
+static ngx_int_t
+ngx_cweb_manifest_overlap(ngx_cweb_manifest_item_t *a,
+    ngx_cweb_manifest_item_t *b, u_char *example, size_t *len)
+{
+    int              rc;
+    ngx_cweb_ere_t  *ra, *rb;
+
+    if (!a->regex && !b->regex) {
+        if (a->value.len != b->value.len
+            || ngx_strncmp(a->value.data, b->value.data, a->value.len) != 0)
+        {
+            return 0;
+        }
+
+        *len = ngx_min(a->value.len, 64);
+        ngx_memcpy(example, a->value.data, *len);
+        return 1;
+    }
+
+    ra = a->regex ? ngx_cweb_ere_parse(a->value.data, a->value.len, NULL, 0)
+                  : ngx_cweb_ere_literal(a->value.data, a->value.len, 0);
+    rb = b->regex ? ngx_cweb_ere_parse(b->value.data, b->value.len, NULL, 0)
+                  : ngx_cweb_ere_literal(b->value.data, b->value.len, 0);
+
+    rc = -1;
+
+    if (ra && rb) {
+        rc = ngx_cweb_ere_intersect(ra, rb, example, len, 64);
+    }
+
+    if (ra) {
+        ngx_cweb_ere_free(ra);
+    }
+
+    if (rb) {
+        ngx_cweb_ere_free(rb);
+    }
+
+    return rc;
+}
+
+
+/* the loaded config is still what the canary saw (same routes in order) */
+
+ngx_int_t
+ngx_cweb_manifest_matches(module_t *config, ngx_array_t *items)
+{
+    ngx_uint_t                 i, n;
+    ngx_cweb_manifest_item_t  *it;
+
+    it = items->elts;
+    n = 0;
+
+    for (i = 0; i < items->nelts; i++) {
+        if (it[i].type != 'R') {
+            continue;
+        }
+
+        if ((ngx_int_t) n >= config->size
+            || config->routes[n].path == NULL
+            || config->routes[n].method == NULL
+            || ngx_strlen(config->routes[n].path) != it[i].value.len
+            || ngx_strncmp(config->routes[n].path, it[i].value.data,
+                           it[i].value.len) != 0
+            || ngx_strlen(config->routes[n].method) != it[i].method.len
+            || ngx_strncmp(config->routes[n].method, it[i].method.data,
+                           it[i].method.len) != 0
+            || config->routes[n].handler == NULL)
+        {
+            return 0;
+        }
+
+        n++;
+    }
+
+    return (ngx_int_t) n == config->size;
+}
