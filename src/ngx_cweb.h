@@ -152,6 +152,7 @@ typedef struct {
     ngx_atomic_t                value;        /* signal, exit code, msec */
     ngx_atomic_t                pid;
     ngx_atomic_t                at;           /* unix time */
+    ngx_atomic_t                count;        /* faults in the window */
 } ngx_cweb_fault_event_t;
 
 
@@ -342,6 +343,7 @@ extern ngx_module_t  ngx_cweb_module;
 /* the call marker (two stores to enter plugin code, one to leave it) */
 
 extern ngx_cweb_proc_t  *ngx_cweb_self;
+extern ngx_socket_t      ngx_cweb_fault_fd;  /* raw answer if it dies */
 
 #define ngx_cweb_call_what(slot, version, route)                           \
     (((ngx_atomic_uint_t) ((route) + 16) << 48)                              \

@@ -17,8 +17,13 @@
  *   _exit(), mapping 2 (which would stop the master from respawning the
  *   worker) to 1.
  * The helper finds the rest: calls that outlive cweb_handler_timeout
- * (it kills the process) and processes gone without a word (_exit(),
- * SIGKILL from outside).
+ * (it sends SIGABRT, then SIGKILL) and processes gone without a word
+ * (_exit(), SIGKILL from outside).
+ *
+ * The request that was inside the call still gets an answer when its
+ * connection can take raw bytes (plain HTTP/1.x, nothing sent yet): a
+ * short JSON 500 (crash, exit) or 504 (watchdog), written with write()
+ * from the handler before the process goes.
  *
  * Recording a fault appends an event to the shared ring (persisted by the
  * helper) and counts it against the version; cweb_fault_limit faults
@@ -39,15 +44,23 @@
 static void ngx_cweb_fault_signal_handler(int signo, siginfo_t *si,
     void *uc);
 static void ngx_cweb_fault_on_exit(int status, void *arg);
-static void ngx_cweb_fault_count_add(ngx_cweb_shm_module_t *m,
+static ngx_uint_t ngx_cweb_fault_count_add(ngx_cweb_shm_module_t *m,
     ngx_uint_t version);
+static void ngx_cweb_fault_answer(ngx_uint_t timeout);
 
 
 ngx_cweb_proc_t  *ngx_cweb_self;
+ngx_socket_t      ngx_cweb_fault_fd = -1;
 
 static ngx_uint_t   ngx_cweb_fault_limit = 3;
 static ngx_msec_t   ngx_cweb_fault_window = 60000;
 static ngx_uint_t   ngx_cweb_fault_exit_hooked;
+
+/* composed once, written from signal handlers */
+static u_char       ngx_cweb_fault_500[256];
+static size_t       ngx_cweb_fault_500_len;
+static u_char       ngx_cweb_fault_504[256];
+static size_t       ngx_cweb_fault_504_len;
 
 static int  ngx_cweb_fault_signals[] = {
     SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, 0
@@ -73,8 +86,33 @@ ngx_cweb_fault_init_process(ngx_cycle_t *cycle)
     ngx_uint_t             i;
     struct sigaction       sa;
 
+    static const char  crashed[] =
+        "{\"error\":\"plugin fault\",\"reason\":\"the plugin crashed while "
+        "handling this request\"}\n";
+    static const char  stuck[] =
+        "{\"error\":\"plugin fault\",\"reason\":\"the plugin did not "
+        "answer within cweb_handler_timeout\"}\n";
+
     ngx_cweb_fault_conf(ngx_http_cycle_get_module_main_conf(cycle,
                                                             ngx_cweb_module));
+
+    ngx_cweb_fault_500_len = ngx_snprintf(ngx_cweb_fault_500,
+                                 sizeof(ngx_cweb_fault_500),
+                                 "HTTP/1.1 500 Internal Server Error\r\n"
+                                 "Content-Type: application/json\r\n"
+                                 "Content-Length: %uz\r\n"
+                                 "Connection: close\r\n\r\n%s",
+                                 sizeof(crashed) - 1, crashed)
+                             - ngx_cweb_fault_500;
+
+    ngx_cweb_fault_504_len = ngx_snprintf(ngx_cweb_fault_504,
+                                 sizeof(ngx_cweb_fault_504),
+                                 "HTTP/1.1 504 Gateway Time-out\r\n"
+                                 "Content-Type: application/json\r\n"
+                                 "Content-Length: %uz\r\n"
+                                 "Connection: close\r\n\r\n%s",
+                                 sizeof(stuck) - 1, stuck)
+                             - ngx_cweb_fault_504;
 
     ngx_cweb_self = ngx_cweb_proc_claim(ngx_pid);
 
@@ -159,11 +197,18 @@ ngx_cweb_fault_signal_handler(int signo, siginfo_t *si, void *uc)
 
     /* only the event loop thread runs plugin code */
     if (p != NULL && p->since != 0 && p->pid == (ngx_atomic_uint_t) ngx_pid
-        && syscall(SYS_gettid) == ngx_pid
-        && !(p->flags & NGX_CWEB_PROC_REPORTED))
+        && syscall(SYS_gettid) == ngx_pid)
     {
-        (void) ngx_atomic_fetch_add(&p->flags, NGX_CWEB_PROC_REPORTED);
-        ngx_cweb_fault_record(p->what, NGX_CWEB_FAULT_SIGNAL, signo, ngx_pid);
+        /* the watchdog's SIGABRT was recorded as a timeout already */
+        if (!(__atomic_fetch_or(&p->flags, NGX_CWEB_PROC_REPORTED,
+                                __ATOMIC_SEQ_CST)
+              & NGX_CWEB_PROC_REPORTED))
+        {
+            ngx_cweb_fault_record(p->what, NGX_CWEB_FAULT_SIGNAL, signo,
+                                  ngx_pid);
+        }
+
+        ngx_cweb_fault_answer(p->flags & NGX_CWEB_PROC_KILLED);
     }
 
     /*
@@ -189,13 +234,40 @@ ngx_cweb_fault_on_exit(int status, void *arg)
         return;
     }
 
-    if (!(p->flags & NGX_CWEB_PROC_REPORTED)) {
-        (void) ngx_atomic_fetch_add(&p->flags, NGX_CWEB_PROC_REPORTED);
+    if (!(__atomic_fetch_or(&p->flags, NGX_CWEB_PROC_REPORTED,
+                            __ATOMIC_SEQ_CST)
+          & NGX_CWEB_PROC_REPORTED))
+    {
         ngx_cweb_fault_record(p->what, NGX_CWEB_FAULT_EXIT, status, ngx_pid);
     }
 
+    ngx_cweb_fault_answer(0);
+
     /* nginx never respawns a worker that exited with 2 */
     _exit(status == 2 ? 1 : status);
+}
+
+
+/* the last words to the client of the call, if it can take them */
+
+static void
+ngx_cweb_fault_answer(ngx_uint_t timeout)
+{
+    ngx_socket_t  fd;
+
+    fd = ngx_cweb_fault_fd;
+    ngx_cweb_fault_fd = -1;
+
+    if (fd == -1) {
+        return;
+    }
+
+    if (timeout) {
+        (void) write(fd, ngx_cweb_fault_504, ngx_cweb_fault_504_len);
+
+    } else {
+        (void) write(fd, ngx_cweb_fault_500, ngx_cweb_fault_500_len);
+    }
 }
 
 
@@ -208,7 +280,7 @@ void
 ngx_cweb_fault_record(ngx_atomic_uint_t what, ngx_uint_t kind,
     ngx_int_t value, ngx_pid_t pid)
 {
-    ngx_uint_t               slot;
+    ngx_uint_t               slot, n;
     ngx_cweb_shm_t          *sh;
     ngx_atomic_uint_t        i;
     ngx_cweb_shctx_t        *ctx;
@@ -220,6 +292,13 @@ ngx_cweb_fault_record(ngx_atomic_uint_t what, ngx_uint_t kind,
     }
 
     sh = ctx->sh;
+    slot = ngx_cweb_what_slot(what);
+
+    /* counted first, so the event carries where the version stands */
+    n = (slot < NGX_CWEB_MAX_MODULES)
+        ? ngx_cweb_fault_count_add(&sh->modules[slot],
+                                   ngx_cweb_what_version(what))
+        : 0;
 
     i = ngx_atomic_fetch_add(&sh->fault_head, 1);
     ev = &sh->faults[i % NGX_CWEB_FAULT_EVENTS];
@@ -230,22 +309,16 @@ ngx_cweb_fault_record(ngx_atomic_uint_t what, ngx_uint_t kind,
     ev->value = value;
     ev->pid = pid;
     ev->at = ngx_time();
+    ev->count = n;
     ngx_memory_barrier();
     ev->seq = i + 1;
-
-    slot = ngx_cweb_what_slot(what);
-
-    if (slot < NGX_CWEB_MAX_MODULES) {
-        ngx_cweb_fault_count_add(&sh->modules[slot],
-                                 ngx_cweb_what_version(what));
-    }
 }
 
 
-static void
+static ngx_uint_t
 ngx_cweb_fault_count_add(ngx_cweb_shm_module_t *m, ngx_uint_t version)
 {
-    ngx_uint_t         i;
+    ngx_uint_t         i, count;
     ngx_atomic_uint_t  old, n;
 
     old = m->fault_version;
@@ -263,9 +336,13 @@ ngx_cweb_fault_count_add(ngx_cweb_shm_module_t *m, ngx_uint_t version)
     n = ngx_atomic_fetch_add(&m->fault_next, 1);
     m->fault_at[n % NGX_CWEB_FAULT_RING] = ngx_current_msec | 1;
 
-    if (ngx_cweb_fault_count(m, version) >= ngx_cweb_fault_limit) {
+    count = ngx_cweb_fault_count(m, version);
+
+    if (count >= ngx_cweb_fault_limit) {
         m->quarantine = version;
     }
+
+    return count;
 }
 
 

@@ -516,14 +516,27 @@ ngx_cweb_helper_watchdog(void)
             continue;
         }
 
-        if (since == 0 || since != again || (p->flags & NGX_CWEB_PROC_KILLED)
+        if (since == 0 || since != again
             || (ngx_msec_int_t) (ngx_current_msec - since)
                < (ngx_msec_int_t) timeout)
         {
             continue;
         }
 
-        (void) ngx_atomic_fetch_add(&p->flags, NGX_CWEB_PROC_KILLED);
+        if (p->flags & NGX_CWEB_PROC_KILLED) {
+            /* SIGABRT blocked or ignored by the plugin: no more asking */
+            if ((ngx_msec_int_t) (ngx_current_msec - since)
+                > (ngx_msec_int_t) (timeout + 1000))
+            {
+                (void) kill((ngx_pid_t) pid, SIGKILL);
+            }
+
+            continue;
+        }
+
+        (void) __atomic_fetch_or(&p->flags,
+                                 NGX_CWEB_PROC_KILLED|NGX_CWEB_PROC_REPORTED,
+                                 __ATOMIC_SEQ_CST);
 
         ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                       "cweb watchdog: process %P has been inside plugin code "
@@ -533,9 +546,10 @@ ngx_cweb_helper_watchdog(void)
         ngx_cweb_fault_record(what, NGX_CWEB_FAULT_TIMEOUT, timeout,
                               (ngx_pid_t) pid);
 
-        if (kill((ngx_pid_t) pid, SIGKILL) == -1) {
+        /* its fault handler answers the stuck request (504), then it dies */
+        if (kill((ngx_pid_t) pid, SIGABRT) == -1) {
             ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, ngx_errno,
-                          "kill(%P, SIGKILL) failed", (ngx_pid_t) pid);
+                          "kill(%P, SIGABRT) failed", (ngx_pid_t) pid);
         }
     }
 }
@@ -595,7 +609,7 @@ ngx_cweb_helper_faults(void)
             ngx_snprintf(what, sizeof(what), "died%Z");
         }
 
-        n = ngx_cweb_fault_count(m, version);
+        n = ev.count;
 
         if (!ngx_cweb_helper_has_pending) {
             ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,

@@ -61,6 +61,7 @@ static ngx_int_t ngx_cweb_http_header_valid(const char *name,
 static ngx_int_t ngx_cweb_http_send(ngx_cweb_call_t *call);
 static char *ngx_cweb_http_cstr(ngx_pool_t *pool, const u_char *data,
     size_t len);
+static ngx_socket_t ngx_cweb_http_raw_fd(ngx_http_request_t *r);
 
 
 /*
@@ -169,7 +170,12 @@ ngx_cweb_http_dispatch(ngx_http_request_t *r, ngx_cweb_call_t *call)
                                     "plugin quarantined", p, NULL);
     }
 
-    if (ngx_cweb_loader_ready(p, r->connection->log) != NGX_OK) {
+    /* onload() may run now: a crash there answers this request too */
+    ngx_cweb_fault_fd = ngx_cweb_http_raw_fd(r);
+    rc = ngx_cweb_loader_ready(p, r->connection->log);
+    ngx_cweb_fault_fd = -1;
+
+    if (rc != NGX_OK) {
         return ngx_cweb_http_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                     "plugin could not be loaded", p, NULL);
     }
@@ -465,6 +471,7 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow)
     guard = (uint64_t *) (buf + HTTP_RESPONSE_SIZE);
 
     ngx_cweb_api_set_call(call);
+    ngx_cweb_fault_fd = ngx_cweb_http_raw_fd(r);
     ngx_cweb_call_enter(rt->plugin, (ngx_int_t) rt->index);
 
     rc = rt->plugin->config->routes[rt->index].handler(&ngx_cweb_context,
@@ -499,6 +506,7 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow)
     }
 
     ngx_cweb_call_leave();
+    ngx_cweb_fault_fd = -1;
     ngx_cweb_api_set_call(NULL);
 
     /* the plugin kept ours, possibly broke its guard; a freed one is gone */
@@ -944,4 +952,25 @@ ngx_cweb_http_cstr(ngx_pool_t *pool, const u_char *data, size_t len)
     p[len] = '\0';
 
     return (char *) p;
+}
+
+
+/* where a dying process may still write a whole answer itself */
+
+static ngx_socket_t
+ngx_cweb_http_raw_fd(ngx_http_request_t *r)
+{
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        return -1;
+    }
+#endif
+
+    if (r != r->main || r->header_sent
+        || r->http_version >= NGX_HTTP_VERSION_20)
+    {
+        return -1;
+    }
+
+    return r->connection->fd;
 }

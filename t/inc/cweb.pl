@@ -11,8 +11,10 @@ $ENV{TEST_NGINX_CWEB_ROOT} = $CWEB_ROOT;
 $ENV{TEST_NGINX_CWEB_PLUGINS} = "$CWEB_ROOT/t/plugins";
 
 # the source of t/plugins/NAME with @KEY@ placeholders replaced
+# (faulty.c: MODE defaults to NONE and NAME to "faulty")
 sub plugin_src {
     my ($name, %v) = @_;
+    %v = (MODE => "NONE", NAME => "faulty", %v) if $name eq "faulty.c";
     my $path = $name =~ m{/} ? $name : "$CWEB_ROOT/t/plugins/$name";
     open my $fh, '<', $path or die "cannot open $path: $!";
     local $/;

@@ -1,7 +1,8 @@
 /*
  * t/plugins/faulty.c: a plugin that misbehaves on purpose.  Tests set
- * @MODE@ (what onload, constructors or destructors do) and @V@ (a version
- * marker); every route misbehaves in its own way.
+ * @MODE@ (what onload, constructors or destructors do), @V@ (a version
+ * marker) and @NAME@ (plugin name and path prefix); every route misbehaves
+ * in its own way, but /@NAME@/ok.
  */
 #include <signal.h>
 #include <unistd.h>
@@ -82,8 +83,8 @@ deep(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
 static int
 ok(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
 {
-    snprintf(res->body, HTTP_RESPONSE_SIZE, "faulty @V@ ok canary=%d\n",
-             cweb_is_canary());
+    snprintf(res->body, HTTP_RESPONSE_SIZE, "@NAME@ @V@ ok canary=%d pid=%d\n",
+             cweb_is_canary(), (int) getpid());
     return 0;
 }
 
@@ -125,22 +126,22 @@ onload(struct cweb_context *ctx)
         segfault();
     }
 #endif
-    cweb_log(CWEB_LOG_NOTICE, "faulty @V@ onload canary=%d",
+    cweb_log(CWEB_LOG_NOTICE, "@NAME@ @V@ onload canary=%d",
              cweb_is_canary());
 }
 
 
 export module_t config = {
-    .name = "faulty",
+    .name = "@NAME@",
     .author = "t",
     .routes = {
-        {"/faulty/ok", "GET", ok, NONE},
-        {"/faulty/crash", "GET", crash, NONE},
-        {"/faulty/abort", "GET", do_abort, NONE},
-        {"/faulty/exit", "GET", do_exit, NONE},
-        {"/faulty/spin", "GET", spin, NONE},
-        {"/faulty/overflow", "GET", overflow, NONE},
-        {"/faulty/deep", "GET", deep, NONE},
+        {"/@NAME@/ok", "GET", ok, NONE},
+        {"/@NAME@/crash", "GET", crash, NONE},
+        {"/@NAME@/abort", "GET", do_abort, NONE},
+        {"/@NAME@/exit", "GET", do_exit, NONE},
+        {"/@NAME@/spin", "GET", spin, NONE},
+        {"/@NAME@/overflow", "GET", overflow, NONE},
+        {"/@NAME@/deep", "GET", deep, NONE},
     },
     .size = 7,
     .onload = onload,
