@@ -1,0 +1,152 @@
+# State on disk: tmp/ is swept at start of what dead processes left there;
+# deleting a plugin removes the objects and sources of all its versions,
+# pruning those of old versions (a source another stored version still
+# uses stays); every rename a commit depends on is followed by an fsync
+# of the directory that holds it.
+
+use Test::Nginx::Socket;
+use FindBin;
+use File::Path qw(make_path remove_tree);
+use POSIX ();
+require "$FindBin::Bin/inc/cweb.pl";
+
+my $state = "/tmp/ngx_cweb_t039_$$";
+remove_tree($state);
+make_path("$state/tmp", { mode => 0700 });
+
+# files a killed upload left behind, files of live processes, junk
+my $dead = fork() // die;
+POSIX::_exit(0) if $dead == 0;
+waitpid $dead, 0;
+my %tmp = (
+    "0123456789abcdef.$dead.3.so" => 0,
+    ("ab" x 32) . ".$dead.c" => 0,
+    "0123456789abcdef.$$.1.so" => 1,
+    "junk-old" => 0,
+    "junk-new" => 1,
+);
+for my $f (keys %tmp) {
+    open my $fh, '>', "$state/tmp/$f" or die $!;
+    close $fh;
+}
+my $old = time - 7200;
+utime $old, $old, "$state/tmp/junk-old";
+
+END { remove_tree($state) if $state }
+
+$ENV{TEST_NGINX_CWEB_STATE} = $state;
+
+master_on();
+workers(1);
+plan tests => repeat_each() * 10 + 13;
+
+cweb_blocks(module_dir => $state);
+
+sub files { my ($sub, $re) = @_; return sort grep { /$re/ } map { s{.*/}{}r } glob("$ENV{TEST_NGINX_CWEB_STATE}/$sub/*") }
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: at start, tmp/ keeps only files of live processes and recent ones
+--- init
+select(undef, undef, undef, 0.5);
+my @left = main::files("tmp", qr/./);
+Test::More::is("@left", join(' ', sort("0123456789abcdef.$$.1.so", "junk-new")),
+               "tmp/ swept: dead pids and old junk gone");
+--- request
+GET /mgnt
+--- response_body
+{"modules":[]}
+--- error_log eval
+qr/cweb removed 3 files left in ".*\/tmp"/
+
+
+
+=== TEST 2: every rename of a commit is followed by an fsync of its
+directory (strace on the worker, whose pool thread commits)
+--- reuse
+--- init
+my ($worker) = main::worker_pids();
+my $out = "$ENV{TEST_NGINX_SERVER_ROOT}/html/strace.out";
+my $st = main::background("strace", "-f", "-y", "-qq", "-o", $out,
+                          "-e", "trace=rename,renameat,renameat2,fsync",
+                          "-p", $worker);
+select(undef, undef, undef, 0.7);
+my $url = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}/mgnt";
+open my $fh, '>', "$ENV{TEST_NGINX_SERVER_ROOT}/html/p1.c" or die;
+print $fh main::plugin_src("faulty.c", NAME => "diskp", V => 1);
+close $fh;
+system("curl -s -o /dev/null --data-binary \@$ENV{TEST_NGINX_SERVER_ROOT}/html/p1.c $url");
+select(undef, undef, undef, 0.3);
+kill 'INT', $st;
+waitpid $st, 0;
+open $fh, '<', $out or die "no strace output: $!";
+my @calls = <$fh>;
+close $fh;
+my ($ren) = grep { $calls[$_] =~ /rename.*\/tmp\/.*\/so\/diskp-v1-/ } 0 .. $#calls;
+Test::More::ok(defined $ren, "the object is renamed into so/");
+my @after = defined $ren ? @calls[$ren .. $#calls] : ();
+Test::More::ok((grep { /fsync\(\d+<[^>]*\/so>\)/ } @after), "so/ fsync()ed after it");
+Test::More::ok((grep { /fsync\(\d+<[^>]*\/src>\)/ } @after), "src/ fsync()ed too");
+Test::More::ok((grep { /fsync\(\d+<[^>]*\/so\/diskp-v1-[^>]*\.so>\)/ } @after),
+               "the object itself fsync()ed");
+--- request
+GET /diskp/ok
+--- response_body_like eval
+qr/^diskp 1 ok /
+
+
+
+=== TEST 3: pruning: with four versions the oldest loses its object and
+its source; a source a stored version shares stays
+--- reuse
+--- init
+my $url = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}/mgnt";
+my %sha;
+for my $v (2, 3, 1, 4) {
+    my $f = "$ENV{TEST_NGINX_SERVER_ROOT}/html/p$v.c";
+    open my $fh, '>', $f or die;
+    print $fh main::plugin_src("faulty.c", NAME => "diskp", V => $v);
+    close $fh;
+    my $a = `curl -s --data-binary \@$f $url`;
+    ($sha{$v}) = $a =~ /"source_sha256":"([0-9a-f]{64})"/;
+}
+# versions 1..5 hold sources 1 2 3 1 4: version 1 and 2 are pruned; the
+# source of 1 stays (version 4 uses it), the one of 2 goes
+my @so = main::files("so", qr/^diskp-/);
+Test::More::is(join(' ', map { /-v(\d+)-/ } @so), "3 4 5", "objects of 3, 4, 5 kept");
+Test::More::ok(-e "$ENV{TEST_NGINX_CWEB_STATE}/src/$sha{1}.c", "shared source kept");
+Test::More::ok(!-e "$ENV{TEST_NGINX_CWEB_STATE}/src/$sha{2}.c", "pruned source gone");
+Test::More::ok(-e "$ENV{TEST_NGINX_CWEB_STATE}/src/$sha{4}.c", "active source kept");
+--- request
+GET /mgnt/diskp
+--- response_body_like eval
+qr/"versions":\[\{"version":5,[^}]*"stored":true[^}]*\},\{"version":4,[^}]*"stored":true[^}]*\},\{"version":3,[^}]*"stored":true[^}]*\},\{"version":2,[^}]*"stored":false[^}]*\},\{"version":1,[^}]*"stored":false/
+
+
+
+=== TEST 4: delete removes every object and source of the plugin
+--- reuse
+--- init
+my @src = main::files("src", qr/\.c$/);
+Test::More::ok(@src > 0, "sources before");
+--- request
+DELETE /mgnt/diskp
+--- response_body
+{"module":"diskp","status":"deleted"}
+
+
+
+=== TEST 5: ... nothing of it is left
+--- reuse
+--- init
+my @so = main::files("so", qr/^diskp-/);
+my @src = main::files("src", qr/\.c$/);
+Test::More::is(scalar @so, 0, "no object left");
+Test::More::is(scalar @src, 0, "no source left");
+--- request
+GET /mgnt/diskp
+--- error_code: 404
+--- response_body
+{"error":"no plugin \"diskp\""}
