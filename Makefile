@@ -14,10 +14,11 @@ NGX_BUILD    := $(BUILD)/nginx$(subst /,_,$(abspath $(NGINX_SRC)))
 MODULE       := objs/ngx_cweb_module.so
 RUN_PREFIX   := $(CURDIR)/$(BUILD)/run
 
-# Debian packages the build, the tests and `make run` need
+# Debian packages the build, the tests and `make run` need (chromium: the
+# browser suites, t/133)
 DEB_PKGS     := nginx nginx-dev libsqlite3-dev libjansson-dev libssl-dev \
                 zlib1g-dev libpcre2-dev gcc make perl libtest-base-perl \
-                curl procps sqlite3 strace
+                curl procps sqlite3 strace chromium
 BENCH_PKGS   := wrk libnginx-mod-http-lua libnginx-mod-http-js valgrind
 
 UNIT_TESTS   := $(patsubst t/unit/%.c,objs/unit/%,$(wildcard t/unit/test_*.c))

@@ -19,6 +19,7 @@ static char *ngx_cweb_location(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_cweb_admin_origins(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_cweb_origin_valid(ngx_str_t *o);
 static char *ngx_cweb_zone_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_nonempty_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_positive_post(ngx_conf_t *cf, void *post, void *data);
@@ -477,6 +478,68 @@ ngx_cweb_location(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * an origin as browsers send it (RFC 6454): scheme "://" host [":" port],
+ * nothing after; host is a name, an IPv4 address or a bracketed IPv6 one
+ */
+
+static ngx_int_t
+ngx_cweb_origin_valid(ngx_str_t *o)
+{
+    u_char  *p, *last, *host;
+    size_t   n;
+
+    p = o->data;
+    last = p + o->len;
+
+    for (n = 0; p < last && (isalnum(*p) || *p == '+' || *p == '-'
+                             || *p == '.'); p++, n++)
+    {
+        /* void */
+    }
+
+    if (n == 0 || !isalpha(o->data[0]) || last - p < 4
+        || ngx_strncmp(p, "://", 3) != 0)
+    {
+        return NGX_ERROR;
+    }
+
+    p += 3;
+    host = p;
+
+    if (*p == '[') {
+        p = ngx_strlchr(p, last, ']');
+        if (p == NULL || p == host + 1) {
+            return NGX_ERROR;
+        }
+
+        p++;
+
+    } else {
+        while (p < last && (isalnum(*p) || *p == '-' || *p == '.')) {
+            p++;
+        }
+
+        if (p == host) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (p == last) {
+        return NGX_OK;
+    }
+
+    if (*p++ != ':' || p == last || last - p > 5
+        || ngx_atoi(p, last - p) == NGX_ERROR
+        || ngx_atoi(p, last - p) < 1 || ngx_atoi(p, last - p) > 65535)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 /* cweb_admin_origins https://admin.example.com ...; */
 
 static char *
@@ -500,10 +563,7 @@ ngx_cweb_admin_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
 
     for (i = 1; i < cf->args->nelts; i++) {
-        if (ngx_strlchr(value[i].data, value[i].data + value[i].len, ':')
-            == NULL
-            || value[i].data[value[i].len - 1] == '/')
-        {
+        if (ngx_cweb_origin_valid(&value[i]) != NGX_OK) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"cweb_admin_origins\": \"%V\" is not an "
                                "origin (scheme://host[:port], no path)",

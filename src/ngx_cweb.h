@@ -450,6 +450,11 @@ ngx_msec_t ngx_cweb_helper_manager(void *data);
 ngx_int_t ngx_cweb_helper_start(ngx_cycle_t *cycle);
 void ngx_cweb_purge_at_exit(ngx_cycle_t *cycle);
 
+/* ngx_cweb_watchdog.c: stuck and dead processes, faults, quarantines */
+void ngx_cweb_watchdog_run(void *db, ngx_cweb_main_conf_t *cmcf);
+void ngx_cweb_watchdog_faults(void *db, ngx_cweb_main_conf_t *cmcf);
+void ngx_cweb_watchdog_quarantines(void *db, ngx_cweb_main_conf_t *cmcf);
+
 /* ngx_cweb_canary.c: new code runs first in a throwaway process */
 ngx_int_t ngx_cweb_canary_spawn(ngx_cycle_t *cycle);
 ngx_int_t ngx_cweb_canary_alive(void);

@@ -7,6 +7,7 @@
  *   DELETE /mgnt/<name>              unload everywhere, persisted
  *   POST   /mgnt/<name>/rollback     {"version": N} optional: re-activate a
  *                                    stored earlier version, no compile
+ * (the rollback in ngx_cweb_rollback.c, the deploy in ngx_cweb_deploy.c)
  * and the plumbing they share: the cluster-wide commit lock, SQLite work in
  * thread-pool tasks, and the hold that keeps a quitting worker alive until
  * the answer.
@@ -45,14 +46,6 @@ static void ngx_cweb_admin_deleted(ngx_cweb_admin_ctx_t *ctx);
 static ngx_int_t ngx_cweb_admin_history_task(ngx_cweb_admin_ctx_t *ctx,
     void *db, ngx_pool_t *pool);
 static void ngx_cweb_admin_historied(ngx_cweb_admin_ctx_t *ctx);
-static void ngx_cweb_admin_rollback_body(ngx_http_request_t *r);
-static void ngx_cweb_admin_rollback(ngx_cweb_admin_ctx_t *ctx);
-static ngx_int_t ngx_cweb_admin_rollback_find(ngx_cweb_admin_ctx_t *ctx,
-    void *db, ngx_pool_t *pool);
-static void ngx_cweb_admin_rollback_found(ngx_cweb_admin_ctx_t *ctx);
-static ngx_int_t ngx_cweb_admin_rollback_task(ngx_cweb_admin_ctx_t *ctx,
-    void *db, ngx_pool_t *pool);
-static void ngx_cweb_admin_rolled_back(ngx_cweb_admin_ctx_t *ctx);
 static void ngx_cweb_admin_retry_handler(ngx_event_t *ev);
 static void ngx_cweb_admin_task_handler(void *data, ngx_log_t *log);
 static void ngx_cweb_admin_task_done(ngx_event_t *ev);
@@ -187,7 +180,7 @@ ngx_cweb_admin_dispatch(ngx_http_request_t *r, ngx_cweb_admin_ctx_t *ctx)
 
     if (r->method == NGX_HTTP_POST && ctx->action.len) {
         rc = ngx_http_read_client_request_body(r,
-                                               ngx_cweb_admin_rollback_body);
+                                               ngx_cweb_rollback_body);
 
         if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
             return rc;
@@ -595,229 +588,6 @@ ngx_cweb_admin_historied(ngx_cweb_admin_ctx_t *ctx)
                                     m.version)));
 
     ngx_cweb_admin_finish(ctx, ngx_cweb_send_json(r, NGX_HTTP_OK, json));
-}
-
-
-/* POST /mgnt/<name>/rollback [{"version": N}] */
-
-static void
-ngx_cweb_admin_rollback_body(ngx_http_request_t *r)
-{
-    json_t                 *json, *v;
-    ngx_str_t               body;
-    json_error_t            jerr;
-    ngx_cweb_admin_ctx_t   *ctx;
-    ngx_cweb_shm_module_t   m;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_cweb_module);
-
-    if (ngx_cweb_http_body(r, &body) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    if (body.len) {
-        json = json_loadb((char *) body.data, body.len, 0, &jerr);
-        v = json_object_get(json, "version");
-
-        if (!json_is_object(json) || (v && (!json_is_integer(v)
-                                            || json_integer_value(v) <= 0)))
-        {
-            json_decref(json);
-            ngx_http_finalize_request(r,
-                ngx_cweb_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                    "the body must be empty or "
-                                    "{\"version\": <a positive number>}"));
-            return;
-        }
-
-        ctx->version = v ? (ngx_uint_t) json_integer_value(v) : 0;
-        json_decref(json);
-    }
-
-    if (ngx_cweb_registry_get(&ctx->name, &m, r->pool) != NGX_OK) {
-        ngx_http_finalize_request(r,
-            ngx_cweb_send_error(r, NGX_HTTP_NOT_FOUND, "no plugin \"%V\"",
-                                &ctx->name));
-        return;
-    }
-
-    ngx_cweb_admin_hold(ctx);
-    ngx_cweb_admin_lock(ctx, ngx_cweb_admin_rollback);
-}
-
-
-static void
-ngx_cweb_admin_rollback(ngx_cweb_admin_ctx_t *ctx)
-{
-    ngx_cweb_shm_module_t  m;
-
-    /* under the lock, the active version cannot change any more */
-    if (ngx_cweb_registry_get(&ctx->name, &m, ctx->r->pool) != NGX_OK) {
-        ngx_cweb_admin_finish(ctx,
-            ngx_cweb_send_error(ctx->r, NGX_HTTP_NOT_FOUND,
-                                "no plugin \"%V\"", &ctx->name));
-        return;
-    }
-
-    ctx->from = m.version;
-
-    if (ctx->version == m.version && m.state == NGX_CWEB_MOD_ACTIVE
-        && m.quarantine != m.version)
-    {
-        ngx_cweb_admin_finish(ctx,
-            ngx_cweb_send_error(ctx->r, NGX_HTTP_CONFLICT,
-                                "version %ui is already active",
-                                ctx->version));
-        return;
-    }
-
-    if (ngx_cweb_admin_post_task(ctx, ngx_cweb_admin_rollback_find,
-                                 ngx_cweb_admin_rollback_found)
-        != NGX_OK)
-    {
-        ngx_cweb_admin_finish(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
-    }
-}
-
-
-static ngx_int_t
-ngx_cweb_admin_rollback_find(ngx_cweb_admin_ctx_t *ctx, void *db,
-    ngx_pool_t *pool)
-{
-    ngx_int_t  rc;
-
-    /* the record must outlive the task's pool: the request's is idle */
-    rc = ngx_cweb_store_version(db, &ctx->name, ctx->version, ctx->from,
-                                &ctx->rec, pool, ctx->task_err,
-                                sizeof(ctx->task_err));
-
-    return rc;
-}
-
-
-static void
-ngx_cweb_admin_rollback_found(ngx_cweb_admin_ctx_t *ctx)
-{
-    u_char               path[NGX_MAX_PATH], err[512];
-    ngx_int_t            rc;
-    ngx_str_t            conflict;
-    ngx_file_info_t      fi;
-    ngx_http_request_t  *r;
-
-    r = ctx->r;
-
-    if (ctx->task_rc == NGX_DECLINED) {
-        ngx_cweb_admin_finish(ctx, ctx->version
-            ? ngx_cweb_send_error(r, NGX_HTTP_NOT_FOUND,
-                                  "plugin \"%V\" has no version %ui",
-                                  &ctx->name, ctx->version)
-            : ngx_cweb_send_error(r, NGX_HTTP_CONFLICT,
-                                  "plugin \"%V\" has no earlier good "
-                                  "version stored", &ctx->name));
-        return;
-    }
-
-    if (ctx->task_rc != NGX_OK) {
-        ngx_cweb_admin_finish(ctx,
-            ngx_cweb_send_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                "database read failed: %s", ctx->task_err));
-        return;
-    }
-
-    if (ctx->rec.pruned || ctx->rec.quarantined) {
-        ngx_cweb_admin_finish(ctx,
-            ngx_cweb_send_error(r, NGX_HTTP_CONFLICT,
-                                "version %ui of \"%V\" is %s", ctx->rec.version,
-                                &ctx->name, ctx->rec.pruned
-                                            ? "no longer stored"
-                                            : "quarantined"));
-        return;
-    }
-
-    ngx_snprintf(path, sizeof(path), "%V/so/%V%Z",
-                 &ngx_cweb_shm_ctx()->cmcf->module_dir, &ctx->rec.so_file);
-
-    if (ngx_link_info(path, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)) {
-        ngx_cweb_admin_finish(ctx,
-            ngx_cweb_send_error(r, NGX_HTTP_CONFLICT,
-                                "the object of version %ui is missing",
-                                ctx->rec.version));
-        return;
-    }
-
-    rc = ngx_cweb_manifest_parse(&ctx->rec.manifest, r->pool, &ctx->items,
-                                 err, sizeof(err));
-    if (rc == NGX_OK) {
-        rc = ngx_cweb_manifest_conflict(&ctx->name, &ctx->items, r->pool,
-                                        &conflict);
-    }
-
-    if (rc == NGX_DECLINED) {
-        ngx_cweb_admin_finish(ctx,
-            ngx_cweb_send_json(r, NGX_HTTP_CONFLICT,
-                json_pack("{s:s,s:s%,s:o}", "error", "route conflict",
-                          "module", ctx->name.data, ctx->name.len,
-                          "reason", ngx_cweb_json_text(conflict.data,
-                                                       conflict.len))));
-        return;
-    }
-
-    if (rc != NGX_OK
-        || ngx_cweb_admin_post_task(ctx, ngx_cweb_admin_rollback_task,
-                                    ngx_cweb_admin_rolled_back)
-           != NGX_OK)
-    {
-        ngx_cweb_admin_finish(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
-    }
-}
-
-
-static ngx_int_t
-ngx_cweb_admin_rollback_task(ngx_cweb_admin_ctx_t *ctx, void *db,
-    ngx_pool_t *pool)
-{
-    return ngx_cweb_store_activate(db, &ctx->name, ctx->rec.version,
-                                   ctx->task_err, sizeof(ctx->task_err));
-}
-
-
-static void
-ngx_cweb_admin_rolled_back(ngx_cweb_admin_ctx_t *ctx)
-{
-    ngx_http_request_t  *r;
-
-    r = ctx->r;
-
-    if (ctx->task_rc != NGX_OK) {
-        ngx_cweb_admin_finish(ctx,
-            ngx_cweb_send_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                "database write failed: %s", ctx->task_err));
-        return;
-    }
-
-    ctx->rec.state = NGX_CWEB_MOD_ACTIVE;
-    ngx_str_null(&ctx->rec.reason);
-
-    if (ngx_cweb_registry_publish(&ctx->rec) != NGX_OK) {
-        ngx_cweb_admin_finish(ctx,
-            ngx_cweb_send_error(r, NGX_HTTP_INSUFFICIENT_STORAGE,
-                                "the plugin registry is full"));
-        return;
-    }
-
-    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                  "cweb plugin \"%V\" rolled back from version %ui to %ui, "
-                  "generation %ui", &ctx->name, ctx->from, ctx->rec.version,
-                  ngx_cweb_shm_generation());
-
-    ngx_cweb_admin_finish(ctx,
-        ngx_cweb_send_json(r, NGX_HTTP_OK,
-                           json_pack("{s:s%,s:I,s:I,s:s}",
-                                     "module", ctx->name.data, ctx->name.len,
-                                     "version", (json_int_t) ctx->rec.version,
-                                     "from", (json_int_t) ctx->from,
-                                     "status", "rolled back")));
 }
 
 

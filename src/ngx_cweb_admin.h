@@ -85,6 +85,9 @@ ngx_int_t ngx_cweb_admin_path(ngx_pool_t *pool, ngx_str_t *path,
 #define ngx_cweb_admin_error(ctx, status, text)                             \
     ngx_cweb_admin_prepare(ctx, status, json_pack("{s:s}", "error", text))
 
+/* ngx_cweb_rollback.c */
+void ngx_cweb_rollback_body(ngx_http_request_t *r);
+
 /* ngx_cweb_deploy.c */
 void ngx_cweb_deploy_upload(ngx_http_request_t *r);
 void ngx_cweb_deploy_cleanup(ngx_cweb_admin_ctx_t *ctx);

@@ -14,8 +14,12 @@
  *    clients: a loopback or unix-socket peer, without Forwarded,
  *    X-Forwarded-For or X-Real-IP headers and not through the PROXY
  *    protocol (a local proxy, or the realip module, would otherwise turn
- *    remote clients into "loopback").  cweb_dev also lets local clients in
+ *    remote clients into "loopback"), and, over TCP, with a Host that
+ *    names the loopback (localhost, 127.x.y.z, [::1]): a page on a
+ *    rebound DNS name is same-origin with /mgnt and sends neither Origin
+ *    nor Sec-Fetch-Site with a GET.  cweb_dev also lets local clients in
  *    without the key when one is set.
+ * Every Origin and Sec-Fetch-Site header counts, not only the first.
  */
 
 
@@ -28,6 +32,7 @@ static ngx_int_t ngx_cweb_auth_browser(ngx_http_request_t *r,
     ngx_cweb_main_conf_t *cmcf, const char **reason);
 static ngx_uint_t ngx_cweb_auth_local(ngx_http_request_t *r);
 static ngx_uint_t ngx_cweb_auth_loopback(ngx_connection_t *c);
+static ngx_uint_t ngx_cweb_auth_local_host(ngx_http_request_t *r);
 static ngx_str_t *ngx_cweb_auth_header(ngx_http_request_t *r,
     const char *name, size_t len);
 static ngx_uint_t ngx_cweb_auth_equal(ngx_str_t *given, ngx_str_t *key);
@@ -58,8 +63,8 @@ ngx_cweb_auth_check(ngx_http_request_t *r, const char **reason)
 
         if (!ngx_cweb_auth_local(r)) {
             *reason = "without an admin key only local clients may use this "
-                      "endpoint (loopback or unix socket, no forwarding "
-                      "headers, no PROXY protocol)";
+                      "endpoint (loopback or unix socket, a loopback Host, no "
+                      "forwarding headers, no PROXY protocol)";
             return NGX_HTTP_FORBIDDEN;
         }
 
@@ -103,46 +108,65 @@ static ngx_int_t
 ngx_cweb_auth_browser(ngx_http_request_t *r, ngx_cweb_main_conf_t *cmcf,
     const char **reason)
 {
-    ngx_str_t   *origin, *site, *o;
-    ngx_uint_t   i;
+    ngx_str_t        *o;
+    ngx_uint_t        i, j, listed;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
 
-    site = ngx_cweb_auth_header(r, "Sec-Fetch-Site",
-                                sizeof("Sec-Fetch-Site") - 1);
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
 
-    if (site
-        && !(site->len == 11
-             && ngx_strncasecmp(site->data, (u_char *) "same-origin", 11)
-                == 0)
-        && !(site->len == 4
-             && ngx_strncasecmp(site->data, (u_char *) "none", 4) == 0))
-    {
-        *reason = "cross-site browser requests are refused "
-                  "(Sec-Fetch-Site)";
-        return NGX_HTTP_FORBIDDEN;
-    }
-
-    origin = ngx_cweb_auth_header(r, "Origin", sizeof("Origin") - 1);
-
-    if (origin == NULL) {
-        return NGX_OK;
-    }
-
-    if (cmcf->admin_origins) {
-        o = cmcf->admin_origins->elts;
-
-        for (i = 0; i < cmcf->admin_origins->nelts; i++) {
-            if (o[i].len == origin->len
-                && ngx_strncasecmp(o[i].data, origin->data, o[i].len) == 0)
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == sizeof("Sec-Fetch-Site") - 1
+                && ngx_strncasecmp(h[i].key.data, (u_char *) "Sec-Fetch-Site",
+                                   h[i].key.len) == 0
+                && !(h[i].value.len == 11
+                     && ngx_strncasecmp(h[i].value.data,
+                                        (u_char *) "same-origin", 11) == 0)
+                && !(h[i].value.len == 4
+                     && ngx_strncasecmp(h[i].value.data, (u_char *) "none", 4)
+                        == 0))
             {
-                return NGX_OK;
+                *reason = "cross-site browser requests are refused "
+                          "(Sec-Fetch-Site)";
+                return NGX_HTTP_FORBIDDEN;
             }
         }
     }
 
-    *reason = "browser requests are refused: the Origin is not listed in "
-              "cweb_admin_origins";
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
 
-    return NGX_HTTP_FORBIDDEN;
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len != sizeof("Origin") - 1
+                || ngx_strncasecmp(h[i].key.data, (u_char *) "Origin",
+                                   h[i].key.len) != 0)
+            {
+                continue;
+            }
+
+            listed = 0;
+            o = cmcf->admin_origins ? cmcf->admin_origins->elts : NULL;
+
+            for (j = 0; o && j < cmcf->admin_origins->nelts; j++) {
+                if (o[j].len == h[i].value.len
+                    && ngx_strncasecmp(o[j].data, h[i].value.data, o[j].len)
+                       == 0)
+                {
+                    listed = 1;
+                    break;
+                }
+            }
+
+            if (!listed) {
+                *reason = "browser requests are refused: the Origin is not "
+                          "listed in cweb_admin_origins";
+                return NGX_HTTP_FORBIDDEN;
+            }
+        }
+    }
+
+    return NGX_OK;
 }
 
 
@@ -150,6 +174,7 @@ static ngx_uint_t
 ngx_cweb_auth_local(ngx_http_request_t *r)
 {
     if (!ngx_cweb_auth_loopback(r->connection)
+        || !ngx_cweb_auth_local_host(r)
         || r->connection->proxy_protocol != NULL
         || ngx_cweb_auth_header(r, "Forwarded", sizeof("Forwarded") - 1)
         || ngx_cweb_auth_header(r, "X-Forwarded-For",
@@ -197,6 +222,62 @@ ngx_cweb_auth_loopback(ngx_connection_t *c)
     default:
         return 0;
     }
+}
+
+
+/*
+ * the Host of a keyless local request names the loopback; a unix socket
+ * (no browser reaches one) needs none
+ */
+
+static ngx_uint_t
+ngx_cweb_auth_local_host(ngx_http_request_t *r)
+{
+    u_char     *p, *last;
+    ngx_str_t   host;
+
+    if (r->connection->sockaddr->sa_family == AF_UNIX) {
+        return 1;
+    }
+
+    if (r->headers_in.host == NULL) {
+        return 1;
+    }
+
+    host = r->headers_in.host->value;
+    p = host.data;
+    last = p + host.len;
+
+    /* the port goes; "[::1]:8080" keeps its brackets */
+    if (host.len && p[0] == '[') {
+        last = ngx_strlchr(p, last, ']');
+        if (last == NULL) {
+            return 0;
+        }
+
+        last++;
+
+    } else {
+        for (last = p; last < host.data + host.len && *last != ':'; last++) {
+            /* void */
+        }
+    }
+
+    host.len = last - p;
+
+    if (host.len == 5 && ngx_strncasecmp(p, (u_char *) "[::1]", 5) == 0) {
+        return 1;
+    }
+
+    if (host.len >= 9
+        && ngx_strncasecmp(last - 9, (u_char *) "localhost", 9) == 0
+        && (host.len == 9 || last[-10] == '.'))
+    {
+        return 1;
+    }
+
+    return ngx_inet_addr(p, host.len) != INADDR_NONE
+           && (ntohl(ngx_inet_addr(p, host.len)) >> 24) == 127;
 }
 
 

@@ -8,7 +8,7 @@ use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
 
-plan tests => repeat_each() * 87;
+plan tests => repeat_each() * 108;
 
 # realip turns X-Real-IP into the client address: a remote client; /unix
 # reaches the same API through a unix-socket listener (no proxy headers),
@@ -86,7 +86,7 @@ X-Real-IP: 10.1.2.3
 GET /mgnt
 --- error_code: 403
 --- response_body
-{"error":"without an admin key only local clients may use this endpoint (loopback or unix socket, no forwarding headers, no PROXY protocol)"}
+{"error":"without an admin key only local clients may use this endpoint (loopback or unix socket, a loopback Host, no forwarding headers, no PROXY protocol)"}
 --- error_log
 cweb mgnt: without an admin key only local clients
 
@@ -110,7 +110,27 @@ non-local (a proxy on this host, or realip saying 127.0.0.2)
 
 
 
-=== TEST 5: cweb_dev on, no key: a unix-socket client is local; the same
+=== TEST 5: cweb_dev on, no key: a Host that is not the loopback (a page
+on a rebound DNS name is same-origin with /mgnt) is not local; localhost,
+*.localhost, 127.x and [::1] are
+--- reuse
+--- more_headers eval
+["Host: evil.example", "Host: 10.0.0.1:8080", "Host: localhost.evil.example",
+ "Host: localhost:8080", "Host: app.localhost", "Host: 127.0.0.2:1984",
+ "Host: [::1]:1984"]
+--- pipelined_requests eval
+[("GET /mgnt") x 7]
+--- error_code eval
+[403, 403, 403, 200, 200, 200, 200]
+--- response_body_like eval
+[qr/only local clients/, qr/only local clients/, qr/only local clients/,
+ qr/"modules"/, qr/"modules"/, qr/"modules"/, qr/"modules"/]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 6: cweb_dev on, no key: a unix-socket client is local; the same
 request through a proxy that adds X-Forwarded-For is not
 --- http_config eval
 "    cweb_dev on;\n$::UnixServer"
@@ -125,7 +145,7 @@ request through a proxy that adds X-Forwarded-For is not
 
 
 
-=== TEST 6: with a key, a request without it is refused, even on loopback
+=== TEST 7: with a key, a request without it is refused, even on loopback
 --- http_config
     cweb_admin_key s3cret-key;
 --- request
@@ -140,7 +160,7 @@ cweb mgnt: missing admin key
 
 
 
-=== TEST 7: wrong key (X-API-Key): 401, and the upload is not compiled
+=== TEST 8: wrong key (X-API-Key): 401, and the upload is not compiled
 --- reuse
 --- more_headers
 X-API-Key: s3cret-kez
@@ -156,7 +176,7 @@ cweb compile
 
 
 
-=== TEST 8: right key (X-API-Key) deploys; Bearer works; wrong Bearer not;
+=== TEST 9: right key (X-API-Key) deploys; Bearer works; wrong Bearer not;
 a remote client with the key is fine
 --- reuse
 --- more_headers eval
@@ -176,7 +196,7 @@ a remote client with the key is fine
 
 
 
-=== TEST 9: cweb_dev on with a key: local clients need no key, remote ones do
+=== TEST 10: cweb_dev on with a key: local clients need no key, remote ones do
 --- http_config
     cweb_admin_key s3cret-key;
     cweb_dev on;
@@ -194,7 +214,7 @@ a remote client with the key is fine
 
 
 
-=== TEST 10: a refused upload's body is discarded: the next request on the
+=== TEST 11: a refused upload's body is discarded: the next request on the
 same connection is parsed correctly
 --- http_config
     cweb_admin_key s3cret-key;
