@@ -748,7 +748,9 @@ ngx_cweb_init_process(ngx_cycle_t *cycle)
     /* as the workers' user: uploads fail without them, serving works */
     (void) ngx_cweb_store_mkdirs(&cmcf->module_dir, cycle->log);
 
-    if (ngx_cweb_fault_init_process(cycle) != NGX_OK) {
+    if (ngx_cweb_fault_init_process(cycle) != NGX_OK
+        || ngx_cweb_http_init_process(cycle) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

@@ -487,6 +487,7 @@ ngx_int_t ngx_cweb_router_match(ngx_cweb_router_t *router,
     ngx_http_request_t *r, ngx_cweb_route_t **route);
 
 /* ngx_cweb_http.c: plugin routes */
+ngx_int_t ngx_cweb_http_init_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_cweb_http_handler(ngx_http_request_t *r);
 ngx_int_t ngx_cweb_http_body(ngx_http_request_t *r, ngx_str_t *body);
 ngx_uint_t ngx_cweb_http_urlencoded(ngx_http_request_t *r);
