@@ -8,14 +8,15 @@
 #       as it can, until the answer contains MARKER; then CHECKS (8) more
 #       GETs, each on a fresh connection (so that both workers are likely
 #       asked), which must all contain MARKER too.  Prints one line:
-#         code=C status=S compile_ms=N post_ms=F served_ms=F polls=N
+#         code=C status=S compile_ms=N canary_ms=N post_ms=F served_ms=F
+#         polls=N
 #         stale=N bad=N
 #       post_ms: POST sent -> answer read; served_ms: POST sent -> first
 #       GET with MARKER read; polls: GETs until then; stale: GETs after
 #       that without MARKER; bad: non-2xx GETs.
 #
 #   probe.pl post PORT SRC
-#       POSTs SRC once: code=C status=S compile_ms=N post_ms=F
+#       POSTs SRC once: code=C status=S compile_ms=N canary_ms=N post_ms=F
 #
 # Every socket operation is bounded: 30 s per request (the POST waits for
 # the compiler), polling gives up after 10 s / 20000 GETs (served_ms=-1).
@@ -76,19 +77,20 @@ sub post {
 
     my ($status) = $body =~ /"status"\s*:\s*"([^"]*)"/;
     my ($cms) = $body =~ /"compile_ms"\s*:\s*(\d+)/;
+    my ($can) = $body =~ /"canary_ms"\s*:\s*(\d+)/;
     $status //= ($body =~ /"error"\s*:\s*"([^"]*)"/ ? "error:$1" : '-');
     $status =~ s/\s+/_/g;
 
-    return ($t0, $t1, $code, $status, $cms // -1);
+    return ($t0, $t1, $code, $status, $cms // -1, $can // -1);
 }
 
 my $cmd = shift // '';
 
 if ($cmd eq 'post') {
     my ($port, $file) = @ARGV;
-    my ($t0, $t1, $code, $status, $cms) = post($port, slurp($file));
-    printf "code=%s status=%s compile_ms=%d post_ms=%.3f\n",
-           $code, $status, $cms, ($t1 - $t0) * 1000;
+    my ($t0, $t1, $code, $status, $cms, $can) = post($port, slurp($file));
+    printf "code=%s status=%s compile_ms=%d canary_ms=%d post_ms=%.3f\n",
+           $code, $status, $cms, $can, ($t1 - $t0) * 1000;
     exit 0;
 }
 
@@ -98,7 +100,7 @@ if ($cmd eq 'deploy') {
     my $src = slurp($file);
     my $get = "GET $route HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
 
-    my ($t0, $t1, $code, $status, $cms) = post($port, $src);
+    my ($t0, $t1, $code, $status, $cms, $can) = post($port, $src);
 
     my ($t2, $polls, $stale, $bad) = (-1, 0, 0, 0);
 
@@ -122,9 +124,9 @@ if ($cmd eq 'deploy') {
         }
     }
 
-    printf "code=%s status=%s compile_ms=%d post_ms=%.3f served_ms=%.3f"
-           . " polls=%d stale=%d bad=%d\n",
-           $code, $status, $cms, ($t1 - $t0) * 1000,
+    printf "code=%s status=%s compile_ms=%d canary_ms=%d post_ms=%.3f"
+           . " served_ms=%.3f polls=%d stale=%d bad=%d\n",
+           $code, $status, $cms, $can, ($t1 - $t0) * 1000,
            $t2 > 0 ? ($t2 - $t0) * 1000 : -1, $polls, $stale, $bad;
     exit 0;
 }

@@ -19,7 +19,7 @@
 static ngx_int_t ngx_cweb_store_prune(sqlite3 *db, ngx_str_t *name,
     ngx_uint_t keep, ngx_str_t *dir, ngx_pool_t *pool);
 static ngx_int_t ngx_cweb_store_unlink(ngx_str_t *dir, const char *sub,
-    u_char *file, const char *ext);
+    u_char *file, size_t len, const char *ext);
 static ngx_int_t ngx_cweb_store_fsync_file(ngx_str_t *path);
 
 
@@ -259,7 +259,8 @@ ngx_cweb_store_prune(sqlite3 *db, ngx_str_t *name, ngx_uint_t keep,
         (void) sqlite3_step(stmt);
         sqlite3_reset(stmt);
 
-        (void) ngx_cweb_store_unlink(dir, "so", g[i].so_file.data, "");
+        (void) ngx_cweb_store_unlink(dir, "so", g[i].so_file.data,
+                                     g[i].so_file.len, "");
     }
 
     for (i = 0; i < gone.nelts; i++) {
@@ -268,7 +269,7 @@ ngx_cweb_store_prune(sqlite3 *db, ngx_str_t *name, ngx_uint_t keep,
 
         if (sqlite3_step(used) != SQLITE_ROW) {
             (void) ngx_cweb_store_unlink(dir, "src", g[i].source_sha256,
-                                         ".c");
+                                         NGX_CWEB_HASH_LEN, ".c");
         }
 
         sqlite3_reset(used);
@@ -288,12 +289,12 @@ ngx_cweb_store_prune(sqlite3 *db, ngx_str_t *name, ngx_uint_t keep,
 
 static ngx_int_t
 ngx_cweb_store_unlink(ngx_str_t *dir, const char *sub, u_char *file,
-    const char *ext)
+    size_t len, const char *ext)
 {
     u_char  path[NGX_MAX_PATH];
 
-    if (ngx_snprintf(path, sizeof(path) - 1, "%V/%s/%s%s%Z", dir, sub, file,
-                     ext)
+    if (ngx_snprintf(path, sizeof(path) - 1, "%V/%s/%*s%s%Z", dir, sub, len,
+                     file, ext)
         == path + sizeof(path) - 1)
     {
         return NGX_ERROR;
