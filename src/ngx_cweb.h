@@ -141,6 +141,7 @@ typedef struct {
     ngx_atomic_t                since;        /* msec, 0: not in a call */
     ngx_atomic_t                what;         /* ngx_cweb_call_what() */
     ngx_atomic_t                flags;        /* NGX_CWEB_PROC_* */
+    ngx_atomic_t                retiring;     /* msec: exits after a fault */
 } ngx_cweb_proc_t;
 
 
@@ -395,6 +396,10 @@ ngx_int_t ngx_cweb_fault_init_process(ngx_cycle_t *cycle);
 void ngx_cweb_fault_exit_process(void);
 void ngx_cweb_fault_record(ngx_atomic_uint_t what, ngx_uint_t kind,
     ngx_int_t value, ngx_pid_t pid);
+int ngx_cweb_fault_call_route(entry_t handler, http_request_t *req,
+    http_response_t *res, int *rc);
+int ngx_cweb_fault_call_hook(void (*hook)(struct cweb_context *));
+void ngx_cweb_fault_recovered(int signo, ngx_log_t *log);
 ngx_uint_t ngx_cweb_fault_count(ngx_cweb_shm_module_t *m,
     ngx_uint_t version);
 ngx_int_t ngx_cweb_fault_next(ngx_cweb_fault_event_t *ev);

@@ -7,12 +7,20 @@
  * code it stores what it is inside (registry slot, version, route) and
  * since when; ngx_cweb_call_enter()/_leave() in ngx_cweb.h.
  *
- * A process that dies inside a call reports it itself, lock-free and
+ * A fault is recorded by the process that has it, lock-free and
  * async-signal-safe:
- * - SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP: a handler on an
- *   alternate stack (stack overflows) records the fault and re-raises the
- *   signal with its default action, so the process still dumps core and
- *   the master respawns it;
+ * - SIGSEGV, SIGBUS, SIGFPE, SIGILL caused by a route handler or onload()
+ *   (ngx_cweb_fault_call_route/_hook) are recovered: the handler, on an
+ *   alternate stack (stack overflows), records the fault and siglongjmp()s
+ *   back to the call, which answers that request 500; the worker then
+ *   retires gracefully (ngx_quit: it finishes its other requests, the
+ *   master starts a new one), because plugin code may have left its heap
+ *   in any state.  A retiring worker that does not exit within
+ *   NGX_CWEB_RETIRE_MAX is killed by the watchdog;
+ * - the same signals anywhere else in plugin code, SIGABRT and SIGTRAP:
+ *   the handler records the fault and re-raises the signal with its
+ *   default action, so the process still dumps core and the master
+ *   respawns it;
  * - exit(): an on_exit() hook records the exit code and leaves with
  *   _exit(), mapping 2 (which would stop the master from respawning the
  *   worker) to 1.
@@ -35,6 +43,7 @@
 #include "ngx_cweb.h"
 
 #include <dlfcn.h>
+#include <setjmp.h>
 #include <sys/syscall.h>
 
 
@@ -51,6 +60,10 @@ static void ngx_cweb_fault_answer(ngx_uint_t timeout);
 
 ngx_cweb_proc_t  *ngx_cweb_self;
 ngx_socket_t      ngx_cweb_fault_fd = -1;
+
+/* armed while a recoverable call runs: where its fault handler returns */
+static sigjmp_buf             ngx_cweb_fault_jmp;
+static volatile sig_atomic_t  ngx_cweb_fault_armed;
 
 static ngx_uint_t   ngx_cweb_fault_limit = 3;
 static ngx_msec_t   ngx_cweb_fault_window = 60000;
@@ -153,9 +166,13 @@ ngx_cweb_fault_init_process(ngx_cycle_t *cycle)
                       "sigaltstack() failed");
     }
 
+    /*
+     * SA_NODEFER: a handler left by siglongjmp() must not leave its signal
+     * blocked, and sigsetjmp() does not save the mask (a syscall per call)
+     */
     ngx_memzero(&sa, sizeof(struct sigaction));
     sa.sa_sigaction = ngx_cweb_fault_signal_handler;
-    sa.sa_flags = SA_SIGINFO|SA_ONSTACK|SA_RESETHAND;
+    sa.sa_flags = SA_SIGINFO|SA_ONSTACK|SA_NODEFER;
     sigemptyset(&sa.sa_mask);
 
     for (i = 0; ngx_cweb_fault_signals[i]; i++) {
@@ -208,16 +225,107 @@ ngx_cweb_fault_signal_handler(int signo, siginfo_t *si, void *uc)
                                   ngx_pid);
         }
 
+        /* a fault of the plugin's own instructions: back to the call */
+        if (ngx_cweb_fault_armed && si != NULL && si->si_code > 0
+            && signo != SIGABRT && signo != SIGTRAP
+            && !(p->flags & NGX_CWEB_PROC_KILLED))
+        {
+            ngx_cweb_fault_armed = 0;
+            siglongjmp(ngx_cweb_fault_jmp, signo);
+        }
+
         ngx_cweb_fault_answer(p->flags & NGX_CWEB_PROC_KILLED);
     }
 
     /*
-     * SA_RESETHAND restored the default action: a fault caused by an
-     * instruction happens again on return; a signal sent (kill, raise,
-     * abort) is sent again
+     * the default action from now on: a fault caused by an instruction
+     * happens again on return; a signal sent (kill, raise, abort) is sent
+     * again
      */
+    (void) signal(signo, SIG_DFL);
+
     if (si == NULL || si->si_code <= 0) {
         (void) raise(signo);
+    }
+}
+
+
+/*
+ * a route handler; 0 and its return code in *rc, or the signal it died of
+ * (the fault is recorded; the caller answers 500 and recovers)
+ */
+
+int
+ngx_cweb_fault_call_route(entry_t handler, http_request_t *req,
+    http_response_t *res, int *rc)
+{
+    int  signo;
+
+    ngx_cweb_fault_armed = 1;
+
+    signo = sigsetjmp(ngx_cweb_fault_jmp, 0);
+
+    if (signo == 0) {
+        *rc = handler(&ngx_cweb_context, req, res);
+    }
+
+    ngx_cweb_fault_armed = 0;
+
+    return signo;
+}
+
+
+int
+ngx_cweb_fault_call_hook(void (*hook)(struct cweb_context *))
+{
+    int  signo;
+
+    ngx_cweb_fault_armed = 1;
+
+    signo = sigsetjmp(ngx_cweb_fault_jmp, 0);
+
+    if (signo == 0) {
+        hook(&ngx_cweb_context);
+    }
+
+    ngx_cweb_fault_armed = 0;
+
+    return signo;
+}
+
+
+/*
+ * after a recovered fault: the handlers are armed again for the next one,
+ * and a worker retires (finishes its requests, then the master replaces
+ * it); the single process has no master to replace it and carries on
+ */
+
+void
+ngx_cweb_fault_recovered(int signo, ngx_log_t *log)
+{
+    ngx_cweb_proc_t  *p;
+
+    p = ngx_cweb_self;
+
+    if (p) {
+        p->since = 0;
+        p->flags = 0;
+    }
+
+    if (ngx_process != NGX_PROCESS_WORKER) {
+        return;
+    }
+
+    if (p && p->retiring == 0) {
+        p->retiring = ngx_current_msec | 1;
+    }
+
+    if (!ngx_exiting) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "cweb worker %P retires after %s in plugin code: it "
+                      "finishes its requests and the master starts a new "
+                      "one", ngx_pid, ngx_cweb_signal_name(signo));
+        ngx_quit = 1;
     }
 }
 

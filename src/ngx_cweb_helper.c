@@ -33,7 +33,7 @@
 #include <dlfcn.h>
 
 
-#define NGX_CWEB_HELPER_TICK    100
+#define NGX_CWEB_HELPER_TICK    50
 #define NGX_CWEB_SWEEP_EVERY    60000
 #define NGX_CWEB_TMP_AGE        3600
 

@@ -47,7 +47,7 @@ static ngx_int_t ngx_cweb_http_refuse(ngx_http_request_t *r,
 static void ngx_cweb_http_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_cweb_http_run(ngx_cweb_call_t *call);
 static ngx_int_t ngx_cweb_http_call(ngx_cweb_call_t *call,
-    ngx_uint_t *overflow);
+    ngx_uint_t *overflow, int *crashed);
 static char *ngx_cweb_http_body_buffer(void);
 static void ngx_cweb_http_foreign_body(ngx_cweb_call_t *call, char *body);
 static ngx_int_t ngx_cweb_http_request(ngx_cweb_call_t *call,
@@ -173,6 +173,12 @@ ngx_cweb_http_dispatch(ngx_http_request_t *r, ngx_cweb_call_t *call)
     ngx_cweb_fault_fd = ngx_cweb_http_raw_fd(r);
     rc = ngx_cweb_loader_ready(p, r->connection->log);
     ngx_cweb_fault_fd = -1;
+
+    if (rc == NGX_ABORT) {
+        return ngx_cweb_http_refuse(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                    "plugin fault", p,
+                                    (u_char *) "its onload() crashed");
+    }
 
     if (rc != NGX_OK) {
         return ngx_cweb_http_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE,
@@ -392,7 +398,7 @@ ngx_cweb_http_body(ngx_http_request_t *r, ngx_str_t *body)
 static ngx_int_t
 ngx_cweb_http_run(ngx_cweb_call_t *call)
 {
-    int                  rc;
+    int                  rc, crashed;
     ngx_str_t            body;
     ngx_uint_t           overflow;
     ngx_cweb_route_t    *rt;
@@ -417,7 +423,22 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
                             call->res_owned, 4, 1);
     call->res.status = HTTP_200_OK;
 
-    rc = ngx_cweb_http_call(call, &overflow);
+    rc = ngx_cweb_http_call(call, &overflow, &crashed);
+
+    if (crashed) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "cweb plugin \"%V\" version %ui route \"%V %V\" "
+                      "crashed (%s): a fault, answered 500",
+                      &rt->plugin->name, rt->plugin->version, &rt->method,
+                      &rt->path, ngx_cweb_signal_name(crashed));
+
+        ngx_cweb_fault_recovered(crashed, r->connection->log);
+
+        return ngx_cweb_http_refuse(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                    "plugin fault", rt->plugin,
+                                    (u_char *) "the plugin crashed while "
+                                    "handling this request");
+    }
 
     if (overflow) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -455,7 +476,7 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
  */
 
 static ngx_int_t
-ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow)
+ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow, int *crashed)
 {
     int                  rc;
     char                *buf, *body;
@@ -473,9 +494,20 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow)
     ngx_cweb_fault_fd = ngx_cweb_http_raw_fd(r);
     ngx_cweb_call_enter(rt->plugin, (ngx_int_t) rt->index);
 
-    rc = rt->plugin->config->routes[rt->index].handler(&ngx_cweb_context,
-                                                       &call->req,
-                                                       &call->res);
+    rc = -1;
+    *crashed = ngx_cweb_fault_call_route(
+                   rt->plugin->config->routes[rt->index].handler,
+                   &call->req, &call->res, &rc);
+
+    if (*crashed) {
+        /* what it did to the buffer is unknown: leaked, never reused */
+        *overflow = 0;
+        ngx_cweb_call_leave();
+        ngx_cweb_fault_fd = -1;
+        ngx_cweb_api_set_call(NULL);
+        return -1;
+    }
+
     body = call->res.body;
 
     /* a buffer the plugin replaced may have been free()d: not looked at */

@@ -260,13 +260,16 @@ failed:
 
 /*
  * the version's code, loaded at its first use here; the caller's own
- * marker (a handler resolving another plugin's symbol) is kept
+ * marker (a handler resolving another plugin's symbol) is kept.  NGX_OK,
+ * NGX_ERROR (cannot be loaded), NGX_ABORT (onload() crashed just now)
  */
 
 ngx_int_t
 ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log)
 {
+    int                    signo;
     u_char                 path[NGX_MAX_PATH], err[512];
+    ngx_uint_t             crashed;
     void                  *handle;
     ngx_str_t              file;
     module_t              *config;
@@ -284,6 +287,7 @@ ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log)
         return NGX_ERROR;
     }
 
+    crashed = 0;
     cmcf = ngx_cweb_shm_ctx()->cmcf;
 
     /* ctx->database must be usable from the first line of plugin code */
@@ -341,9 +345,21 @@ ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log)
     if (config->onload) {
         ngx_cweb_api_set_plugin(p);
         ngx_cweb_call_enter(p, NGX_CWEB_CALL_ONLOAD);
-        config->onload(&ngx_cweb_context);
+        signo = ngx_cweb_fault_call_hook(config->onload);
         ngx_cweb_call_leave();
         ngx_cweb_api_set_plugin(NULL);
+
+        if (signo) {
+            /* half initialised: never called again here, never unloaded */
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "cweb plugin \"%V\" version %ui: onload() crashed "
+                          "(%s)", &p->name, p->version,
+                          ngx_cweb_signal_name(signo));
+            p->failed = 1;
+            ngx_cweb_fault_recovered(signo, log);
+            crashed = 1;
+            goto done;
+        }
     }
 
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
@@ -352,12 +368,17 @@ ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log)
 
 done:
 
+    if (p->failed) {
+        p->config = NULL;
+        p->handle = NULL;
+    }
+
     if (ngx_cweb_self && since) {
         ngx_cweb_self->what = what;
         __atomic_store_n(&ngx_cweb_self->since, since, __ATOMIC_RELEASE);
     }
 
-    return p->handle ? NGX_OK : NGX_ERROR;
+    return p->handle ? NGX_OK : (crashed ? NGX_ABORT : NGX_ERROR);
 }
 
 

@@ -503,6 +503,7 @@ ngx_cweb_proc_claim(ngx_pid_t pid)
             p->since = 0;
             p->what = 0;
             p->flags = 0;
+            p->retiring = 0;
             return p;
         }
     }
@@ -516,6 +517,7 @@ ngx_cweb_proc_release(ngx_cweb_proc_t *p)
 {
     p->since = 0;
     p->flags = 0;
+    p->retiring = 0;
     ngx_memory_barrier();
     p->pid = 0;
 }

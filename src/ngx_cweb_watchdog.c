@@ -17,6 +17,9 @@
 #include "ngx_cweb.h"
 
 
+#define NGX_CWEB_RETIRE_MAX  10000     /* msec */
+
+
 static void ngx_cweb_watchdog_route(ngx_atomic_uint_t what, ngx_str_t *route,
     u_char *buf, size_t size);
 static void ngx_cweb_watchdog_quarantine(ngx_cweb_shm_module_t *m,
@@ -72,6 +75,20 @@ ngx_cweb_watchdog_run(void *db, ngx_cweb_main_conf_t *cmcf)
             }
 
             ngx_cweb_proc_release(p);
+            continue;
+        }
+
+        /* retiring after a recovered fault, but not getting anywhere */
+        if (p->retiring
+            && (ngx_msec_int_t) (ngx_current_msec - p->retiring)
+               > (ngx_msec_int_t) ngx_max(NGX_CWEB_RETIRE_MAX, 2 * timeout))
+        {
+            ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                          "cweb watchdog: process %P has been retiring for "
+                          "%M ms, killing it", (ngx_pid_t) pid,
+                          ngx_current_msec - p->retiring);
+            p->retiring = 0;
+            (void) kill((ngx_pid_t) pid, SIGKILL);
             continue;
         }
 

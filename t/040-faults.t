@@ -1,7 +1,10 @@
 # Faults of plugin code in the workers: a handler that segfaults, aborts,
 # calls exit(), overflows its stack or res->body, or never returns costs
 # the request that hit it (answered 500, or 504 by the watchdog), not
-# nginx: the worker is respawned, other plugins and /mgnt keep answering.
+# nginx: a segfault is recovered (the worker answers, finishes its other
+# requests and retires, the master starts a new one), abort() and exit()
+# end the worker, which still answers; other plugins and /mgnt keep
+# answering.
 # cweb_fault_limit faults within cweb_fault_window quarantine the version
 # and the previous good one is active again on every worker.
 
@@ -13,11 +16,17 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
 workers(2);
-plan tests => repeat_each() * 139;
+plan tests => repeat_each() * 141;
 
 cweb_blocks();
 
+# the dying worker's own raw answer (abort, exit)
 our $Crash = qr/^\{"error":"plugin fault","reason":"the plugin crashed while handling this request"\}$/;
+
+our $Onload = qr/^\{"error":"plugin fault","module":"wonky","version":2,"reason":"its onload\(\) crashed"\}$/;
+
+# a recovered segfault: answered through nginx
+sub segv { qr/^\{"error":"plugin fault","module":"$_[0]","version":$_[1],"reason":"the plugin crashed while handling this request"\}$/ }
 
 run_tests();
 
@@ -40,7 +49,8 @@ __DATA__
 
 
 
-=== TEST 2: a segfaulting handler: the dying worker answers 500 JSON
+=== TEST 2: a segfaulting handler: the request is answered 500 JSON, the
+worker retires
 --- reuse
 --- request
 GET /faulty/crash
@@ -49,10 +59,12 @@ GET /faulty/crash
 Content-Type: application/json
 Connection: close
 --- response_body_like eval
-$::Crash
+::segv("faulty", 2)
 --- wait: 0.3
 --- error_log eval
-[qr/\[alert\] .*worker process \d+ exited on signal 11/,
+['cweb plugin "faulty" version 2 route "GET /faulty/crash" crashed (SIGSEGV): a fault, answered 500',
+ qr/cweb worker \d+ retires after SIGSEGV in plugin code: it finishes its requests and the master starts a new one/,
+ qr/\[notice\] .*worker process \d+ exited with code 0/,
  qr/\[error\] .*cweb plugin "faulty" version 2 faulted: SIGSEGV in GET \/faulty\/crash \(process \d+\), 1 of 3 faults within 60000 ms/]
 
 
@@ -75,7 +87,7 @@ $::Crash
 --- error_code eval
 [500, 500]
 --- response_body_like eval
-[$::Crash, $::Crash]
+[::segv("faulty", 2), ::segv("faulty", 2)]
 
 
 
@@ -140,8 +152,8 @@ cannot be respawned
 
 
 
-=== TEST 9: abort() and a stack overflow (alternate signal stack) are
-answered 500 too
+=== TEST 9: abort() (the worker ends, answering first) and a stack
+overflow (recovered on the alternate signal stack) are answered 500 too
 --- http_config
     cweb_handler_timeout 1s;
 --- request eval
@@ -150,7 +162,7 @@ answered 500 too
 --- error_code eval
 [201, 500, 500, 404]
 --- response_body_like eval
-[qr/"created"/, $::Crash, $::Crash, qr/404 Not Found/]
+[qr/"created"/, $::Crash, ::segv("faulty", 1), qr/404 Not Found/]
 
 
 
@@ -163,7 +175,8 @@ GET /mgnt/faulty
 --- response_body_like eval
 qr/"faults":\[\{"version":1,"at":\d+,"kind":"signal","signal":"SIGSEGV","route":"GET \/faulty\/deep","pid":\d+\},\{"version":1,"at":\d+,"kind":"signal","signal":"SIGABRT","route":"GET \/faulty\/abort","pid":\d+\}\],.*"recent_faults":2\}$/
 --- error_log eval
-[qr/worker process \d+ exited on signal 6/, qr/worker process \d+ exited on signal 11/]
+[qr/worker process \d+ exited on signal 6/,
+ qr/cweb worker \d+ retires after SIGSEGV in plugin code/]
 
 
 
@@ -267,8 +280,8 @@ quarantined; other plugins were never touched (plugins load lazily)
 --- error_code eval
 [201, 201, 200, 500, 200, 500, 500]
 --- response_body_like eval
-[qr/"created"/, qr/"created"/, qr/"replaced"/, $::Crash, qr/^hello 1 /,
- $::Crash, $::Crash]
+[qr/"created"/, qr/"created"/, qr/"replaced"/, $::Onload, qr/^hello 1 /,
+ $::Onload, $::Onload]
 
 
 
