@@ -24,6 +24,7 @@ static char *ngx_cweb_zone_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_nonempty_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_positive_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_size_post(ngx_conf_t *cf, void *post, void *data);
+static char *ngx_cweb_bounds_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_split_argv(ngx_conf_t *cf, ngx_cweb_main_conf_t *cmcf);
 static ngx_int_t ngx_cweb_init_process(ngx_cycle_t *cycle);
 static void ngx_cweb_exit_process(ngx_cycle_t *cycle);
@@ -39,12 +40,13 @@ static ngx_conf_post_handler_pt  ngx_cweb_nonempty_p = ngx_cweb_nonempty_post;
 static ngx_conf_post_handler_pt  ngx_cweb_positive_p = ngx_cweb_positive_post;
 static ngx_conf_post_handler_pt  ngx_cweb_size_p = ngx_cweb_size_post;
 
+/* nginx's own bounds check does not name the directive */
 static ngx_conf_num_bounds_t  ngx_cweb_fault_limit_bounds = {
-    ngx_conf_check_num_bounds, 1, NGX_CWEB_FAULT_RING
+    ngx_cweb_bounds_post, 1, NGX_CWEB_FAULT_RING
 };
 
 static ngx_conf_num_bounds_t  ngx_cweb_processes_bounds = {
-    ngx_conf_check_num_bounds, 1, 1000000
+    ngx_cweb_bounds_post, 1, 1000000
 };
 
 
@@ -627,6 +629,25 @@ ngx_cweb_positive_post(ngx_conf_t *cf, void *post, void *data)
         name = cf->args->elts;
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\" must be positive", &name[0]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_cweb_bounds_post(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_conf_num_bounds_t  *bounds = post;
+    ngx_int_t              *np = data;
+    ngx_str_t              *name;
+
+    if (*np < bounds->low || *np > bounds->high) {
+        name = cf->args->elts;
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be between %i and %i", &name[0],
+                           bounds->low, bounds->high);
         return NGX_CONF_ERROR;
     }
 

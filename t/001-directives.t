@@ -39,6 +39,26 @@ my @bad = (
      qr/\[emerg\] .*invalid number of arguments in "cweb" directive/],
     [location => 'cweb; cweb_mgnt;',
      qr/\[emerg\] .*"cweb_mgnt" directive is duplicate/],
+    [http => 'cweb_handler_timeout 0;',
+     qr/\[emerg\] .*"cweb_handler_timeout" must be positive/],
+    [http => 'cweb_handler_timeout forever;',
+     qr/\[emerg\] .*"cweb_handler_timeout" directive invalid value/],
+    [http => 'cweb_fault_limit 0;',
+     qr/\[emerg\] .*"cweb_fault_limit" must be between 1 and 32/],
+    [http => 'cweb_fault_limit 33;',
+     qr/\[emerg\] .*"cweb_fault_limit" must be between 1 and 32/],
+    [http => 'cweb_fault_window 0;',
+     qr/\[emerg\] .*"cweb_fault_window" must be positive/],
+    [http => 'cweb_compile_memory 1k;',
+     qr/\[emerg\] .*"cweb_compile_memory" must be at least 64k/],
+    [http => 'cweb_compile_file_size lots;',
+     qr/\[emerg\] .*"cweb_compile_file_size" directive invalid value/],
+    [http => 'cweb_compile_processes 0;',
+     qr/\[emerg\] .*"cweb_compile_processes" must be between 1 and 1000000/],
+    [http => 'cweb_max_object_size 10;',
+     qr/\[emerg\] .*"cweb_max_object_size" must be at least 64k/],
+    [http => 'cweb_admin_origins;',
+     qr/\[emerg\] .*invalid number of arguments in "cweb_admin_origins" directive/],
 );
 
 plan tests => repeat_each() * 6 + 2 * @bad + 3;
@@ -97,7 +117,15 @@ __DATA__
     cweb_cc cc;
     cweb_cflags "-O1 -Wall";
     cweb_compile_timeout 20s;
+    cweb_compile_memory 512m;
+    cweb_compile_file_size 32m;
+    cweb_compile_processes 512;
+    cweb_max_object_size 16m;
+    cweb_handler_timeout 5s;
+    cweb_fault_limit 5;
+    cweb_fault_window 2m;
     cweb_admin_key k3y-k3y-k3y;
+    cweb_admin_origins http://localhost:8080 https://admin.example.com;
     cweb_dev on;
     cweb_purge_modules off;
 --- config
