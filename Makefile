@@ -107,6 +107,8 @@ bench: bench-deps $(MODULE)
 	bench/http
 	bench/deploy
 	bench/instructions
+	bench/faults
+	bench/routes
 
 clean:
 	rm -rf objs $(BUILD) t/servroot*

@@ -183,7 +183,14 @@ typedef struct uuid {
 } uuid_t;
 
 struct container {
-    /* per-process key/value cache shared by all plugins of a process */
+    /*
+     * Per-process key/value cache shared by all plugins of a process.
+     * The value pointer is stored as is (not copied).  Every entry a
+     * version of a plugin set is removed when that version is unloaded in
+     * the process (after a new deploy, a rollback or a delete), so a
+     * reader never gets a pointer into code or data that is gone; a new
+     * version sets its entries again, typically in onload().
+     */
     int                       (*set)(const char *name, void *value);
     void                     *(*get)(const char *name);
     void                       *data;

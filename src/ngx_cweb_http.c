@@ -933,9 +933,13 @@ ngx_cweb_http_send(ngx_cweb_call_t *call)
             continue;
         }
 
-        if (len == sizeof("Content-Length") - 1
-            && ngx_strcasecmp((u_char *) kv[i].key,
-                              (u_char *) "Content-Length") == 0)
+        /* the host frames the body: a plugin's framing would contradict it */
+        if ((len == sizeof("Content-Length") - 1
+             && ngx_strcasecmp((u_char *) kv[i].key,
+                               (u_char *) "Content-Length") == 0)
+            || (len == sizeof("Transfer-Encoding") - 1
+                && ngx_strcasecmp((u_char *) kv[i].key,
+                                  (u_char *) "Transfer-Encoding") == 0))
         {
             continue;
         }

@@ -367,7 +367,15 @@ ngx_cweb_manifest_path(ngx_str_t *path, ngx_uint_t *regex, const char *what,
     size_t           i;
     ngx_cweb_ere_t  *re;
 
-    if (path->len == 0 || path->data[0] != '/') {
+    /*
+     * c-web-modules compiles "^<path>$", so its plugins may spell the
+     * anchors out ("^/x$") or start with a group ("(/a|/b)")
+     */
+    if (path->len == 0
+        || (path->data[0] != '/'
+            && !((path->data[0] == '^' || path->data[0] == '(')
+                 && ngx_cweb_ere_is_regex(path->data, path->len))))
+    {
         ngx_snprintf(err, errlen, "%s path \"%V\" must start with \"/\"%Z",
                      what, path);
         return NGX_ERROR;

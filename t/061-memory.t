@@ -10,7 +10,7 @@ use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
 
-plan tests => repeat_each() * 63;
+plan tests => repeat_each() * 69;
 
 cweb_blocks();
 
@@ -56,7 +56,23 @@ Content-Length: 20480
 
 
 
-=== TEST 4: version 1 caches a pointer to its own static data
+=== TEST 4: a plugin's own Content-Length and Transfer-Encoding are not
+sent: the host frames the body
+--- reuse
+--- request
+GET /mem/framing
+--- response_headers
+Content-Length: 7
+--- raw_response_headers_unlike: (?i)transfer-encoding|content-length: 1000
+--- response_body
+framed
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 5: version 1 caches a pointer to its own static data
 --- reuse
 --- request eval
 ["GET /mem/cache-set", "GET /mem/cache-get"]
@@ -67,7 +83,7 @@ Content-Length: 20480
 
 
 
-=== TEST 5: version 2 replaces it: version 1 is unloaded and its cache
+=== TEST 6: version 2 replaces it: version 1 is unloaded and its cache
 entries go with it; version 2 does not follow the dangling pointer
 --- reuse
 --- request eval
@@ -82,7 +98,7 @@ entries go with it; version 2 does not follow the dangling pointer
 
 
 
-=== TEST 6: a decoded query argument with CRLF in a header (http_kv_insert)
+=== TEST 7: a decoded query argument with CRLF in a header (http_kv_insert)
 --- reuse
 --- request
 GET /mem/inject?v=ok%0d%0aSet-Cookie:%20pwned=1
@@ -93,7 +109,7 @@ cweb plugin "memory" route "GET /mem/inject": response header "X-Echo" has a CR,
 
 
 
-=== TEST 7: ... through cweb_response_header(), a bare LF
+=== TEST 8: ... through cweb_response_header(), a bare LF
 --- reuse
 --- request
 GET /mem/inject2?v=a%0aX-Evil:%201
@@ -104,7 +120,7 @@ cweb plugin "memory" route "GET /mem/inject2": response header "X-Echo" has a CR
 
 
 
-=== TEST 8: ... a NUL cut short by C strings, another control byte, and a
+=== TEST 9: ... a NUL cut short by C strings, another control byte, and a
 header name that is not a token
 --- reuse
 --- request eval

@@ -40,6 +40,17 @@ badname(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
 }
 
 
+/* framing headers of a plugin's own contradict the host's: ignored */
+static int
+framing(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
+{
+    cweb_response_header(res, "Transfer-Encoding", "chunked");
+    cweb_response_header(res, "Content-Length", "1000");
+    snprintf(res->body, HTTP_RESPONSE_SIZE, "framed\n");
+    return 0;
+}
+
+
 /* the seed's own pattern: free the host's buffer, hand over a bigger one */
 static int
 big(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
@@ -102,11 +113,12 @@ export module_t config = {
         {"/mem/inject", "GET", inject, NONE},
         {"/mem/inject2", "GET", inject2, NONE},
         {"/mem/badname", "GET", badname, NONE},
+        {"/mem/framing", "GET", framing, NONE},
         {"/mem/big", "GET", big, NONE},
         {"/mem/literal", "GET", literal, NONE},
         {"/mem/full", "GET", full, NONE},
         {"/mem/cache-set", "GET", cache_set, NONE},
         {"/mem/cache-get", "GET", cache_get, NONE},
     },
-    .size = 8,
+    .size = 9,
 };
