@@ -20,6 +20,7 @@ static ngx_int_t ngx_cweb_store_prune(sqlite3 *db, ngx_str_t *name,
     ngx_uint_t keep, ngx_str_t *dir, ngx_pool_t *pool);
 static ngx_int_t ngx_cweb_store_unlink(ngx_str_t *dir, const char *sub,
     u_char *file, size_t len, const char *ext);
+static ngx_int_t ngx_cweb_store_fsync_path(const char *path, int flags);
 static ngx_int_t ngx_cweb_store_fsync_file(ngx_str_t *path);
 
 
@@ -444,11 +445,11 @@ ngx_cweb_store_sweep(void *db, ngx_str_t *dir, ngx_log_t *log)
 
 
 static ngx_int_t
-ngx_cweb_store_fsync_file(ngx_str_t *path)
+ngx_cweb_store_fsync_path(const char *path, int flags)
 {
     int  fd, rc;
 
-    fd = open((char *) path->data, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+    fd = open(path, O_RDONLY|O_NOFOLLOW|O_CLOEXEC|flags);
     if (fd == -1) {
         return NGX_ERROR;
     }
@@ -460,25 +461,23 @@ ngx_cweb_store_fsync_file(ngx_str_t *path)
 }
 
 
+static ngx_int_t
+ngx_cweb_store_fsync_file(ngx_str_t *path)
+{
+    return ngx_cweb_store_fsync_path((char *) path->data, 0);
+}
+
+
 /* a rename is durable once the directory holding it is */
 
 ngx_int_t
 ngx_cweb_store_fsync_dir(ngx_str_t *dir, const char *sub)
 {
-    int     fd, rc;
     u_char  path[NGX_MAX_PATH];
 
     ngx_snprintf(path, sizeof(path), "%V/%s%Z", dir, sub);
 
-    fd = open((char *) path, O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
-    if (fd == -1) {
-        return NGX_ERROR;
-    }
-
-    rc = fsync(fd);
-    close(fd);
-
-    return rc == 0 ? NGX_OK : NGX_ERROR;
+    return ngx_cweb_store_fsync_path((char *) path, O_DIRECTORY);
 }
 
 

@@ -37,9 +37,8 @@ open my $fh, '>', $src or die; print $fh main::plugin_src("hello.c", V => 2);
 close $fh;
 main::background("sh", "-c", "sleep 0.5; curl -s --data-binary \@$src $url/mgnt;"
                  . " curl -s $url/hello; rm -f $src");
---- raw_request eval
-["POST /hello/post HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 4\r\n\r\nab",
- {value => "cd", delay_before => 2.5}]
+--- request eval
+[["POST /hello/post\nab", {value => "cd", delay_before => 2.5}]]
 --- timeout: 5
 --- response_body
 post 1 body=abcd

@@ -162,9 +162,17 @@ sub get_req_from_block ($) {
     my @req_list;
 
     if (defined(my $raw = $block->raw_request)) {
-        # sent verbatim; an array is ONE request split into packets
+        # sent verbatim; an array is ONE request split into packets, of
+        # strings only: the real runner sends a reference as "HASH(0x...)"
+        # (packets with delays are written "--- request eval [[...]]")
         if (ref $raw eq 'ARRAY') {
-            push @req_list, [map { ref $_ ? $_ : { value => $_ } } @$raw];
+            for my $elt (@$raw) {
+                bail_out("$name - --- raw_request elements must be strings;"
+                         . " use --- request eval [[\"...\", {value =>"
+                         . " ..., delay_before => ...}]] for delays")
+                    if ref $elt;
+            }
+            push @req_list, [map { { value => $_ } } @$raw];
         } else {
             push @req_list, [{ value => $raw }];
         }
