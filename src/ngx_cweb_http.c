@@ -56,7 +56,10 @@ static ngx_int_t ngx_cweb_http_args(ngx_pool_t *pool, http_kv_store_t *store,
     u_char *p, u_char *last);
 static ngx_int_t ngx_cweb_http_form(ngx_http_request_t *r,
     http_kv_store_t *store, ngx_str_t *body);
-static size_t ngx_cweb_http_header_len(const char *s, ngx_uint_t name);
+static void ngx_cweb_http_hchar_init(void);
+static size_t ngx_cweb_http_header_len(const char *s, ngx_uint_t what);
+static ngx_uint_t ngx_cweb_http_name_is(const char *name, const char *lower,
+    size_t len);
 static ngx_int_t ngx_cweb_http_send(ngx_cweb_call_t *call);
 static char *ngx_cweb_http_cstr(ngx_pool_t *pool, const u_char *data,
     size_t len);
@@ -566,6 +569,8 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow, int *crashed)
 ngx_int_t
 ngx_cweb_http_init_process(ngx_cycle_t *cycle)
 {
+    ngx_cweb_http_hchar_init();
+
     ngx_cweb_http_spare = ngx_cweb_http_body_buffer();
 
     return ngx_cweb_http_spare ? NGX_OK : NGX_ERROR;
@@ -853,31 +858,75 @@ static uint32_t  ngx_cweb_http_tchar[] = {
 
 
 /*
- * the length of a header name (a token) or value (no CR, LF or other
- * control byte but HTAB), 0 when it is not one: one pass, as names and
- * values need measuring anyway
+ * per byte: NGX_CWEB_HNAME when it may be in a header name (a token),
+ * NGX_CWEB_HVALUE when in a value (not NUL, CR, LF or another control byte
+ * but HTAB); one lookup a byte on the hot path, filled at process start
+ */
+
+#define NGX_CWEB_HNAME   1
+#define NGX_CWEB_HVALUE  2
+
+static u_char  ngx_cweb_http_hchar[256];
+
+
+static void
+ngx_cweb_http_hchar_init(void)
+{
+    ngx_uint_t  c;
+
+    for (c = 0; c < 256; c++) {
+        ngx_cweb_http_hchar[c] =
+            ((ngx_cweb_http_tchar[c >> 5] & (1U << (c & 0x1f)))
+             ? NGX_CWEB_HNAME : 0)
+            | (((c >= 0x20 && c != 0x7f) || c == '\t') ? NGX_CWEB_HVALUE : 0);
+    }
+}
+
+
+/*
+ * the length of a header name (a token) or value, 0 when it is not one;
+ * a value's length counts its NUL, so that an empty value is valid
  */
 
 static size_t
-ngx_cweb_http_header_len(const char *s, ngx_uint_t name)
+ngx_cweb_http_header_len(const char *s, ngx_uint_t what)
 {
-    u_char  *p, c;
+    u_char  *p;
 
     if (s == NULL) {
         return 0;
     }
 
-    for (p = (u_char *) s; *p; p++) {
-        c = *p;
+    for (p = (u_char *) s; ngx_cweb_http_hchar[*p] & what; p++) {
+        /* void */
+    }
 
-        if (name ? !(ngx_cweb_http_tchar[c >> 5] & (1U << (c & 0x1f)))
-                 : ((c < 0x20 && c != '\t') || c == 0x7f))
-        {
+    if (*p != '\0') {
+        return 0;
+    }
+
+    return (size_t) (p - (u_char *) s) + (what == NGX_CWEB_HVALUE);
+}
+
+
+/*
+ * name is a token (checked), lower a lower-case literal of letters and
+ * "-": then "| 0x20" is an exact case folding (the only other bytes it
+ * would fold onto them are controls, never in a token)
+ */
+
+static ngx_uint_t
+ngx_cweb_http_name_is(const char *name, const char *lower, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if ((name[i] | 0x20) != lower[i]) {
             return 0;
         }
     }
 
-    return name ? (size_t) (p - (u_char *) s) : (size_t) (p - (u_char *) s) + 1;
+    return 1;
 }
 
 
@@ -907,10 +956,8 @@ ngx_cweb_http_send(ngx_cweb_call_t *call)
     kv = res->headers->entries;
 
     for (i = 0; i < res->headers->size; i++) {
-        len = ngx_cweb_http_header_len(kv[i].key, 1);
-
-        /* vlen counts the NUL: an empty value is valid */
-        vlen = ngx_cweb_http_header_len(kv[i].value, 0);
+        len = ngx_cweb_http_header_len(kv[i].key, NGX_CWEB_HNAME);
+        vlen = ngx_cweb_http_header_len(kv[i].value, NGX_CWEB_HVALUE);
 
         if (len == 0 || vlen-- == 0) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -924,8 +971,7 @@ ngx_cweb_http_send(ngx_cweb_call_t *call)
         }
 
         if (len == sizeof("Content-Type") - 1
-            && ngx_strcasecmp((u_char *) kv[i].key,
-                              (u_char *) "Content-Type") == 0)
+            && ngx_cweb_http_name_is(kv[i].key, "content-type", len))
         {
             r->headers_out.content_type.data = (u_char *) kv[i].value;
             r->headers_out.content_type.len = vlen;
@@ -935,11 +981,9 @@ ngx_cweb_http_send(ngx_cweb_call_t *call)
 
         /* the host frames the body: a plugin's framing would contradict it */
         if ((len == sizeof("Content-Length") - 1
-             && ngx_strcasecmp((u_char *) kv[i].key,
-                               (u_char *) "Content-Length") == 0)
+             && ngx_cweb_http_name_is(kv[i].key, "content-length", len))
             || (len == sizeof("Transfer-Encoding") - 1
-                && ngx_strcasecmp((u_char *) kv[i].key,
-                                  (u_char *) "Transfer-Encoding") == 0))
+                && ngx_cweb_http_name_is(kv[i].key, "transfer-encoding", len)))
         {
             continue;
         }
