@@ -497,6 +497,10 @@ ngx_int_t ngx_cweb_http_handler(ngx_http_request_t *r);
 ngx_int_t ngx_cweb_http_body(ngx_http_request_t *r, ngx_str_t *body);
 ngx_uint_t ngx_cweb_http_urlencoded(ngx_http_request_t *r);
 
+/* ngx_cweb_response.c: what a handler answered, on the wire */
+void ngx_cweb_response_init(void);
+ngx_int_t ngx_cweb_response_send(ngx_cweb_call_t *call);
+
 /* ngx_cweb_api.c: the table handed to plugins */
 extern cweb_api_t      ngx_cweb_api;
 extern cweb_context_t  ngx_cweb_context;

@@ -16,7 +16,7 @@
  *   is a fault, answered 500; a body the plugin swapped for its own
  *   malloc()ed one is free()d after the copy, as c-web-modules does;
  * - response header names and values with CR, LF or other control bytes
- *   are refused (500 + log), never sent;
+ *   are refused (500 + log), never sent (ngx_cweb_response.c);
  * - until the helper has restored the registry (a fresh start) or rebuilt
  *   the object of a version, requests for it wait on a timer.
  */
@@ -56,11 +56,6 @@ static ngx_int_t ngx_cweb_http_args(ngx_pool_t *pool, http_kv_store_t *store,
     u_char *p, u_char *last);
 static ngx_int_t ngx_cweb_http_form(ngx_http_request_t *r,
     http_kv_store_t *store, ngx_str_t *body);
-static void ngx_cweb_http_hchar_init(void);
-static size_t ngx_cweb_http_header_len(const char *s, ngx_uint_t what);
-static ngx_uint_t ngx_cweb_http_name_is(const char *name, const char *lower,
-    size_t len);
-static ngx_int_t ngx_cweb_http_send(ngx_cweb_call_t *call);
 static char *ngx_cweb_http_cstr(ngx_pool_t *pool, const u_char *data,
     size_t len);
 static ngx_socket_t ngx_cweb_http_raw_fd(ngx_http_request_t *r);
@@ -71,14 +66,6 @@ static ngx_socket_t ngx_cweb_http_raw_fd(ngx_http_request_t *r);
  * handlers run one at a time, and each call has the buffer to itself
  */
 static char  *ngx_cweb_http_spare;
-
-
-static ngx_uint_t  ngx_cweb_http_status[] = {
-    500,    /* HTTP_000_UNKNOWN */
-    101, 200, 201, 202, 204, 301, 302, 303, 304, 307,
-    400, 401, 403, 404, 405, 409, 413, 414, 415, 422, 426, 429,
-    500, 501, 502, 503, 504
-};
 
 
 ngx_int_t
@@ -468,7 +455,7 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_cweb_http_send(call);
+    return ngx_cweb_response_send(call);
 }
 
 
@@ -569,7 +556,7 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow, int *crashed)
 ngx_int_t
 ngx_cweb_http_init_process(ngx_cycle_t *cycle)
 {
-    ngx_cweb_http_hchar_init();
+    ngx_cweb_response_init();
 
     ngx_cweb_http_spare = ngx_cweb_http_body_buffer();
 
@@ -847,201 +834,6 @@ ngx_cweb_http_form(ngx_http_request_t *r, http_kv_store_t *store,
 
 
 /* RFC 9110 tchar: "!#$%&'*+-.^_`|~", digits, letters */
-
-static uint32_t  ngx_cweb_http_tchar[] = {
-    0x00000000,  /* bit n of word k: byte 32 * k + n; controls: none */
-    0x03ff6cfa,  /* ! # $ % & ' * + - . 0-9 */
-    0xc7fffffe,  /* A-Z ^ _ */
-    0x57ffffff,  /* ` a-z | ~ */
-    0x00000000, 0x00000000, 0x00000000, 0x00000000
-};
-
-
-/*
- * per byte: NGX_CWEB_HNAME when it may be in a header name (a token),
- * NGX_CWEB_HVALUE when in a value (not NUL, CR, LF or another control byte
- * but HTAB); one lookup a byte on the hot path, filled at process start
- */
-
-#define NGX_CWEB_HNAME   1
-#define NGX_CWEB_HVALUE  2
-
-static u_char  ngx_cweb_http_hchar[256];
-
-
-static void
-ngx_cweb_http_hchar_init(void)
-{
-    ngx_uint_t  c;
-
-    for (c = 0; c < 256; c++) {
-        ngx_cweb_http_hchar[c] =
-            ((ngx_cweb_http_tchar[c >> 5] & (1U << (c & 0x1f)))
-             ? NGX_CWEB_HNAME : 0)
-            | (((c >= 0x20 && c != 0x7f) || c == '\t') ? NGX_CWEB_HVALUE : 0);
-    }
-}
-
-
-/*
- * the length of a header name (a token) or value, 0 when it is not one;
- * a value's length counts its NUL, so that an empty value is valid
- */
-
-static size_t
-ngx_cweb_http_header_len(const char *s, ngx_uint_t what)
-{
-    u_char  *p;
-
-    if (s == NULL) {
-        return 0;
-    }
-
-    for (p = (u_char *) s; ngx_cweb_http_hchar[*p] & what; p++) {
-        /* void */
-    }
-
-    if (*p != '\0') {
-        return 0;
-    }
-
-    return (size_t) (p - (u_char *) s) + (what == NGX_CWEB_HVALUE);
-}
-
-
-/*
- * name is a token (checked), lower a lower-case literal of letters and
- * "-": then "| 0x20" is an exact case folding (the only other bytes it
- * would fold onto them are controls, never in a token)
- */
-
-static ngx_uint_t
-ngx_cweb_http_name_is(const char *name, const char *lower, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        if ((name[i] | 0x20) != lower[i]) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-static ngx_int_t
-ngx_cweb_http_send(ngx_cweb_call_t *call)
-{
-    size_t               i, len, vlen;
-    ngx_int_t            rc;
-    ngx_buf_t           *b;
-    ngx_chain_t          out;
-    http_kv_pair_t      *kv;
-    ngx_table_elt_t     *h;
-    http_response_t     *res;
-    ngx_http_request_t  *r;
-
-    r = call->r;
-    res = &call->res;
-
-    if ((size_t) res->status
-        >= sizeof(ngx_cweb_http_status) / sizeof(ngx_uint_t))
-    {
-        res->status = HTTP_500_INTERNAL_SERVER_ERROR;
-    }
-
-    r->headers_out.status = ngx_cweb_http_status[res->status];
-
-    kv = res->headers->entries;
-
-    for (i = 0; i < res->headers->size; i++) {
-        len = ngx_cweb_http_header_len(kv[i].key, NGX_CWEB_HNAME);
-        vlen = ngx_cweb_http_header_len(kv[i].value, NGX_CWEB_HVALUE);
-
-        if (len == 0 || vlen-- == 0) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "cweb plugin \"%V\" route \"%V %V\": response "
-                          "header \"%s\" has a CR, LF or another byte not "
-                          "allowed there, not sent: answered 500",
-                          &call->route->plugin->name, &call->route->method,
-                          &call->route->path,
-                          kv[i].key ? kv[i].key : "(null)");
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        if (len == sizeof("Content-Type") - 1
-            && ngx_cweb_http_name_is(kv[i].key, "content-type", len))
-        {
-            r->headers_out.content_type.data = (u_char *) kv[i].value;
-            r->headers_out.content_type.len = vlen;
-            r->headers_out.content_type_len = vlen;
-            continue;
-        }
-
-        /* the host frames the body: a plugin's framing would contradict it */
-        if ((len == sizeof("Content-Length") - 1
-             && ngx_cweb_http_name_is(kv[i].key, "content-length", len))
-            || (len == sizeof("Transfer-Encoding") - 1
-                && ngx_cweb_http_name_is(kv[i].key, "transfer-encoding", len)))
-        {
-            continue;
-        }
-
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-        h->key.data = (u_char *) kv[i].key;
-        h->key.len = len;
-        h->value.data = (u_char *) kv[i].value;
-        h->value.len = vlen;
-    }
-
-    if (r->headers_out.content_type.len == 0
-        && ngx_http_set_content_type(r) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (r->headers_out.status == NGX_HTTP_NO_CONTENT
-        || r->headers_out.status == NGX_HTTP_NOT_MODIFIED)
-    {
-        call->out.len = 0;
-        r->header_only = 1;
-    }
-
-    r->headers_out.content_length_n = call->out.len;
-
-    if (call->out.len == 0 || r->method == NGX_HTTP_HEAD) {
-        r->header_only = 1;
-    }
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = call->out.data;
-    b->last = call->out.data + call->out.len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
 
 static char *
 ngx_cweb_http_cstr(ngx_pool_t *pool, const u_char *data, size_t len)
