@@ -236,6 +236,7 @@ struct ngx_cweb_route_s {
     ngx_cweb_plugin_t          *plugin;
     ngx_uint_t                  index;        /* in config->routes */
     ngx_uint_t                  order;        /* precedence among regexes */
+    unsigned                    jit:1;        /* regex has JIT code */
 };
 
 

@@ -125,7 +125,7 @@ ngx_cweb_route_compile(ngx_cweb_route_t *rt, ngx_log_t *log)
     }
 
     /* without JIT the interpreter runs, under the same limits */
-    (void) pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    rt->jit = (pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0);
 
     rt->regex = re;
 
@@ -493,8 +493,11 @@ ngx_cweb_router_regex(ngx_cweb_route_t *rt, ngx_http_request_t *r)
 {
     int  rc;
 
-    rc = pcre2_match(rt->regex, r->uri.data, r->uri.len, 0, 0,
-                     ngx_cweb_match_data, ngx_cweb_match_ctx);
+    /* the JIT fast path skips pcre2_match()'s checks; same match limit */
+    rc = rt->jit ? pcre2_jit_match(rt->regex, r->uri.data, r->uri.len, 0, 0,
+                                   ngx_cweb_match_data, ngx_cweb_match_ctx)
+                 : pcre2_match(rt->regex, r->uri.data, r->uri.len, 0, 0,
+                               ngx_cweb_match_data, ngx_cweb_match_ctx);
 
     if (rc >= 0) {
         return NGX_OK;
