@@ -3,7 +3,8 @@
 #   make          objs/ngx_cweb_module.so (NGINX_SRC=<nginx source tree>)
 #   make run      install missing packages, build, nginx on 127.0.0.1:8080
 #   make test     install missing packages, build, unit tests + t/*.t
-#   make bench    benchmarks (bench/http, deploy, instructions); not in test
+#   make bench    benchmarks (bench/http, deploy, instructions, faults,
+#                 routes); not in test
 
 SHELL        := /bin/bash
 NGINX_SRC    ?= /usr/share/nginx/src
