@@ -57,6 +57,7 @@
 /* ngx_cweb_proc_t flags */
 #define NGX_CWEB_PROC_REPORTED   0x01    /* the process recorded its fault */
 #define NGX_CWEB_PROC_KILLED     0x02    /* the watchdog killed it */
+#define NGX_CWEB_PROC_SIGKILLED  0x04    /* ... and SIGABRT did not do */
 
 
 typedef struct {

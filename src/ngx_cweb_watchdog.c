@@ -101,9 +101,17 @@ ngx_cweb_watchdog_run(void *db, ngx_cweb_main_conf_t *cmcf)
 
         if (p->flags & NGX_CWEB_PROC_KILLED) {
             /* SIGABRT blocked or ignored by the plugin: no more asking */
-            if ((ngx_msec_int_t) (ngx_current_msec - since)
-                > (ngx_msec_int_t) (timeout + 1000))
+            if (!(p->flags & NGX_CWEB_PROC_SIGKILLED)
+                && (ngx_msec_int_t) (ngx_current_msec - since)
+                   > (ngx_msec_int_t) (timeout + 1000))
             {
+                ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                              "cweb watchdog: process %P did not end on "
+                              "SIGABRT, killing it with SIGKILL",
+                              (ngx_pid_t) pid);
+
+                (void) __atomic_fetch_or(&p->flags, NGX_CWEB_PROC_SIGKILLED,
+                                         __ATOMIC_SEQ_CST);
                 (void) kill((ngx_pid_t) pid, SIGKILL);
             }
 

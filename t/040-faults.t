@@ -16,7 +16,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
 workers(2);
-plan tests => repeat_each() * 141;
+plan tests => repeat_each() * 180;
 
 cweb_blocks();
 
@@ -27,6 +27,25 @@ our $Onload = qr/^\{"error":"plugin fault","module":"wonky","version":2,"reason"
 
 # a recovered segfault: answered through nginx
 sub segv { qr/^\{"error":"plugin fault","module":"$_[0]","version":$_[1],"reason":"the plugin crashed while handling this request"\}$/ }
+
+# the cweb helper of the test server (a child of the master)
+sub helper_signal {
+    my ($sig) = @_;
+    my $master = ::nginx_pid();
+    for my $dir (glob "/proc/[0-9]*") {
+        open my $st, '<', "$dir/stat" or next;
+        my @f = split ' ', scalar <$st>;
+        next unless $f[3] == $master;
+        open my $cmd, '<', "$dir/cmdline" or next;
+        next unless (scalar <$cmd> // '') =~ /^nginx: cweb helper/;
+        kill $sig, (split m{/}, $dir)[-1];
+        return;
+    }
+    die "no cweb helper under master $master";
+}
+
+# never leave it stopped, whatever failed
+END { eval { helper_signal('CONT') } }
 
 run_tests();
 
@@ -80,21 +99,28 @@ Connection: close
 
 
 
-=== TEST 4: two more crashes
---- reuse
---- request eval
-["GET /faulty/crash", "GET /faulty/crash"]
---- error_code eval
-[500, 500]
---- response_body_like eval
-[::segv("faulty", 2), ::segv("faulty", 2)]
-
-
-
-=== TEST 5: the third fault quarantined version 2 at once; the helper made
-version 1 active again
+=== TEST 4: two more crashes; the third quarantines version 2 at once, in
+the worker that counted it: with the cweb helper frozen (it would make
+version 1 active within 50 ms), version 2 is refused, not called again
 --- reuse
 --- init
+::helper_signal('STOP');
+--- request eval
+["GET /faulty/crash", "GET /faulty/crash", "GET /faulty/ok",
+ "GET /faulty/crash"]
+--- error_code eval
+[500, 500, 503, 503]
+--- response_body_like eval
+[::segv("faulty", 2), ::segv("faulty", 2),
+ qr/^\{"error":"plugin quarantined","module":"faulty","version":2\}$/,
+ qr/^\{"error":"plugin quarantined","module":"faulty","version":2\}$/]
+
+
+
+=== TEST 5: ... the helper, going on, made version 1 active again
+--- reuse
+--- init
+::helper_signal('CONT');
 select(undef, undef, undef, 0.5);
 --- request
 GET /mgnt
@@ -181,16 +207,18 @@ qr/"faults":\[\{"version":1,"at":\d+,"kind":"signal","signal":"SIGSEGV","route":
 
 
 === TEST 11: writing past res->body is a fault answered 500; the worker
-lives on
+lives on, and the buffer it recycles has its guard again (the next calls
+in that worker are no overflow)
 --- http_config
     cweb_handler_timeout 1s;
 --- request eval
-[::deploy("faulty.c", V => 1), "GET /faulty/overflow"]
+[::deploy("faulty.c", V => 1), "GET /faulty/overflow", ("GET /faulty/ok") x 10]
 --- error_code eval
-[201, 500]
+[201, 500, (200) x 10]
 --- response_body_like eval
 [qr/"created"/,
- qr/^\{"error":"plugin fault","module":"faulty","version":1,"reason":"the handler wrote past res->body"\}$/]
+ qr/^\{"error":"plugin fault","module":"faulty","version":1,"reason":"the handler wrote past res->body"\}$/,
+ (qr/^faulty 1 ok canary=0 /) x 10]
 --- no_error_log
 exited on signal
 
@@ -216,6 +244,7 @@ after cweb_handler_timeout, the request gets 504; meanwhile the other
 worker answers /mgnt and other plugins
 --- http_config
     cweb_handler_timeout 1s;
+    cweb_fault_limit 2;
 --- init
 my $url = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}";
 system("curl -s --data-binary \@$ENV{TEST_NGINX_CWEB_PLUGINS}/hello.c $url/mgnt > /dev/null");
@@ -232,14 +261,16 @@ GET /faulty/spin
 --- wait: 0.3
 --- error_log eval
 [qr/cweb watchdog: process \d+ has been inside plugin code for \d+ ms \(cweb_handler_timeout 1000 ms\), killing it/,
- qr/cweb plugin "faulty" version 1 faulted: still running after 1000 ms in GET \/faulty\/spin \(process \d+\), 1 of 3/,
+ qr/cweb plugin "faulty" version 1 faulted: still running after 1000 ms in GET \/faulty\/spin \(process \d+\), 1 of 2/,
  qr/worker process \d+ exited on signal 6/]
 
 
 
-=== TEST 14: two such requests hang both workers; both are killed, so
-/mgnt (served by the same workers) answers right after; the three timeouts
-quarantined version 1, which has no good version to fall back to
+=== TEST 14: two such requests at once hang both workers (or queue behind
+each other on one: reuseport picks the worker), the watchdog kills them, so
+/mgnt (served by the same workers) answers right after; the timeouts (the
+limit is 2 here) quarantined version 1, which has no good version to fall
+back to
 --- reuse
 --- init
 my $url = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}";
@@ -252,8 +283,8 @@ select(undef, undef, undef, 2.8);
 --- error_code eval
 [200, 503]
 --- response_body_like eval
-[qr/"state":"unavailable","reason":"version 1 quarantined after 3 faults within 60000 ms".*"faults":\[(?:\{"version":1,"at":\d+,"kind":"timeout","timeout_ms":1000,"route":"GET \/faulty\/spin","pid":\d+\},?){3}\]/,
- qr/^\{"error":"plugin unavailable","module":"faulty","version":1,"reason":"version 1 quarantined after 3 faults within 60000 ms"\}$/]
+[qr/"state":"unavailable","reason":"version 1 quarantined after 2 faults within 60000 ms".*"faults":\[(?:\{"version":1,"at":\d+,"kind":"timeout","timeout_ms":1000,"route":"GET \/faulty\/spin","pid":\d+\},?){2,3}\]/,
+ qr/^\{"error":"plugin unavailable","module":"faulty","version":1,"reason":"version 1 quarantined after 2 faults within 60000 ms"\}$/]
 
 
 
@@ -268,7 +299,30 @@ select(undef, undef, undef, 2.8);
 
 
 
-=== TEST 16: an onload that crashes only in the workers (the canary passed
+=== TEST 16: a handler that blocks SIGABRT and spins: the watchdog's
+SIGABRT cannot end it, its SIGKILL does a second later
+--- http_config
+    cweb_handler_timeout 1s;
+--- init
+my $url = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}";
+open my $fh, '>', "$ENV{TEST_NGINX_SERVER_ROOT}/html/f.c" or die;
+print $fh main::plugin_src("faulty.c", V => 1);
+close $fh;
+system("curl -s --data-binary \@$ENV{TEST_NGINX_SERVER_ROOT}/html/f.c $url/mgnt > /dev/null");
+main::background("curl", "-s", "--max-time", "5", "$url/faulty/stubborn");
+select(undef, undef, undef, 2.8);
+--- request
+GET /mgnt/faulty
+--- response_body_like eval
+qr/"faults":\[\{"version":1,"at":\d+,"kind":"timeout","timeout_ms":1000,"route":"GET \/faulty\/stubborn","pid":\d+\}\]/
+--- error_log eval
+[qr/cweb watchdog: process \d+ has been inside plugin code for \d+ ms \(cweb_handler_timeout 1000 ms\), killing it/,
+ qr/cweb watchdog: process \d+ did not end on SIGABRT, killing it with SIGKILL/,
+ qr/worker process \d+ exited on signal 9/]
+
+
+
+=== TEST 17: an onload that crashes only in the workers (the canary passed
 it): requests for that plugin are answered 500 until the version is
 quarantined; other plugins were never touched (plugins load lazily)
 --- http_config
@@ -285,7 +339,7 @@ quarantined; other plugins were never touched (plugins load lazily)
 
 
 
-=== TEST 17: ... onload faults, then version 1 is back
+=== TEST 18: ... onload faults, then version 1 is back
 --- reuse
 --- init
 select(undef, undef, undef, 0.5);

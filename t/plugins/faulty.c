@@ -55,6 +55,24 @@ spin(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
 }
 
 
+/* a hang the watchdog's SIGABRT cannot end: only SIGKILL does */
+static int
+stubborn(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
+{
+    sigset_t  set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGABRT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+
+    for ( ;; ) {
+        /* void */
+    }
+
+    return 0;
+}
+
+
 static int
 overflow(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
 {
@@ -142,7 +160,8 @@ export module_t config = {
         {"/@NAME@/spin", "GET", spin, NONE},
         {"/@NAME@/overflow", "GET", overflow, NONE},
         {"/@NAME@/deep", "GET", deep, NONE},
+        {"/@NAME@/stubborn", "GET", stubborn, NONE},
     },
-    .size = 7,
+    .size = 8,
     .onload = onload,
 };
