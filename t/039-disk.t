@@ -1,8 +1,9 @@
 # State on disk: tmp/ is swept at start of what dead processes left there;
 # deleting a plugin removes the objects and sources of all its versions,
 # pruning those of old versions (a source another stored version still
-# uses stays); every rename a commit depends on is followed by an fsync
-# of the directory that holds it.
+# uses stays); every rename a commit depends on, every unlink of a prune
+# or a delete and the rename of an object the helper rebuilt are followed
+# by an fsync of the directory that holds it.
 
 use Test::Nginx::Socket;
 use FindBin;
@@ -38,11 +39,49 @@ $ENV{TEST_NGINX_CWEB_STATE} = $state;
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 10 + 13;
+plan tests => repeat_each() * 17 + 21;
 
 cweb_blocks(module_dir => $state);
 
 sub files { my ($sub, $re) = @_; return sort grep { /$re/ } map { s{.*/}{}r } glob("$ENV{TEST_NGINX_CWEB_STATE}/$sub/*") }
+
+# POST plugin route_one.c as NAME with the one route GET PATH; the answer
+sub deploy_one {
+    my ($name, $path) = @_;
+    my $f = "$ENV{TEST_NGINX_SERVER_ROOT}/html/$name.c";
+    open my $fh, '>', $f or die;
+    print $fh plugin_src("route_one.c", NAME => $name, METHOD => "GET",
+                         PATH => $path);
+    close $fh;
+    return `curl -s --data-binary \@$f http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}/mgnt`;
+}
+
+# the "nginx: cweb helper" child of the master
+sub helper_pid {
+    for my $pid (worker_pids()) {
+        open my $fh, '<', "/proc/$pid/cmdline" or next;
+        my $cmdline = <$fh> // '';
+        return $pid if $cmdline =~ /cweb helper/;
+    }
+    return undef;
+}
+
+# strace -f of PID for the syscalls in TRACE while CODE runs: the lines
+sub strace_during {
+    my ($pid, $trace, $code) = @_;
+    my $out = "$ENV{TEST_NGINX_SERVER_ROOT}/html/strace.$pid.out";
+    my $st = background("strace", "-f", "-y", "-qq", "-o", $out,
+                        "-e", "trace=$trace", "-p", $pid);
+    select(undef, undef, undef, 0.7);
+    $code->();
+    select(undef, undef, undef, 0.3);
+    kill 'INT', $st;
+    waitpid $st, 0;
+    open my $fh, '<', $out or die "no strace output: $!";
+    my @calls = <$fh>;
+    close $fh;
+    return @calls;
+}
 
 run_tests();
 
@@ -150,3 +189,71 @@ GET /mgnt/diskp
 --- error_code: 404
 --- response_body
 {"error":"no plugin \"diskp\""}
+
+
+
+=== TEST 6: pruning and delete: the unlinks in so/ are followed by an fsync
+of so/ (strace on the worker)
+--- reuse
+--- init
+main::deploy_one("diskq", "/diskq/$_") for 1 .. 3;
+my @calls = main::strace_during((main::worker_pids())[0],
+                                "unlink,unlinkat,fsync", sub {
+    main::deploy_one("diskq", "/diskq/4");      # prunes version 1
+    system("curl -s -o /dev/null -X DELETE "
+           . "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}/mgnt/diskq");
+});
+my $so = qr/fsync\(\d+<[^>]*\/so>\)/;
+my ($pruned) = grep { $calls[$_] =~ /unlink.*\/so\/diskq-v1-/ } 0 .. $#calls;
+my @deleted = grep { $calls[$_] =~ /unlink.*\/so\/diskq-v[234]-/ } 0 .. $#calls;
+Test::More::ok(defined $pruned, "prune: the object of version 1 is unlinked");
+Test::More::ok(defined $pruned && @deleted && $deleted[0] > $pruned
+               && (grep { /$so/ } @calls[$pruned .. $deleted[0]]),
+               "prune: so/ fsync()ed after it, before the delete");
+Test::More::is(scalar @deleted, 3, "delete: the objects of versions 2-4 are unlinked");
+Test::More::ok(@deleted && (grep { /$so/ } @calls[$deleted[-1] .. $#calls]),
+               "delete: so/ fsync()ed after them");
+my ($src) = reverse grep { $calls[$_] =~ /unlink.*\/src\/[0-9a-f]{64}\.c"/ } 0 .. $#calls;
+Test::More::ok(defined $src && (grep { /fsync\(\d+<[^>]*\/src>\)/ } @calls[$src .. $#calls]),
+               "delete: src/ fsync()ed after its unlinks");
+# for TEST 7: a plugin whose object is gone when nginx next starts
+main::deploy_one("diskr", "/diskr") =~ /"created"/ or die "diskr not deployed";
+unlink(glob("$ENV{TEST_NGINX_CWEB_STATE}/so/diskr-v1-*.so")) == 1 or die "no object";
+--- request
+GET /mgnt/diskq
+--- error_code: 404
+--- response_body
+{"error":"no plugin \"diskq\""}
+
+
+
+=== TEST 7: an object the helper rebuilds (deleted before the restart) is
+renamed into so/, then so/ is fsync()ed (strace on the helper; the compiler
+takes 3 s)
+--- http_config
+    cweb_cc $TEST_NGINX_CWEB_PLUGINS/slowcc.sh;
+--- init
+my $helper = main::helper_pid();
+Test::More::ok(defined $helper, "the cweb helper is running");
+my $log = "$ENV{TEST_NGINX_SERVER_ROOT}/logs/error.log";
+my $rebuilt;
+my @calls = main::strace_during($helper // 0,
+                                "rename,renameat,renameat2,fsync", sub {
+    for (1 .. 100) {
+        open my $fh, '<', $log or die $!;
+        last if $rebuilt = grep { /cweb plugin "diskr" version 1 rebuilt in/ } <$fh>;
+        select(undef, undef, undef, 0.1);
+    }
+});
+Test::More::ok($rebuilt, "diskr version 1 rebuilt");
+my ($ren) = grep { $calls[$_] =~ /rename.*\/tmp\/.*\/so\/diskr-v1-/ } 0 .. $#calls;
+Test::More::ok(defined $ren, "the rebuilt object is renamed into so/");
+Test::More::ok(defined $ren && (grep { /fsync\(\d+<[^>]*\/so>\)/ } @calls[$ren .. $#calls]),
+               "so/ fsync()ed after it");
+--- request
+GET /diskr
+--- response_body
+diskr /diskr
+--- no_error_log
+could not be rebuilt
+[alert]

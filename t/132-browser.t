@@ -70,7 +70,7 @@ my @bad = (
     ':abc',
 );
 
-plan tests => repeat_each() * 213 + 2 * @bad + 4;
+plan tests => repeat_each() * 229 + 2 * @bad + 4;
 
 my $nginx = $ENV{TEST_NGINX_BINARY} || 'nginx';
 my @modules = split ' ', ($ENV{TEST_NGINX_LOAD_MODULES} || '');
@@ -529,5 +529,45 @@ $::Evil
 $::OriginBody
 --- error_log eval
 $::OriginLog
+--- no_error_log
+cweb compile
+
+
+
+=== TEST 21: cweb_admin_origins: every Origin header counts: a listed one
+next to an unlisted one is refused with the key, in either order
+--- http_config eval
+$::WithOrigins
+--- more_headers eval
+["Origin: https://admin.example.com\n$::Evil\n$::Key",
+ "$::Evil\nOrigin: https://admin.example.com\n$::Key"]
+--- request eval
+[::text_upload($::Pwned), ::text_upload($::Pwned)]
+--- error_code eval
+[403, 403]
+--- response_body eval
+[$::OriginBody, $::OriginBody]
+--- error_log eval
+$::OriginLog
+--- no_error_log
+cweb compile
+
+
+
+=== TEST 22: cweb_admin_origins: every Sec-Fetch-Site header counts:
+same-origin next to cross-site is refused with the key, in either order
+--- http_config eval
+$::WithOrigins
+--- more_headers eval
+["Sec-Fetch-Site: same-origin\nSec-Fetch-Site: cross-site\n$::Key",
+ "Sec-Fetch-Site: cross-site\nSec-Fetch-Site: same-origin\n$::Key"]
+--- request eval
+[::text_upload($::Pwned), ::text_upload($::Pwned)]
+--- error_code eval
+[403, 403]
+--- response_body eval
+[$::SiteBody, $::SiteBody]
+--- error_log eval
+$::SiteLog
 --- no_error_log
 cweb compile
