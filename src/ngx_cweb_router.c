@@ -491,7 +491,8 @@ ngx_cweb_router_match(ngx_cweb_router_t *router, ngx_http_request_t *r,
 static ngx_int_t
 ngx_cweb_router_regex(ngx_cweb_route_t *rt, ngx_http_request_t *r)
 {
-    int  rc;
+    int     rc;
+    u_char  msg[128];
 
     /* the JIT fast path skips pcre2_match()'s checks; same match limit */
     rc = rt->jit ? pcre2_jit_match(rt->regex, r->uri.data, r->uri.len, 0, 0,
@@ -504,11 +505,18 @@ ngx_cweb_router_regex(ngx_cweb_route_t *rt, ngx_http_request_t *r)
     }
 
     if (rc != PCRE2_ERROR_NOMATCH) {
-        /* a pattern that backtracks without end: no match, and say so */
+        /*
+         * a pattern that backtracks without end (match limit), or one of
+         * the other limits (depth, heap, JIT stack): no match, and say so
+         */
+        if (pcre2_get_error_message(rc, msg, sizeof(msg)) < 0) {
+            ngx_cpystrn(msg, (u_char *) "unknown error", sizeof(msg));
+        }
+
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "cweb route \"%V\" of plugin \"%V\" gave up on \"%V\" "
-                      "(pcre2_match() %d: match limit)", &rt->path,
-                      &rt->plugin->name, &r->uri, rc);
+                      "(pcre2_match() %d: %s)", &rt->path,
+                      &rt->plugin->name, &r->uri, rc, msg);
     }
 
     return NGX_DECLINED;

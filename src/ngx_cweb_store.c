@@ -32,6 +32,8 @@
 
 static ngx_int_t ngx_cweb_store_migrate(sqlite3 *db, char *err,
     size_t errlen);
+static void ngx_cweb_store_damage(char *err, size_t errlen,
+    const u_char *what);
 
 
 static const char  ngx_cweb_store_schema[] =
@@ -171,6 +173,28 @@ ngx_cweb_store_close(void *db)
 }
 
 
+/*
+ * quick_check's first row, e.g. "*** in database main ***\nPage 17: ...",
+ * on one line: it goes to the error log and into JSON
+ */
+
+static void
+ngx_cweb_store_damage(char *err, size_t errlen, const u_char *what)
+{
+    u_char  *p, *last;
+
+    last = ngx_snprintf((u_char *) err, errlen - 1,
+                        "the database is damaged: %s", what);
+    *last = '\0';
+
+    for (p = (u_char *) err; p < last; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            *p = ' ';
+        }
+    }
+}
+
+
 /* a file that opens is not yet a database that can be trusted to read */
 
 ngx_int_t
@@ -192,8 +216,8 @@ ngx_cweb_store_check(void *db, u_char *err, size_t errlen)
     res = (rc == SQLITE_ROW) ? sqlite3_column_text(stmt, 0) : NULL;
 
     if (res == NULL || ngx_strcmp(res, "ok") != 0) {
-        ngx_snprintf(err, errlen, "the database is damaged: %s%Z",
-                     res ? res : (u_char *) sqlite3_errmsg(db));
+        ngx_cweb_store_damage((char *) err, errlen,
+                              res ? res : (u_char *) sqlite3_errmsg(db));
         sqlite3_finalize(stmt);
         return NGX_ERROR;
     }

@@ -12,7 +12,7 @@ use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
 
-plan tests => repeat_each() * 362;
+plan tests => repeat_each() * 367;
 
 cweb_blocks();
 
@@ -33,6 +33,9 @@ sub route_ws {
 # exponential backtracking for "/r/([a-z]*)*y": it has the "y" PCRE2 looks
 # for before matching, then fails at the "!"
 our $bomb = "/r/" . ("a" x 40) . "y!";
+# ... short enough to end as a plain no-match under PCRE2's default match
+# limit (10,000,000: up to 20 a's), not under ours (100,000: 14 a's and up)
+our $bomb18 = "/r/" . ("a" x 18) . "y!";
 
 run_tests();
 
@@ -355,14 +358,30 @@ gave up on
 --- error_code: 404
 --- response_body_like: 404 Not Found
 --- error_log eval
-qr{\[warn\] .*\Qcweb route "/r/([a-z]*)*y" of plugin "route_bomb" gave up on "$::bomb" (pcre2_match() -47: match limit), client:\E}
+qr{\[warn\] .*\Qcweb route "/r/([a-z]*)*y" of plugin "route_bomb" gave up on "$::bomb" (pcre2_match() -47: match limit exceeded), client:\E}
 --- no_error_log
 [error]
 [alert]
 
 
 
-=== TEST 24: ... and the worker goes on serving
+=== TEST 24: ... and it is our match limit, not PCRE2's default, that
+stops a shorter one
+--- reuse
+--- timeout: 2
+--- request eval
+"GET $::bomb18"
+--- error_code: 404
+--- response_body_like: 404 Not Found
+--- error_log eval
+qr{\[warn\] .*\Qcweb route "/r/([a-z]*)*y" of plugin "route_bomb" gave up on "$::bomb18" (pcre2_match() -47: match limit exceeded), client:\E}
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 25: ... and the worker goes on serving
 --- reuse
 --- timeout: 2
 --- request
@@ -375,7 +394,7 @@ route_bomb /r/xyzy
 
 
 
-=== TEST 25: next to /jobs but never under it: accepted and served
+=== TEST 26: next to /jobs but never under it: accepted and served
 --- request eval
 [::route_one("route_jobz", "GET", "/jobz"), ::route_one("route_job", "GET", "/job"),
  ::route_one("route_jobsx", "GET", "/jobs[^/].*"), "GET /jobz", "GET /job",
@@ -392,7 +411,7 @@ route_bomb /r/xyzy
 
 
 
-=== TEST 26: next to /mgnt but never under it: accepted and served
+=== TEST 27: next to /mgnt but never under it: accepted and served
 --- reuse
 --- request eval
 [::route_one("route_mgn", "GET", "/mgn"), ::route_one("route_mgz", "GET", "/mg[o-z]t.*"),
@@ -408,7 +427,7 @@ route_bomb /r/xyzy
 
 
 
-=== TEST 27: the anchors c-web-modules adds itself ("^<path>$") may be
+=== TEST 28: the anchors c-web-modules adds itself ("^<path>$") may be
 spelled out, and a pattern may start with a group
 --- reuse
 --- request eval
@@ -426,7 +445,7 @@ spelled out, and a pattern may start with a group
 
 
 
-=== TEST 28: a backreference is refused
+=== TEST 29: a backreference is refused
 --- reuse
 --- request eval
 ::route_one("route_br", "GET", '/b/(x)\1')
@@ -438,7 +457,7 @@ cweb plugin from "module.c" refused: route "/b/(x)\1" is refused: backreference 
 
 
 
-=== TEST 29: a regex that can match /jobs/...: refused
+=== TEST 30: a regex that can match /jobs/...: refused
 --- reuse
 --- request eval
 ::route_one("route_jobs", "GET", "/job[s]/.*")
@@ -450,7 +469,7 @@ cweb plugin from "module.c" refused: route path "/job[s]/.*" is under /jobs, whi
 
 
 
-=== TEST 30: a regex that can match /jobs itself: refused
+=== TEST 31: a regex that can match /jobs itself: refused
 --- reuse
 --- request eval
 ::route_one("route_jobs", "GET", "/(j|x)obs")
@@ -462,7 +481,7 @@ cweb plugin from "module.c" refused: route path "/(j|x)obs" is under /jobs, whic
 
 
 
-=== TEST 31: the exact route /jobs: refused
+=== TEST 32: the exact route /jobs: refused
 --- reuse
 --- request eval
 ::route_one("route_jobs", "GET", "/jobs")
@@ -474,7 +493,7 @@ cweb plugin from "module.c" refused: route path "/jobs" is under /jobs, which th
 
 
 
-=== TEST 32: "/jobs.x" can match "/jobs/x": refused
+=== TEST 33: "/jobs.x" can match "/jobs/x": refused
 --- reuse
 --- request eval
 ::route_one("route_jobs", "GET", "/jobs.x")
@@ -486,7 +505,7 @@ cweb plugin from "module.c" refused: route path "/jobs.x" is under /jobs, which 
 
 
 
-=== TEST 33: spelled-out anchors do not hide /jobs: refused
+=== TEST 34: spelled-out anchors do not hide /jobs: refused
 --- reuse
 --- request eval
 ::route_one("route_jobs", "GET", "^/jobs/.*\$")
@@ -498,7 +517,7 @@ cweb plugin from "module.c" refused: route path "^/jobs/.*$" is under /jobs, whi
 
 
 
-=== TEST 34: the management location itself: refused
+=== TEST 35: the management location itself: refused
 --- reuse
 --- request eval
 ::route_one("route_mgnt", "GET", "/mgnt")
@@ -510,7 +529,7 @@ cweb plugin from "module.c" refused: route path "/mgnt" is under the management 
 
 
 
-=== TEST 35: "/mgntx" is in the prefix location /mgnt: refused
+=== TEST 36: "/mgntx" is in the prefix location /mgnt: refused
 --- reuse
 --- request eval
 ::route_one("route_mgnt", "GET", "/mgntx")
@@ -522,7 +541,7 @@ cweb plugin from "module.c" refused: route path "/mgntx" is under the management
 
 
 
-=== TEST 36: a regex that can match under /mgnt: refused
+=== TEST 37: a regex that can match under /mgnt: refused
 --- reuse
 --- request eval
 ::route_one("route_mgnt", "GET", "/mgn(t|u)/v[0-9]")
@@ -534,7 +553,7 @@ cweb plugin from "module.c" refused: route path "/mgn(t|u)/v[0-9]" is under the 
 
 
 
-=== TEST 37: "/admin.+" cannot match the exact location = /admin: accepted
+=== TEST 38: "/admin.+" cannot match the exact location = /admin: accepted
 --- config
     location /mgnt {
         cweb_mgnt;
@@ -557,7 +576,7 @@ cweb plugin from "module.c" refused: route path "/mgn(t|u)/v[0-9]" is under the 
 
 
 
-=== TEST 38: ... "/admi[n]" can: refused
+=== TEST 39: ... "/admi[n]" can: refused
 --- reuse
 --- request eval
 ::route_one("route_admin2", "GET", "/admi[n]")

@@ -883,6 +883,12 @@ test_synthetic(void)
 int
 main(void)
 {
+    /*
+     * line-buffered: the FAIL lines reach a pipe even when a sanitizer
+     * ends the process, before exit() would flush stdout
+     */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
     test_gcc();
     test_ld();
     test_clang();

@@ -846,6 +846,12 @@ test_random(void)
 int
 main(void)
 {
+    /*
+     * line-buffered: the FAIL lines reach a pipe even when a sanitizer
+     * ends the process, before exit() would flush stdout
+     */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
     test_is_regex();
     test_pcre();
     test_refused();

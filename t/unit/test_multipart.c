@@ -476,6 +476,12 @@ test_errors(void)
 int
 main(void)
 {
+    /*
+     * line-buffered: the FAIL lines reach a pipe even when a sanitizer
+     * ends the process, before exit() would flush stdout
+     */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
     test_boundary();
     test_simple();
     test_curl();
