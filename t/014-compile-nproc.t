@@ -7,13 +7,20 @@ BEGIN { $ENV{TEST_NGINX_WORKER_USER} = "nobody nogroup" }
 
 use Test::Nginx::Socket;
 use FindBin;
+use File::Path qw(remove_tree);
 require "$FindBin::Bin/inc/cweb.pl";
+
+# the state directory where nobody can reach it (a server root may sit in
+# a 0700 directory); nginx creates it, owned by the workers' user
+my $state = "/tmp/ngx_cweb_t014_$$";
+remove_tree($state);
+END { remove_tree($state) if $state }
 
 master_on();
 workers(1);
 plan tests => repeat_each() * 7;
 
-cweb_blocks();
+cweb_blocks(module_dir => $state);
 
 run_tests();
 
@@ -21,7 +28,7 @@ __DATA__
 
 === TEST 1: the default leaves room to compile
 --- request eval
-::deploy("hello.c")
+::deploy("hello.c", V => 1)
 --- error_code: 201
 --- no_error_log
 [error]
@@ -33,7 +40,7 @@ __DATA__
 --- http_config
     cweb_compile_processes 1;
 --- request eval
-::deploy("hello.c")
+::deploy("hello.c", V => 2)
 --- error_code: 422
 --- response_body_like: ^\{"error":"compile failed",.*"output":"[^"]*(?:fork|Resource temporarily unavailable)
 --- error_log
@@ -41,9 +48,8 @@ cweb compile of "module.c" failed
 
 
 
-=== TEST 3: ... and nothing was published
+=== TEST 3: ... and nothing was published: version 1 serves
 --- reuse
 --- request
-GET /mgnt
---- response_body
-{"modules":[]}
+GET /hello
+--- response_body_like: ^hello 1 
