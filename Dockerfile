@@ -9,16 +9,16 @@ FROM debian:bookworm
 
 ENV DEBIAN_FRONTEND=noninteractive
 
+# make, then the Makefile installs the rest (DEB_PKGS: the same list a
+# fresh machine gets from `make deps`)
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends \
-        nginx nginx-dev libsqlite3-dev libjansson-dev libssl-dev \
-        zlib1g-dev libpcre2-dev gcc make perl libtest-base-perl curl procps \
-        ca-certificates \
+    && apt-get install -y --no-install-recommends make ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
 COPY . /src
 
+RUN make deps && rm -rf /var/lib/apt/lists/*
 RUN make && make test
 
 EXPOSE 8080

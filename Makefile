@@ -16,11 +16,16 @@ MODULE       := objs/ngx_cweb_module.so
 RUN_PREFIX   := $(CURDIR)/$(BUILD)/run
 
 # Debian packages the build, the tests and `make run` need (chromium: the
-# browser suites, t/133)
+# browser suites, t/133; openssl: t/134's certificate; strace: t/039)
 DEB_PKGS     := nginx nginx-dev libsqlite3-dev libjansson-dev libssl-dev \
                 zlib1g-dev libpcre2-dev gcc make perl libtest-base-perl \
-                curl procps sqlite3 strace chromium
+                curl procps sqlite3 strace chromium openssl
 BENCH_PKGS   := wrk libnginx-mod-http-lua libnginx-mod-http-js valgrind
+# what the real Test::Nginx (openresty/test-nginx, a checkout given to
+# ../shared/tools/real-test-nginx) needs beyond DEB_PKGS
+REAL_PKGS    := libtest-longstring-perl liblist-moreutils-perl \
+                libtext-diff-perl liburi-perl libhttp-message-perl \
+                libipc-run-perl libwww-perl util-linux iproute2
 
 UNIT_TESTS   := $(patsubst t/unit/%.c,objs/unit/%,$(wildcard t/unit/test_*.c))
 
@@ -28,7 +33,7 @@ UNIT_TESTS   := $(patsubst t/unit/%.c,objs/unit/%,$(wildcard t/unit/test_*.c))
 PROVE_INC    := $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
                   || echo "-I t/lib")
 
-.PHONY: all deps bench-deps run test unit prove bench clean FORCE
+.PHONY: all deps bench-deps real-deps run test unit prove bench clean FORCE
 
 all: $(MODULE)
 
@@ -45,6 +50,9 @@ deps:
 
 bench-deps: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PKGS)"
+
+real-deps: deps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(REAL_PKGS)"
 
 $(NGX_BUILD)/.configured: config
 	@test -x $(NGINX_SRC)/configure || { echo "no nginx source tree at" \
