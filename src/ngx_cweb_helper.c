@@ -52,6 +52,7 @@ static ngx_uint_t ngx_cweb_helper_acting(void);
 static void ngx_cweb_helper_restore(void);
 static ngx_int_t ngx_cweb_helper_restore_one(ngx_cweb_version_rec_t *rec,
     void *data);
+static ngx_uint_t ngx_cweb_helper_db_open(void);
 static void ngx_cweb_helper_disable(const char *fmt, u_char *why);
 static void ngx_cweb_helper_purge(ngx_str_t *dir, ngx_log_t *log);
 static void ngx_cweb_helper_sweep_tmp(ngx_str_t *dir, ngx_log_t *log);
@@ -146,10 +147,14 @@ ngx_cweb_helper_tick(ngx_event_t *ev)
                                       ngx_cweb_helper_cmcf);
             }
 
-            ngx_cweb_watchdog_faults(ngx_cweb_helper_db,
-                                     ngx_cweb_helper_cmcf);
-            ngx_cweb_watchdog_quarantines(ngx_cweb_helper_db,
-                                          ngx_cweb_helper_cmcf);
+            /* faults and rollbacks are persisted: they wait for SQLite */
+            if (ngx_cweb_helper_db != NULL || ngx_cweb_helper_db_open()) {
+                ngx_cweb_watchdog_faults(ngx_cweb_helper_db,
+                                         ngx_cweb_helper_cmcf);
+                ngx_cweb_watchdog_quarantines(ngx_cweb_helper_db,
+                                              ngx_cweb_helper_cmcf);
+            }
+
             ngx_cweb_helper_rebuild_next();
 
             if (ngx_current_msec - ngx_cweb_helper_swept
@@ -187,6 +192,37 @@ ngx_cweb_helper_acting(void)
         ngx_log_debug1(NGX_LOG_DEBUG_CORE, ngx_cycle->log, 0,
                        "cweb helper: %P acts for the zone", ngx_pid);
         return 1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * A helper started for a zone that is already restored (a reload, or the
+ * master respawning a helper that died) has no database handle yet: open
+ * it here; a failure is said once and tried again at the next tick.
+ */
+
+static ngx_uint_t
+ngx_cweb_helper_db_open(void)
+{
+    u_char             err[NGX_CWEB_REASON_LEN];
+    static ngx_uint_t  said;
+
+    ngx_cweb_helper_db = ngx_cweb_store_open(&ngx_cweb_helper_cmcf->database,
+                                             200, ngx_cweb_helper_cycle->log,
+                                             err, sizeof(err));
+    if (ngx_cweb_helper_db != NULL) {
+        said = 0;
+        return 1;
+    }
+
+    if (!said) {
+        said = 1;
+        ngx_log_error(NGX_LOG_CRIT, ngx_cycle->log, 0,
+                      "cweb helper: %s; faults are not recorded until it "
+                      "opens", err);
     }
 
     return 0;

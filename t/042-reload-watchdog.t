@@ -9,7 +9,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 8;
+plan tests => repeat_each() * 16;
 
 cweb_blocks();
 
@@ -53,3 +53,37 @@ qr/^faulty 1 ok canary=0 /
 GET /mgnt
 --- response_body_like eval
 qr/"module":"faulty".*"state":"active"/
+
+
+
+=== TEST 4: the new helper recorded the fault in the database (it opened it
+itself: the zone, and so the registry, were already there)
+--- reuse
+--- request
+GET /mgnt/faulty
+--- response_body_like eval
+qr/"faults":\[\{"version":1,"at":\d+,"kind":"timeout","timeout_ms":1000,"route":"GET \/faulty\/spin","pid":\d+\}\],/
+--- no_error_log
+not persisted
+faults are not recorded
+
+
+
+=== TEST 5: two more timeouts after the reload quarantine version 1; there
+is no earlier version, so it answers 503 (the new helper rolls back and
+persists like the first one)
+--- reuse
+--- init
+my $url = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}";
+for (1 .. 2) {
+    system("curl -s -o /dev/null --max-time 4 $url/faulty/spin");
+}
+select(undef, undef, undef, 0.5);
+--- request eval
+["GET /faulty/ok", "GET /mgnt/faulty"]
+--- error_code eval
+[503, 200]
+--- response_body_like eval
+[qr/^\{"error":"plugin unavailable","module":"faulty","version":1,/,
+ qr/"state":"unavailable",.*"quarantine":\{"version":1,/]
+--- timeout: 12

@@ -9,7 +9,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 12;
+plan tests => repeat_each() * 15;
 
 cweb_blocks();
 
@@ -116,3 +116,23 @@ GET /faulty/spin
 --- error_code: 504
 --- error_log eval
 qr/cweb watchdog: process \d+ has been inside plugin code for \d+ ms \(cweb_handler_timeout 1000 ms\), killing it/
+
+
+
+=== TEST 5: a worker killed from outside while inside a plugin call (no
+handler of its own runs) is seen dead by the helper and the fault recorded
+--- reuse
+--- init
+my $url = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}";
+main::background("curl", "-s", "--max-time", "3", "$url/faulty/spin");
+select(undef, undef, undef, 0.4);
+my @w = ::titled("worker process");
+die "expected one worker, found @w" unless @w == 1;
+kill 'KILL', @w;
+select(undef, undef, undef, 0.5);
+--- request
+GET /mgnt/faulty
+--- response_body_like eval
+qr/"faults":\[\{"version":3,"at":\d+,"kind":"died","route":"GET \/faulty\/spin","pid":\d+\},/
+--- error_log eval
+qr/cweb plugin "faulty" version 3 faulted: died in GET \/faulty\/spin \(process \d+\)/
