@@ -159,20 +159,23 @@ ngx_cweb_http_dispatch(ngx_http_request_t *r, ngx_cweb_call_t *call)
                                     "plugin quarantined", p, NULL);
     }
 
-    /* onload() may run now: a crash there answers this request too */
-    ngx_cweb_fault_fd = ngx_cweb_http_raw_fd(r);
-    rc = ngx_cweb_loader_ready(p, r->connection->log);
-    ngx_cweb_fault_fd = -1;
+    /* loaded at its first request: onload() runs, a crash there answers */
+    if (p->handle == NULL) {
+        ngx_cweb_fault_fd = ngx_cweb_http_raw_fd(r);
+        rc = ngx_cweb_loader_ready(p, r->connection->log);
+        ngx_cweb_fault_fd = -1;
 
-    if (rc == NGX_ABORT) {
-        return ngx_cweb_http_refuse(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                    "plugin fault", p,
-                                    (u_char *) "its onload() crashed");
-    }
+        if (rc == NGX_ABORT) {
+            return ngx_cweb_http_refuse(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                        "plugin fault", p,
+                                        (u_char *) "its onload() crashed");
+        }
 
-    if (rc != NGX_OK) {
-        return ngx_cweb_http_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                    "plugin could not be loaded", p, NULL);
+        if (rc != NGX_OK) {
+            return ngx_cweb_http_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                        "plugin could not be loaded", p,
+                                        NULL);
+        }
     }
 
     call->route = route;
