@@ -317,7 +317,7 @@ ngx_cweb_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(cmcf->compile_timeout, 30000);
     ngx_conf_init_size_value(cmcf->compile_memory, 1024 * 1024 * 1024);
     ngx_conf_init_size_value(cmcf->compile_file_size, 64 * 1024 * 1024);
-    ngx_conf_init_uint_value(cmcf->compile_processes, 1024);
+    ngx_conf_init_uint_value(cmcf->compile_processes, 0);   /* not set */
     ngx_conf_init_size_value(cmcf->max_object_size, 64 * 1024 * 1024);
     ngx_conf_init_msec_value(cmcf->handler_timeout, 10000);
     ngx_conf_init_uint_value(cmcf->fault_limit, 3);

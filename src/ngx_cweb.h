@@ -408,11 +408,32 @@ ngx_int_t ngx_cweb_fault_next(ngx_cweb_fault_event_t *ev);
 const char *ngx_cweb_signal_name(ngx_int_t signo);
 
 /* ngx_cweb_manifest.c: what a plugin serves; names; reserved URLs */
-ngx_int_t ngx_cweb_name_valid(u_char *name, size_t max);
+ngx_int_t ngx_cweb_name_valid(u_char *name, size_t len);
+
+/*
+ * err = the formatted reason, cut to errlen - 1 and always NUL-terminated
+ * (ngx_snprintf() with "%Z" leaves no NUL when it has to cut: reasons
+ * carry paths and names a plugin chose)
+ */
+static ngx_inline void
+ngx_cweb_errf(u_char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list  args;
+
+    if (errlen == 0) {
+        return;
+    }
+
+    va_start(args, fmt);
+    *ngx_vslprintf(err, err + errlen - 1, fmt, args) = '\0';
+    va_end(args);
+}
 ngx_int_t ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
     ngx_str_t *text, u_char *err, size_t errlen);
 ngx_int_t ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
     ngx_array_t *items, u_char *err, size_t errlen);
+ngx_int_t ngx_cweb_manifest_served(ngx_array_t *items, u_char *err,
+    size_t errlen);
 ngx_int_t ngx_cweb_manifest_conflict(ngx_str_t *name, ngx_array_t *items,
     ngx_pool_t *pool, ngx_str_t *conflict);
 ngx_int_t ngx_cweb_manifest_matches(module_t *config, ngx_array_t *items);

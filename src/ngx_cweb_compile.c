@@ -6,16 +6,19 @@
  * waitpid(-1)), so the exit status cannot come from waitpid: a small sh
  * wrapper runs the compiler and writes its status to fd 3.  The wrapper
  * also enforces cweb_compile_timeout with coreutils timeout(1), which
- * exits with 124, so nginx only ever sees the wrapper exit normally.  An
- * nginx timer one second later is the backstop: it kills the process
- * group (the child is its own group leader).
+ * exits with 124, so nginx only ever sees the wrapper exit normally;
+ * timeout(1) runs the compiler in a process group of its own and kills
+ * that group, with -k, one second after the limit.  An nginx timer two
+ * seconds after the limit is the backstop: it kills the wrapper's group
+ * (the child is its own group leader), which ends the wait for fd 3.
  *
  * The child gets: stdin /dev/null, stdout+stderr on one pipe, fd 3 the
  * status pipe, every other fd closed, an empty signal mask, SIGPIPE back
  * to default, C locale (ASCII diagnostics), a fixed PATH, its own process
  * group, and resource limits that every compiler process inherits: address
  * space (cweb_compile_memory), CPU seconds (cweb_compile_timeout), file
- * size (cweb_compile_file_size) and processes (cweb_compile_processes), so
+ * size (cweb_compile_file_size) and, when set, processes
+ * (cweb_compile_processes, counted per user by the kernel), so
  * that a hostile source ("#include \"/dev/zero\"") fails fast instead of
  * eating the machine.  The child is forked, not posix_spawn()ed, because
  * setrlimit() must happen between fork and exec; it calls only
@@ -37,6 +40,7 @@ static ngx_int_t ngx_cweb_compile_argv(ngx_cweb_main_conf_t *cmcf,
     char ***argv);
 static ngx_int_t ngx_cweb_compile_spawn(ngx_cweb_main_conf_t *cmcf,
     char **argv, int out_fd, int status_fd, ngx_pid_t *pid, ngx_log_t *log);
+static void ngx_cweb_compile_close_from(int first);
 static void ngx_cweb_compile_child(ngx_cweb_main_conf_t *cmcf, char **argv,
     int out_fd, int status_fd, int null_fd);
 static void ngx_cweb_compile_read_handler(ngx_event_t *ev);
@@ -161,6 +165,26 @@ ngx_cweb_compile_spawn(ngx_cweb_main_conf_t *cmcf, char **argv, int out_fd,
 }
 
 
+/* the fallback of close_range(): every descriptor the limit allows */
+
+static void
+ngx_cweb_compile_close_from(int first)
+{
+    int            fd;
+    struct rlimit  rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY
+        || rl.rlim_cur > 1024 * 1024)
+    {
+        rl.rlim_cur = 1024 * 1024;
+    }
+
+    for (fd = first; fd < (int) rl.rlim_cur; fd++) {
+        (void) close(fd);
+    }
+}
+
+
 /* between fork and exec: async-signal-safe calls only */
 
 static void
@@ -182,8 +206,13 @@ ngx_cweb_compile_child(ngx_cweb_main_conf_t *cmcf, char **argv, int out_fd,
         return;
     }
 
-    /* listening and client sockets are not close-on-exec in nginx */
-    (void) syscall(SYS_close_range, 4, ~0U, 0);
+    /*
+     * listening and client sockets are not close-on-exec in nginx;
+     * close_range() is Linux 5.9+ and may be filtered (seccomp)
+     */
+    if (syscall(SYS_close_range, 4, ~0U, 0) == -1) {
+        ngx_cweb_compile_close_from(4);
+    }
 
     rl.rlim_cur = rl.rlim_max = cmcf->compile_memory;
     (void) setrlimit(RLIMIT_AS, &rl);
@@ -194,8 +223,11 @@ ngx_cweb_compile_child(ngx_cweb_main_conf_t *cmcf, char **argv, int out_fd,
     rl.rlim_cur = rl.rlim_max = cmcf->compile_file_size;
     (void) setrlimit(RLIMIT_FSIZE, &rl);
 
-    rl.rlim_cur = rl.rlim_max = cmcf->compile_processes;
-    (void) setrlimit(RLIMIT_NPROC, &rl);
+    /* it counts every process and thread of the user: only when asked */
+    if (cmcf->compile_processes) {
+        rl.rlim_cur = rl.rlim_max = cmcf->compile_processes;
+        (void) setrlimit(RLIMIT_NPROC, &rl);
+    }
 
     (void) execve(argv[0], argv, ngx_cweb_compile_env);
 }

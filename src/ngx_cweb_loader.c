@@ -504,7 +504,7 @@ ngx_cweb_loader_open(ngx_str_t *path, module_t **config, u_char *err,
 
     if (handle == NULL) {
         e = dlerror();
-        ngx_snprintf(err, errlen, "%s%Z", e ? e : "dlopen() failed");
+        ngx_cweb_errf(err, errlen, "%s", e ? e : "dlopen() failed");
         return NULL;
     }
 
@@ -512,29 +512,29 @@ ngx_cweb_loader_open(ngx_str_t *path, module_t **config, u_char *err,
     bind = (int (*)(const cweb_api_t *)) dlsym(handle, "cweb_plugin_bind");
 
     if (abi == NULL || bind == NULL) {
-        ngx_snprintf(err, errlen,
-                     "not an ngx_cweb plugin (no ABI stamp)%Z");
+        ngx_cweb_errf(err, errlen,
+                      "not an ngx_cweb plugin (no ABI stamp)");
         goto failed;
     }
 
     if (*abi != CWEB_ABI_VERSION) {
-        ngx_snprintf(err, errlen,
-                     "plugin ABI version %uD, this server supports %d; "
-                     "rebuild it against this server's cweb.h%Z",
-                     *abi, CWEB_ABI_VERSION);
+        ngx_cweb_errf(err, errlen,
+                      "plugin ABI version %uD, this server supports %d; "
+                      "rebuild it against this server's cweb.h",
+                      *abi, CWEB_ABI_VERSION);
         goto failed;
     }
 
     if (bind(&ngx_cweb_api) != CWEB_OK) {
-        ngx_snprintf(err, errlen, "plugin refused the host API table%Z");
+        ngx_cweb_errf(err, errlen, "plugin refused the host API table");
         goto failed;
     }
 
     *config = dlsym(handle, "config");
 
     if (*config == NULL) {
-        ngx_snprintf(err, errlen, "no \"config\" symbol: a plugin must "
-                     "define \"export module_t config\"%Z");
+        ngx_cweb_errf(err, errlen, "no \"config\" symbol: a plugin must "
+                      "define \"export module_t config\"");
         goto failed;
     }
 

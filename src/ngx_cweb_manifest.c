@@ -9,10 +9,12 @@
  * back through ngx_cweb_manifest_parse(), which checks every item again
  * (the text may come from a database that plugins can write).
  *
- * URL space: routes may not reach what the server owns (/jobs, and the
- * cweb_mgnt locations, where no plugin route is ever served), judged by
- * what a pattern can match, not by how it is written; and two plugins may
- * not serve overlapping routes for the same method.
+ * URL space: routes may not reach what the server owns, judged by what a
+ * pattern can match, not by how it is written: /jobs always (every parse),
+ * and the cweb_mgnt locations of the running configuration, where no
+ * plugin route is ever served (ngx_cweb_manifest_served(), when a version
+ * is deployed or rolled back to); and two plugins may not serve
+ * overlapping routes for the same method.
  */
 
 
@@ -25,8 +27,6 @@
 
 static ngx_int_t ngx_cweb_manifest_path(ngx_str_t *path, ngx_uint_t *regex,
     const char *what, u_char *err, size_t errlen);
-static ngx_int_t ngx_cweb_manifest_reserved(ngx_str_t *path,
-    ngx_uint_t regex, const char *what, u_char *err, size_t errlen);
 static ngx_int_t ngx_cweb_manifest_under(ngx_str_t *path, ngx_uint_t regex,
     ngx_cweb_ere_t *re, ngx_str_t *base, ngx_uint_t prefix);
 static ngx_int_t ngx_cweb_manifest_method(ngx_str_t *m);
@@ -46,15 +46,16 @@ static const char  *ngx_cweb_methods[] = {
 
 /*
  * plugin and job names: 1-127 of letters, digits, "_", "-", "." (not
- * first); they become file names and URL path segments
+ * first); they become file names and URL path segments.  len is the whole
+ * name: a NUL inside it is refused, not taken as its end
  */
 
 ngx_int_t
-ngx_cweb_name_valid(u_char *name, size_t max)
+ngx_cweb_name_valid(u_char *name, size_t len)
 {
     size_t  i;
 
-    for (i = 0; i < max && name[i]; i++) {
+    for (i = 0; i < len; i++) {
         if (!(isalnum(name[i]) || name[i] == '_' || name[i] == '-'
               || name[i] == '.'))
         {
@@ -76,16 +77,19 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
     int            i;
     u_char        *p;
     size_t         len;
+    ngx_array_t    items;
     route_info_t  *rt;
 
-    if (ngx_cweb_name_valid((u_char *) config->name, sizeof(config->name))
+    if (ngx_cweb_name_valid((u_char *) config->name,
+                            ngx_strnlen((u_char *) config->name,
+                                        sizeof(config->name)))
         != NGX_OK)
     {
-        ngx_snprintf(err, errlen, "invalid module name \"%*s\": use 1-127 "
-                     "letters, digits, \"_\", \"-\" or \".\"%Z",
-                     ngx_strnlen((u_char *) config->name,
-                                 sizeof(config->name)),
-                     config->name);
+        ngx_cweb_errf(err, errlen, "invalid module name \"%*s\": use 1-127 "
+                      "letters, digits, \"_\", \"-\" or \".\"",
+                      ngx_strnlen((u_char *) config->name,
+                                  sizeof(config->name)),
+                      config->name);
         return NGX_ERROR;
     }
 
@@ -93,9 +97,9 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
         || config->ws_size < 0 || config->ws_size > MAX_WEBSOCKETS
         || config->job_size < 0 || config->job_size > MAX_JOBS)
     {
-        ngx_snprintf(err, errlen, "counts out of range: size %d, ws_size "
-                     "%d, job_size %d (each 0..10)%Z", config->size,
-                     config->ws_size, config->job_size);
+        ngx_cweb_errf(err, errlen, "counts out of range: size %d, ws_size "
+                      "%d, job_size %d (each 0..10)", config->size,
+                      config->ws_size, config->job_size);
         return NGX_ERROR;
     }
 
@@ -105,8 +109,8 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
         rt = &config->routes[i];
 
         if (rt->path == NULL || rt->method == NULL || rt->handler == NULL) {
-            ngx_snprintf(err, errlen, "route %d needs a path, a method and "
-                         "a handler%Z", i);
+            ngx_cweb_errf(err, errlen, "route %d needs a path, a method and "
+                          "a handler", i);
             return NGX_ERROR;
         }
 
@@ -114,8 +118,8 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
         if (ngx_cweb_manifest_clean(rt->path, NGX_CWEB_PATH_MAX) != NGX_OK
             || ngx_cweb_manifest_clean(rt->method, 16) != NGX_OK)
         {
-            ngx_snprintf(err, errlen, "route %d has a newline in its path "
-                         "or method%Z", i);
+            ngx_cweb_errf(err, errlen, "route %d has a newline in its path "
+                          "or method", i);
             return NGX_ERROR;
         }
 
@@ -129,8 +133,8 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
                                        NGX_CWEB_PATH_MAX)
                != NGX_OK)
         {
-            ngx_snprintf(err, errlen, "websocket %d needs a path without "
-                         "newlines%Z", i);
+            ngx_cweb_errf(err, errlen, "websocket %d needs a path without "
+                          "newlines", i);
             return NGX_ERROR;
         }
 
@@ -142,11 +146,12 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
     for (i = 0; i < config->job_size; i++) {
         if (config->jobs[i].name == NULL || config->jobs[i].run == NULL
             || ngx_cweb_name_valid((u_char *) config->jobs[i].name,
-                                   NGX_CWEB_NAME_LEN)
+                                   ngx_strnlen((u_char *) config->jobs[i].name,
+                                               NGX_CWEB_NAME_LEN))
                != NGX_OK)
         {
-            ngx_snprintf(err, errlen, "job %d needs a name (letters, digits, "
-                         "\"_\", \"-\", \".\") and a run function%Z", i);
+            ngx_cweb_errf(err, errlen, "job %d needs a name (letters, digits, "
+                          "\"_\", \"-\", \".\") and a run function", i);
             return NGX_ERROR;
         }
 
@@ -182,8 +187,12 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
 
     text->len = p - text->data;
 
-    /* the same checks as every later reader of the text */
-    return ngx_cweb_manifest_parse(text, pool, NULL, err, errlen);
+    /* the same checks as every later reader of the text, and where */
+    if (ngx_cweb_manifest_parse(text, pool, &items, err, errlen) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_cweb_manifest_served(&items, err, errlen);
 }
 
 
@@ -223,7 +232,7 @@ ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
         }
 
         if (nl - p < 3 || p[1] != ' ') {
-            ngx_snprintf(err, errlen, "malformed manifest line%Z");
+            ngx_cweb_errf(err, errlen, "malformed manifest line");
             return NGX_ERROR;
         }
 
@@ -242,7 +251,7 @@ ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
         case 'R':
             sp = ngx_strlchr(p + 2, nl, ' ');
             if (sp == NULL) {
-                ngx_snprintf(err, errlen, "malformed manifest route%Z");
+                ngx_cweb_errf(err, errlen, "malformed manifest route");
                 return NGX_ERROR;
             }
 
@@ -252,8 +261,8 @@ ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
             it->value.len = nl - sp - 1;
 
             if (ngx_cweb_manifest_method(&it->method) != NGX_OK) {
-                ngx_snprintf(err, errlen, "route \"%V\" has an unknown "
-                             "method \"%V\"%Z", &it->value, &it->method);
+                ngx_cweb_errf(err, errlen, "route \"%V\" has an unknown "
+                              "method \"%V\"", &it->value, &it->method);
                 return NGX_ERROR;
             }
 
@@ -283,8 +292,8 @@ ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
                 || ngx_cweb_name_valid(it->value.data, it->value.len)
                    != NGX_OK)
             {
-                ngx_snprintf(err, errlen, "invalid job name \"%V\"%Z",
-                             &it->value);
+                ngx_cweb_errf(err, errlen, "invalid job name \"%V\"",
+                              &it->value);
                 return NGX_ERROR;
             }
 
@@ -292,14 +301,14 @@ ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
             break;
 
         default:
-            ngx_snprintf(err, errlen, "malformed manifest line%Z");
+            ngx_cweb_errf(err, errlen, "malformed manifest line");
             return NGX_ERROR;
         }
     }
 
     if (n[0] > MAX_ROUTES || n[1] > MAX_WEBSOCKETS || n[2] > MAX_JOBS) {
-        ngx_snprintf(err, errlen, "counts out of range: size %ui, ws_size "
-                     "%ui, job_size %ui (each 0..10)%Z", n[0], n[1], n[2]);
+        ngx_cweb_errf(err, errlen, "counts out of range: size %ui, ws_size "
+                      "%ui, job_size %ui (each 0..10)", n[0], n[1], n[2]);
         return NGX_ERROR;
     }
 
@@ -315,9 +324,9 @@ ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
                 && ngx_strncmp(it->method.data, all[i].method.data,
                                it->method.len) == 0)
             {
-                ngx_snprintf(err, errlen, "\"%*s%s%V\" is declared twice%Z",
-                             it->method.len, it->method.data,
-                             it->method.len ? " " : "", &it->value);
+                ngx_cweb_errf(err, errlen, "\"%*s%s%V\" is declared twice",
+                              it->method.len, it->method.data,
+                              it->method.len ? " " : "", &it->value);
                 return NGX_ERROR;
             }
         }
@@ -365,7 +374,15 @@ ngx_cweb_manifest_path(ngx_str_t *path, ngx_uint_t *regex, const char *what,
 {
     char             why[256];
     size_t           i;
+    ngx_str_t        jobs, jobs_dir;
+    ngx_uint_t       under;
     ngx_cweb_ere_t  *re;
+
+    if (path->len > NGX_CWEB_PATH_MAX) {
+        ngx_cweb_errf(err, errlen, "%s path is longer than %d bytes",
+                      what, NGX_CWEB_PATH_MAX);
+        return NGX_ERROR;
+    }
 
     /*
      * c-web-modules compiles "^<path>$", so its plugins may spell the
@@ -376,105 +393,113 @@ ngx_cweb_manifest_path(ngx_str_t *path, ngx_uint_t *regex, const char *what,
             && !((path->data[0] == '^' || path->data[0] == '(')
                  && ngx_cweb_ere_is_regex(path->data, path->len))))
     {
-        ngx_snprintf(err, errlen, "%s path \"%V\" must start with \"/\"%Z",
-                     what, path);
-        return NGX_ERROR;
-    }
-
-    if (path->len > NGX_CWEB_PATH_MAX) {
-        ngx_snprintf(err, errlen, "%s path is longer than %d bytes%Z",
-                     what, NGX_CWEB_PATH_MAX);
+        ngx_cweb_errf(err, errlen, "%s path \"%V\" must start with \"/\"",
+                      what, path);
         return NGX_ERROR;
     }
 
     for (i = 0; i < path->len; i++) {
         if (path->data[i] <= ' ' || path->data[i] == 0x7f) {
-            ngx_snprintf(err, errlen,
-                         "%s path \"%V\" has a space or control character%Z",
-                         what, path);
+            ngx_cweb_errf(err, errlen,
+                          "%s path \"%V\" has a space or control character",
+                          what, path);
             return NGX_ERROR;
         }
     }
 
     *regex = ngx_cweb_ere_is_regex(path->data, path->len);
+    re = NULL;
 
     if (*regex) {
         re = ngx_cweb_ere_parse(path->data, path->len, why, sizeof(why));
         if (re == NULL) {
-            ngx_snprintf(err, errlen, "%s \"%V\" is refused: %s%Z",
-                         what, path, why);
-            return NGX_ERROR;
-        }
-
-        ngx_cweb_ere_free(re);
-    }
-
-    return ngx_cweb_manifest_reserved(path, *regex, what, err, errlen);
-}
-
-
-/* /jobs and the cweb_mgnt locations, by what the path can match */
-
-static ngx_int_t
-ngx_cweb_manifest_reserved(ngx_str_t *path, ngx_uint_t regex,
-    const char *what, u_char *err, size_t errlen)
-{
-    ngx_int_t              rc;
-    ngx_str_t              jobs, jobs_dir;
-    ngx_uint_t             i;
-    ngx_cweb_ere_t        *re;
-    ngx_cweb_reserved_t   *res;
-    ngx_cweb_main_conf_t  *cmcf;
-
-    re = NULL;
-
-    if (regex) {
-        re = ngx_cweb_ere_parse(path->data, path->len, NULL, 0);
-        if (re == NULL) {
+            ngx_cweb_errf(err, errlen, "%s \"%V\" is refused: %s",
+                          what, path, why);
             return NGX_ERROR;
         }
     }
 
+    /* /jobs belongs to the server whatever the configuration */
     ngx_str_set(&jobs, "/jobs");
     ngx_str_set(&jobs_dir, "/jobs/");
-    rc = NGX_OK;
 
-    if (ngx_cweb_manifest_under(path, regex, re, &jobs, 0)
-        || ngx_cweb_manifest_under(path, regex, re, &jobs_dir, 1))
-    {
-        ngx_snprintf(err, errlen, "%s path \"%V\" is under /jobs, which the "
-                     "server owns%Z", what, path);
-        rc = NGX_ERROR;
-        goto done;
-    }
-
-    cmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_cweb_module);
-
-    if (cmcf == NULL || cmcf->mgnt == NULL) {
-        goto done;
-    }
-
-    res = cmcf->mgnt->elts;
-
-    for (i = 0; i < cmcf->mgnt->nelts; i++) {
-        if (ngx_cweb_manifest_under(path, regex, re, &res[i].name,
-                                    !res[i].exact))
-        {
-            ngx_snprintf(err, errlen, "%s path \"%V\" is under the management "
-                         "location \"%V\", where it is never served%Z",
-                         what, path, &res[i].name);
-            rc = NGX_ERROR;
-            goto done;
-        }
-    }
-
-done:
+    under = ngx_cweb_manifest_under(path, *regex, re, &jobs, 0)
+            || ngx_cweb_manifest_under(path, *regex, re, &jobs_dir, 1);
 
     if (re) {
         ngx_cweb_ere_free(re);
     }
 
-    return rc;
+    if (under) {
+        ngx_cweb_errf(err, errlen, "%s path \"%V\" is under /jobs, which "
+                      "the server owns", what, path);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Routes and WebSocket paths under a cweb_mgnt location of this
+ * configuration are never served there: refused when a version is
+ * deployed or rolled back to, by what a pattern can match.  Not part of
+ * ngx_cweb_manifest_parse(): a stored version stays readable when the
+ * configuration changes.
+ */
+
+ngx_int_t
+ngx_cweb_manifest_served(ngx_array_t *items, u_char *err, size_t errlen)
+{
+    ngx_uint_t                 i, j, hit;
+    ngx_cweb_ere_t            *re;
+    ngx_cweb_reserved_t       *res;
+    ngx_cweb_main_conf_t      *cmcf;
+    ngx_cweb_manifest_item_t  *it;
+
+    cmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_cweb_module);
+
+    if (cmcf == NULL || cmcf->mgnt == NULL) {
+        return NGX_OK;
+    }
+
+    it = items->elts;
+    res = cmcf->mgnt->elts;
+
+    for (i = 0; i < items->nelts; i++) {
+        if (it[i].type == 'J') {
+            continue;
+        }
+
+        re = NULL;
+
+        if (it[i].regex) {
+            re = ngx_cweb_ere_parse(it[i].value.data, it[i].value.len,
+                                    NULL, 0);
+            if (re == NULL) {
+                return NGX_ERROR;
+            }
+        }
+
+        for (hit = 0, j = 0; !hit && j < cmcf->mgnt->nelts; j++) {
+            hit = ngx_cweb_manifest_under(&it[i].value, it[i].regex, re,
+                                          &res[j].name, !res[j].exact);
+        }
+
+        if (re) {
+            ngx_cweb_ere_free(re);
+        }
+
+        if (hit) {
+            ngx_cweb_errf(err, errlen, "%s path \"%V\" is under the "
+                          "management location \"%V\", where it is never "
+                          "served", it[i].type == 'R' ? "route" : "websocket",
+                          &it[i].value, &res[j - 1].name);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
 }
 
 
