@@ -234,6 +234,7 @@ struct ngx_cweb_route_s {
     ngx_str_t                   path;
     ngx_str_t                   method;
     void                       *regex;        /* pcre2_code, NULL: exact */
+    ngx_str_t                   prefix;       /* regex: its literal prefix */
     ngx_cweb_plugin_t          *plugin;
     ngx_uint_t                  index;        /* in config->routes */
     ngx_uint_t                  order;        /* precedence among regexes */
@@ -506,7 +507,8 @@ void *ngx_cweb_loader_open(ngx_str_t *path, module_t **config,
 void ngx_cweb_loader_shutdown(void);
 
 /* ngx_cweb_router.c: per-generation route table */
-ngx_int_t ngx_cweb_route_compile(ngx_cweb_route_t *rt, ngx_log_t *log);
+ngx_int_t ngx_cweb_route_compile(ngx_cweb_route_t *rt, ngx_pool_t *pool,
+    ngx_log_t *log);
 void ngx_cweb_route_free(ngx_cweb_route_t *rt);
 ngx_cweb_router_t *ngx_cweb_router_create(ngx_cweb_plugin_t *plugins,
     ngx_log_t *log);

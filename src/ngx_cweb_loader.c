@@ -239,7 +239,7 @@ ngx_cweb_loader_record(ngx_cweb_shm_module_t *m, ngx_log_t *log)
         rt->plugin = p;
         rt->index = p->nroutes++;
 
-        if (it[i].regex && ngx_cweb_route_compile(rt, log) != NGX_OK) {
+        if (it[i].regex && ngx_cweb_route_compile(rt, pool, log) != NGX_OK) {
             /* answers 503 rather than leaving a hole in the URL space */
             p->failed = 1;
         }

@@ -86,12 +86,13 @@ static pcre2_match_data     *ngx_cweb_match_data;
 /* per plugin version, when its record is made */
 
 ngx_int_t
-ngx_cweb_route_compile(ngx_cweb_route_t *rt, ngx_log_t *log)
+ngx_cweb_route_compile(ngx_cweb_route_t *rt, ngx_pool_t *pool, ngx_log_t *log)
 {
     int              errcode;
     long             n;
     char             err[256];
-    u_char           pat[8192], msg[128];
+    size_t           len;
+    u_char           pat[8192], msg[128], prefix[NGX_CWEB_ERE_MAX_LEN + 1];
     PCRE2_SIZE       erroff;
     pcre2_code      *re;
     ngx_cweb_ere_t  *ere;
@@ -105,7 +106,19 @@ ngx_cweb_route_compile(ngx_cweb_route_t *rt, ngx_log_t *log)
     }
 
     n = ngx_cweb_ere_pcre(ere, pat, sizeof(pat));
+
+    /* where the route tables of every generation file it */
+    len = ngx_min(ngx_cweb_ere_prefix(ere, prefix, sizeof(prefix)),
+                  sizeof(prefix));
     ngx_cweb_ere_free(ere);
+
+    rt->prefix.data = ngx_pnalloc(pool, len ? len : 1);
+    if (rt->prefix.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    rt->prefix.len = ngx_cpymem(rt->prefix.data, prefix, len)
+                     - rt->prefix.data;
 
     if (n < 0) {
         ngx_log_error(NGX_LOG_ERR, log, 0,
@@ -260,21 +273,13 @@ failed:
 static ngx_int_t
 ngx_cweb_router_file(ngx_cweb_router_t *router, ngx_cweb_route_t *rt)
 {
-    u_char            prefix[NGX_MAX_PATH];
+    u_char           *prefix;
     size_t            len, i;
-    ngx_cweb_ere_t   *ere;
     ngx_cweb_trie_t  *node, *c, **cp;
     ngx_cweb_route_t **routes;
 
-    ere = ngx_cweb_ere_parse(rt->path.data, rt->path.len, NULL, 0);
-    if (ere == NULL) {
-        return NGX_ERROR;
-    }
-
-    len = ngx_cweb_ere_prefix(ere, prefix, sizeof(prefix));
-    ngx_cweb_ere_free(ere);
-
-    len = ngx_min(len, sizeof(prefix));
+    prefix = rt->prefix.data;
+    len = rt->prefix.len;
     node = router->trie;
 
     for (i = 0; i < len; i++) {
