@@ -67,6 +67,8 @@ static int ngx_cweb_ere_node(ngx_cweb_ere_t *e, int type, int kind,
     const unsigned char *set);
 static int ngx_cweb_ere_list(ngx_cweb_ere_t *e, int type, int first,
     int count);
+static size_t ngx_cweb_ere_prefix_walk(const ngx_cweb_ere_t *e,
+    unsigned char *buf, size_t size);
 static int ngx_cweb_ere_parse_alt(ngx_cweb_ere_parser_t *pr);
 static int ngx_cweb_ere_parse_seq(ngx_cweb_ere_parser_t *pr);
 static int ngx_cweb_ere_parse_atom(ngx_cweb_ere_parser_t *pr);
@@ -220,6 +222,18 @@ ngx_cweb_ere_pcre(const ngx_cweb_ere_t *e, unsigned char *buf, size_t size)
 size_t
 ngx_cweb_ere_prefix(const ngx_cweb_ere_t *e, unsigned char *buf, size_t size)
 {
+    if (size > 0) {
+        memcpy(buf, e->prefix, (e->prefix_len < size) ? e->prefix_len : size);
+    }
+
+    return e->prefix_len;
+}
+
+
+static size_t
+ngx_cweb_ere_prefix_walk(const ngx_cweb_ere_t *e, unsigned char *buf,
+    size_t size)
+{
     int                         n, c, last;
     size_t                      len;
     const ngx_cweb_ere_node_t  *node;
@@ -309,6 +323,13 @@ ngx_cweb_ere_create(const unsigned char *pat, size_t len, size_t max_len,
 
     if (ngx_cweb_ere_nfa(e, max_states, err, errlen) != 0) {
         goto failed;
+    }
+
+    /* asked for every pair of routes compared: once */
+    e->prefix_len = ngx_cweb_ere_prefix_walk(e, e->prefix, sizeof(e->prefix));
+
+    if (e->prefix_len > sizeof(e->prefix)) {
+        e->prefix_len = sizeof(e->prefix);
     }
 
     return e;
@@ -836,18 +857,25 @@ ngx_cweb_ere_class_set(unsigned char *set, int cls, int negate)
 static int
 ngx_cweb_ere_single(const unsigned char *set)
 {
-    int  c, found;
+    int  i, b, found;
 
     found = -1;
 
-    for (c = 0; c < 256; c++) {
-        if (ngx_cweb_ere_has(set, c)) {
-            if (found != -1) {
-                return -1;
-            }
-
-            found = c;
+    /* a byte of the set at a time: at most one bit in all of them */
+    for (i = 0; i < 32; i++) {
+        if (set[i] == 0) {
+            continue;
         }
+
+        if (found != -1 || (set[i] & (set[i] - 1)) != 0) {
+            return -1;
+        }
+
+        for (b = 0; !(set[i] & (1 << b)); b++) {
+            /* void */
+        }
+
+        found = i * 8 + b;
     }
 
     return found;

@@ -6,9 +6,10 @@
  * the whole decoded request path, with byte semantics (no locale, no UTF-8).
  * This module refuses what it cannot translate faithfully (backreferences,
  * PCRE extensions, lazy or possessive look-alikes), translates the rest to
- * PCRE2 for matching in the server, and answers the questions the route
- * table asks at configuration time: can two routes match the same path,
- * what literal prefix does a route start with.
+ * PCRE2 for matching in the server, and answers the questions asked when
+ * a version is deployed, restored or filed in a worker's route table: can
+ * two routes match the same path, what literal prefix does a route start
+ * with.
  *
  * Deliberately free of nginx headers so that it can be unit tested
  * standalone; the module compiles the .c files as one of its sources.
@@ -68,7 +69,9 @@ void ngx_cweb_ere_free(ngx_cweb_ere_t *e);
 
 /*
  * 1 when the whole of s[0..len) matches, 0 when it does not (or when the
- * scratch state sets cannot be allocated).  O(len * states).
+ * scratch state sets cannot be allocated).  O(len * states).  The unit
+ * tests' oracle for the NFA and the PCRE2 translation; the server matches
+ * with PCRE2.
  */
 int ngx_cweb_ere_match(const ngx_cweb_ere_t *e, const unsigned char *s,
     size_t len);
@@ -97,9 +100,11 @@ long ngx_cweb_ere_pcre(const ngx_cweb_ere_t *e, unsigned char *buf,
     size_t size);
 
 /*
- * The longest literal string every match starts with, found conservatively
- * (it may be shorter than possible, never longer; may be empty): returns its
- * length, copying at most size bytes to buf.
+ * A literal string every match starts with, found conservatively when the
+ * pattern is parsed (it may be shorter than possible, never longer; may be
+ * empty; at most 256 bytes): returns its length, copying at most size
+ * bytes to buf.  ngx_cweb_ere_intersect() tells routes with diverging
+ * prefixes apart by it alone.
  */
 size_t ngx_cweb_ere_prefix(const ngx_cweb_ere_t *e, unsigned char *buf,
     size_t size);

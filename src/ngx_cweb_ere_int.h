@@ -62,14 +62,20 @@ typedef struct {
 } ngx_cweb_ere_state_t;
 
 
+/* literal prefixes are kept up to this long (longer ones: cut, still true) */
+#define NGX_CWEB_ERE_PREFIX_MAX  256
+
 struct ngx_cweb_ere_s {
     ngx_cweb_ere_node_t   *nodes;
     ngx_cweb_ere_state_t  *states;
     int                    nnodes;
     int                    nalloc;
     int                    nstates;
+    int                    salloc;       /* states[] has room for */
     int                    root;
     int                    start;
+    size_t                 prefix_len;   /* of prefix[], computed once */
+    unsigned char          prefix[NGX_CWEB_ERE_PREFIX_MAX];
 };
 
 

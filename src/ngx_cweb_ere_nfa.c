@@ -83,6 +83,8 @@ static ngx_cweb_ere_frag_t ngx_cweb_ere_repeat(ngx_cweb_ere_t *e,
 static int ngx_cweb_ere_scratch(ngx_cweb_ere_scratch_t *sc, int n);
 static void ngx_cweb_ere_closure(const ngx_cweb_ere_t *e,
     ngx_cweb_ere_scratch_t *sc, int s);
+static int ngx_cweb_ere_prefixes_differ(const ngx_cweb_ere_t *a,
+    const ngx_cweb_ere_t *b);
 static int ngx_cweb_ere_visit(ngx_cweb_ere_bfs_t *bfs, size_t pair,
     int parent, int byte);
 
@@ -115,6 +117,8 @@ ngx_cweb_ere_nfa(ngx_cweb_ere_t *e, long max_states, char *err,
     if (e->states == NULL) {
         return -1;
     }
+
+    e->salloc = (int) n;
 
     f = ngx_cweb_ere_build(e, e->root);
 
@@ -182,6 +186,15 @@ static int
 ngx_cweb_ere_state(ngx_cweb_ere_t *e, int type, const unsigned char *set)
 {
     ngx_cweb_ere_state_t  *st;
+
+    /*
+     * ngx_cweb_ere_count() sized the array for exactly what
+     * ngx_cweb_ere_build() makes; should the two ever disagree, stop
+     * rather than write past it
+     */
+    if (e->nstates >= e->salloc) {
+        abort();
+    }
 
     st = &e->states[e->nstates];
 
@@ -365,6 +378,17 @@ ngx_cweb_ere_match(const ngx_cweb_ere_t *e, const unsigned char *s,
 }
 
 
+static int
+ngx_cweb_ere_prefixes_differ(const ngx_cweb_ere_t *a, const ngx_cweb_ere_t *b)
+{
+    size_t  n;
+
+    n = (a->prefix_len < b->prefix_len) ? a->prefix_len : b->prefix_len;
+
+    return memcmp(a->prefix, b->prefix, n) != 0;
+}
+
+
 /*
  * Breadth-first search of the product automaton.  A node is a pair of
  * consuming states; its successors are the pairs of the closures of their
@@ -384,6 +408,15 @@ ngx_cweb_ere_intersect(const ngx_cweb_ere_t *a, const ngx_cweb_ere_t *b,
     size_t              n, k, pair;
     uint64_t            bits;
     ngx_cweb_ere_bfs_t  bfs;
+
+    /*
+     * every match of a starts with its literal prefix, every match of b
+     * with its own: when neither prefix starts the other, no string is in
+     * both (the common case of routes under different paths: no search)
+     */
+    if (ngx_cweb_ere_prefixes_differ(a, b)) {
+        return 0;
+    }
 
     bits = (uint64_t) a->nstates * (uint64_t) b->nstates;
     if (bits > UINT32_MAX) {

@@ -34,9 +34,15 @@ static ngx_int_t ngx_cweb_manifest_clean(const char *s, size_t max);
 static ngx_uint_t ngx_cweb_manifest_methods_meet(ngx_cweb_manifest_item_t *a,
     ngx_cweb_manifest_item_t *b);
 static ngx_int_t ngx_cweb_manifest_overlap(ngx_cweb_manifest_item_t *a,
-    ngx_cweb_manifest_item_t *b, u_char *example, size_t *len);
+    ngx_cweb_ere_t *ra, ngx_cweb_manifest_item_t *b, ngx_cweb_ere_t *rb,
+    u_char *example, size_t *len);
 static ngx_int_t ngx_cweb_manifest_conflict_one(ngx_cweb_shm_module_t *m,
-    ngx_array_t *items, ngx_pool_t *pool, ngx_str_t *conflict);
+    ngx_array_t *items, ngx_cweb_ere_t **ours, ngx_pool_t *pool,
+    ngx_str_t *conflict);
+static ngx_cweb_ere_t **ngx_cweb_manifest_automata(ngx_array_t *items,
+    ngx_pool_t *pool);
+static void ngx_cweb_manifest_automata_free(ngx_array_t *items,
+    ngx_cweb_ere_t **re);
 
 
 static const char  *ngx_cweb_methods[] = {
@@ -548,6 +554,7 @@ ngx_cweb_manifest_conflict(ngx_str_t *name, ngx_array_t *items,
     ngx_int_t               rc;
     ngx_uint_t              i;
     ngx_array_t             mods;
+    ngx_cweb_ere_t        **ours;
     ngx_cweb_shm_module_t  *m;
 
     if (ngx_array_init(&mods, pool, 8, sizeof(ngx_cweb_shm_module_t))
@@ -557,28 +564,35 @@ ngx_cweb_manifest_conflict(ngx_str_t *name, ngx_array_t *items,
         return NGX_ERROR;
     }
 
-    m = mods.elts;
+    /* each path is parsed once, not once for every path it meets */
+    ours = ngx_cweb_manifest_automata(items, pool);
+    if (ours == NULL) {
+        return NGX_ERROR;
+    }
 
-    for (i = 0; i < mods.nelts; i++) {
+    m = mods.elts;
+    rc = NGX_OK;
+
+    for (i = 0; rc == NGX_OK && i < mods.nelts; i++) {
         if (m[i].name_len == name->len
             && ngx_strncmp(m[i].name, name->data, name->len) == 0)
         {
             continue;
         }
 
-        rc = ngx_cweb_manifest_conflict_one(&m[i], items, pool, conflict);
-        if (rc != NGX_OK) {
-            return rc;
-        }
+        rc = ngx_cweb_manifest_conflict_one(&m[i], items, ours, pool,
+                                            conflict);
     }
 
-    return NGX_OK;
+    ngx_cweb_manifest_automata_free(items, ours);
+
+    return rc;
 }
 
 
 static ngx_int_t
 ngx_cweb_manifest_conflict_one(ngx_cweb_shm_module_t *m, ngx_array_t *items,
-    ngx_pool_t *pool, ngx_str_t *conflict)
+    ngx_cweb_ere_t **ours, ngx_pool_t *pool, ngx_str_t *conflict)
 {
     u_char                     err[256], example[64], *p;
     size_t                     elen;
@@ -586,6 +600,7 @@ ngx_cweb_manifest_conflict_one(ngx_cweb_shm_module_t *m, ngx_array_t *items,
     ngx_str_t                  text;
     ngx_uint_t                 i, j;
     ngx_array_t                theirs;
+    ngx_cweb_ere_t           **their;
     ngx_cweb_manifest_item_t  *a, *b;
 
     text.data = m->manifest;
@@ -598,23 +613,33 @@ ngx_cweb_manifest_conflict_one(ngx_cweb_shm_module_t *m, ngx_array_t *items,
         return NGX_OK;
     }
 
+    their = ngx_cweb_manifest_automata(&theirs, pool);
+    if (their == NULL) {
+        return NGX_ERROR;
+    }
+
     a = items->elts;
     b = theirs.elts;
+    rc = NGX_OK;
 
-    for (i = 0; i < items->nelts; i++) {
-        for (j = 0; j < theirs.nelts; j++) {
+    for (j = 0; rc == NGX_OK && j < theirs.nelts; j++) {
+        for (i = 0; i < items->nelts; i++) {
             if (!ngx_cweb_manifest_methods_meet(&a[i], &b[j])) {
                 continue;
             }
 
-            rc = ngx_cweb_manifest_overlap(&a[i], &b[j], example, &elen);
+            rc = ngx_cweb_manifest_overlap(&a[i], ours[i], &b[j], their[j],
+                                           example, &elen);
             if (rc == 0) {
                 continue;
             }
 
+            rc = NGX_DECLINED;
+
             conflict->data = ngx_pnalloc(pool, NGX_CWEB_NAME_LEN + 3 * 1100);
             if (conflict->data == NULL) {
-                return NGX_ERROR;
+                rc = NGX_ERROR;
+                break;
             }
 
             if (b[j].type == 'R') {
@@ -631,18 +656,64 @@ ngx_cweb_manifest_conflict_one(ngx_cweb_shm_module_t *m, ngx_array_t *items,
                                a[i].value.len) != 0)
             {
                 p = ngx_sprintf(p, " overlaps %V", &a[i].value);
-                p = (rc == 1)
+                p = (elen != (size_t) -1)
                     ? ngx_sprintf(p, " (both match \"%*s\")", elen, example)
                     : ngx_sprintf(p, " (too complex to prove they do not)");
             }
 
             conflict->len = p - conflict->data;
-
-            return NGX_DECLINED;
+            break;
         }
     }
 
-    return NGX_OK;
+    ngx_cweb_manifest_automata_free(&theirs, their);
+
+    return rc;
+}
+
+
+/*
+ * the automaton of every route and WebSocket path of items (NULL for jobs,
+ * and when one cannot be made: it is then taken as overlapping everything)
+ */
+
+static ngx_cweb_ere_t **
+ngx_cweb_manifest_automata(ngx_array_t *items, ngx_pool_t *pool)
+{
+    ngx_uint_t                 i;
+    ngx_cweb_ere_t           **re;
+    ngx_cweb_manifest_item_t  *it;
+
+    re = ngx_pcalloc(pool, (items->nelts + 1) * sizeof(ngx_cweb_ere_t *));
+    if (re == NULL) {
+        return NULL;
+    }
+
+    it = items->elts;
+
+    for (i = 0; i < items->nelts; i++) {
+        if (it[i].type == 'J') {
+            continue;
+        }
+
+        re[i] = it[i].regex
+                ? ngx_cweb_ere_parse(it[i].value.data, it[i].value.len,
+                                     NULL, 0)
+                : ngx_cweb_ere_literal(it[i].value.data, it[i].value.len, 0);
+    }
+
+    return re;
+}
+
+
+static void
+ngx_cweb_manifest_automata_free(ngx_array_t *items, ngx_cweb_ere_t **re)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < items->nelts; i++) {
+        ngx_cweb_ere_free(re[i]);
+    }
 }
 
 
@@ -667,19 +738,25 @@ ngx_cweb_manifest_methods_meet(ngx_cweb_manifest_item_t *a,
 
     return (ma.len == 3 && mb.len == 4 && ngx_strncmp(ma.data, "GET", 3) == 0
             && ngx_strncmp(mb.data, "HEAD", 4) == 0)
-           || (ma.len == 4 && mb.len == 3 && ngx_strncmp(mb.data, "GET", 3) == 0
+           || (ma.len == 4 && mb.len == 3
+               && ngx_strncmp(mb.data, "GET", 3) == 0
                && ngx_strncmp(ma.data, "HEAD", 4) == 0);
 }
 
 
-/* 1 (with an example), 0 disjoint, -1 undecided (taken as overlapping) */
+/*
+ * 1 when a and b (with their automata) can match one path: *len is then the length of an example, or (size_t) -1 when it
+ * could not be decided (taken as overlapping); 0 when they are disjoint
+ */
 
 static ngx_int_t
-ngx_cweb_manifest_overlap(ngx_cweb_manifest_item_t *a,
-    ngx_cweb_manifest_item_t *b, u_char *example, size_t *len)
+ngx_cweb_manifest_overlap(ngx_cweb_manifest_item_t *a, ngx_cweb_ere_t *ra,
+    ngx_cweb_manifest_item_t *b, ngx_cweb_ere_t *rb, u_char *example,
+    size_t *len)
 {
-    int              rc;
-    ngx_cweb_ere_t  *ra, *rb;
+    int  rc;
+
+    *len = (size_t) -1;
 
     if (!a->regex && !b->regex) {
         if (a->value.len != b->value.len
@@ -693,26 +770,13 @@ ngx_cweb_manifest_overlap(ngx_cweb_manifest_item_t *a,
         return 1;
     }
 
-    ra = a->regex ? ngx_cweb_ere_parse(a->value.data, a->value.len, NULL, 0)
-                  : ngx_cweb_ere_literal(a->value.data, a->value.len, 0);
-    rb = b->regex ? ngx_cweb_ere_parse(b->value.data, b->value.len, NULL, 0)
-                  : ngx_cweb_ere_literal(b->value.data, b->value.len, 0);
+    rc = (ra && rb) ? ngx_cweb_ere_intersect(ra, rb, example, len, 64) : -1;
 
-    rc = -1;
-
-    if (ra && rb) {
-        rc = ngx_cweb_ere_intersect(ra, rb, example, len, 64);
+    if (rc != 1) {
+        *len = (size_t) -1;
     }
 
-    if (ra) {
-        ngx_cweb_ere_free(ra);
-    }
-
-    if (rb) {
-        ngx_cweb_ere_free(rb);
-    }
-
-    return rc;
+    return rc != 0;
 }
 
 
