@@ -227,57 +227,37 @@ ngx_cweb_auth_loopback(ngx_connection_t *c)
 
 /*
  * the Host of a keyless local request names the loopback; a unix socket
- * (no browser reaches one) needs none
+ * (no browser reaches one) needs none.  nginx has validated the host
+ * already (r->headers_in.server: lower case, no port, no trailing dot;
+ * from an absolute request line too)
  */
 
 static ngx_uint_t
 ngx_cweb_auth_local_host(ngx_http_request_t *r)
 {
-    u_char     *p, *last;
-    ngx_str_t   host;
+    in_addr_t   addr;
+    ngx_str_t  *host;
 
-    if (r->connection->sockaddr->sa_family == AF_UNIX) {
+    static ngx_str_t  localhost = ngx_string(".localhost");
+
+    host = &r->headers_in.server;
+
+    if (r->connection->sockaddr->sa_family == AF_UNIX || host->len == 0) {
         return 1;
     }
 
-    if (r->headers_in.host == NULL) {
-        return 1;
-    }
-
-    host = r->headers_in.host->value;
-    p = host.data;
-    last = p + host.len;
-
-    /* the port goes; "[::1]:8080" keeps its brackets */
-    if (host.len && p[0] == '[') {
-        last = ngx_strlchr(p, last, ']');
-        if (last == NULL) {
-            return 0;
-        }
-
-        last++;
-
-    } else {
-        for (last = p; last < host.data + host.len && *last != ':'; last++) {
-            /* void */
-        }
-    }
-
-    host.len = last - p;
-
-    if (host.len == 5 && ngx_strncasecmp(p, (u_char *) "[::1]", 5) == 0) {
-        return 1;
-    }
-
-    if (host.len >= 9
-        && ngx_strncasecmp(last - 9, (u_char *) "localhost", 9) == 0
-        && (host.len == 9 || last[-10] == '.'))
+    if ((host->len == 5 && ngx_strncmp(host->data, "[::1]", 5) == 0)
+        || (host->len == 9 && ngx_strncmp(host->data, "localhost", 9) == 0)
+        || (host->len > localhost.len
+            && ngx_strncmp(host->data + host->len - localhost.len,
+                           localhost.data, localhost.len) == 0))
     {
         return 1;
     }
 
-    return ngx_inet_addr(p, host.len) != INADDR_NONE
-           && (ntohl(ngx_inet_addr(p, host.len)) >> 24) == 127;
+    addr = ngx_inet_addr(host->data, host->len);
+
+    return addr != INADDR_NONE && (ntohl(addr) >> 24) == 127;
 }
 
 
