@@ -760,6 +760,17 @@ ngx_cweb_admin_hold_handler(ngx_event_t *ev)
 {
     ngx_cweb_admin_ctx_t  *ctx = ev->data;
 
+    /*
+     * a thread task (the commit) still runs: it will finish the request,
+     * and must find it and the commit lock as it left them; keep holding
+     */
+    if (ctx->r->main->blocked) {
+        ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                      "cweb mgnt request still waiting for its commit");
+        ngx_add_timer(&ctx->hold, 60000);
+        return;
+    }
+
     ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
                   "cweb mgnt request still unanswered after its deadline");
 
