@@ -19,9 +19,12 @@
  *   onload    calls onload() with a real context (cweb_is_canary() is 1);
  *   unload    calls unload();
  *   dlclose   unloads it: destructors run here.
- * The canary process waits for the child within cweb_handler_timeout and
- * answers with the child's result, or with the signal, exit code or
- * timeout that ended it and the phase it was in:
+ * The child leads its own process group.  The canary process waits for
+ * it within cweb_handler_timeout of its fork, pipe closed or not (plugin
+ * code may close every descriptor and run on), then kills the group, so
+ * nothing the plugin forked outlives the run; it answers with the child's
+ * result, or with the signal, exit code or timeout that ended it and the
+ * phase it was in:
  *   {"status":"ok","name","module_hash","size","manifest","canary_ms"}
  *   {"status":"refused","reason","canary_ms"}
  *   {"status":"failed","phase", "signal"|"exit_code"|"timeout_ms",
@@ -39,9 +42,10 @@
 #include <openssl/evp.h>
 
 
-#define NGX_CWEB_CANARY_MAX_REPLY  (512 * 1024)
-#define NGX_CWEB_CANARY_RETRY      100
-#define NGX_CWEB_CANARY_TRIES      100
+#define NGX_CWEB_CANARY_MAX_REPLY   (512 * 1024)
+#define NGX_CWEB_CANARY_RETRY       100
+#define NGX_CWEB_CANARY_TRIES       100
+#define NGX_CWEB_CANARY_REAP_DELAY  16
 
 
 static ngx_int_t ngx_cweb_canary_path(ngx_str_t *dir, struct sockaddr_un *sa,
@@ -49,6 +53,8 @@ static ngx_int_t ngx_cweb_canary_path(ngx_str_t *dir, struct sockaddr_un *sa,
 static void ngx_cweb_canary_server(ngx_cycle_t *cycle, int lfd);
 static void ngx_cweb_canary_close_fds(ngx_cycle_t *cycle, int keep);
 static json_t *ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path);
+static ngx_int_t ngx_cweb_canary_reap(ngx_cycle_t *cycle, ngx_pid_t pid,
+    ngx_msec_t start, int *status);
 static void ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd);
 static ngx_int_t ngx_cweb_canary_hash(u_char *path, size_t max,
     u_char *hex, off_t *size, u_char *err, size_t errlen);
@@ -370,11 +376,26 @@ ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
     }
 
     if (pid == 0) {
-        ngx_pid = getpid();
         close(fds[0]);
+
+        /* its own group: whatever the plugin forks is killed with it */
+        (void) setpgid(0, 0);
+
+        /* a run whose canary is gone (its helper exited) ends too */
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+        if (getppid() != ngx_pid) {
+            _exit(0);
+        }
+
+        ngx_pid = getpid();
+
         ngx_cweb_canary_child(cycle, path, fds[1]);
         _exit(0);
     }
+
+    /* set on both sides, so the group exists whichever runs first */
+    (void) setpgid(pid, pid);
 
     close(fds[1]);
 
@@ -414,14 +435,10 @@ ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
         }
     }
 
-    if (timed_out) {
-        (void) kill(pid, SIGKILL);
-    }
-
     close(fds[0]);
 
-    while (waitpid(pid, &status, 0) == -1 && ngx_errno == NGX_EINTR) {
-        /* void */
+    if (ngx_cweb_canary_reap(cycle, pid, start, &status) != NGX_OK) {
+        timed_out = 1;
     }
 
     ngx_time_update();
@@ -478,6 +495,80 @@ ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
     }
 
     return reply;
+}
+
+
+/*
+ * EOF on the pipe does not mean the child is done: plugin code may close
+ * its end (every descriptor) and run on.  So the child, and its process
+ * group with whatever the plugin forked, gets what is left of
+ * cweb_handler_timeout since its fork; then the group is killed.  Waiting
+ * for it without a deadline would stop this process, and with it every
+ * later deploy, for good.  NGX_DECLINED: it had to be killed.
+ */
+
+static ngx_int_t
+ngx_cweb_canary_reap(ngx_cycle_t *cycle, ngx_pid_t pid, ngx_msec_t start,
+    int *status)
+{
+    ngx_int_t              rc;
+    ngx_pid_t              rv;
+    ngx_msec_t             delay;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
+    rc = NGX_OK;
+    delay = 1;
+
+    for ( ;; ) {
+        rv = waitpid(pid, status, WNOHANG);
+
+        if (rv == pid) {
+            break;
+        }
+
+        if (rv == -1 && ngx_errno == NGX_EINTR) {
+            continue;
+        }
+
+        if (rv == -1) {
+            /* SIGCHLD is SIG_DFL here: no one else reaps our children */
+            ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                          "cweb canary: waitpid() failed");
+            (void) kill(-pid, SIGKILL);
+            return NGX_DECLINED;
+        }
+
+        ngx_time_update();
+
+        if (ngx_current_msec - start >= cmcf->handler_timeout) {
+            rc = NGX_DECLINED;
+
+            (void) kill(-pid, SIGKILL);
+            (void) kill(pid, SIGKILL);
+
+            /* SIGKILL cannot be blocked: this wait ends */
+            while (waitpid(pid, status, 0) == -1
+                   && ngx_errno == NGX_EINTR)
+            {
+                /* void */
+            }
+
+            break;
+        }
+
+        /* a child that is about to exit is reaped at once, a hang cheaply */
+        ngx_msleep(delay);
+        delay = ngx_min(delay * 2, NGX_CWEB_CANARY_REAP_DELAY);
+    }
+
+    /*
+     * whatever the plugin forked goes too; the group id cannot be taken by
+     * another process while a member is left
+     */
+    (void) kill(-pid, SIGKILL);
+
+    return rc;
 }
 
 

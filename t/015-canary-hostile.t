@@ -1,0 +1,85 @@
+# The canary against plugin code that attacks it instead of just failing:
+# a constructor that closes the canary child's descriptors and never
+# returns (the pipe reads EOF, the child lives on) and forks.  It is
+# refused with 422, no worker dies, and the next deploy is tried as usual.
+
+use Test::Nginx::Socket;
+use FindBin;
+require "$FindBin::Bin/inc/cweb.pl";
+
+master_on();
+workers(2);
+plan tests => repeat_each() * 12;
+
+cweb_blocks();
+
+our $PidFile = "$ENV{TEST_NGINX_SERVER_ROOT}/cweb_temp/hostile.pid";
+
+sub hostile {
+    my ($v, $mode) = @_;
+    return ::deploy("hostile.c", V => $v, MODE => $mode // "NONE",
+                    PIDFILE => $PidFile);
+}
+
+# the state letter of a process, "" once it is gone
+sub state {
+    open my $st, '<', "/proc/$_[0]/stat" or return "";
+    return (split ' ', scalar <$st>)[2];
+}
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a good version 1
+--- http_config
+    cweb_handler_timeout 1s;
+--- request eval
+::hostile(1)
+--- error_code: 201
+--- response_body_like: "status":"created"
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 2: a constructor closes every descriptor (the canary's pipe reads
+EOF at once), forks, and spins: refused at cweb_handler_timeout
+--- reuse
+--- request eval
+::hostile(2, "CLOSE_HANG")
+--- timeout: 5
+--- error_code: 422
+--- response_body
+{"error":"the plugin failed its canary","phase":"load","timeout_ms":1000}
+--- error_log
+cweb plugin from "module.c" failed its canary during load: still running after 1000 ms
+--- no_error_log
+exited on signal
+
+
+
+=== TEST 3: ... the process it forked was killed with it (its process
+group), and the next deploy is tried and goes live
+--- reuse
+--- init
+open my $fh, '<', $::PidFile or die "no $::PidFile: $!";
+my $pid = <$fh>;
+chomp $pid;
+for (1 .. 20) {
+    last if ::state($pid) =~ /^[ZX]?$/;
+    select(undef, undef, undef, 0.05);
+}
+if (::state($pid) !~ /^[ZX]?$/) {
+    kill 'KILL', $pid;
+    die "the plugin's own child $pid still runs";
+}
+--- request eval
+::hostile(3)
+--- timeout: 5
+--- error_code: 200
+--- response_body_like: "version":2,.*"status":"replaced"
+--- no_error_log
+[alert]
+exited on signal
