@@ -29,6 +29,12 @@
  *   {"status":"refused","reason","canary_ms"}
  *   {"status":"failed","phase", "signal"|"exit_code"|"timeout_ms",
  *    "canary_ms"}
+ * Plugin code runs in the child, with the pipe: the child closes every
+ * other descriptor it inherited (the listening socket, the requester's
+ * connection) before it loads anything, and the canary takes from the
+ * pipe only the phase names it knows and exactly one result of the shape
+ * the child writes, every field of its type; anything else is refused as
+ * "the canary's result was malformed".
  */
 
 
@@ -46,15 +52,18 @@
 #define NGX_CWEB_CANARY_RETRY       100
 #define NGX_CWEB_CANARY_TRIES       100
 #define NGX_CWEB_CANARY_REAP_DELAY  16
+#define NGX_CWEB_CANARY_MAX_FD      65536
 
 
 static ngx_int_t ngx_cweb_canary_path(ngx_str_t *dir, struct sockaddr_un *sa,
     ngx_log_t *log);
 static void ngx_cweb_canary_server(ngx_cycle_t *cycle, int lfd);
 static void ngx_cweb_canary_close_fds(ngx_cycle_t *cycle, int keep);
+static ngx_uint_t ngx_cweb_canary_log_fd(ngx_cycle_t *cycle, int fd);
 static json_t *ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path);
 static ngx_int_t ngx_cweb_canary_reap(ngx_cycle_t *cycle, ngx_pid_t pid,
     ngx_msec_t start, int *status);
+static json_t *ngx_cweb_canary_result(json_t *res);
 static void ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd);
 static ngx_int_t ngx_cweb_canary_hash(u_char *path, size_t max,
     u_char *hex, off_t *size, u_char *err, size_t errlen);
@@ -277,18 +286,39 @@ ngx_cweb_canary_server(ngx_cycle_t *cycle, int lfd)
 }
 
 
-/* the socket, the error logs and stdio stay; epoll, channels, ... go */
+/*
+ * keep, the error logs and stdio stay; everything else goes: in the canary
+ * process epoll, channels, ...; in its child (before any plugin code) also
+ * the listening socket and the requester's connection, on which plugin
+ * code could otherwise answer in the canary's place
+ */
 
 static void
 ngx_cweb_canary_close_fds(ngx_cycle_t *cycle, int keep)
 {
-    int         fd, kept;
-    DIR        *dir;
-    ngx_log_t  *log;
+    int             fd, last;
+    DIR            *dir;
+    struct rlimit   rl;
     struct dirent  *de;
 
     dir = opendir("/proc/self/fd");
+
     if (dir == NULL) {
+        /* no /proc: every descriptor this process may have */
+        last = NGX_CWEB_CANARY_MAX_FD;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+            && rl.rlim_cur < (rlim_t) last)
+        {
+            last = (int) rl.rlim_cur;
+        }
+
+        for (fd = 3; fd < last; fd++) {
+            if (fd != keep && !ngx_cweb_canary_log_fd(cycle, fd)) {
+                (void) close(fd);
+            }
+        }
+
         return;
     }
 
@@ -296,25 +326,30 @@ ngx_cweb_canary_close_fds(ngx_cycle_t *cycle, int keep)
         fd = atoi(de->d_name);
 
         if (de->d_name[0] == '.' || fd <= 2 || fd == keep
-            || fd == dirfd(dir))
+            || fd == dirfd(dir) || ngx_cweb_canary_log_fd(cycle, fd))
         {
             continue;
         }
 
-        kept = 0;
-
-        for (log = cycle->log; log; log = log->next) {
-            if (log->file && log->file->fd == fd) {
-                kept = 1;
-            }
-        }
-
-        if (!kept) {
-            (void) close(fd);
-        }
+        (void) close(fd);
     }
 
     closedir(dir);
+}
+
+
+static ngx_uint_t
+ngx_cweb_canary_log_fd(ngx_cycle_t *cycle, int fd)
+{
+    ngx_log_t  *log;
+
+    for (log = cycle->log; log; log = log->next) {
+        if (log->file && log->file->fd == fd) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -350,12 +385,13 @@ ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
     ssize_t                n;
     ngx_pid_t              pid;
     ngx_msec_t             start, spent;
-    ngx_uint_t             timed_out;
+    ngx_uint_t             i, timed_out, results;
     struct pollfd          pfd;
     const char            *phase;
     ngx_cweb_main_conf_t  *cmcf;
 
-    static char  phases[32];
+    static const char     *phases[] = { "fork", "load", "config", "onload",
+                                        "unload", "dlclose", NULL };
 
     cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
 
@@ -389,6 +425,7 @@ ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
         }
 
         ngx_pid = getpid();
+        ngx_cweb_canary_close_fds(cycle, fds[1]);
 
         ngx_cweb_canary_child(cycle, path, fds[1]);
         _exit(0);
@@ -401,7 +438,6 @@ ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
 
     len = 0;
     timed_out = 0;
-    ngx_cpystrn((u_char *) phases, (u_char *) "fork", sizeof(phases));
 
     pfd.fd = fds[0];
     pfd.events = POLLIN;
@@ -445,7 +481,13 @@ ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
 
     buf[len] = '\0';
     res = NULL;
+    results = 0;
+    phase = phases[0];
 
+    /*
+     * plugin code can write to the pipe as well as the child can: only the
+     * phases the child names are taken, and the one result line it writes
+     */
     for (line = (char *) buf; line && *line; line = nl ? nl + 1 : NULL) {
         nl = strchr(line, '\n');
         if (nl) {
@@ -453,20 +495,27 @@ ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
         }
 
         if (ngx_strncmp(line, "phase ", 6) == 0) {
-            ngx_cpystrn((u_char *) phases, (u_char *) line + 6,
-                        sizeof(phases));
+            for (i = 1; phases[i]; i++) {
+                if (ngx_strcmp(line + 6, phases[i]) == 0) {
+                    phase = phases[i];
+                }
+            }
 
-        } else if (ngx_strncmp(line, "result ", 7) == 0 && res == NULL) {
+        } else if (ngx_strncmp(line, "result ", 7) == 0 && results++ == 0) {
             res = json_loads(line + 7, 0, NULL);
         }
     }
 
-    phase = phases;
-
     if (!timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0
-        && json_is_object(res))
+        && results)
     {
-        reply = res;
+        reply = (results == 1) ? ngx_cweb_canary_result(res) : NULL;
+        json_decref(res);
+
+        if (reply == NULL) {
+            reply = json_pack("{s:s,s:s}", "status", "refused", "reason",
+                              "the canary's result was malformed");
+        }
 
     } else {
         json_decref(res);
@@ -495,6 +544,58 @@ ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
     }
 
     return reply;
+}
+
+
+/*
+ * What the child wrote, rebuilt from exactly the fields of the two shapes
+ * it writes, each of its type, or NULL: a result made up by plugin code
+ * (which cweb_is_canary() lets behave here anyway) must not reach the
+ * requester as anything but a refusal of an unknown shape.
+ */
+
+static json_t *
+ngx_cweb_canary_result(json_t *res)
+{
+    json_t      *name, *hash, *size, *manifest, *reason;
+    const char  *status;
+
+    status = json_string_value(json_object_get(res, "status"));
+
+    if (status == NULL) {
+        return NULL;
+    }
+
+    if (ngx_strcmp(status, "ok") == 0) {
+        name = json_object_get(res, "name");
+        hash = json_object_get(res, "module_hash");
+        size = json_object_get(res, "size");
+        manifest = json_object_get(res, "manifest");
+
+        if (json_object_size(res) != 5
+            || !json_is_string(name) || !json_is_string(hash)
+            || !json_is_integer(size) || json_integer_value(size) < 0
+            || !json_is_string(manifest))
+        {
+            return NULL;
+        }
+
+        return json_pack("{s:s,s:O,s:O,s:O,s:O}", "status", "ok",
+                         "name", name, "module_hash", hash, "size", size,
+                         "manifest", manifest);
+    }
+
+    if (ngx_strcmp(status, "refused") == 0) {
+        reason = json_object_get(res, "reason");
+
+        if (json_object_size(res) != 2 || !json_is_string(reason)) {
+            return NULL;
+        }
+
+        return json_pack("{s:s,s:O}", "status", "refused", "reason", reason);
+    }
+
+    return NULL;
 }
 
 

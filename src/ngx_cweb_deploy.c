@@ -37,6 +37,7 @@ static ngx_int_t ngx_cweb_deploy_compile_failed(ngx_cweb_admin_ctx_t *ctx);
 static void ngx_cweb_deploy_canaried(ngx_cweb_canary_t *cn);
 static ngx_int_t ngx_cweb_deploy_refused(ngx_cweb_admin_ctx_t *ctx,
     json_t *res);
+static ngx_int_t ngx_cweb_deploy_invalid(ngx_cweb_admin_ctx_t *ctx);
 static ngx_int_t ngx_cweb_deploy_accept(ngx_cweb_admin_ctx_t *ctx,
     json_t *res);
 static void ngx_cweb_deploy_commit(ngx_cweb_admin_ctx_t *ctx);
@@ -507,13 +508,17 @@ ngx_cweb_deploy_canaried(ngx_cweb_canary_t *cn)
 }
 
 
-/* 422: what the canary refused, or how the canary child ended */
+/*
+ * 422: what the canary refused, or how the canary child ended; every
+ * field is checked for its type first, the canary's answer relays what a
+ * process that ran plugin code wrote
+ */
 
 static ngx_int_t
 ngx_cweb_deploy_refused(ngx_cweb_admin_ctx_t *ctx, json_t *res)
 {
     u_char       how[64];
-    json_t      *answer, *v;
+    json_t      *phase, *v;
     const char  *status, *key;
 
     status = json_string_value(json_object_get(res, "status"));
@@ -521,50 +526,65 @@ ngx_cweb_deploy_refused(ngx_cweb_admin_ctx_t *ctx, json_t *res)
     if (status && ngx_strcmp(status, "refused") == 0) {
         v = json_object_get(res, "reason");
 
+        if (!json_is_string(v)) {
+            return ngx_cweb_deploy_invalid(ctx);
+        }
+
         ngx_log_error(NGX_LOG_ERR, ctx->r->connection->log, 0,
                       "cweb plugin from \"%V\" refused: %s", &ctx->display,
-                      json_is_string(v) ? json_string_value(v) : "");
+                      json_string_value(v));
 
         return ngx_cweb_admin_prepare(ctx, NGX_CWEB_HTTP_UNPROCESSABLE,
                    json_pack("{s:s,s:O}", "error", "invalid plugin",
-                             "reason", v ? v : json_string("")));
+                             "reason", v));
     }
 
-    answer = json_pack("{s:s,s:O}", "error", "the plugin failed its canary",
-                       "phase", json_object_get(res, "phase"));
-    if (answer == NULL) {
-        return NGX_ERROR;
+    phase = json_object_get(res, "phase");
+
+    if (status == NULL || ngx_strcmp(status, "failed") != 0
+        || !json_is_string(phase))
+    {
+        return ngx_cweb_deploy_invalid(ctx);
     }
 
-    json_object_foreach(res, key, v) {
-        if (ngx_strcmp(key, "signal") == 0 || ngx_strcmp(key, "exit_code") == 0
-            || ngx_strcmp(key, "timeout_ms") == 0)
-        {
-            json_object_set(answer, key, v);
-        }
-    }
-
-    if ((v = json_object_get(res, "signal"))) {
+    if (json_is_string(v = json_object_get(res, "signal"))) {
+        key = "signal";
         ngx_snprintf(how, sizeof(how), "%s%Z", json_string_value(v));
 
-    } else if ((v = json_object_get(res, "timeout_ms"))) {
-        ngx_snprintf(how, sizeof(how), "still running after %i ms%Z",
-                     (ngx_int_t) json_integer_value(v));
+    } else if (json_is_integer(v = json_object_get(res, "timeout_ms"))) {
+        key = "timeout_ms";
+        ngx_snprintf(how, sizeof(how), "still running after %L ms%Z",
+                     (int64_t) json_integer_value(v));
+
+    } else if (json_is_integer(v = json_object_get(res, "exit_code"))) {
+        key = "exit_code";
+        ngx_snprintf(how, sizeof(how), "exit code %L%Z",
+                     (int64_t) json_integer_value(v));
 
     } else {
-        ngx_snprintf(how, sizeof(how), "exit code %i%Z",
-                     (ngx_int_t) json_integer_value(
-                                     json_object_get(res, "exit_code")));
+        return ngx_cweb_deploy_invalid(ctx);
     }
-
-    v = json_object_get(res, "phase");
 
     ngx_log_error(NGX_LOG_ERR, ctx->r->connection->log, 0,
                   "cweb plugin from \"%V\" failed its canary during %s: %s",
-                  &ctx->display, json_is_string(v) ? json_string_value(v) : "",
-                  how);
+                  &ctx->display, json_string_value(phase), how);
 
-    return ngx_cweb_admin_prepare(ctx, NGX_CWEB_HTTP_UNPROCESSABLE, answer);
+    return ngx_cweb_admin_prepare(ctx, NGX_CWEB_HTTP_UNPROCESSABLE,
+               json_pack("{s:s,s:O,s:O}", "error",
+                         "the plugin failed its canary", "phase", phase,
+                         key, v));
+}
+
+
+static ngx_int_t
+ngx_cweb_deploy_invalid(ngx_cweb_admin_ctx_t *ctx)
+{
+    ngx_log_error(NGX_LOG_ERR, ctx->r->connection->log, 0,
+                  "cweb plugin from \"%V\" refused: the canary's answer is "
+                  "not valid", &ctx->display);
+
+    return ngx_cweb_admin_error(ctx, NGX_CWEB_HTTP_UNPROCESSABLE,
+                                "the canary's answer is not valid");
 }
 
 
@@ -593,8 +613,7 @@ ngx_cweb_deploy_accept(ngx_cweb_admin_ctx_t *ctx, json_t *res)
                               NGX_CWEB_HASH_LEN)
            != NGX_OK)
     {
-        return ngx_cweb_admin_error(ctx, NGX_CWEB_HTTP_UNPROCESSABLE,
-                                    "the canary's answer is not valid");
+        return ngx_cweb_deploy_invalid(ctx);
     }
 
     ctx->rec.name.len = json_string_length(name);

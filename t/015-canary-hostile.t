@@ -1,7 +1,8 @@
 # The canary against plugin code that attacks it instead of just failing:
 # a constructor that closes the canary child's descriptors and never
-# returns (the pipe reads EOF, the child lives on) and forks.  It is
-# refused with 422, no worker dies, and the next deploy is tried as usual.
+# returns (the pipe reads EOF, the child lives on) and forks, one that
+# forges the canary's result.  Each is refused with 422, no worker dies,
+# and the next deploy is tried as usual.
 
 use Test::Nginx::Socket;
 use FindBin;
@@ -9,7 +10,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
 workers(2);
-plan tests => repeat_each() * 12;
+plan tests => repeat_each() * 28;
 
 cweb_blocks();
 
@@ -80,6 +81,49 @@ if (::state($pid) !~ /^[ZX]?$/) {
 --- timeout: 5
 --- error_code: 200
 --- response_body_like: "version":2,.*"status":"replaced"
+--- no_error_log
+[alert]
+exited on signal
+
+
+
+=== TEST 4: a constructor forges the canary's answer on every descriptor
+(integer where a string goes): refused, no worker crashes
+--- reuse
+--- request eval
+::hostile(4, "FORGE_CRASH")
+--- error_code: 422
+--- response_body
+{"error":"invalid plugin","reason":"the canary's result was malformed"}
+--- error_log
+cweb plugin from "module.c" refused: the canary's result was malformed
+--- no_error_log
+exited on signal
+
+
+
+=== TEST 5: a forged "ok" result of the wrong types: refused
+--- reuse
+--- request eval
+::hostile(5, "FORGE_TYPES")
+--- error_code: 422
+--- response_body
+{"error":"invalid plugin","reason":"the canary's result was malformed"}
+--- error_log
+cweb plugin from "module.c" refused: the canary's result was malformed
+--- no_error_log
+exited on signal
+
+
+
+=== TEST 6: the next deploy goes live and serves
+--- reuse
+--- request eval
+[::hostile(6), "GET /hostile/ok"]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/"version":3,.*"status":"replaced"/, qr/^hostile 6 ok$/]
 --- no_error_log
 [alert]
 exited on signal

@@ -5,13 +5,28 @@
  *   NONE        behaves;
  *   CLOSE_HANG  closes every inherited fd (so the canary's pipe reads
  *               EOF at once), forks a child that does the same, and both
- *               spin forever.
+ *               spin forever;
+ *   FORGE_CRASH writes a result of its own to every inherited fd: on a
+ *               pipe as the canary child's "result" line, on a connected
+ *               socket as the canary's whole reply (then shuts it down),
+ *               with an integer where a string is expected;
+ *   FORGE_TYPES the same with an "ok" result of the wrong types.
  */
 #include <fcntl.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <cweb.h>
 
 #define MODE_@MODE@  1
+
+
+#if defined(MODE_FORGE_CRASH)
+#define FORGED  "{\"status\":\"failed\",\"phase\":\"load\",\"signal\":1}"
+#elif defined(MODE_FORGE_TYPES)
+#define FORGED  "{\"status\":\"ok\",\"name\":\"hostile\",\"module_hash\":1," \
+                "\"size\":\"big\",\"manifest\":[]}"
+#endif
 
 
 #ifdef MODE_CLOSE_HANG
@@ -39,6 +54,38 @@ close_hang(void)
 
     for ( ;; ) {
         /* void */
+    }
+}
+#endif
+
+
+#ifdef FORGED
+__attribute__((constructor)) static void
+forge(void)
+{
+    int                      fd;
+    struct stat              st;
+    struct sockaddr_storage  sa;
+    socklen_t                len;
+
+    for (fd = 3; fd <= 20; fd++) {
+        if (fstat(fd, &st) == -1) {
+            continue;
+        }
+
+        if (S_ISFIFO(st.st_mode)) {
+            (void) write(fd, "result " FORGED "\n", sizeof("result " FORGED));
+            continue;
+        }
+
+        len = sizeof(sa);
+
+        if (S_ISSOCK(st.st_mode)
+            && getpeername(fd, (struct sockaddr *) &sa, &len) == 0)
+        {
+            (void) write(fd, FORGED, sizeof(FORGED) - 1);
+            (void) shutdown(fd, SHUT_WR);
+        }
     }
 }
 #endif
