@@ -2,7 +2,9 @@
 # a constructor that closes the canary child's descriptors and never
 # returns (the pipe reads EOF, the child lives on) and forks, one that
 # forges the canary's result.  Each is refused with 422, no worker dies,
-# and the next deploy is tried as usual.
+# and the next deploy is tried as usual.  Reloads (old and new helpers
+# overlap, each with a canary on the same socket path) leave exactly one
+# canary, and it is reachable.
 
 use Test::Nginx::Socket;
 use FindBin;
@@ -10,7 +12,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
 workers(2);
-plan tests => repeat_each() * 28;
+plan tests => repeat_each() * 40;
 
 cweb_blocks();
 
@@ -26,6 +28,24 @@ sub hostile {
 sub state {
     open my $st, '<', "/proc/$_[0]/stat" or return "";
     return (split ' ', scalar <$st>)[2];
+}
+
+# pids of the processes titled "nginx: cweb canary" under a helper of ours
+sub canaries {
+    my $master = ::nginx_pid();
+    my (%title, %ppid);
+    for my $dir (glob "/proc/[0-9]*") {
+        my $pid = (split m{/}, $dir)[-1];
+        open my $cmd, '<', "$dir/cmdline" or next;
+        $title{$pid} = scalar <$cmd> // '';
+        open my $st, '<', "$dir/stat" or next;
+        $ppid{$pid} = (split ' ', scalar <$st>)[3];
+    }
+    return grep {
+        $title{$_} =~ /^nginx: cweb canary/
+        && $title{$ppid{$_}} =~ /^nginx: cweb helper/
+        && $ppid{$ppid{$_}} == $master
+    } keys %title;
 }
 
 run_tests();
@@ -127,3 +147,56 @@ exited on signal
 --- no_error_log
 [alert]
 exited on signal
+
+
+
+=== TEST 7: reloads: a fresh server with version 1
+--- http_config
+    cweb_handler_timeout 1s;
+--- request eval
+::hostile(1)
+--- error_code: 201
+--- response_body_like: "status":"created"
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 8: nginx reloaded, the old helper gone: the deploy reaches the new
+helper's canary, the only one
+--- reuse
+--- init
+kill 'HUP', main::nginx_pid();
+select(undef, undef, undef, 1.5);
+my @c = ::canaries();
+die "expected one canary, found @c" unless @c == 1;
+--- request eval
+::hostile(2)
+--- timeout: 5
+--- error_code: 200
+--- response_body_like: "version":2,.*"status":"replaced"
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 9: two reloads in a row: one canary, deploys work
+--- reuse
+--- init
+kill 'HUP', main::nginx_pid();
+select(undef, undef, undef, 0.1);
+kill 'HUP', main::nginx_pid();
+select(undef, undef, undef, 1.5);
+my @c = ::canaries();
+die "expected one canary, found @c" unless @c == 1;
+--- request eval
+::hostile(3)
+--- timeout: 5
+--- error_code: 200
+--- response_body_like: "version":3,.*"status":"replaced"
+--- no_error_log
+[error]
+[alert]
+
