@@ -108,12 +108,33 @@ ngx_cweb_canary_path(ngx_str_t *dir, struct sockaddr_un *sa, ngx_log_t *log)
 }
 
 
+/*
+ * kill(pid, 0) would take any process that got the pid of a dead canary
+ * (or, as another user, answered EPERM) for the canary, and no canary
+ * would be started again.  The canary is our child: until it is reaped
+ * its pid is not reused, and once it is (here, or by nginx's SIGCHLD
+ * handler, which reaps every child: ECHILD) waitpid() no longer knows it.
+ */
+
 ngx_int_t
 ngx_cweb_canary_alive(void)
 {
-    /* nginx reaps every child, so a dead canary is soon an unknown pid */
-    return ngx_cweb_canary_pid != 0
-           && (kill(ngx_cweb_canary_pid, 0) == 0 || ngx_errno != NGX_ESRCH);
+    int        status;
+    ngx_pid_t  rv;
+
+    if (ngx_cweb_canary_pid == 0) {
+        return 0;
+    }
+
+    rv = waitpid(ngx_cweb_canary_pid, &status, WNOHANG);
+
+    if (rv == 0 || (rv == -1 && ngx_errno == NGX_EINTR)) {
+        return 1;
+    }
+
+    ngx_cweb_canary_pid = 0;
+
+    return 0;
 }
 
 
