@@ -337,7 +337,7 @@ struct ngx_cweb_canary_s {
     ngx_buf_t                  *in;
     ngx_uint_t                  tries;
     ngx_msec_t                  start;
-    unsigned                    sent:1;
+    unsigned                    started:1;    /* out of the queue */
 };
 
 

@@ -9,7 +9,10 @@
  * and dies with its parent.  It serves one request at a time on
  * <cweb_module_dir>/canary.sock (a stream socket in the 0700 state
  * directory): the requester writes the object's path and a newline, and
- * reads one JSON document until EOF.
+ * reads one JSON document until EOF.  The canary writes a newline first,
+ * when it takes the request up (JSON white space, so the document still
+ * parses): the requester gives a request waiting in the queue (at most
+ * NGX_CWEB_CANARY_BACKLOG, each bounded) another deadline than the run.
  *
  * For each request it forks a child that reports its progress on a pipe
  * ("phase <name>" lines, then "result <json>") while it
@@ -53,6 +56,9 @@
 #define NGX_CWEB_CANARY_TRIES       100
 #define NGX_CWEB_CANARY_REAP_DELAY  16
 #define NGX_CWEB_CANARY_MAX_FD      65536
+#define NGX_CWEB_CANARY_BACKLOG     16
+/* beyond cweb_handler_timeout: hashing, the request line, the answer */
+#define NGX_CWEB_CANARY_SLACK       10000
 
 
 static ngx_int_t ngx_cweb_canary_path(ngx_str_t *dir, struct sockaddr_un *sa,
@@ -163,7 +169,7 @@ ngx_cweb_canary_spawn(ngx_cycle_t *cycle)
     (void) unlink(sa.sun_path);
 
     if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == -1
-        || listen(fd, 64) == -1)
+        || listen(fd, NGX_CWEB_CANARY_BACKLOG) == -1)
     {
         ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
                       "cweb canary: bind()/listen() on \"%s\" failed",
@@ -281,6 +287,11 @@ ngx_cweb_canary_server(ngx_cycle_t *cycle, int lfd)
         {
             reply = json_pack("{s:s,s:s}", "status", "refused", "reason",
                               "the object is not in the state directory");
+
+        } else if (write(c, "\n", 1) != 1) {
+            /* the requester gave up while it waited in the queue */
+            close(c);
+            continue;
 
         } else {
             reply = ngx_cweb_canary_run(cycle, req);
@@ -975,14 +986,21 @@ ngx_cweb_canary_connect(ngx_cweb_canary_t *cn)
     c->write->log = cn->log;
     cn->conn = c;
     cn->in->last = cn->in->pos;
+    cn->started = 0;
 
     if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
         ngx_cweb_canary_finish(cn, NGX_ERROR);
         return;
     }
 
-    /* a canary never takes longer than this to answer */
-    ngx_add_timer(&cn->timer, cmcf->handler_timeout + 10000);
+    /*
+     * the canary runs one request at a time: this one may wait behind
+     * every other one the listen queue holds, each bounded like a run;
+     * its own run gets its deadline when the canary takes it up
+     */
+    ngx_add_timer(&cn->timer, NGX_CWEB_CANARY_BACKLOG
+                              * (cmcf->handler_timeout
+                                 + NGX_CWEB_CANARY_SLACK));
 }
 
 
@@ -992,7 +1010,8 @@ ngx_cweb_canary_retry_handler(ngx_event_t *ev)
     ngx_cweb_canary_t  *cn = ev->data;
 
     if (cn->conn) {
-        ngx_log_error(NGX_LOG_ERR, cn->log, 0, "cweb canary did not answer");
+        ngx_log_error(NGX_LOG_ERR, cn->log, 0, "cweb canary did not %s",
+                      cn->started ? "answer" : "take the request up");
         ngx_cweb_canary_finish(cn, NGX_ERROR);
         return;
     }
@@ -1055,6 +1074,19 @@ ngx_cweb_canary_read_handler(ngx_event_t *ev)
         }
 
         b->last += n;
+
+        if (!cn->started) {
+            /* out of the queue: the run's own deadline from now */
+            cn->started = 1;
+
+            if (*b->pos == '\n') {
+                b->pos++;
+            }
+
+            ngx_add_timer(&cn->timer,
+                          ngx_cweb_shm_ctx()->cmcf->handler_timeout
+                          + NGX_CWEB_CANARY_SLACK);
+        }
     }
 
     ngx_close_connection(c);

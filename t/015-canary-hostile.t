@@ -4,7 +4,8 @@
 # forges the canary's result.  Each is refused with 422, no worker dies,
 # and the next deploy is tried as usual.  Reloads (old and new helpers
 # overlap, each with a canary on the same socket path) leave exactly one
-# canary, and it is reachable.
+# canary, and it is reachable.  A deploy queued behind a hanging one waits
+# for it, and is then tried.
 
 use Test::Nginx::Socket;
 use FindBin;
@@ -12,7 +13,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
 workers(2);
-plan tests => repeat_each() * 40;
+plan tests => repeat_each() * 45;
 
 cweb_blocks();
 
@@ -46,6 +47,21 @@ sub canaries {
         && $title{$ppid{$_}} =~ /^nginx: cweb helper/
         && $ppid{$ppid{$_}} == $master
     } keys %title;
+}
+
+# deploys with curl in the background, each from its own source file
+sub deploy_in_background {
+    my (@sources) = @_;
+    my $url = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}/mgnt";
+    my $n = 0;
+    for my $src (@sources) {
+        my $file = "$ENV{TEST_NGINX_SERVER_ROOT}/html/bg-" . $n++ . ".c";
+        open my $fh, '>', $file or die "$file: $!";
+        print $fh $src;
+        close $fh;
+        ::background("curl", "-s", "-o", "/dev/null", "--max-time", "10",
+                     "--data-binary", "\@$file", $url);
+    }
 }
 
 run_tests();
@@ -200,3 +216,24 @@ die "expected one canary, found @c" unless @c == 1;
 [error]
 [alert]
 
+
+
+=== TEST 10: a deploy sent while another hangs in onload() waits in the
+canary's queue (canary_ms counts the wait), then is tried and goes live;
+the hanging one is refused at its own deadline.  (The run's deadline
+starts when the canary takes the request up; with fourteen such hangs
+queued, deploys were timed out by their wait alone: 14 s, too slow here.)
+--- reuse
+--- init
+::deploy_in_background(::plugin_src("faulty.c", V => "q", MODE => "ONLOAD_HANG"));
+select(undef, undef, undef, 0.6);
+--- request eval
+::hostile(4)
+--- timeout: 6
+--- error_code: 200
+--- response_body_like: "version":4,.*"canary_ms":\d{3,},"status":"replaced"
+--- error_log
+cweb plugin from "module.c" failed its canary during onload: still running after 1000 ms
+--- no_error_log
+cweb canary did not
+[alert]
