@@ -129,6 +129,7 @@ typedef struct {
     ngx_atomic_t                quarantine;   /* version that must not run */
     ngx_atomic_t                quarantine_done;  /* the helper acted */
     ngx_atomic_t                fault_at[NGX_CWEB_FAULT_RING];   /* msec */
+    ngx_msec_t                  claimed;      /* msec: name took the slot */
 } ngx_cweb_shm_module_t;
 
 
@@ -155,6 +156,7 @@ typedef struct {
     ngx_atomic_t                pid;
     ngx_atomic_t                at;           /* unix time */
     ngx_atomic_t                count;        /* faults in the window */
+    ngx_atomic_t                since;        /* msec: the call began */
 } ngx_cweb_fault_event_t;
 
 
@@ -382,6 +384,8 @@ void ngx_cweb_shm_set_state(ngx_uint_t state, const char *reason);
 ngx_int_t ngx_cweb_registry_snapshot(ngx_pool_t *pool, ngx_array_t *out);
 ngx_int_t ngx_cweb_registry_get(ngx_str_t *name, ngx_cweb_shm_module_t *out,
     ngx_pool_t *pool);
+ngx_int_t ngx_cweb_registry_get_slot(ngx_uint_t slot,
+    ngx_cweb_shm_module_t *out, ngx_pool_t *pool);
 ngx_int_t ngx_cweb_registry_find_source(u_char *sha256,
     ngx_cweb_shm_module_t *out, ngx_pool_t *pool);
 ngx_int_t ngx_cweb_registry_publish(ngx_cweb_version_rec_t *rec);
@@ -399,6 +403,11 @@ ngx_int_t ngx_cweb_fault_init_process(ngx_cycle_t *cycle);
 void ngx_cweb_fault_exit_process(void);
 void ngx_cweb_fault_record(ngx_atomic_uint_t what, ngx_uint_t kind,
     ngx_int_t value, ngx_pid_t pid);
+void ngx_cweb_fault_record_call(ngx_atomic_uint_t what, ngx_msec_t since,
+    ngx_uint_t kind, ngx_int_t value, ngx_pid_t pid);
+ngx_uint_t ngx_cweb_fault_stale(ngx_cweb_shm_module_t *m, ngx_msec_t since);
+u_char *ngx_cweb_fault_describe(u_char *buf, size_t size, ngx_uint_t kind,
+    ngx_int_t value);
 int ngx_cweb_fault_call_route(entry_t handler, http_request_t *req,
     http_response_t *res, int *rc);
 int ngx_cweb_fault_call_hook(void (*hook)(struct cweb_context *));
@@ -461,8 +470,8 @@ ngx_int_t ngx_cweb_store_version(void *db, ngx_str_t *name,
 ngx_int_t ngx_cweb_store_activate(void *db, ngx_str_t *name,
     ngx_uint_t version, char *err, size_t errlen);
 ngx_int_t ngx_cweb_store_quarantine(void *db, ngx_str_t *name,
-    ngx_uint_t version, const char *reason, ngx_uint_t disable,
-    char *err, size_t errlen);
+    ngx_uint_t version, const char *reason, ngx_uint_t current,
+    ngx_uint_t fallback, char *err, size_t errlen);
 ngx_int_t ngx_cweb_store_fault(void *db, ngx_str_t *name,
     ngx_uint_t version, ngx_cweb_fault_event_t *ev, ngx_str_t *route,
     char *err, size_t errlen);
@@ -472,7 +481,16 @@ void ngx_cweb_store_worker_release(void);
 void ngx_cweb_store_worker_close(void);
 ngx_int_t ngx_cweb_store_mkdirs(ngx_str_t *dir, ngx_log_t *log);
 ngx_int_t ngx_cweb_store_fsync_dir(ngx_str_t *dir, const char *sub);
+ngx_int_t ngx_cweb_store_install(ngx_str_t *tmp, ngx_str_t *dir,
+    ngx_str_t *file, char *err, size_t errlen);
+ngx_int_t ngx_cweb_store_path(u_char *buf, size_t size, const char *fmt,
+    ...);
 ngx_int_t ngx_cweb_store_hex(u_char *s, size_t len);
+
+/* ngx_cweb_rollback.c: stored versions made active again */
+ngx_int_t ngx_cweb_rollback_usable(ngx_str_t *dir,
+    ngx_cweb_version_rec_t *rec, ngx_pool_t *pool, ngx_str_t *conflict,
+    u_char *err, size_t errlen);
 
 /* ngx_cweb_helper.c: the cweb helper process */
 ngx_msec_t ngx_cweb_helper_manager(void *data);

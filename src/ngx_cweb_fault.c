@@ -26,7 +26,10 @@
  *   worker) to 1.
  * The helper finds the rest: calls that outlive cweb_handler_timeout
  * (it sends SIGABRT, then SIGKILL) and processes gone without a word
- * (_exit(), SIGKILL from outside).
+ * (_exit(), SIGKILL from outside).  Its SIGABRT is queued (sigqueue())
+ * with the start of the call it saw: one that arrives when that call has
+ * ended (between the watchdog's look and its signal) is ignored, so a
+ * worker that is not stuck keeps its connections.
  *
  * The request that was inside the call still gets an answer when its
  * connection can take raw bytes (plain HTTP/1.x, nothing sent yet): a
@@ -37,6 +40,9 @@
  * helper) and counts it against the version; cweb_fault_limit faults
  * within cweb_fault_window set the slot's quarantine flag at once, so no
  * process calls that version again even before the helper has acted.
+ * A fault of a call that began before the slot's plugin claimed it (a
+ * call of a deleted plugin that held the slot) counts against nothing;
+ * its event carries the call's start, so the helper drops it too.
  */
 
 
@@ -52,6 +58,7 @@
 
 static void ngx_cweb_fault_signal_handler(int signo, siginfo_t *si,
     void *uc);
+static ngx_uint_t ngx_cweb_fault_stale_abort(siginfo_t *si);
 static void ngx_cweb_fault_on_exit(int status, void *arg);
 static ngx_uint_t ngx_cweb_fault_count_add(ngx_cweb_shm_module_t *m,
     ngx_uint_t version);
@@ -210,6 +217,12 @@ ngx_cweb_fault_signal_handler(int signo, siginfo_t *si, void *uc)
 {
     ngx_cweb_proc_t  *p;
 
+    if (signo == SIGABRT && si != NULL && si->si_code == SI_QUEUE
+        && ngx_cweb_fault_stale_abort(si))
+    {
+        return;
+    }
+
     p = ngx_cweb_self;
 
     /* only the event loop thread runs plugin code */
@@ -247,6 +260,45 @@ ngx_cweb_fault_signal_handler(int signo, siginfo_t *si, void *uc)
     if (si == NULL || si->si_code <= 0) {
         (void) raise(signo);
     }
+}
+
+
+/*
+ * a queued SIGABRT is the watchdog's, its value the start of the call it
+ * found stuck: when that call is no longer running, this process is not
+ * stuck and the signal is dropped, and so is the watchdog's mark, so that
+ * a later overrun is handled anew; atomics only
+ */
+
+static ngx_uint_t
+ngx_cweb_fault_stale_abort(siginfo_t *si)
+{
+    ngx_cweb_proc_t    *p;
+    ngx_atomic_uint_t   since;
+
+    p = ngx_cweb_self;
+
+    if (p == NULL || p->pid != (ngx_atomic_uint_t) ngx_pid) {
+        return 0;
+    }
+
+    since = __atomic_load_n(&p->since, __ATOMIC_ACQUIRE);
+
+    if (since != 0
+        && since == (ngx_atomic_uint_t) (uintptr_t) si->si_value.sival_ptr)
+    {
+        return 0;
+    }
+
+    if (__atomic_load_n(&p->flags, __ATOMIC_ACQUIRE) & NGX_CWEB_PROC_KILLED) {
+        (void) __atomic_fetch_and(&p->flags,
+                                  ~(ngx_atomic_uint_t)
+                                   (NGX_CWEB_PROC_KILLED
+                                    |NGX_CWEB_PROC_REPORTED),
+                                  __ATOMIC_SEQ_CST);
+    }
+
+    return 1;
 }
 
 
@@ -379,14 +431,33 @@ ngx_cweb_fault_answer(ngx_uint_t timeout)
 }
 
 
-/*
- * async-signal-safe: atomics and plain stores into the zone only; the
- * event becomes visible to the helper when seq is set
- */
+/* a fault of this process's current (or just ended) call */
 
 void
 ngx_cweb_fault_record(ngx_atomic_uint_t what, ngx_uint_t kind,
     ngx_int_t value, ngx_pid_t pid)
+{
+    ngx_atomic_uint_t  since;
+
+    since = ngx_cweb_self ? __atomic_load_n(&ngx_cweb_self->since,
+                                            __ATOMIC_ACQUIRE)
+                          : 0;
+
+    /* a call that has just returned began in this event loop iteration */
+    ngx_cweb_fault_record_call(what, since ? since : ngx_current_msec | 1,
+                               kind, value, pid);
+}
+
+
+/*
+ * a fault of the call that began at since (msec); async-signal-safe:
+ * atomics and plain stores into the zone only; the event becomes visible
+ * to the helper when seq is set
+ */
+
+void
+ngx_cweb_fault_record_call(ngx_atomic_uint_t what, ngx_msec_t since,
+    ngx_uint_t kind, ngx_int_t value, ngx_pid_t pid)
 {
     ngx_uint_t               slot, n;
     ngx_cweb_shm_t          *sh;
@@ -403,7 +474,8 @@ ngx_cweb_fault_record(ngx_atomic_uint_t what, ngx_uint_t kind,
     slot = ngx_cweb_what_slot(what);
 
     /* counted first, so the event carries where the version stands */
-    n = (slot < NGX_CWEB_MAX_MODULES)
+    n = (slot < NGX_CWEB_MAX_MODULES
+         && !ngx_cweb_fault_stale(&sh->modules[slot], since))
         ? ngx_cweb_fault_count_add(&sh->modules[slot],
                                    ngx_cweb_what_version(what))
         : 0;
@@ -417,9 +489,24 @@ ngx_cweb_fault_record(ngx_atomic_uint_t what, ngx_uint_t kind,
     ev->value = value;
     ev->pid = pid;
     ev->at = ngx_time();
+    ev->since = since;
     ev->count = n;
     ngx_memory_barrier();
     ev->seq = i + 1;
+}
+
+
+/*
+ * the call that began at since was not one of the slot's plugin: the slot
+ * was free or claimed by another name after the call began (versions
+ * restart at 1 for a new name, so the version cannot tell)
+ */
+
+ngx_uint_t
+ngx_cweb_fault_stale(ngx_cweb_shm_module_t *m, ngx_msec_t since)
+{
+    return m->state == NGX_CWEB_MOD_FREE
+           || (ngx_msec_int_t) (since - m->claimed) < 0;
 }
 
 
@@ -540,6 +627,43 @@ ngx_cweb_fault_next(ngx_cweb_fault_event_t *ev)
     sh->fault_tail = tail + 1;
 
     return NGX_OK;
+}
+
+
+/*
+ * a fault in words, NUL-terminated in buf: "SIGSEGV", "exit code 2",
+ * "still running after 1000 ms", ...; value is the signal, the exit code
+ * or the timeout (msec) as kind says
+ */
+
+u_char *
+ngx_cweb_fault_describe(u_char *buf, size_t size, ngx_uint_t kind,
+    ngx_int_t value)
+{
+    u_char  *p, *last;
+
+    last = buf + size - 1;
+
+    switch (kind) {
+    case NGX_CWEB_FAULT_SIGNAL:
+        p = ngx_slprintf(buf, last, "%s", ngx_cweb_signal_name(value));
+        break;
+    case NGX_CWEB_FAULT_EXIT:
+        p = ngx_slprintf(buf, last, "exit code %i", value);
+        break;
+    case NGX_CWEB_FAULT_TIMEOUT:
+        p = ngx_slprintf(buf, last, "still running after %i ms", value);
+        break;
+    case NGX_CWEB_FAULT_OVERFLOW:
+        p = ngx_slprintf(buf, last, "wrote past res->body");
+        break;
+    default:
+        p = ngx_slprintf(buf, last, "died");
+    }
+
+    *p = '\0';
+
+    return buf;
 }
 
 

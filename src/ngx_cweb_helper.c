@@ -60,6 +60,7 @@ static void ngx_cweb_helper_rebuild_next(void);
 static void ngx_cweb_helper_rebuilt(ngx_cweb_compile_t *cc);
 static void ngx_cweb_helper_rebuild_checked(ngx_cweb_canary_t *cn);
 static void ngx_cweb_helper_rebuild_failed(const char *what, u_char *why);
+static void ngx_cweb_helper_rebuild_cleanup(void *data);
 
 
 static ngx_cycle_t           *ngx_cweb_helper_cycle;
@@ -511,6 +512,7 @@ ngx_cweb_helper_rebuild_next(void)
     ngx_pool_t          *pool;
     ngx_cweb_compile_t  *cc;
     ngx_cweb_rebuild_t  *rb;
+    ngx_pool_cleanup_t  *cln;
     ngx_str_t           *dir;
 
     static ngx_uint_t    seq;
@@ -521,16 +523,16 @@ ngx_cweb_helper_rebuild_next(void)
         return;
     }
 
-    rb = ngx_cweb_helper_rebuilds->elts;
-    ngx_cweb_helper_rebuilding = rb;
-    dir = &ngx_cweb_helper_cmcf->module_dir;
-
+    /* no pool, no rebuild under way: the next tick tries again */
     pool = ngx_create_pool(4096, ngx_cycle->log);
     if (pool == NULL) {
         return;
     }
 
+    rb = ngx_cweb_helper_rebuilds->elts;
+    ngx_cweb_helper_rebuilding = rb;
     ngx_cweb_helper_rebuild_pool = pool;
+    dir = &ngx_cweb_helper_cmcf->module_dir;
 
     cc = ngx_pcalloc(pool, sizeof(ngx_cweb_compile_t));
     if (cc == NULL) {
@@ -556,6 +558,21 @@ ngx_cweb_helper_rebuild_next(void)
                                   rb->source_sha256, ngx_pid, seq++)
                      - cc->output.data;
     cc->output.data[cc->output.len] = '\0';
+
+    if (cc->source.len == NGX_MAX_PATH - 1
+        || cc->output.len == NGX_MAX_PATH - 1)
+    {
+        goto failed;
+    }
+
+    /* whatever the compiler left in tmp/ goes with the rebuild */
+    cln = ngx_pool_cleanup_add(pool, 0);
+    if (cln == NULL) {
+        goto failed;
+    }
+
+    cln->handler = ngx_cweb_helper_rebuild_cleanup;
+    cln->data = cc->output.data;
 
     if (ngx_cweb_compile_start(cc) == NGX_OK) {
         return;
@@ -600,46 +617,57 @@ ngx_cweb_helper_rebuilt(ngx_cweb_compile_t *cc)
 static void
 ngx_cweb_helper_rebuild_checked(ngx_cweb_canary_t *cn)
 {
-    u_char              *text, path[NGX_MAX_PATH];
-    json_t              *manifest;
-    ngx_str_t            dir, name;
+    char                 err[256];
+    u_char              *text;
+    json_t              *res, *manifest;
+    ngx_str_t            name, file;
     ngx_cweb_compile_t  *cc;
     ngx_cweb_rebuild_t  *rb;
 
     cc = cn->data;
     rb = ngx_cweb_helper_rebuilding;
 
+    /* ours from here, whichever way this ends */
+    res = cn->result;
+    cn->result = NULL;
+
     if (cn->rc != NGX_OK) {
-        text = (u_char *) json_dumps(cn->result, JSON_COMPACT);
+        text = res ? (u_char *) json_dumps(res, JSON_COMPACT) : NULL;
         ngx_cweb_helper_rebuild_failed("the rebuilt object failed its canary",
                                        text);
         free(text);
+        json_decref(res);
         return;
     }
 
     /* the same source must still declare the same routes */
-    manifest = json_object_get(cn->result, "manifest");
+    manifest = json_object_get(res, "manifest");
 
     if (!json_is_string(manifest)
         || json_string_length(manifest) != rb->manifest.len
         || ngx_strncmp(json_string_value(manifest), rb->manifest.data,
                        rb->manifest.len) != 0)
     {
+        json_decref(res);
         ngx_cweb_helper_rebuild_failed("the rebuilt object declares other "
                                        "routes than the stored version", NULL);
         return;
     }
 
-    dir = ngx_cweb_helper_cmcf->module_dir;
-    ngx_snprintf(path, sizeof(path), "%V/so/%s%Z", &dir, rb->so_file);
+    json_decref(res);
 
-    if (ngx_rename_file(cc->output.data, path) == NGX_FILE_ERROR) {
-        ngx_cweb_helper_rebuild_failed("the object could not be renamed",
-                                       NULL);
+    /* its row names it already: durable before it has that name */
+    file.data = rb->so_file;
+    file.len = ngx_strlen(rb->so_file);
+
+    if (ngx_cweb_store_install(&cc->output, &ngx_cweb_helper_cmcf->module_dir,
+                               &file, err, sizeof(err))
+        != NGX_OK)
+    {
+        ngx_cweb_helper_rebuild_failed("the object could not be installed",
+                                       (u_char *) err);
         return;
     }
-
-    (void) ngx_cweb_store_fsync_dir(&dir, "so");
 
     name = rb->name;
     (void) ngx_cweb_registry_set_state(&name, rb->version,
@@ -648,9 +676,6 @@ ngx_cweb_helper_rebuild_checked(ngx_cweb_canary_t *cn)
     ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
                   "cweb plugin \"%V\" version %ui rebuilt in %M ms", &name,
                   rb->version, cc->elapsed + cn->elapsed);
-
-    json_decref(cn->result);
-    cn->result = NULL;
 
     ngx_cweb_helper_rebuild_failed(NULL, NULL);
 }
@@ -691,6 +716,20 @@ ngx_cweb_helper_rebuild_failed(const char *what, u_char *why)
                 * sizeof(ngx_cweb_rebuild_t));
     ngx_cweb_helper_rebuilds->nelts--;
     ngx_cweb_helper_rebuilding = NULL;
+}
+
+
+/* the rebuild's pool goes: its compiler output too, unless installed */
+
+static void
+ngx_cweb_helper_rebuild_cleanup(void *data)
+{
+    u_char  *path = data;
+
+    if (ngx_delete_file(path) == NGX_FILE_ERROR && ngx_errno != NGX_ENOENT) {
+        ngx_log_error(NGX_LOG_CRIT, ngx_cycle->log, ngx_errno,
+                      ngx_delete_file_n " \"%s\" failed", path);
+    }
 }
 
 

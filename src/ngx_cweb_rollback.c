@@ -123,10 +123,9 @@ ngx_cweb_rollback_find(ngx_cweb_admin_ctx_t *ctx, void *db,
 static void
 ngx_cweb_rollback_found(ngx_cweb_admin_ctx_t *ctx)
 {
-    u_char               path[NGX_MAX_PATH], err[512];
+    u_char               err[512];
     ngx_int_t            rc;
     ngx_str_t            conflict;
-    ngx_file_info_t      fi;
     ngx_http_request_t  *r;
 
     r = ctx->r;
@@ -149,41 +148,23 @@ ngx_cweb_rollback_found(ngx_cweb_admin_ctx_t *ctx)
         return;
     }
 
-    if (ctx->rec.pruned || ctx->rec.quarantined) {
-        ngx_cweb_admin_finish(ctx,
-            ngx_cweb_send_error(r, NGX_HTTP_CONFLICT,
-                                "version %ui of \"%V\" is %s", ctx->rec.version,
-                                &ctx->name, ctx->rec.pruned
-                                            ? "no longer stored"
-                                            : "quarantined"));
-        return;
-    }
+    rc = ngx_cweb_rollback_usable(&ngx_cweb_shm_ctx()->cmcf->module_dir,
+                                  &ctx->rec, r->pool, &conflict, err,
+                                  sizeof(err));
 
-    ngx_snprintf(path, sizeof(path), "%V/so/%V%Z",
-                 &ngx_cweb_shm_ctx()->cmcf->module_dir, &ctx->rec.so_file);
-
-    if (ngx_link_info(path, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)) {
-        ngx_cweb_admin_finish(ctx,
-            ngx_cweb_send_error(r, NGX_HTTP_CONFLICT,
-                                "the object of version %ui is missing",
-                                ctx->rec.version));
-        return;
-    }
-
-    rc = ngx_cweb_manifest_parse(&ctx->rec.manifest, r->pool, &ctx->items,
-                                 err, sizeof(err));
-    if (rc == NGX_OK) {
-        rc = ngx_cweb_manifest_conflict(&ctx->name, &ctx->items, r->pool,
-                                        &conflict);
-    }
-
-    if (rc == NGX_DECLINED) {
+    if (rc == NGX_DECLINED && conflict.len) {
         ngx_cweb_admin_finish(ctx,
             ngx_cweb_send_json(r, NGX_HTTP_CONFLICT,
                 json_pack("{s:s,s:s%,s:o}", "error", "route conflict",
                           "module", ctx->name.data, ctx->name.len,
                           "reason", ngx_cweb_json_text(conflict.data,
                                                        conflict.len))));
+        return;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_cweb_admin_finish(ctx,
+            ngx_cweb_send_error(r, NGX_HTTP_CONFLICT, "%s", err));
         return;
     }
 
@@ -194,6 +175,61 @@ ngx_cweb_rollback_found(ngx_cweb_admin_ctx_t *ctx)
     {
         ngx_cweb_admin_finish(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
     }
+}
+
+
+/*
+ * whether a stored version may be made active again, by hand (rollback)
+ * or by the watchdog (fallback): still stored, not quarantined, its object
+ * in <dir>/so and none of its routes served by another plugin now.
+ * NGX_DECLINED says why in err, and names the routes in conflict (pool
+ * memory) when that is why; NGX_ERROR when it cannot be told (a manifest
+ * that does not parse, no memory)
+ */
+
+ngx_int_t
+ngx_cweb_rollback_usable(ngx_str_t *dir, ngx_cweb_version_rec_t *rec,
+    ngx_pool_t *pool, ngx_str_t *conflict, u_char *err, size_t errlen)
+{
+    u_char           path[NGX_MAX_PATH];
+    ngx_int_t        rc;
+    ngx_array_t      items;
+    ngx_file_info_t  fi;
+
+    ngx_str_null(conflict);
+
+    if (rec->pruned || rec->quarantined) {
+        *ngx_snprintf(err, errlen - 1, "version %ui of \"%V\" is %s",
+                      rec->version, &rec->name,
+                      rec->pruned ? "no longer stored" : "quarantined")
+            = '\0';
+        return NGX_DECLINED;
+    }
+
+    if (ngx_cweb_store_path(path, sizeof(path), "%V/so/%V", dir,
+                            &rec->so_file)
+        != NGX_OK
+        || ngx_link_info(path, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi))
+    {
+        *ngx_snprintf(err, errlen - 1, "the object of version %ui is missing",
+                      rec->version) = '\0';
+        return NGX_DECLINED;
+    }
+
+    if (ngx_cweb_manifest_parse(&rec->manifest, pool, &items, err, errlen)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_cweb_manifest_conflict(&rec->name, &items, pool, conflict);
+
+    if (rc == NGX_DECLINED) {
+        *ngx_snprintf(err, errlen - 1, "a route of version %ui is served by "
+                      "another plugin: %V", rec->version, conflict) = '\0';
+    }
+
+    return rc;
 }
 
 

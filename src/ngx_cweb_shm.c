@@ -18,7 +18,9 @@
  * - A change is written completely, then generation is bumped after a
  *   barrier; processes compare the generation on every request and resync.
  * - A slot is freed when its plugin is deleted; version numbers come from
- *   SQLite, so a freed slot loses nothing.
+ *   SQLite, so a freed slot loses nothing.  Versions restart at 1 for a
+ *   new name, so a slot records when its name claimed it (claimed, msec):
+ *   a fault of a call that began earlier was not of this plugin.
  * - commit_lock (pid of the committing process) serialises commits
  *   cluster-wide so that the conflict check and the publish of a version
  *   see the same registry; a dead owner's lock is taken over.
@@ -197,6 +199,7 @@ ngx_cweb_registry_slot_locked(ngx_cweb_shm_t *sh, ngx_str_t *name)
             m->slot = i;
             ngx_memcpy(m->name, name->data, name->len);
             m->name_len = name->len;
+            m->claimed = ngx_current_msec;
             return m;
         }
     }
@@ -281,6 +284,32 @@ ngx_cweb_registry_get(ngx_str_t *name, ngx_cweb_shm_module_t *out,
     } else {
         rc = ngx_cweb_registry_copy_locked(m, out, pool);
     }
+
+    ngx_shmtx_unlock(&ngx_cweb_shctx->shpool->mutex);
+
+    return rc;
+}
+
+
+/* the entry in slot, copied out (NGX_DECLINED: the slot is free) */
+
+ngx_int_t
+ngx_cweb_registry_get_slot(ngx_uint_t slot, ngx_cweb_shm_module_t *out,
+    ngx_pool_t *pool)
+{
+    ngx_int_t               rc;
+    ngx_cweb_shm_module_t  *m;
+
+    if (slot >= NGX_CWEB_MAX_MODULES) {
+        return NGX_DECLINED;
+    }
+
+    ngx_shmtx_lock(&ngx_cweb_shctx->shpool->mutex);
+
+    m = &ngx_cweb_shctx->sh->modules[slot];
+
+    rc = (m->state == NGX_CWEB_MOD_FREE)
+         ? NGX_DECLINED : ngx_cweb_registry_copy_locked(m, out, pool);
 
     ngx_shmtx_unlock(&ngx_cweb_shctx->shpool->mutex);
 

@@ -97,8 +97,9 @@ ngx_cweb_store_open(ngx_str_t *path, ngx_msec_t busy, ngx_log_t *log,
                         |SQLITE_OPEN_FULLMUTEX, NULL)
         != SQLITE_OK)
     {
-        ngx_snprintf(err, errlen, "database \"%V\" cannot be opened: %s%Z",
-                     path, db ? sqlite3_errmsg(db) : "no memory");
+        *ngx_snprintf(err, errlen - 1, "database \"%V\" cannot be opened: "
+                      "%s", path, db ? sqlite3_errmsg(db) : "no memory")
+            = '\0';
         sqlite3_close(db);
         return NULL;
     }
@@ -113,8 +114,8 @@ ngx_cweb_store_open(ngx_str_t *path, ngx_msec_t busy, ngx_log_t *log,
         != NGX_OK
         || ngx_cweb_store_migrate(db, msg, sizeof(msg)) != NGX_OK)
     {
-        ngx_snprintf(err, errlen, "database \"%V\" is unusable: %s%Z",
-                     path, msg);
+        *ngx_snprintf(err, errlen - 1, "database \"%V\" is unusable: %s",
+                      path, msg) = '\0';
         sqlite3_close(db);
         return NULL;
     }
@@ -207,8 +208,8 @@ ngx_cweb_store_check(void *db, u_char *err, size_t errlen)
     if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &stmt, NULL)
         != SQLITE_OK)
     {
-        ngx_snprintf(err, errlen, "the database check failed: %s%Z",
-                     sqlite3_errmsg(db));
+        *ngx_snprintf(err, errlen - 1, "the database check failed: %s",
+                      sqlite3_errmsg(db)) = '\0';
         return NGX_ERROR;
     }
 
@@ -347,12 +348,12 @@ ngx_cweb_store_row_valid(ngx_cweb_version_rec_t *rec, ngx_pool_t *pool,
     if (rec->name.data == NULL || rec->name.len >= NGX_CWEB_NAME_LEN
         || ngx_cweb_name_valid(rec->name.data, rec->name.len) != NGX_OK)
     {
-        ngx_snprintf(err, errlen, "invalid plugin name%Z");
+        ngx_cpystrn(err, (u_char *) "invalid plugin name", errlen);
         return NGX_ERROR;
     }
 
     if (rec->version == 0 || rec->version > NGX_MAX_INT32_VALUE) {
-        ngx_snprintf(err, errlen, "invalid version%Z");
+        ngx_cpystrn(err, (u_char *) "invalid version", errlen);
         return NGX_ERROR;
     }
 
@@ -360,7 +361,7 @@ ngx_cweb_store_row_valid(ngx_cweb_version_rec_t *rec, ngx_pool_t *pool,
         || ngx_cweb_store_hex(rec->source_sha256, NGX_CWEB_HASH_LEN)
            != NGX_OK)
     {
-        ngx_snprintf(err, errlen, "a hash is not 64 hex digits%Z");
+        ngx_cpystrn(err, (u_char *) "a hash is not 64 hex digits", errlen);
         return NGX_ERROR;
     }
 
@@ -371,10 +372,10 @@ ngx_cweb_store_row_valid(ngx_cweb_version_rec_t *rec, ngx_pool_t *pool,
         || rec->so_file.len != (size_t) (p - expect)
         || ngx_strncmp(rec->so_file.data, expect, rec->so_file.len) != 0)
     {
-        ngx_snprintf(err, errlen, "object name \"%*s\" is not \"%*s\"%Z",
-                     ngx_min(rec->so_file.len, 64),
-                     rec->so_file.data ? rec->so_file.data : (u_char *) "",
-                     p - expect, expect);
+        *ngx_snprintf(err, errlen - 1, "object name \"%*s\" is not \"%*s\"",
+                      ngx_min(rec->so_file.len, 64),
+                      rec->so_file.data ? rec->so_file.data : (u_char *) "",
+                      p - expect, expect) = '\0';
         return NGX_ERROR;
     }
 
@@ -384,8 +385,8 @@ ngx_cweb_store_row_valid(ngx_cweb_version_rec_t *rec, ngx_pool_t *pool,
         || ngx_cweb_manifest_parse(&text, pool, NULL, why, sizeof(why))
            != NGX_OK)
     {
-        ngx_snprintf(err, errlen, "manifest refused: %s%Z",
-                     text.data ? why : (u_char *) "missing");
+        *ngx_snprintf(err, errlen - 1, "manifest refused: %s",
+                      text.data ? why : (u_char *) "missing") = '\0';
         return NGX_ERROR;
     }
 
@@ -408,7 +409,12 @@ ngx_cweb_store_hex(u_char *s, size_t len)
 }
 
 
-/* the versions the modules table makes current (active or unavailable) */
+/*
+ * the versions the modules table makes current (active or unavailable);
+ * a current version that is quarantined (a quarantine half written: an
+ * older build, or a crash between its writes) is never served again: it
+ * is restored unavailable, with the quarantine's reason
+ */
 
 ngx_int_t
 ngx_cweb_store_load(void *db, ngx_log_t *log,
@@ -421,7 +427,8 @@ ngx_cweb_store_load(void *db, ngx_log_t *log,
     const u_char            *state;
 
     static const char  sql[] =
-        "SELECT m.state, m.reason, " NGX_CWEB_STORE_COLUMNS
+        "SELECT m.state, m.reason, v.quarantine_reason, "
+        NGX_CWEB_STORE_COLUMNS
         "  FROM modules m JOIN module_versions v"
         "    ON v.name = m.name AND v.version = m.version"
         " WHERE m.state IN ('active', 'unavailable') ORDER BY v.name";
@@ -435,13 +442,29 @@ ngx_cweb_store_load(void *db, ngx_log_t *log,
     n = NGX_OK;
 
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        ngx_cweb_store_row(stmt, 2, &rec);
+        ngx_cweb_store_row(stmt, 3, &rec);
 
         state = sqlite3_column_text(stmt, 0);
         rec.state = (state && ngx_strcmp(state, "unavailable") == 0)
                     ? NGX_CWEB_MOD_UNAVAILABLE : NGX_CWEB_MOD_ACTIVE;
         rec.reason.data = (u_char *) sqlite3_column_text(stmt, 1);
         rec.reason.len = sqlite3_column_bytes(stmt, 1);
+
+        if (rec.quarantined && rec.state == NGX_CWEB_MOD_ACTIVE) {
+            rec.state = NGX_CWEB_MOD_UNAVAILABLE;
+            rec.reason.data = (u_char *) sqlite3_column_text(stmt, 2);
+            rec.reason.len = sqlite3_column_bytes(stmt, 2);
+
+            if (rec.reason.len == 0) {
+                ngx_str_set(&rec.reason, "its version is quarantined");
+            }
+
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "cweb plugin \"%*s\" version %ui is quarantined, "
+                          "restored unavailable", ngx_min(rec.name.len, 64),
+                          rec.name.data ? rec.name.data : (u_char *) "",
+                          rec.version);
+        }
 
         if (add(&rec, data) != NGX_OK) {
             n = NGX_ERROR;
@@ -675,43 +698,98 @@ ngx_cweb_store_activate(void *db, ngx_str_t *name, ngx_uint_t version,
 }
 
 
-/* the version is quarantined; disable: the plugin has no version left */
+/*
+ * the version is quarantined and, when it is the plugin's current one,
+ * fallback (another stored version) becomes active or, with fallback 0,
+ * the plugin unavailable: one transaction, so a crash leaves all of it or
+ * nothing; NGX_DECLINED when the plugin's row did not change (deleted)
+ */
 
 ngx_int_t
 ngx_cweb_store_quarantine(void *db, ngx_str_t *name, ngx_uint_t version,
-    const char *reason, ngx_uint_t disable, char *err, size_t errlen)
+    const char *reason, ngx_uint_t current, ngx_uint_t fallback,
+    char *err, size_t errlen)
 {
-    int            rc;
+    int            rc, changes;
+    time_t         now;
     sqlite3_stmt  *stmt;
 
     static const char  q[] =
         "UPDATE module_versions SET quarantined_at = ?3,"
         " quarantine_reason = ?4 WHERE name = ?1 AND version = ?2";
 
-    static const char  d[] =
+    static const char  activate[] =
+        "UPDATE modules SET version = ?2, state = 'active', reason = '',"
+        " updated_at = ?3 WHERE name = ?1 AND state != 'deleted'";
+
+    static const char  disable[] =
         "UPDATE modules SET state = 'unavailable', reason = ?4,"
         " updated_at = ?3 WHERE name = ?1 AND version = ?2"
         " AND state = 'active'";
 
-    if (sqlite3_prepare_v2(db, disable ? d : q, -1, &stmt, NULL)
-        != SQLITE_OK)
-    {
-        return ngx_cweb_store_failed(db, err, errlen);
+    if (ngx_cweb_store_exec(db, "BEGIN IMMEDIATE", err, errlen) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    now = time(NULL);
+    changes = 1;
+
+    if (sqlite3_prepare_v2(db, q, -1, &stmt, NULL) != SQLITE_OK) {
+        goto failed;
     }
 
     sqlite3_bind_text(stmt, 1, (char *) name->data, name->len, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, version);
-    sqlite3_bind_int64(stmt, 3, time(NULL));
+    sqlite3_bind_int64(stmt, 3, now);
     sqlite3_bind_text(stmt, 4, reason, -1, SQLITE_STATIC);
 
     rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
 
     if (rc != SQLITE_DONE) {
-        return ngx_cweb_store_failed(db, err, errlen);
+        goto failed;
     }
 
-    return NGX_OK;
+    if (current) {
+        if (sqlite3_prepare_v2(db, fallback ? activate : disable, -1, &stmt,
+                               NULL)
+            != SQLITE_OK)
+        {
+            goto failed;
+        }
+
+        sqlite3_bind_text(stmt, 1, (char *) name->data, name->len,
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, fallback ? fallback : version);
+        sqlite3_bind_int64(stmt, 3, now);
+
+        if (!fallback) {
+            sqlite3_bind_text(stmt, 4, reason, -1, SQLITE_STATIC);
+        }
+
+        rc = sqlite3_step(stmt);
+        sqlite3_finalize(stmt);
+
+        if (rc != SQLITE_DONE) {
+            goto failed;
+        }
+
+        changes = sqlite3_changes(db);
+    }
+
+    if (ngx_cweb_store_exec(db, "COMMIT", err, errlen) != NGX_OK) {
+        (void) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return NGX_ERROR;
+    }
+
+    return changes ? NGX_OK : NGX_DECLINED;
+
+failed:
+
+    (void) ngx_cweb_store_failed(db, err, errlen);
+    (void) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+
+    return NGX_ERROR;
 }
 
 

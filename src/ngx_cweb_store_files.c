@@ -1,8 +1,10 @@
 
 /*
- * The files behind the database rows (ngx_cweb_store.c): a commit renames
- * the new object to its final name and makes it, its source and both
- * directories durable before the row that points at them; pruning and
+ * The files behind the database rows (ngx_cweb_store.c): a commit makes
+ * the new object durable, renames it to its final name and makes its
+ * source and both directories durable before the row that points at them
+ * (a rebuild installs an object the same way, under a name its row
+ * already has); pruning and
  * deleting remove what no stored version uses any more (a source may be
  * shared by versions); a sweep removes what a crash left between the two.
  * Only names of the forms this code writes are ever unlinked.  All of it
@@ -38,7 +40,7 @@ ngx_cweb_store_commit(void *db, ngx_cweb_version_rec_t *rec, ngx_str_t *dir,
 {
     int            rc;
     u_char         path[NGX_MAX_PATH], *p;
-    ngx_str_t      so;
+    ngx_uint_t     installed;
     sqlite3_stmt  *stmt;
 
     static const char  next[] =
@@ -62,7 +64,7 @@ ngx_cweb_store_commit(void *db, ngx_cweb_version_rec_t *rec, ngx_str_t *dir,
     }
 
     stmt = NULL;
-    so.len = 0;
+    installed = 0;
 
     if (sqlite3_prepare_v2(db, next, -1, &stmt, NULL) != SQLITE_OK) {
         goto failed;
@@ -88,26 +90,29 @@ ngx_cweb_store_commit(void *db, ngx_cweb_version_rec_t *rec, ngx_str_t *dir,
                                     rec->module_hash)
                        - rec->so_file.data;
 
-    so.data = path;
-    so.len = ngx_snprintf(path, sizeof(path) - 1, "%V/so/%V", dir,
-                          &rec->so_file) - path;
-    path[so.len] = '\0';
-
-    /* the row may only point at files that survive a power loss */
-    if (ngx_rename_file(tmp->data, path) == NGX_FILE_ERROR) {
-        ngx_snprintf((u_char *) err, errlen, ngx_rename_file_n " \"%V\" to "
-                     "\"%V\" failed (%d)%Z", tmp, &so, ngx_errno);
-        so.len = 0;
+    if (ngx_cweb_store_path(path, sizeof(path), "%V/so/%V", dir,
+                            &rec->so_file)
+        != NGX_OK)
+    {
+        *ngx_snprintf((u_char *) err, errlen - 1, "the path of \"%V\" is "
+                      "too long", &rec->so_file) = '\0';
         goto rolled_back;
     }
 
-    if (ngx_cweb_store_fsync_file(&so) != NGX_OK
-        || ngx_cweb_store_fsync_file(src) != NGX_OK
-        || ngx_cweb_store_fsync_dir(dir, "so") != NGX_OK
+    /* the row may only point at files that survive a power loss */
+    if (ngx_cweb_store_install(tmp, dir, &rec->so_file, err, errlen)
+        != NGX_OK)
+    {
+        goto rolled_back;
+    }
+
+    installed = 1;
+
+    if (ngx_cweb_store_fsync_file(src) != NGX_OK
         || ngx_cweb_store_fsync_dir(dir, "src") != NGX_OK)
     {
-        ngx_snprintf((u_char *) err, errlen, "fsync() failed (%d)%Z",
-                     ngx_errno);
+        *ngx_snprintf((u_char *) err, errlen - 1, "fsync() failed (%d)",
+                      ngx_errno) = '\0';
         goto rolled_back;
     }
 
@@ -171,7 +176,7 @@ rolled_back:
     sqlite3_finalize(stmt);
     (void) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 
-    if (so.len) {
+    if (installed) {
         (void) ngx_delete_file(path);
     }
 
@@ -294,9 +299,9 @@ ngx_cweb_store_unlink(ngx_str_t *dir, const char *sub, u_char *file,
 {
     u_char  path[NGX_MAX_PATH];
 
-    if (ngx_snprintf(path, sizeof(path) - 1, "%V/%s/%*s%s%Z", dir, sub, len,
-                     file, ext)
-        == path + sizeof(path) - 1)
+    if (ngx_cweb_store_path(path, sizeof(path), "%V/%s/%*s%s", dir, sub, len,
+                            file, ext)
+        != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -372,10 +377,14 @@ ngx_cweb_store_sweep(void *db, ngx_str_t *dir, ngx_log_t *log)
     n = 0;
 
     for (i = 0; i < 2; i++) {
+        if (ngx_cweb_store_path(path, sizeof(path), "%V/%s", dir, subs[i])
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
         sub.data = path;
-        sub.len = ngx_snprintf(path, sizeof(path) - 1, "%V/%s", dir, subs[i])
-                  - path;
-        path[sub.len] = '\0';
+        sub.len = ngx_strlen(path);
 
         if (ngx_open_dir(&sub, &d) != NGX_OK) {
             continue;
@@ -413,14 +422,14 @@ ngx_cweb_store_sweep(void *db, ngx_str_t *dir, ngx_log_t *log)
                 continue;
             }
 
-            ngx_snprintf(path + sub.len, sizeof(path) - sub.len, "/%s%Z",
-                         name);
-
             /*
              * a commit renames its object in before its row exists (and
              * a rename sets ctime): young files may be on their way
              */
-            if (ngx_link_info(path, &fi) != NGX_FILE_ERROR
+            if (ngx_cweb_store_path(path + sub.len, sizeof(path) - sub.len,
+                                    "/%s", name)
+                == NGX_OK
+                && ngx_link_info(path, &fi) != NGX_FILE_ERROR
                 && ngx_is_file(&fi)
                 && ngx_time() - fi.st_ctime > NGX_CWEB_SWEEP_AGE
                 && unlink((char *) path) == 0)
@@ -475,9 +484,81 @@ ngx_cweb_store_fsync_dir(ngx_str_t *dir, const char *sub)
 {
     u_char  path[NGX_MAX_PATH];
 
-    ngx_snprintf(path, sizeof(path), "%V/%s%Z", dir, sub);
+    if (ngx_cweb_store_path(path, sizeof(path), "%V/%s", dir, sub) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     return ngx_cweb_store_fsync_path((char *) path, O_DIRECTORY);
+}
+
+
+/*
+ * the object tmp (NUL-terminated) becomes <dir>/so/<file>: its data are
+ * durable before it takes a name that a row may already point at (a
+ * rebuild), and the name is durable once so/ is; on NGX_ERROR (the failed
+ * call in err) the new name does not exist, tmp may still
+ */
+
+ngx_int_t
+ngx_cweb_store_install(ngx_str_t *tmp, ngx_str_t *dir, ngx_str_t *file,
+    char *err, size_t errlen)
+{
+    u_char  path[NGX_MAX_PATH];
+
+    if (ngx_cweb_store_path(path, sizeof(path), "%V/so/%V", dir, file)
+        != NGX_OK)
+    {
+        *ngx_snprintf((u_char *) err, errlen - 1, "the path of \"%V\" is "
+                      "too long", file) = '\0';
+        return NGX_ERROR;
+    }
+
+    if (ngx_cweb_store_fsync_file(tmp) != NGX_OK) {
+        *ngx_snprintf((u_char *) err, errlen - 1, "fsync(\"%V\") failed (%d)",
+                      tmp, ngx_errno) = '\0';
+        return NGX_ERROR;
+    }
+
+    if (ngx_rename_file(tmp->data, path) == NGX_FILE_ERROR) {
+        *ngx_snprintf((u_char *) err, errlen - 1, ngx_rename_file_n " \"%V\" "
+                      "to \"%s\" failed (%d)", tmp, path, ngx_errno) = '\0';
+        return NGX_ERROR;
+    }
+
+    if (ngx_cweb_store_fsync_dir(dir, "so") != NGX_OK) {
+        *ngx_snprintf((u_char *) err, errlen - 1, "fsync() of \"%V/so\" "
+                      "failed (%d)", dir, ngx_errno) = '\0';
+        (void) ngx_delete_file(path);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * a path from fmt, NUL-terminated; NGX_ERROR when it does not fit: a path
+ * is never cut short into another name
+ */
+
+ngx_int_t
+ngx_cweb_store_path(u_char *buf, size_t size, const char *fmt, ...)
+{
+    u_char   *p;
+    va_list   args;
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(buf, buf + size - 1, fmt, args);
+    va_end(args);
+
+    if (p == buf + size - 1) {
+        return NGX_ERROR;
+    }
+
+    *p = '\0';
+
+    return NGX_OK;
 }
 
 
@@ -493,7 +574,13 @@ ngx_cweb_store_mkdirs(ngx_str_t *dir, ngx_log_t *log)
     static const char  *dirs[] = { "src", "so", "tmp" };
 
     for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-        ngx_snprintf(path, sizeof(path), "%V/%s%Z", dir, dirs[i]);
+        if (ngx_cweb_store_path(path, sizeof(path), "%V/%s", dir, dirs[i])
+            != NGX_OK)
+        {
+            ngx_log_error(NGX_LOG_CRIT, log, 0,
+                          "cweb state directory \"%V\" is too long", dir);
+            return NGX_ERROR;
+        }
 
         if (ngx_create_dir(path, 0700) == NGX_FILE_ERROR
             && ngx_errno != NGX_EEXIST)

@@ -5,12 +5,17 @@
  * - the process table: a process inside one call for longer than
  *   cweb_handler_timeout gets SIGABRT (its fault handler answers the stuck
  *   request with 504), then SIGKILL; a process that died inside a call
- *   without recording it (_exit(), an outside SIGKILL) is recorded here;
+ *   without recording it (_exit(), an outside SIGKILL) is recorded here.
+ *   The SIGABRT is queued with the start of the call seen stuck, so a
+ *   process whose call ended meanwhile ignores it (ngx_cweb_fault.c);
  * - fault events from the shared ring go to SQLite and the error log;
+ *   those of a plugin deleted since (its slot free or taken by another
+ *   name after the call began) are dropped;
  * - a version the fault limit flagged is quarantined in SQLite and the
  *   newest stored good version that still fits is made active again, like
  *   a deploy (under the commit lock); without one the plugin's routes
- *   answer 503 with the reason.
+ *   answer 503 with the reason.  The fallback is chosen first, then one
+ *   transaction writes the quarantine with its outcome.
  */
 
 
@@ -20,8 +25,9 @@
 #define NGX_CWEB_RETIRE_MAX  10000     /* msec */
 
 
-static void ngx_cweb_watchdog_route(ngx_atomic_uint_t what, ngx_str_t *route,
-    u_char *buf, size_t size);
+static void ngx_cweb_watchdog_route(ngx_cweb_shm_module_t *m,
+    ngx_atomic_uint_t what, ngx_str_t *route, u_char *buf, size_t size,
+    ngx_pool_t *pool);
 static void ngx_cweb_watchdog_quarantine(ngx_cweb_shm_module_t *m,
     ngx_uint_t version);
 static ngx_int_t ngx_cweb_watchdog_fallback(ngx_str_t *name,
@@ -44,6 +50,7 @@ ngx_cweb_watchdog_run(void *db, ngx_cweb_main_conf_t *cmcf)
 {
     ngx_uint_t          i;
     ngx_msec_t          timeout;
+    union sigval        value;
     ngx_cweb_shm_t     *sh;
     ngx_cweb_proc_t    *p;
     ngx_atomic_uint_t   pid, since, what, again;
@@ -70,8 +77,8 @@ ngx_cweb_watchdog_run(void *db, ngx_cweb_main_conf_t *cmcf)
             if (since != 0
                 && !(p->flags & (NGX_CWEB_PROC_REPORTED|NGX_CWEB_PROC_KILLED)))
             {
-                ngx_cweb_fault_record(what, NGX_CWEB_FAULT_DIED, 0,
-                                      (ngx_pid_t) pid);
+                ngx_cweb_fault_record_call(what, since, NGX_CWEB_FAULT_DIED, 0,
+                                           (ngx_pid_t) pid);
             }
 
             ngx_cweb_proc_release(p);
@@ -127,13 +134,18 @@ ngx_cweb_watchdog_run(void *db, ngx_cweb_main_conf_t *cmcf)
                       "for %M ms (cweb_handler_timeout %M ms), killing it",
                       (ngx_pid_t) pid, ngx_current_msec - since, timeout);
 
-        ngx_cweb_fault_record(what, NGX_CWEB_FAULT_TIMEOUT, timeout,
-                              (ngx_pid_t) pid);
+        ngx_cweb_fault_record_call(what, since, NGX_CWEB_FAULT_TIMEOUT,
+                                   timeout, (ngx_pid_t) pid);
 
-        /* its fault handler answers the stuck request (504), then it dies */
-        if (kill((ngx_pid_t) pid, SIGABRT) == -1) {
+        /*
+         * its fault handler answers the stuck request (504), then it
+         * dies; unless the call it was sent for has ended by then
+         */
+        value.sival_ptr = (void *) (uintptr_t) since;
+
+        if (sigqueue((ngx_pid_t) pid, SIGABRT, value) == -1) {
             ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, ngx_errno,
-                          "kill(%P, SIGABRT) failed", (ngx_pid_t) pid);
+                          "sigqueue(%P, SIGABRT) failed", (ngx_pid_t) pid);
         }
     }
 }
@@ -148,18 +160,35 @@ ngx_cweb_watchdog_faults(void *db, ngx_cweb_main_conf_t *cmcf)
     u_char                  what[64];
     ngx_str_t               name, route;
     ngx_uint_t              slot, version, n;
-    ngx_cweb_shm_module_t  *m;
+    ngx_pool_t             *pool;
+    ngx_cweb_shm_module_t   m;
     ngx_cweb_fault_event_t  ev;
 
     ngx_cweb_watchdog_db = db;
     ngx_cweb_watchdog_cmcf = cmcf;
 
+    pool = NULL;
+
     for ( ;; ) {
+        if (pool) {
+            ngx_reset_pool(pool);
+        }
+
         if (ngx_cweb_watchdog_has_pending) {
             ev = ngx_cweb_watchdog_pending;
 
         } else if (ngx_cweb_fault_next(&ev) != NGX_OK) {
-            return;
+            break;
+        }
+
+        if (pool == NULL) {
+            pool = ngx_create_pool(4096, ngx_cycle->log);
+            if (pool == NULL) {
+                /* the event stays for the next tick */
+                ngx_cweb_watchdog_pending = ev;
+                ngx_cweb_watchdog_has_pending = 1;
+                return;
+            }
         }
 
         slot = ngx_cweb_what_slot(ev.what);
@@ -170,31 +199,24 @@ ngx_cweb_watchdog_faults(void *db, ngx_cweb_main_conf_t *cmcf)
             continue;
         }
 
-        m = &ngx_cweb_shm_ctx()->sh->modules[slot];
-        name.data = m->name;
-        name.len = ngx_min(m->name_len, NGX_CWEB_NAME_LEN - 1);
-
-        ngx_cweb_watchdog_route(ev.what, &route, buf, sizeof(buf));
-
-        switch (ev.kind) {
-        case NGX_CWEB_FAULT_SIGNAL:
-            ngx_snprintf(what, sizeof(what), "%s%Z",
-                         ngx_cweb_signal_name(ev.value));
-            break;
-        case NGX_CWEB_FAULT_EXIT:
-            ngx_snprintf(what, sizeof(what), "exit(%i)%Z",
-                         (ngx_int_t) ev.value);
-            break;
-        case NGX_CWEB_FAULT_TIMEOUT:
-            ngx_snprintf(what, sizeof(what), "still running after %ui ms%Z",
-                         (ngx_uint_t) ev.value);
-            break;
-        case NGX_CWEB_FAULT_OVERFLOW:
-            ngx_snprintf(what, sizeof(what), "wrote past res->body%Z");
-            break;
-        default:
-            ngx_snprintf(what, sizeof(what), "died%Z");
+        if (ngx_cweb_registry_get_slot(slot, &m, pool) != NGX_OK
+            || ngx_cweb_fault_stale(&m, ev.since))
+        {
+            ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                          "cweb fault in registry slot %ui (version %ui) is "
+                          "not recorded: the plugin that faulted was deleted",
+                          slot, version);
+            ngx_cweb_watchdog_has_pending = 0;
+            continue;
         }
+
+        name.data = m.name;
+        name.len = ngx_min(m.name_len, NGX_CWEB_NAME_LEN - 1);
+
+        ngx_cweb_watchdog_route(&m, ev.what, &route, buf, sizeof(buf), pool);
+
+        (void) ngx_cweb_fault_describe(what, sizeof(what), ev.kind,
+                                       (ngx_int_t) ev.value);
 
         n = ev.count;
 
@@ -215,24 +237,33 @@ ngx_cweb_watchdog_faults(void *db, ngx_cweb_main_conf_t *cmcf)
             /* busy: the next tick tries again */
             ngx_cweb_watchdog_pending = ev;
             ngx_cweb_watchdog_has_pending = 1;
-            return;
+            break;
         }
 
         ngx_cweb_watchdog_has_pending = 0;
     }
+
+    if (pool) {
+        ngx_destroy_pool(pool);
+    }
 }
 
 
-/* "GET /crash", "onload", ... of the marker's route */
+/*
+ * "GET /crash", "onload", ... of the marker's route: the route's item of
+ * the manifest of m (a copy of the slot), when m still runs that version
+ */
 
 static void
-ngx_cweb_watchdog_route(ngx_atomic_uint_t what, ngx_str_t *route, u_char *buf,
-    size_t size)
+ngx_cweb_watchdog_route(ngx_cweb_shm_module_t *m, ngx_atomic_uint_t what,
+    ngx_str_t *route, u_char *buf, size_t size, ngx_pool_t *pool)
 {
-    u_char                 *p, *last, *nl;
-    ngx_int_t               idx, n;
-    ngx_uint_t              slot;
-    ngx_cweb_shm_module_t   m;
+    u_char                    err[256];
+    ngx_int_t                 idx;
+    ngx_str_t                 text;
+    ngx_uint_t                i, n;
+    ngx_array_t               items;
+    ngx_cweb_manifest_item_t *it;
 
     static const char  *special[] = { "", "load", "onload", "unload",
                                       "scheduled work" };
@@ -248,29 +279,29 @@ ngx_cweb_watchdog_route(ngx_atomic_uint_t what, ngx_str_t *route, u_char *buf,
 
     route->len = ngx_snprintf(buf, size, "route #%i", idx) - buf;
 
-    slot = ngx_cweb_what_slot(what);
-
-    ngx_shmtx_lock(&ngx_cweb_shm_ctx()->shpool->mutex);
-
-    m = ngx_cweb_shm_ctx()->sh->modules[slot];
-
-    if (m.version == ngx_cweb_what_version(what) && m.manifest) {
-        p = m.manifest;
-        last = p + m.manifest_len;
-
-        for (n = 0; p < last; p = nl + 1) {
-            nl = ngx_strlchr(p, last, '\n');
-            nl = nl ? nl : last;
-
-            if (*p == 'R' && n++ == idx) {
-                route->len = ngx_min((size_t) (nl - p - 2), size);
-                ngx_memcpy(buf, p + 2, route->len);
-                break;
-            }
-        }
+    if (m->version != ngx_cweb_what_version(what) || m->manifest == NULL) {
+        return;
     }
 
-    ngx_shmtx_unlock(&ngx_cweb_shm_ctx()->shpool->mutex);
+    text.data = m->manifest;
+    text.len = m->manifest_len;
+
+    if (ngx_cweb_manifest_parse(&text, pool, &items, err, sizeof(err))
+        != NGX_OK)
+    {
+        return;
+    }
+
+    it = items.elts;
+
+    for (i = 0, n = 0; i < items.nelts; i++) {
+        if (it[i].type == 'R' && n++ == (ngx_uint_t) idx) {
+            route->len = ngx_snprintf(buf, size, "%V %V", &it[i].method,
+                                      &it[i].value)
+                         - buf;
+            return;
+        }
+    }
 }
 
 
@@ -309,76 +340,87 @@ ngx_cweb_watchdog_quarantines(void *db, ngx_cweb_main_conf_t *cmcf)
 }
 
 
+/*
+ * the fallback is chosen first; then one transaction writes the
+ * quarantine with what follows from it, and the registry follows the
+ * database (unavailable when nothing could be written)
+ */
+
 static void
 ngx_cweb_watchdog_quarantine(ngx_cweb_shm_module_t *m, ngx_uint_t version)
 {
     u_char                  reason[NGX_CWEB_REASON_LEN], err[256];
+    u_char                  buf[NGX_CWEB_NAME_LEN];
+    ngx_int_t               rc;
     ngx_str_t               name;
+    ngx_uint_t              current, fallback;
     ngx_pool_t             *pool;
     ngx_cweb_version_rec_t  rec;
 
-    name.len = m->name_len;
-    name.data = ngx_pnalloc(ngx_cycle->pool, name.len);
-    if (name.data == NULL) {
-        return;
-    }
-
-    ngx_memcpy(name.data, m->name, name.len);
+    name.len = ngx_min(m->name_len, NGX_CWEB_NAME_LEN);
+    name.data = buf;
+    ngx_memcpy(buf, m->name, name.len);
 
     *ngx_snprintf(reason, sizeof(reason) - 1,
                   "version %ui quarantined after %ui faults within %M ms",
                   version, ngx_cweb_watchdog_cmcf->fault_limit,
                   ngx_cweb_watchdog_cmcf->fault_window) = '\0';
 
-    if (ngx_cweb_watchdog_db == NULL
-        || ngx_cweb_store_quarantine(ngx_cweb_watchdog_db, &name, version,
-                                     (char *) reason, 0, (char *) err,
-                                     sizeof(err))
-           != NGX_OK)
+    /* an older version that faulted needs no fallback */
+    current = (m->version == version && m->state == NGX_CWEB_MOD_ACTIVE);
+    fallback = 0;
+
+    pool = ngx_create_pool(4096, ngx_cycle->log);
+
+    if (current && pool != NULL && ngx_cweb_watchdog_db != NULL
+        && ngx_cweb_watchdog_fallback(&name, version, &rec, pool) == NGX_OK)
     {
+        fallback = rec.version;
+    }
+
+    rc = NGX_ERROR;
+
+    if (ngx_cweb_watchdog_db != NULL) {
+        rc = ngx_cweb_store_quarantine(ngx_cweb_watchdog_db, &name, version,
+                                       (char *) reason, current, fallback,
+                                       (char *) err, sizeof(err));
+    }
+
+    if (rc == NGX_ERROR) {
         ngx_log_error(NGX_LOG_CRIT, ngx_cycle->log, 0,
                       "cweb plugin \"%V\" %s, not persisted: %s", &name,
                       reason, ngx_cweb_watchdog_db ? err : (u_char *) "no db");
     }
 
-    /* an older version that faulted needs no fallback */
-    if (m->version != version || m->state != NGX_CWEB_MOD_ACTIVE) {
-        return;
+    if (!current) {
+        goto done;
     }
 
-    pool = ngx_create_pool(4096, ngx_cycle->log);
-    if (pool == NULL) {
-        return;
-    }
-
-    if (ngx_cweb_watchdog_fallback(&name, version, &rec, pool) == NGX_OK
-        && ngx_cweb_store_activate(ngx_cweb_watchdog_db, &name, rec.version,
-                                   (char *) err, sizeof(err))
-           == NGX_OK)
-    {
+    if (rc == NGX_OK && fallback) {
         rec.state = NGX_CWEB_MOD_ACTIVE;
         (void) ngx_cweb_registry_publish(&rec);
 
         ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                       "cweb plugin \"%V\" %s; version %ui is active again",
                       &name, reason, rec.version);
-
-        ngx_destroy_pool(pool);
-        return;
+        goto done;
     }
 
-    ngx_destroy_pool(pool);
-
-    (void) ngx_cweb_store_quarantine(ngx_cweb_watchdog_db, &name, version,
-                                     (char *) reason, 1, (char *) err,
-                                     sizeof(err));
     (void) ngx_cweb_registry_set_state(&name, version,
                                        NGX_CWEB_MOD_UNAVAILABLE,
                                        (char *) reason);
 
-    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
-                  "cweb plugin \"%V\" %s; no earlier good version is stored, "
-                  "its routes answer 503", &name, reason);
+    if (rc != NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "cweb plugin \"%V\" %s; no earlier good version is "
+                      "stored, its routes answer 503", &name, reason);
+    }
+
+done:
+
+    if (pool) {
+        ngx_destroy_pool(pool);
+    }
 }
 
 
@@ -388,10 +430,8 @@ static ngx_int_t
 ngx_cweb_watchdog_fallback(ngx_str_t *name, ngx_uint_t version,
     ngx_cweb_version_rec_t *rec, ngx_pool_t *pool)
 {
-    u_char            path[NGX_MAX_PATH], err[256];
-    ngx_str_t         conflict;
-    ngx_array_t       items;
-    ngx_file_info_t   fi;
+    u_char     err[512];
+    ngx_str_t  conflict;
 
     if (ngx_cweb_store_version(ngx_cweb_watchdog_db, name, 0, version, rec,
                                pool, (char *) err, sizeof(err))
@@ -400,20 +440,14 @@ ngx_cweb_watchdog_fallback(ngx_str_t *name, ngx_uint_t version,
         return NGX_DECLINED;
     }
 
-    ngx_snprintf(path, sizeof(path), "%V/so/%V%Z",
-                 &ngx_cweb_watchdog_cmcf->module_dir, &rec->so_file);
-
-    if (ngx_link_info(path, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)) {
-        return NGX_DECLINED;
-    }
-
     /* a route taken by another plugin since would then be served twice */
-    if (ngx_cweb_manifest_parse(&rec->manifest, pool, &items, err,
-                                sizeof(err))
-        != NGX_OK
-        || ngx_cweb_manifest_conflict(name, &items, pool, &conflict)
-           != NGX_OK)
+    if (ngx_cweb_rollback_usable(&ngx_cweb_watchdog_cmcf->module_dir, rec,
+                                 pool, &conflict, err, sizeof(err))
+        != NGX_OK)
     {
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "cweb plugin \"%V\" version %ui cannot take over: %s",
+                      name, rec->version, err);
         return NGX_DECLINED;
     }
 

@@ -1,6 +1,8 @@
 # The shared registry has 256 slots; a slot is freed when its plugin is
 # deleted and deleted plugins are not brought back at start, so any number
-# of plugins may come and go over time.
+# of plugins may come and go over time.  A fault of a deleted plugin's code
+# that comes late (a call still running when it was deleted) is not counted
+# against the plugin that took its slot since, though both have version 1.
 
 use Test::Nginx::Socket;
 use FindBin;
@@ -13,7 +15,7 @@ END { remove_tree($ENV{TEST_NGINX_CWEB_STATE}) if $ENV{TEST_NGINX_CWEB_STATE} }
 
 master_on();
 workers(2);
-plan tests => repeat_each() * 22 + 1;
+plan tests => repeat_each() * 28 + 1;
 
 cweb_blocks(module_dir => $ENV{TEST_NGINX_CWEB_STATE});
 
@@ -67,3 +69,47 @@ registry is full
  qr/^hello 1 /]
 --- no_error_log
 [alert]
+
+
+
+=== TEST 3: a call of plugin latea sleeps, then segfaults; meanwhile latea
+is deleted and lateb (version 1 too) takes its slot: lateb is not charged
+with the fault (with cweb_fault_limit 1 it would be quarantined)
+--- http_config
+    cweb_cflags "-O0";
+    cweb_fault_limit 1;
+--- init
+my $url = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}";
+my $html = "$ENV{TEST_NGINX_SERVER_ROOT}/html";
+open my $fh, '>', "$html/latea.c" or die;
+print $fh main::plugin_src("late.c", NAME => "latea", V => 1, MS => 1500);
+close $fh;
+open $fh, '>', "$html/lateb.c" or die;
+print $fh main::plugin_src("route_one.c", NAME => "lateb", METHOD => "GET",
+                           PATH => "/lateb");
+close $fh;
+`curl -s --data-binary \@$html/latea.c $url/mgnt` =~ /"version":1,.*"created"/
+    or die "latea not deployed";
+main::background("curl", "-s", "--max-time", "5", "$url/latea/sleepy");
+select(undef, undef, undef, 0.4);
+`curl -s -X DELETE $url/mgnt/latea` =~ /"deleted"/ or die "latea not deleted";
+`curl -s --data-binary \@$html/lateb.c $url/mgnt` =~ /"version":1,.*"created"/
+    or die "lateb not deployed";
+select(undef, undef, undef, 2.0);
+--- request
+GET /lateb
+--- response_body
+lateb /lateb
+--- error_log eval
+qr/\[notice\] .*cweb fault in registry slot \d+ \(version 1\) is not recorded: the plugin that faulted was deleted/
+--- no_error_log
+quarantined
+
+
+
+=== TEST 4: ... its history has no fault
+--- reuse
+--- request
+GET /mgnt/lateb
+--- response_body_like eval
+qr/^\{"module":"lateb","version":1,.*"state":"active","versions":\[[^\]]*\],"faults":\[\],"quarantine":null,"recent_faults":0\}$/

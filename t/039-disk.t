@@ -39,7 +39,7 @@ $ENV{TEST_NGINX_CWEB_STATE} = $state;
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 17 + 21;
+plan tests => repeat_each() * 20 + 24;
 
 cweb_blocks(module_dir => $state);
 
@@ -128,8 +128,9 @@ Test::More::ok(defined $ren, "the object is renamed into so/");
 my @after = defined $ren ? @calls[$ren .. $#calls] : ();
 Test::More::ok((grep { /fsync\(\d+<[^>]*\/so>\)/ } @after), "so/ fsync()ed after it");
 Test::More::ok((grep { /fsync\(\d+<[^>]*\/src>\)/ } @after), "src/ fsync()ed too");
-Test::More::ok((grep { /fsync\(\d+<[^>]*\/so\/diskp-v1-[^>]*\.so>\)/ } @after),
-               "the object itself fsync()ed");
+my ($from) = defined $ren ? $calls[$ren] =~ /"([^"]*\/tmp\/[^"]*)"/ : ();
+Test::More::ok(defined $from && (grep { /fsync\(\d+<\Q$from\E>\)/ } @calls[0 .. $ren]),
+               "the object itself fsync()ed, before it takes its name");
 --- request
 GET /diskp/ok
 --- response_body_like eval
@@ -250,6 +251,18 @@ my ($ren) = grep { $calls[$_] =~ /rename.*\/tmp\/.*\/so\/diskr-v1-/ } 0 .. $#cal
 Test::More::ok(defined $ren, "the rebuilt object is renamed into so/");
 Test::More::ok(defined $ren && (grep { /fsync\(\d+<[^>]*\/so>\)/ } @calls[$ren .. $#calls]),
                "so/ fsync()ed after it");
+my ($from) = defined $ren ? $calls[$ren] =~ /"([^"]*\/tmp\/[^"]*)"/ : ();
+Test::More::ok(defined $from && (grep { /fsync\(\d+<\Q$from\E>\)/ } @calls[0 .. $ren]),
+               "the rebuilt object fsync()ed before it takes the name its row has");
+# for TEST 8: a plugin whose object is gone and whose source now crashes in
+# onload(), so its rebuild fails the canary
+main::deploy_one("disks", "/disks") =~ /"created"/ or die "disks not deployed";
+unlink(glob("$ENV{TEST_NGINX_CWEB_STATE}/so/disks-v1-*.so")) == 1 or die "no object";
+my ($disks_src) = `sqlite3 $ENV{TEST_NGINX_CWEB_STATE}/cweb.db "SELECT source_sha256 FROM module_versions WHERE name = 'disks'"` =~ /^([0-9a-f]{64})$/m
+    or die "no source of disks";
+open my $src, '>', "$ENV{TEST_NGINX_CWEB_STATE}/src/$disks_src.c" or die $!;
+print $src main::plugin_src("faulty.c", NAME => "disks", MODE => "ONLOAD_CRASH");
+close $src;
 --- request
 GET /diskr
 --- response_body
@@ -257,3 +270,26 @@ diskr /diskr
 --- no_error_log
 could not be rebuilt
 [alert]
+
+
+
+=== TEST 8: a rebuild that fails (here its canary) leaves nothing of its
+compiler output in tmp/
+--- init
+my $log = "$ENV{TEST_NGINX_SERVER_ROOT}/logs/error.log";
+my $failed;
+for (1 .. 100) {
+    open my $fh, '<', $log or die $!;
+    last if $failed = grep { /cweb plugin "disks" version 1 could not be rebuilt/ } <$fh>;
+    select(undef, undef, undef, 0.1);
+}
+Test::More::ok($failed, "the rebuild of disks failed");
+my @left = main::files("tmp", qr/\.r\d+\.so$/);
+Test::More::is("@left", "", "no rebuilt object left in tmp/");
+--- request
+GET /disks
+--- error_code: 503
+--- response_body
+{"error":"plugin unavailable","module":"disks","version":1,"reason":"it could not be rebuilt: the rebuilt object failed its canary"}
+--- error_log
+cweb plugin "disks" version 1 could not be rebuilt: the rebuilt object failed its canary
