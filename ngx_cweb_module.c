@@ -277,6 +277,19 @@ ngx_cweb_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    /* the canary listens in it: found now, not when the first deploy fails */
+    if (cmcf->module_dir.len + sizeof(NGX_CWEB_CANARY_SOCK)
+        > sizeof(((struct sockaddr_un *) NULL)->sun_path))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"cweb_module_dir\" \"%V\" is too long: the "
+                           "canary's unix socket in it allows at most %uz "
+                           "bytes", &cmcf->module_dir,
+                           sizeof(((struct sockaddr_un *) NULL)->sun_path)
+                           - sizeof(NGX_CWEB_CANARY_SOCK));
+        return NGX_CONF_ERROR;
+    }
+
     if (cmcf->database.data == NULL) {
         cmcf->database.len = cmcf->module_dir.len + sizeof("/cweb.db") - 1;
         cmcf->database.data = ngx_pnalloc(cf->pool, cmcf->database.len + 1);
@@ -715,8 +728,6 @@ ngx_cweb_postconfiguration(ngx_conf_t *cf)
     if (ctx == NULL) {
         return NGX_ERROR;
     }
-
-    ctx->cmcf = cmcf;
 
     ngx_str_set(&name, "cweb");
 

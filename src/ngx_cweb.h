@@ -177,7 +177,6 @@ typedef struct {
 typedef struct {
     ngx_cweb_shm_t             *sh;
     ngx_slab_pool_t            *shpool;
-    ngx_cweb_main_conf_t       *cmcf;
 } ngx_cweb_shctx_t;
 
 
@@ -344,6 +343,14 @@ struct ngx_cweb_canary_s {
 
 
 extern ngx_module_t  ngx_cweb_module;
+
+/* in cweb_module_dir */
+#define NGX_CWEB_CANARY_SOCK  "/canary.sock"
+
+/* the main conf of this process's cycle (not through the zone's context) */
+#define ngx_cweb_conf()                                                       \
+    ((ngx_cweb_main_conf_t *)                                                 \
+     ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_cweb_module))
 
 
 /* the call marker (two stores to enter plugin code, one to leave it) */

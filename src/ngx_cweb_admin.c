@@ -484,7 +484,7 @@ ngx_cweb_admin_delete_task(ngx_cweb_admin_ctx_t *ctx, void *db,
     ngx_pool_t *pool)
 {
     return ngx_cweb_store_delete(db, &ctx->name,
-                                 &ngx_cweb_shm_ctx()->cmcf->module_dir, pool,
+                                 &ngx_cweb_conf()->module_dir, pool,
                                  ctx->task_err, sizeof(ctx->task_err));
 }
 
@@ -745,7 +745,7 @@ ngx_cweb_admin_hold(ngx_cweb_admin_ctx_t *ctx)
         return;
     }
 
-    cmcf = ngx_cweb_shm_ctx()->cmcf;
+    cmcf = ngx_cweb_conf();
 
     ctx->hold.handler = ngx_cweb_admin_hold_handler;
     ctx->hold.data = ctx;

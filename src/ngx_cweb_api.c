@@ -721,7 +721,7 @@ ngx_cweb_api_open_database(ngx_log_t *log)
         return NGX_OK;
     }
 
-    cmcf = ngx_cweb_shm_ctx()->cmcf;
+    cmcf = ngx_cweb_conf();
 
     ngx_snprintf(path, sizeof(path), "%V/plugins.db%Z", &cmcf->module_dir);
 

@@ -100,15 +100,15 @@ ngx_cweb_canary_path(ngx_str_t *dir, struct sockaddr_un *sa, ngx_log_t *log)
     ngx_memzero(sa, sizeof(struct sockaddr_un));
     sa->sun_family = AF_UNIX;
 
-    if (dir->len + sizeof("/canary.sock") > sizeof(sa->sun_path)) {
+    if (dir->len + sizeof(NGX_CWEB_CANARY_SOCK) > sizeof(sa->sun_path)) {
         ngx_log_error(NGX_LOG_CRIT, log, 0,
                       "cweb_module_dir \"%V\" is too long for the canary's "
                       "unix socket (at most %uz bytes)", dir,
-                      sizeof(sa->sun_path) - sizeof("/canary.sock"));
+                      sizeof(sa->sun_path) - sizeof(NGX_CWEB_CANARY_SOCK));
         return NGX_ERROR;
     }
 
-    ngx_sprintf((u_char *) sa->sun_path, "%V/canary.sock", dir);
+    ngx_sprintf((u_char *) sa->sun_path, "%V" NGX_CWEB_CANARY_SOCK, dir);
 
     return NGX_OK;
 }
@@ -940,7 +940,7 @@ ngx_cweb_canary_connect(ngx_cweb_canary_t *cn)
     struct sockaddr_un     sa;
     ngx_cweb_main_conf_t  *cmcf;
 
-    cmcf = ngx_cweb_shm_ctx()->cmcf;
+    cmcf = ngx_cweb_conf();
 
     if (ngx_cweb_canary_path(&cmcf->module_dir, &sa, cn->log) != NGX_OK) {
         ngx_cweb_canary_finish(cn, NGX_ERROR);
@@ -1084,7 +1084,7 @@ ngx_cweb_canary_read_handler(ngx_event_t *ev)
             }
 
             ngx_add_timer(&cn->timer,
-                          ngx_cweb_shm_ctx()->cmcf->handler_timeout
+                          ngx_cweb_conf()->handler_timeout
                           + NGX_CWEB_CANARY_SLACK);
         }
     }

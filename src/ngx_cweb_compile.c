@@ -240,7 +240,7 @@ ngx_cweb_compile_start(ngx_cweb_compile_t *cc)
     char                 **argv;
     ngx_cweb_main_conf_t  *cmcf;
 
-    cmcf = ngx_cweb_shm_ctx()->cmcf;
+    cmcf = ngx_cweb_conf();
 
     if (ngx_cweb_compile_argv(cmcf, cc->pool, &cc->source, &cc->output,
                               cmcf->compile_timeout, &argv)

@@ -273,7 +273,7 @@ ngx_cweb_deploy_write_source(ngx_cweb_admin_ctx_t *ctx)
     ngx_file_info_t        fi;
     ngx_cweb_main_conf_t  *cmcf;
 
-    cmcf = ngx_cweb_shm_ctx()->cmcf;
+    cmcf = ngx_cweb_conf();
 
     if (ngx_cweb_admin_path(ctx->r->pool, &ctx->src_path, "%V/src/%s.c",
                             &cmcf->module_dir, ctx->rec.source_sha256)
@@ -331,7 +331,7 @@ ngx_cweb_deploy_compile(ngx_cweb_admin_ctx_t *ctx)
 
     static ngx_uint_t      seq;
 
-    cmcf = ngx_cweb_shm_ctx()->cmcf;
+    cmcf = ngx_cweb_conf();
 
     /* its own pool: a compile outlives a client that went away */
     pool = ngx_create_pool(4096, ngx_cycle->log);
@@ -423,7 +423,7 @@ ngx_cweb_deploy_compile_failed(ngx_cweb_admin_ctx_t *ctx)
     ngx_cweb_main_conf_t  *cmcf;
 
     cc = ctx->cc;
-    cmcf = ngx_cweb_shm_ctx()->cmcf;
+    cmcf = ngx_cweb_conf();
 
     out = ngx_cweb_replace(ctx->r->pool, cc->out->pos,
                            cc->out->last - cc->out->pos, &ctx->src_path,
@@ -699,7 +699,7 @@ ngx_cweb_deploy_commit_task(ngx_cweb_admin_ctx_t *ctx, void *db,
     ngx_pool_t *pool)
 {
     return ngx_cweb_store_commit(db, &ctx->rec,
-                                 &ngx_cweb_shm_ctx()->cmcf->module_dir,
+                                 &ngx_cweb_conf()->module_dir,
                                  &ctx->tmp_path, &ctx->src_path,
                                  &ctx->existed, pool, ctx->task_err,
                                  sizeof(ctx->task_err));

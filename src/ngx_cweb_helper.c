@@ -397,7 +397,7 @@ ngx_cweb_helper_disable(const char *fmt, u_char *why)
 {
     u_char  reason[NGX_CWEB_REASON_LEN];
 
-    *ngx_snprintf(reason, sizeof(reason) - 1, fmt, why) = '\0';
+    ngx_cweb_errf(reason, sizeof(reason), fmt, why);
 
     ngx_log_error(NGX_LOG_CRIT, ngx_cweb_helper_cycle->log, 0,
                   "cweb plugins are disabled: %s", reason);
@@ -697,8 +697,8 @@ ngx_cweb_helper_rebuild_failed(const char *what, u_char *why)
                       "%s%s%s", &rb->name, rb->version, what,
                       why ? ": " : "", why ? why : (u_char *) "");
 
-        *ngx_snprintf(reason, sizeof(reason) - 1, "it could not be rebuilt: "
-                      "%s", what) = '\0';
+        ngx_cweb_errf(reason, sizeof(reason), "it could not be rebuilt: "
+                      "%s", what);
         (void) ngx_cweb_registry_set_state(&rb->name, rb->version,
                                            NGX_CWEB_MOD_UNAVAILABLE,
                                            (char *) reason);

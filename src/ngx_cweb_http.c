@@ -144,7 +144,7 @@ ngx_cweb_http_dispatch(ngx_http_request_t *r, ngx_cweb_call_t *call)
 
     if (p->state == NGX_CWEB_MOD_REBUILDING) {
         return ngx_cweb_http_wait(call,
-                                  ngx_cweb_shm_ctx()->cmcf->compile_timeout
+                                  ngx_cweb_conf()->compile_timeout
                                   + 15000,
                                   "its object is being rebuilt");
     }

@@ -288,7 +288,7 @@ ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log)
     }
 
     crashed = 0;
-    cmcf = ngx_cweb_shm_ctx()->cmcf;
+    cmcf = ngx_cweb_conf();
 
     /* ctx->database must be usable from the first line of plugin code */
     (void) ngx_cweb_api_open_database(log);

@@ -449,9 +449,9 @@ ngx_cweb_manifest_path(ngx_str_t *path, ngx_uint_t *regex, const char *what,
 /*
  * Routes and WebSocket paths under a cweb_mgnt location of this
  * configuration are never served there: refused when a version is
- * deployed or rolled back to, by what a pattern can match.  Not part of
- * ngx_cweb_manifest_parse(): a stored version stays readable when the
- * configuration changes.
+ * deployed or rolled back to, by what a pattern can match (NGX_DECLINED,
+ * why in err).  Not part of ngx_cweb_manifest_parse(): a stored version
+ * stays readable when the configuration changes.
  */
 
 ngx_int_t
@@ -483,6 +483,7 @@ ngx_cweb_manifest_served(ngx_array_t *items, u_char *err, size_t errlen)
             re = ngx_cweb_ere_parse(it[i].value.data, it[i].value.len,
                                     NULL, 0);
             if (re == NULL) {
+                ngx_cweb_errf(err, errlen, "no memory");
                 return NGX_ERROR;
             }
         }
@@ -501,7 +502,7 @@ ngx_cweb_manifest_served(ngx_array_t *items, u_char *err, size_t errlen)
                           "management location \"%V\", where it is never "
                           "served", it[i].type == 'R' ? "route" : "websocket",
                           &it[i].value, &res[j - 1].name);
-            return NGX_ERROR;
+            return NGX_DECLINED;
         }
     }
 

@@ -148,7 +148,7 @@ ngx_cweb_rollback_found(ngx_cweb_admin_ctx_t *ctx)
         return;
     }
 
-    rc = ngx_cweb_rollback_usable(&ngx_cweb_shm_ctx()->cmcf->module_dir,
+    rc = ngx_cweb_rollback_usable(&ngx_cweb_conf()->module_dir,
                                   &ctx->rec, r->pool, &conflict, err,
                                   sizeof(err));
 
@@ -181,7 +181,8 @@ ngx_cweb_rollback_found(ngx_cweb_admin_ctx_t *ctx)
 /*
  * whether a stored version may be made active again, by hand (rollback)
  * or by the watchdog (fallback): still stored, not quarantined, its object
- * in <dir>/so and none of its routes served by another plugin now.
+ * in <dir>/so, none of its routes under a cweb_mgnt location and none
+ * served by another plugin now.
  * NGX_DECLINED says why in err, and names the routes in conflict (pool
  * memory) when that is why; NGX_ERROR when it cannot be told (a manifest
  * that does not parse, no memory)
@@ -199,10 +200,9 @@ ngx_cweb_rollback_usable(ngx_str_t *dir, ngx_cweb_version_rec_t *rec,
     ngx_str_null(conflict);
 
     if (rec->pruned || rec->quarantined) {
-        *ngx_snprintf(err, errlen - 1, "version %ui of \"%V\" is %s",
+        ngx_cweb_errf(err, errlen, "version %ui of \"%V\" is %s",
                       rec->version, &rec->name,
-                      rec->pruned ? "no longer stored" : "quarantined")
-            = '\0';
+                      rec->pruned ? "no longer stored" : "quarantined");
         return NGX_DECLINED;
     }
 
@@ -211,8 +211,8 @@ ngx_cweb_rollback_usable(ngx_str_t *dir, ngx_cweb_version_rec_t *rec,
         != NGX_OK
         || ngx_link_info(path, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi))
     {
-        *ngx_snprintf(err, errlen - 1, "the object of version %ui is missing",
-                      rec->version) = '\0';
+        ngx_cweb_errf(err, errlen, "the object of version %ui is missing",
+                      rec->version);
         return NGX_DECLINED;
     }
 
@@ -222,11 +222,17 @@ ngx_cweb_rollback_usable(ngx_str_t *dir, ngx_cweb_version_rec_t *rec,
         return NGX_ERROR;
     }
 
+    /* a cweb_mgnt location added since may cover one of its routes now */
+    rc = ngx_cweb_manifest_served(&items, err, errlen);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
     rc = ngx_cweb_manifest_conflict(&rec->name, &items, pool, conflict);
 
     if (rc == NGX_DECLINED) {
-        *ngx_snprintf(err, errlen - 1, "a route of version %ui is served by "
-                      "another plugin: %V", rec->version, conflict) = '\0';
+        ngx_cweb_errf(err, errlen, "a route of version %ui is served by "
+                      "another plugin: %V", rec->version, conflict);
     }
 
     return rc;

@@ -97,9 +97,8 @@ ngx_cweb_store_open(ngx_str_t *path, ngx_msec_t busy, ngx_log_t *log,
                         |SQLITE_OPEN_FULLMUTEX, NULL)
         != SQLITE_OK)
     {
-        *ngx_snprintf(err, errlen - 1, "database \"%V\" cannot be opened: "
-                      "%s", path, db ? sqlite3_errmsg(db) : "no memory")
-            = '\0';
+        ngx_cweb_errf(err, errlen, "database \"%V\" cannot be opened: "
+                      "%s", path, db ? sqlite3_errmsg(db) : "no memory");
         sqlite3_close(db);
         return NULL;
     }
@@ -114,8 +113,8 @@ ngx_cweb_store_open(ngx_str_t *path, ngx_msec_t busy, ngx_log_t *log,
         != NGX_OK
         || ngx_cweb_store_migrate(db, msg, sizeof(msg)) != NGX_OK)
     {
-        *ngx_snprintf(err, errlen - 1, "database \"%V\" is unusable: %s",
-                      path, msg) = '\0';
+        ngx_cweb_errf(err, errlen, "database \"%V\" is unusable: %s",
+                      path, msg);
         sqlite3_close(db);
         return NULL;
     }
@@ -208,8 +207,8 @@ ngx_cweb_store_check(void *db, u_char *err, size_t errlen)
     if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &stmt, NULL)
         != SQLITE_OK)
     {
-        *ngx_snprintf(err, errlen - 1, "the database check failed: %s",
-                      sqlite3_errmsg(db)) = '\0';
+        ngx_cweb_errf(err, errlen, "the database check failed: %s",
+                      sqlite3_errmsg(db));
         return NGX_ERROR;
     }
 
@@ -269,7 +268,7 @@ ngx_cweb_store_worker_db(ngx_log_t *log, char *err, size_t errlen)
     pthread_mutex_lock(&ngx_cweb_worker_db_lock);
 
     if (ngx_cweb_worker_db == NULL) {
-        cmcf = ngx_cweb_shm_ctx()->cmcf;
+        cmcf = ngx_cweb_conf();
         ngx_cweb_worker_db = ngx_cweb_store_open(&cmcf->database, 5000, log,
                                                  (u_char *) err, errlen);
     }
@@ -372,10 +371,10 @@ ngx_cweb_store_row_valid(ngx_cweb_version_rec_t *rec, ngx_pool_t *pool,
         || rec->so_file.len != (size_t) (p - expect)
         || ngx_strncmp(rec->so_file.data, expect, rec->so_file.len) != 0)
     {
-        *ngx_snprintf(err, errlen - 1, "object name \"%*s\" is not \"%*s\"",
+        ngx_cweb_errf(err, errlen, "object name \"%*s\" is not \"%*s\"",
                       ngx_min(rec->so_file.len, 64),
                       rec->so_file.data ? rec->so_file.data : (u_char *) "",
-                      p - expect, expect) = '\0';
+                      p - expect, expect);
         return NGX_ERROR;
     }
 
@@ -385,8 +384,8 @@ ngx_cweb_store_row_valid(ngx_cweb_version_rec_t *rec, ngx_pool_t *pool,
         || ngx_cweb_manifest_parse(&text, pool, NULL, why, sizeof(why))
            != NGX_OK)
     {
-        *ngx_snprintf(err, errlen - 1, "manifest refused: %s",
-                      text.data ? why : (u_char *) "missing") = '\0';
+        ngx_cweb_errf(err, errlen, "manifest refused: %s",
+                      text.data ? why : (u_char *) "missing");
         return NGX_ERROR;
     }
 

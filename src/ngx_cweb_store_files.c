@@ -94,8 +94,8 @@ ngx_cweb_store_commit(void *db, ngx_cweb_version_rec_t *rec, ngx_str_t *dir,
                             &rec->so_file)
         != NGX_OK)
     {
-        *ngx_snprintf((u_char *) err, errlen - 1, "the path of \"%V\" is "
-                      "too long", &rec->so_file) = '\0';
+        ngx_cweb_errf((u_char *) err, errlen, "the path of \"%V\" is "
+                      "too long", &rec->so_file);
         goto rolled_back;
     }
 
@@ -111,8 +111,8 @@ ngx_cweb_store_commit(void *db, ngx_cweb_version_rec_t *rec, ngx_str_t *dir,
     if (ngx_cweb_store_fsync_file(src) != NGX_OK
         || ngx_cweb_store_fsync_dir(dir, "src") != NGX_OK)
     {
-        *ngx_snprintf((u_char *) err, errlen - 1, "fsync() failed (%d)",
-                      ngx_errno) = '\0';
+        ngx_cweb_errf((u_char *) err, errlen, "fsync() failed (%d)",
+                      ngx_errno);
         goto rolled_back;
     }
 
@@ -509,26 +509,26 @@ ngx_cweb_store_install(ngx_str_t *tmp, ngx_str_t *dir, ngx_str_t *file,
     if (ngx_cweb_store_path(path, sizeof(path), "%V/so/%V", dir, file)
         != NGX_OK)
     {
-        *ngx_snprintf((u_char *) err, errlen - 1, "the path of \"%V\" is "
-                      "too long", file) = '\0';
+        ngx_cweb_errf((u_char *) err, errlen, "the path of \"%V\" is "
+                      "too long", file);
         return NGX_ERROR;
     }
 
     if (ngx_cweb_store_fsync_file(tmp) != NGX_OK) {
-        *ngx_snprintf((u_char *) err, errlen - 1, "fsync(\"%V\") failed (%d)",
-                      tmp, ngx_errno) = '\0';
+        ngx_cweb_errf((u_char *) err, errlen, "fsync(\"%V\") failed (%d)",
+                      tmp, ngx_errno);
         return NGX_ERROR;
     }
 
     if (ngx_rename_file(tmp->data, path) == NGX_FILE_ERROR) {
-        *ngx_snprintf((u_char *) err, errlen - 1, ngx_rename_file_n " \"%V\" "
-                      "to \"%s\" failed (%d)", tmp, path, ngx_errno) = '\0';
+        ngx_cweb_errf((u_char *) err, errlen, ngx_rename_file_n " \"%V\" "
+                      "to \"%s\" failed (%d)", tmp, path, ngx_errno);
         return NGX_ERROR;
     }
 
     if (ngx_cweb_store_fsync_dir(dir, "so") != NGX_OK) {
-        *ngx_snprintf((u_char *) err, errlen - 1, "fsync() of \"%V/so\" "
-                      "failed (%d)", dir, ngx_errno) = '\0';
+        ngx_cweb_errf((u_char *) err, errlen, "fsync() of \"%V/so\" "
+                      "failed (%d)", dir, ngx_errno);
         (void) ngx_delete_file(path);
         return NGX_ERROR;
     }

@@ -361,10 +361,10 @@ ngx_cweb_watchdog_quarantine(ngx_cweb_shm_module_t *m, ngx_uint_t version)
     name.data = buf;
     ngx_memcpy(buf, m->name, name.len);
 
-    *ngx_snprintf(reason, sizeof(reason) - 1,
+    ngx_cweb_errf(reason, sizeof(reason),
                   "version %ui quarantined after %ui faults within %M ms",
                   version, ngx_cweb_watchdog_cmcf->fault_limit,
-                  ngx_cweb_watchdog_cmcf->fault_window) = '\0';
+                  ngx_cweb_watchdog_cmcf->fault_window);
 
     /* an older version that faulted needs no fallback */
     current = (m->version == version && m->state == NGX_CWEB_MOD_ACTIVE);

@@ -57,6 +57,8 @@ my @bad = (
      qr/\[emerg\] .*"cweb_compile_processes" must be between 1 and 1000000/],
     [http => 'cweb_max_object_size 10;',
      qr/\[emerg\] .*"cweb_max_object_size" must be at least 64k/],
+    [http => 'cweb_module_dir /tmp/' . ('d' x 95) . ';',
+     qr/\[emerg\] .*"cweb_module_dir" "\/tmp\/d{95}" is too long: the canary's unix socket in it allows at most 95 bytes/],
     [http => 'cweb_admin_origins;',
      qr/\[emerg\] .*invalid number of arguments in "cweb_admin_origins" directive/],
 );

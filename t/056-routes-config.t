@@ -8,7 +8,7 @@ use FindBin;
 use File::Path qw(remove_tree);
 require "$FindBin::Bin/inc/cweb.pl";
 
-plan tests => repeat_each() * 12;
+plan tests => repeat_each() * 21;
 
 # a state directory that survives the configuration change between blocks
 my $state = "/tmp/ngx_cweb_t056_$$";
@@ -71,3 +71,22 @@ $::Admin
 --- error_code: 422
 --- response_body
 {"error":"invalid plugin","reason":"route path \"/adm/x\" is under the management location \"/adm\", where it is never served"}
+
+
+
+=== TEST 4: version 2 moves the route out from under /adm; a rollback to
+version 1 is refused: its route would be under the management location
+--- config eval
+$::Admin
+--- request eval
+[::deploy("route_one.c", NAME => "route_adm", METHOD => "GET",
+          PATH => "/other/y"),
+ "POST /mgnt/route_adm/rollback\n{\"version\": 1}", "GET /other/y"]
+--- error_code eval
+[200, 409, 200]
+--- response_body_like eval
+[qr/"version":2,.*"replaced"/,
+ qr/^\{"error":"route path \\"\/adm\/x\\" is under the management location \\"\/adm\\", where it is never served"\}$/,
+ qr{^route_adm /other/y$}]
+--- no_error_log
+[alert]
