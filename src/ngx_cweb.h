@@ -492,6 +492,10 @@ ngx_int_t ngx_cweb_store_install(ngx_str_t *tmp, ngx_str_t *dir,
     ngx_str_t *file, char *err, size_t errlen);
 ngx_int_t ngx_cweb_store_path(u_char *buf, size_t size, const char *fmt,
     ...);
+typedef ngx_int_t (*ngx_cweb_store_each_pt)(u_char *path, u_char *name,
+    size_t len, void *data);
+ngx_int_t ngx_cweb_store_each(ngx_str_t *dir, const char *sub,
+    ngx_cweb_store_each_pt handler, void *data);
 ngx_int_t ngx_cweb_store_hex(u_char *s, size_t len);
 
 /* ngx_cweb_rollback.c: stored versions made active again */

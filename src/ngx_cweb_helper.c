@@ -56,6 +56,10 @@ static ngx_uint_t ngx_cweb_helper_db_open(void);
 static void ngx_cweb_helper_disable(const char *fmt, u_char *why);
 static void ngx_cweb_helper_purge(ngx_str_t *dir, ngx_log_t *log);
 static void ngx_cweb_helper_sweep_tmp(ngx_str_t *dir, ngx_log_t *log);
+static ngx_int_t ngx_cweb_helper_purge_file(u_char *path, u_char *name,
+    size_t len, void *data);
+static ngx_int_t ngx_cweb_helper_sweep_file(u_char *path, u_char *name,
+    size_t len, void *data);
 static void ngx_cweb_helper_rebuild_next(void);
 static void ngx_cweb_helper_rebuilt(ngx_cweb_compile_t *cc);
 static void ngx_cweb_helper_rebuild_checked(ngx_cweb_canary_t *cn);
@@ -411,33 +415,19 @@ ngx_cweb_helper_disable(const char *fmt, u_char *why)
 static void
 ngx_cweb_helper_purge(ngx_str_t *dir, ngx_log_t *log)
 {
-    u_char      path[NGX_MAX_PATH];
-    size_t      len;
-    ngx_dir_t   d;
-    ngx_str_t   so;
+    (void) ngx_cweb_store_each(dir, "so", ngx_cweb_helper_purge_file, NULL);
+}
 
-    so.data = path;
-    so.len = ngx_snprintf(path, sizeof(path) - 1, "%V/so", dir) - path;
-    path[so.len] = '\0';
 
-    if (ngx_open_dir(&so, &d) != NGX_OK) {
-        return;
+static ngx_int_t
+ngx_cweb_helper_purge_file(u_char *path, u_char *name, size_t len,
+    void *data)
+{
+    if (len < 4 || ngx_strcmp(name + len - 3, ".so") != 0) {
+        return NGX_DECLINED;
     }
 
-    while (ngx_read_dir(&d) == NGX_OK) {
-        len = ngx_de_namelen(&d);
-
-        if (len < 4 || ngx_strcmp(ngx_de_name(&d) + len - 3, ".so") != 0) {
-            continue;
-        }
-
-        ngx_snprintf(path + so.len, sizeof(path) - so.len, "/%s%Z",
-                     ngx_de_name(&d));
-        (void) unlink((char *) path);
-        path[so.len] = '\0';
-    }
-
-    ngx_close_dir(&d);
+    return (unlink((char *) path) == 0) ? NGX_OK : NGX_DECLINED;
 }
 
 
@@ -450,57 +440,39 @@ ngx_cweb_helper_purge(ngx_str_t *dir, ngx_log_t *log)
 static void
 ngx_cweb_helper_sweep_tmp(ngx_str_t *dir, ngx_log_t *log)
 {
-    u_char           path[NGX_MAX_PATH], *name, *dot, *end;
-    ngx_int_t        pid;
-    ngx_str_t        tmp;
-    ngx_dir_t        d;
-    ngx_uint_t       n, gone;
-    ngx_file_info_t  fi;
+    ngx_int_t  n;
 
-    tmp.data = path;
-    tmp.len = ngx_snprintf(path, sizeof(path) - 1, "%V/tmp", dir) - path;
-    path[tmp.len] = '\0';
+    n = ngx_cweb_store_each(dir, "tmp", ngx_cweb_helper_sweep_file, NULL);
 
-    if (ngx_open_dir(&tmp, &d) != NGX_OK) {
-        return;
-    }
-
-    n = 0;
-
-    while (ngx_read_dir(&d) == NGX_OK) {
-        name = ngx_de_name(&d);
-
-        if (name[0] == '.') {
-            continue;
-        }
-
-        ngx_snprintf(path + tmp.len, sizeof(path) - tmp.len, "/%s%Z", name);
-
-        gone = 0;
-        dot = (u_char *) ngx_strchr(name, '.');
-        end = dot ? (u_char *) ngx_strchr(dot + 1, '.') : NULL;
-        pid = end ? ngx_atoi(dot + 1, end - dot - 1) : NGX_ERROR;
-
-        if (pid > 0) {
-            gone = (kill((ngx_pid_t) pid, 0) == -1 && ngx_errno == NGX_ESRCH);
-
-        } else if (ngx_link_info(path, &fi) != NGX_FILE_ERROR) {
-            gone = (ngx_time() - fi.st_mtime > NGX_CWEB_TMP_AGE);
-        }
-
-        if (gone && unlink((char *) path) == 0) {
-            n++;
-        }
-
-        path[tmp.len] = '\0';
-    }
-
-    ngx_close_dir(&d);
-
-    if (n) {
+    if (n > 0) {
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
-                      "cweb removed %ui files left in \"%V\"", n, &tmp);
+                      "cweb removed %i files left in \"%V/tmp\"", n, dir);
     }
+}
+
+
+static ngx_int_t
+ngx_cweb_helper_sweep_file(u_char *path, u_char *name, size_t len,
+    void *data)
+{
+    u_char           *dot, *end;
+    ngx_int_t         pid;
+    ngx_uint_t        gone;
+    ngx_file_info_t   fi;
+
+    gone = 0;
+    dot = (u_char *) ngx_strchr(name, '.');
+    end = dot ? (u_char *) ngx_strchr(dot + 1, '.') : NULL;
+    pid = end ? ngx_atoi(dot + 1, end - dot - 1) : NGX_ERROR;
+
+    if (pid > 0) {
+        gone = (kill((ngx_pid_t) pid, 0) == -1 && ngx_errno == NGX_ESRCH);
+
+    } else if (ngx_link_info(path, &fi) != NGX_FILE_ERROR) {
+        gone = (ngx_time() - fi.st_mtime > NGX_CWEB_TMP_AGE);
+    }
+
+    return (gone && unlink((char *) path) == 0) ? NGX_OK : NGX_DECLINED;
 }
 
 

@@ -22,6 +22,8 @@ static ngx_int_t ngx_cweb_store_prune(sqlite3 *db, ngx_str_t *name,
     ngx_uint_t keep, ngx_str_t *dir, ngx_pool_t *pool);
 static ngx_int_t ngx_cweb_store_unlink(ngx_str_t *dir, const char *sub,
     u_char *file, size_t len, const char *ext);
+static ngx_int_t ngx_cweb_store_sweep_file(u_char *path, u_char *name,
+    size_t len, void *data);
 static ngx_int_t ngx_cweb_store_fsync_path(const char *path, int flags);
 static ngx_int_t ngx_cweb_store_fsync_file(ngx_str_t *path);
 
@@ -355,17 +357,18 @@ ngx_cweb_store_delete(void *db, ngx_str_t *name, ngx_str_t *dir,
  * short by a crash) go; only file names of our own forms are considered
  */
 
+typedef struct {
+    sqlite3_stmt  *stmt;
+    ngx_uint_t     src;          /* src/ (sources), else so/ (objects) */
+} ngx_cweb_store_sweep_t;
+
+
 ngx_int_t
 ngx_cweb_store_sweep(void *db, ngx_str_t *dir, ngx_log_t *log)
 {
-    int            rc;
-    size_t         len;
-    u_char         path[NGX_MAX_PATH], *name;
-    ngx_str_t      sub;
-    ngx_dir_t      d;
-    ngx_uint_t       i, n;
-    sqlite3_stmt    *stmt;
-    ngx_file_info_t  fi;
+    ngx_int_t               n, total;
+    ngx_uint_t              i;
+    ngx_cweb_store_sweep_t  sw;
 
     static const char  *subs[] = { "so", "src" };
     static const char  *sql[] = {
@@ -374,82 +377,135 @@ ngx_cweb_store_sweep(void *db, ngx_str_t *dir, ngx_log_t *log)
         " AND pruned = 0"
     };
 
-    n = 0;
+    total = 0;
 
     for (i = 0; i < 2; i++) {
-        if (ngx_cweb_store_path(path, sizeof(path), "%V/%s", dir, subs[i])
-            != NGX_OK)
-        {
+        if (sqlite3_prepare_v2(db, sql[i], -1, &sw.stmt, NULL) != SQLITE_OK) {
             return NGX_ERROR;
         }
 
-        sub.data = path;
-        sub.len = ngx_strlen(path);
+        sw.src = i;
+        n = ngx_cweb_store_each(dir, subs[i], ngx_cweb_store_sweep_file, &sw);
+        sqlite3_finalize(sw.stmt);
 
-        if (ngx_open_dir(&sub, &d) != NGX_OK) {
-            continue;
-        }
-
-        if (sqlite3_prepare_v2(db, sql[i], -1, &stmt, NULL) != SQLITE_OK) {
-            ngx_close_dir(&d);
+        if (n == NGX_ERROR) {
             return NGX_ERROR;
         }
 
-        while (ngx_read_dir(&d) == NGX_OK) {
-            name = ngx_de_name(&d);
-            len = ngx_de_namelen(&d);
-
-            if (i == 0 && (len < 4 || ngx_strcmp(name + len - 3, ".so") != 0))
-            {
-                continue;
-            }
-
-            if (i == 1 && (len != NGX_CWEB_HASH_LEN + 2
-                           || ngx_strcmp(name + NGX_CWEB_HASH_LEN, ".c") != 0
-                           || ngx_cweb_store_hex(name, NGX_CWEB_HASH_LEN)
-                              != NGX_OK))
-            {
-                continue;
-            }
-
-            sqlite3_bind_text(stmt, 1, (char *) name,
-                              i ? NGX_CWEB_HASH_LEN : (int) len,
-                              SQLITE_TRANSIENT);
-            rc = sqlite3_step(stmt);
-            sqlite3_reset(stmt);
-
-            if (rc != SQLITE_DONE) {
-                continue;
-            }
-
-            /*
-             * a commit renames its object in before its row exists (and
-             * a rename sets ctime): young files may be on their way
-             */
-            if (ngx_cweb_store_path(path + sub.len, sizeof(path) - sub.len,
-                                    "/%s", name)
-                == NGX_OK
-                && ngx_link_info(path, &fi) != NGX_FILE_ERROR
-                && ngx_is_file(&fi)
-                && ngx_time() - fi.st_ctime > NGX_CWEB_SWEEP_AGE
-                && unlink((char *) path) == 0)
-            {
-                n++;
-            }
-
-            path[sub.len] = '\0';
-        }
-
-        sqlite3_finalize(stmt);
-        ngx_close_dir(&d);
+        total += n;
     }
 
-    if (n) {
+    if (total) {
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
-                      "cweb removed %ui files no stored version uses", n);
+                      "cweb removed %i files no stored version uses", total);
     }
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cweb_store_sweep_file(u_char *path, u_char *name, size_t len, void *data)
+{
+    ngx_cweb_store_sweep_t *sw = data;
+
+    int              rc;
+    ngx_file_info_t  fi;
+
+    if (!sw->src && (len < 4 || ngx_strcmp(name + len - 3, ".so") != 0)) {
+        return NGX_DECLINED;
+    }
+
+    if (sw->src && (len != NGX_CWEB_HASH_LEN + 2
+                    || ngx_strcmp(name + NGX_CWEB_HASH_LEN, ".c") != 0
+                    || ngx_cweb_store_hex(name, NGX_CWEB_HASH_LEN) != NGX_OK))
+    {
+        return NGX_DECLINED;
+    }
+
+    sqlite3_bind_text(sw->stmt, 1, (char *) name,
+                      sw->src ? NGX_CWEB_HASH_LEN : (int) len,
+                      SQLITE_TRANSIENT);
+    rc = sqlite3_step(sw->stmt);
+    sqlite3_reset(sw->stmt);
+
+    if (rc != SQLITE_DONE) {
+        return NGX_DECLINED;
+    }
+
+    /*
+     * a commit renames its object in before its row exists (and a rename
+     * sets ctime): young files may be on their way
+     */
+    if (ngx_link_info(path, &fi) != NGX_FILE_ERROR && ngx_is_file(&fi)
+        && ngx_time() - fi.st_ctime > NGX_CWEB_SWEEP_AGE
+        && unlink((char *) path) == 0)
+    {
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * handler(path, name, len, data) for every entry of <dir>/<sub> but "."
+ * names, path NUL-terminated; an entry whose path would not fit is
+ * skipped (never cut short into another name).  Nothing is followed or
+ * recursed into: ngx_walk_tree() would follow a link to a directory, and
+ * plugin code can plant one here.  The number of entries the handler
+ * returned NGX_OK for (it removed them), or NGX_ERROR.
+ */
+
+ngx_int_t
+ngx_cweb_store_each(ngx_str_t *dir, const char *sub,
+    ngx_cweb_store_each_pt handler, void *data)
+{
+    u_char     path[NGX_MAX_PATH], *name;
+    ngx_int_t  n, rc;
+    ngx_str_t  base;
+    ngx_dir_t  d;
+
+    if (ngx_cweb_store_path(path, sizeof(path), "%V/%s", dir, sub)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    base.data = path;
+    base.len = ngx_strlen(path);
+
+    if (ngx_open_dir(&base, &d) != NGX_OK) {
+        return 0;
+    }
+
+    n = 0;
+
+    while (ngx_read_dir(&d) == NGX_OK) {
+        name = ngx_de_name(&d);
+
+        if (name[0] == '.'
+            || ngx_cweb_store_path(path + base.len, sizeof(path) - base.len,
+                                   "/%s", name)
+               != NGX_OK)
+        {
+            continue;
+        }
+
+        rc = handler(path, name, ngx_de_namelen(&d), data);
+        path[base.len] = '\0';
+
+        if (rc == NGX_ERROR) {
+            n = NGX_ERROR;
+            break;
+        }
+
+        n += (rc == NGX_OK);
+    }
+
+    ngx_close_dir(&d);
+
+    return n;
 }
 
 
