@@ -25,7 +25,10 @@ static char *ngx_cweb_nonempty_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_positive_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_size_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_bounds_post(ngx_conf_t *cf, void *post, void *data);
-static char *ngx_cweb_split_argv(ngx_conf_t *cf, ngx_cweb_main_conf_t *cmcf);
+static char *ngx_cweb_words(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_cweb_argv(ngx_conf_t *cf, ngx_cweb_main_conf_t *cmcf);
+static ngx_int_t ngx_cweb_argv_push(ngx_array_t *argv, ngx_array_t *words,
+    char **def, ngx_uint_t ndef);
 static ngx_int_t ngx_cweb_init_process(ngx_cycle_t *cycle);
 static void ngx_cweb_exit_process(ngx_cycle_t *cycle);
 static void ngx_cweb_exit_master(ngx_cycle_t *cycle);
@@ -74,15 +77,15 @@ static ngx_command_t  ngx_cweb_commands[] = {
       &ngx_cweb_nonempty_p },
 
     { ngx_string("cweb_cc"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_cweb_words,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cweb_main_conf_t, cc),
-      &ngx_cweb_nonempty_p },
+      NULL },
 
     { ngx_string("cweb_cflags"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_cweb_words,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cweb_main_conf_t, cflags),
       NULL },
@@ -235,8 +238,8 @@ ngx_cweb_create_main_conf(ngx_conf_t *cf)
      *
      *     cmcf->module_dir = { 0, NULL };
      *     cmcf->database = { 0, NULL };
-     *     cmcf->cc = { 0, NULL };
-     *     cmcf->cflags = { 0, NULL };
+     *     cmcf->cc = NULL;
+     *     cmcf->cflags = NULL;
      *     cmcf->admin_key = { 0, NULL };
      *     cmcf->admin_origins = NULL;
      *     cmcf->cc_argv = NULL;
@@ -303,14 +306,6 @@ ngx_cweb_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (cmcf->cc.data == NULL) {
-        ngx_str_set(&cmcf->cc, "cc");
-    }
-
-    if (cmcf->cflags.data == NULL) {
-        ngx_str_set(&cmcf->cflags, "-O2 -g");
-    }
-
     /* the master's environment: workers lose it unless "env" keeps it */
     if (cmcf->admin_key.data == NULL) {
         env = getenv("CWEB_ADMIN_KEY");
@@ -338,73 +333,117 @@ ngx_cweb_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(cmcf->dev, 0);
     ngx_conf_init_value(cmcf->purge_modules, 0);
 
-    return ngx_cweb_split_argv(cf, cmcf);
+    return ngx_cweb_argv(cf, cmcf);
 }
 
 
-/* cweb_cc and cweb_cflags are word lists; no shell ever sees them */
+/*
+ * cweb_cc and cweb_cflags: each argument is one word of the compiler's
+ * argv, as nginx parsed it (quotes keep a space inside a word); no shell
+ * ever sees them
+ */
 
 static char *
-ngx_cweb_split_argv(ngx_conf_t *cf, ngx_cweb_main_conf_t *cmcf)
+ngx_cweb_words(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    u_char      *p, *last, *start;
-    char       **arg;
-    ngx_str_t   *s, *srcs[2];
-    ngx_uint_t   i;
+    char  *p = conf;
+
+    char         **word;
+    ngx_str_t     *value;
+    ngx_uint_t     i;
+    ngx_array_t  **words;
+
+    words = (ngx_array_t **) (p + cmd->offset);
+
+    if (*words != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    *words = ngx_array_create(cf->pool, cf->args->nelts - 1, sizeof(char *));
+    if (*words == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (value[i].len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" arguments must not be empty",
+                               &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+
+        word = ngx_array_push(*words);
+        if (word == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        /* nginx's tokens are NUL-terminated */
+        *word = (char *) value[i].data;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* the compiler's argv: the cc words, then the cflags words */
+
+static char *
+ngx_cweb_argv(ngx_conf_t *cf, ngx_cweb_main_conf_t *cmcf)
+{
+    char  **w;
+
+    static char  *cc[] = { "cc" };
+    static char  *cflags[] = { "-O2", "-g" };
 
     cmcf->cc_argv = ngx_array_create(cf->pool, 8, sizeof(char *));
     if (cmcf->cc_argv == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    srcs[0] = &cmcf->cc;
-    srcs[1] = &cmcf->cflags;
-
-    for (i = 0; i < 2; i++) {
-        s = srcs[i];
-        p = s->data;
-        last = p + s->len;
-
-        while (p < last) {
-            while (p < last && (*p == ' ' || *p == '\t')) {
-                p++;
-            }
-
-            start = p;
-
-            while (p < last && *p != ' ' && *p != '\t') {
-                p++;
-            }
-
-            if (p == start) {
-                break;
-            }
-
-            arg = ngx_array_push(cmcf->cc_argv);
-            if (arg == NULL) {
-                return NGX_CONF_ERROR;
-            }
-
-            *arg = ngx_pnalloc(cf->pool, p - start + 1);
-            if (*arg == NULL) {
-                return NGX_CONF_ERROR;
-            }
-
-            ngx_cpystrn((u_char *) *arg, start, p - start + 1);
-        }
-
-        if (i == 0) {
-            cmcf->cc_nwords = cmcf->cc_argv->nelts;
-        }
+    if (ngx_cweb_argv_push(cmcf->cc_argv, cmcf->cc, cc, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
-    if (cmcf->cc_nwords == 0) {
+    cmcf->cc_nwords = cmcf->cc_argv->nelts;
+    w = cmcf->cc_argv->elts;
+
+    if (w[0][0] == ' ' || w[0][0] == '\t') {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"cweb_cc\" must name a compiler");
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_cweb_argv_push(cmcf->cc_argv, cmcf->cflags, cflags, 2) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     return NGX_CONF_OK;
+}
+
+
+/* the words a directive set, or the defaults */
+
+static ngx_int_t
+ngx_cweb_argv_push(ngx_array_t *argv, ngx_array_t *words, char **def,
+    ngx_uint_t ndef)
+{
+    char  **w;
+
+    if (words != NULL) {
+        def = words->elts;
+        ndef = words->nelts;
+    }
+
+    w = ngx_array_push_n(argv, ndef);
+    if (w == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(w, def, ndef * sizeof(char *));
+
+    return NGX_OK;
 }
 
 

@@ -71,8 +71,8 @@ typedef struct {
     ngx_str_t                   module_dir;
     size_t                      zone_size;
     ngx_str_t                   database;
-    ngx_str_t                   cc;
-    ngx_str_t                   cflags;
+    ngx_array_t                *cc;           /* of char *: words */
+    ngx_array_t                *cflags;       /* of char *: words */
     ngx_msec_t                  compile_timeout;
     size_t                      compile_memory;
     size_t                      compile_file_size;

@@ -24,7 +24,11 @@ my @bad = (
     [http => 'cweb_database "";',
      qr/\[emerg\] .*"cweb_database" must not be empty/],
     [http => 'cweb_cc "";',
-     qr/\[emerg\] .*"cweb_cc" must not be empty/],
+     qr/\[emerg\] .*"cweb_cc" arguments must not be empty/],
+    [http => 'cweb_cflags -O1 "";',
+     qr/\[emerg\] .*"cweb_cflags" arguments must not be empty/],
+    [http => 'cweb_cflags -O1; cweb_cflags -O2;',
+     qr/\[emerg\] .*"cweb_cflags" directive is duplicate/],
     [http => 'cweb_cc "   ";',
      qr/\[emerg\] .*"cweb_cc" must name a compiler/],
     [http => 'cweb_dev maybe;',
@@ -117,7 +121,7 @@ __DATA__
     cweb_zone 2m;
     cweb_database cweb_temp/registry.db;
     cweb_cc cc;
-    cweb_cflags "-O1 -Wall";
+    cweb_cflags -O1 -Wall;
     cweb_compile_timeout 20s;
     cweb_compile_memory 512m;
     cweb_compile_file_size 32m;

@@ -181,7 +181,7 @@ cweb plugin "conflict" refused: route conflict with hello: GET /hello
 
 === TEST 14: plugin built for another ABI version is refused
 --- http_config
-    cweb_cflags "-O2 -DCWEB_ABI_VERSION=999";
+    cweb_cflags -O2 -DCWEB_ABI_VERSION=999;
 --- request eval
 ::deploy("hello.c", V => 1)
 --- error_code: 422

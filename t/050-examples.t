@@ -229,7 +229,7 @@ X-Request-Id: t050-multipart
 --- http_config
     cweb_module_dir $TEST_NGINX_SERVER_ROOT/cweb_temp;
     cweb_dev on;
-    cweb_cflags "-O2 -g -DSTATIC_ROOT=\"$TEST_NGINX_HTML_DIR/static\"";
+    cweb_cflags -O2 -g "-DSTATIC_ROOT=\"$TEST_NGINX_HTML_DIR/static\"";
 --- config
     location /mgnt { cweb_mgnt; }
     location / { cweb; }
