@@ -13,6 +13,10 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#if !(NGX_THREADS)
+#error "ngx_cweb_module needs nginx configured --with-threads"
+#endif
+
 #include <cweb.h>
 
 
