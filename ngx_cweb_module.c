@@ -733,10 +733,6 @@ ngx_cweb_postconfiguration(ngx_conf_t *cf)
     ngx_cweb_shctx_t      *ctx;
     ngx_cweb_main_conf_t  *cmcf;
 
-    if (ngx_cweb_json_init_filters(cf) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_cweb_module);
 
     if (!cmcf->enabled) {

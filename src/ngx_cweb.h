@@ -247,13 +247,6 @@ struct ngx_cweb_route_s {
 };
 
 
-/* head of the module ctx in cweb_mgnt locations, for ngx_cweb_json.c */
-typedef struct {
-    unsigned                    own:1;        /* our JSON, keep it */
-    unsigned                    replace:1;    /* nginx's page, replace */
-    unsigned                    replaced:1;
-} ngx_cweb_json_state_t;
-
 
 /*
  * the host's side of every http_kv_store_t a plugin sees (pub first);
@@ -522,7 +515,6 @@ ngx_int_t ngx_cweb_canary_spawn(ngx_cycle_t *cycle);
 ngx_int_t ngx_cweb_canary_alive(void);
 ngx_int_t ngx_cweb_canary_start(ngx_cweb_canary_t *cn);
 void ngx_cweb_canary_abort(ngx_cweb_canary_t *cn);
-ngx_uint_t ngx_cweb_in_canary(void);
 
 /* ngx_cweb_compile.c: the compiler as a watched child */
 ngx_int_t ngx_cweb_compile_start(ngx_cweb_compile_t *cc);
@@ -563,6 +555,7 @@ ngx_int_t ngx_cweb_response_send(ngx_cweb_call_t *call);
 extern cweb_api_t      ngx_cweb_api;
 extern cweb_context_t  ngx_cweb_context;
 void ngx_cweb_api_set_plugin(ngx_cweb_plugin_t *p);
+void ngx_cweb_api_set_canary(void);
 void ngx_cweb_api_set_call(ngx_cweb_call_t *call);
 void ngx_cweb_api_forget(ngx_cweb_plugin_t *p);
 ngx_int_t ngx_cweb_api_open_database(ngx_log_t *log);
@@ -578,7 +571,6 @@ ngx_int_t ngx_cweb_admin_handler(ngx_http_request_t *r);
 void *ngx_cweb_admin_ctx(ngx_http_request_t *r);
 
 /* ngx_cweb_json.c: JSON answers and JSON error pages */
-ngx_int_t ngx_cweb_json_init_filters(ngx_conf_t *cf);
 json_t *ngx_cweb_json_text(const u_char *data, size_t len);
 ngx_int_t ngx_cweb_send_json(ngx_http_request_t *r, ngx_uint_t status,
     json_t *json);

@@ -807,8 +807,6 @@ ngx_cweb_admin_cleanup(void *data)
         ngx_del_timer(&ctx->hold);
     }
 
-    ngx_cweb_deploy_cleanup(ctx);
-
     if (ctx->has_lock) {
         ctx->has_lock = 0;
         ngx_cweb_commit_unlock();

@@ -25,7 +25,6 @@ typedef ngx_int_t (*ngx_cweb_admin_task_pt)(ngx_cweb_admin_ctx_t *ctx,
 
 
 struct ngx_cweb_admin_ctx_s {
-    ngx_cweb_json_state_t       json;         /* first: ngx_cweb_json.c */
     ngx_http_request_t         *r;
     ngx_str_t                   name;         /* from the URL */
     ngx_str_t                   action;       /* "" or "rollback" */
@@ -90,7 +89,6 @@ void ngx_cweb_rollback_body(ngx_http_request_t *r);
 
 /* ngx_cweb_deploy.c */
 void ngx_cweb_deploy_upload(ngx_http_request_t *r);
-void ngx_cweb_deploy_cleanup(ngx_cweb_admin_ctx_t *ctx);
 
 
 #endif /* _NGX_CWEB_ADMIN_H_INCLUDED_ */

@@ -111,6 +111,7 @@ static ngx_cweb_plugin_t  *ngx_cweb_api_plugin;
 static ngx_cweb_call_t    *ngx_cweb_api_call;
 
 static ngx_array_t        *ngx_cweb_cache_items;
+static ngx_uint_t          ngx_cweb_api_in_canary;
 
 
 void
@@ -525,10 +526,19 @@ ngx_cweb_log(int level, const char *fmt, va_list args)
 
 /* onload() also runs once in the canary process: plugins may tell */
 
+/* the canary's child: plugin code here is being tried, not served */
+
+void
+ngx_cweb_api_set_canary(void)
+{
+    ngx_cweb_api_in_canary = 1;
+}
+
+
 static int
 ngx_cweb_is_canary(void)
 {
-    return ngx_cweb_in_canary() ? 1 : 0;
+    return ngx_cweb_api_in_canary ? 1 : 0;
 }
 
 

@@ -84,14 +84,6 @@ static void ngx_cweb_canary_finish(ngx_cweb_canary_t *cn, ngx_int_t rc);
 
 
 static ngx_pid_t   ngx_cweb_canary_pid;
-static ngx_uint_t  ngx_cweb_canary_flag;
-
-
-ngx_uint_t
-ngx_cweb_in_canary(void)
-{
-    return ngx_cweb_canary_flag;
-}
 
 
 static ngx_int_t
@@ -721,7 +713,7 @@ ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd)
     ngx_cweb_main_conf_t  *cmcf;
 
     cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
-    ngx_cweb_canary_flag = 1;
+    ngx_cweb_api_set_canary();
 
     /* crashing here is expected now and then: no core files */
     rl.rlim_cur = 0;

@@ -47,6 +47,7 @@ static void ngx_cweb_deploy_committed(ngx_cweb_admin_ctx_t *ctx);
 static ngx_int_t ngx_cweb_deploy_result(ngx_cweb_admin_ctx_t *ctx,
     ngx_uint_t status, const char *state);
 static ngx_int_t ngx_cweb_sha256_hex(u_char *data, size_t len, u_char *hex);
+static void ngx_cweb_deploy_cleanup(void *data);
 static ngx_str_t *ngx_cweb_replace(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_str_t *from, ngx_str_t *to);
 
@@ -58,9 +59,20 @@ ngx_cweb_deploy_upload(ngx_http_request_t *r)
 {
     ngx_int_t              rc;
     ngx_str_t              body;
+    ngx_pool_cleanup_t    *cln;
     ngx_cweb_admin_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_cweb_module);
+
+    /* a client that goes away takes its compiler and canary run along */
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        ngx_cweb_admin_answer(ctx, NGX_ERROR);
+        return;
+    }
+
+    cln->handler = ngx_cweb_deploy_cleanup;
+    cln->data = ctx;
 
     /* each step: NGX_OK go on, NGX_DECLINED answer ready, NGX_ERROR */
     rc = ngx_cweb_http_body(r, &body);
@@ -770,9 +782,11 @@ ngx_cweb_deploy_result(ngx_cweb_admin_ctx_t *ctx, ngx_uint_t status,
 }
 
 
-void
-ngx_cweb_deploy_cleanup(ngx_cweb_admin_ctx_t *ctx)
+static void
+ngx_cweb_deploy_cleanup(void *data)
 {
+    ngx_cweb_admin_ctx_t  *ctx = data;
+
     if (ctx->cc && !ctx->cc->finished) {
         ngx_cweb_compile_abort(ctx->cc);
 

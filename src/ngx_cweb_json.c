@@ -3,17 +3,56 @@
  * The one JSON writer of the module's own endpoints, and the filters that
  * turn every error page nginx itself produces in a cweb_mgnt location
  * (413 from client_max_body_size, 400, 500, ...) into JSON, so that these
- * endpoints never answer HTML.  Whose response it is (ours or nginx's) is
- * kept in the ngx_cweb_json_state_t at the head of the location's ctx.
+ * endpoints never answer HTML.  The filters are a module of their own
+ * (ngx_cweb_json_filter_module, in the same .so) with a request ctx of
+ * their own that says whose response it is, ours or nginx's: they need
+ * nothing of the endpoints that use them.
  */
 
 
 #include "ngx_cweb.h"
 
 
+typedef struct {
+    unsigned                    own:1;        /* our JSON, keep it */
+    unsigned                    replace:1;    /* nginx's page, replace */
+    unsigned                    replaced:1;
+} ngx_cweb_json_ctx_t;
+
+
+static ngx_cweb_json_ctx_t *ngx_cweb_json_ctx(ngx_http_request_t *r);
+static ngx_int_t ngx_cweb_json_init_filters(ngx_conf_t *cf);
 static ngx_int_t ngx_cweb_json_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_cweb_json_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+
+
+static ngx_http_module_t  ngx_cweb_json_filter_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_cweb_json_init_filters,            /* postconfiguration */
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_cweb_json_filter_module = {
+    NGX_MODULE_V1,
+    &ngx_cweb_json_filter_module_ctx,      /* module context */
+    NULL,                                  /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -61,8 +100,8 @@ ngx_cweb_send_json(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
     ngx_int_t               rc;
     ngx_buf_t              *b;
     ngx_chain_t             out;
+    ngx_cweb_json_ctx_t    *ctx;
     ngx_cweb_loc_conf_t    *cwlcf;
-    ngx_cweb_json_state_t  *st;
 
     if (json == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -93,10 +132,12 @@ ngx_cweb_send_json(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
     cwlcf = ngx_http_get_module_loc_conf(r, ngx_cweb_module);
 
     if (cwlcf->kind == NGX_CWEB_LOC_MGNT) {
-        st = ngx_http_get_module_ctx(r, ngx_cweb_module);
-        if (st) {
-            st->own = 1;
+        ctx = ngx_cweb_json_ctx(r);
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+
+        ctx->own = 1;
     }
 
     r->headers_out.status = status;
@@ -151,9 +192,29 @@ ngx_cweb_send_error(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+static ngx_cweb_json_ctx_t *
+ngx_cweb_json_ctx(ngx_http_request_t *r)
+{
+    ngx_cweb_json_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_cweb_json_filter_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_cweb_json_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_cweb_json_filter_module);
+    }
+
+    return ctx;
+}
+
+
 /* nginx's own error pages in cweb_mgnt locations become JSON */
 
-ngx_int_t
+static ngx_int_t
 ngx_cweb_json_init_filters(ngx_conf_t *cf)
 {
     ngx_http_next_header_filter = ngx_http_top_header_filter;
@@ -169,8 +230,8 @@ ngx_cweb_json_init_filters(ngx_conf_t *cf)
 static ngx_int_t
 ngx_cweb_json_header_filter(ngx_http_request_t *r)
 {
+    ngx_cweb_json_ctx_t    *ctx;
     ngx_cweb_loc_conf_t    *cwlcf;
-    ngx_cweb_json_state_t  *ctx;
 
     cwlcf = ngx_http_get_module_loc_conf(r, ngx_cweb_module);
 
@@ -181,7 +242,7 @@ ngx_cweb_json_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    ctx = ngx_cweb_admin_ctx(r);
+    ctx = ngx_cweb_json_ctx(r);
     if (ctx == NULL) {
         return NGX_ERROR;
     }
@@ -215,17 +276,16 @@ ngx_cweb_json_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_uint_t             status;
     ngx_chain_t            out;
     const char            *reason;
+    ngx_cweb_json_ctx_t    *ctx;
     ngx_cweb_loc_conf_t    *cwlcf;
-    ngx_cweb_json_state_t  *ctx;
 
     cwlcf = ngx_http_get_module_loc_conf(r, ngx_cweb_module);
 
-    /* the module ctx is an admin ctx in cweb_mgnt locations only */
     if (cwlcf->kind != NGX_CWEB_LOC_MGNT || r != r->main) {
         return ngx_http_next_body_filter(r, in);
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_cweb_module);
+    ctx = ngx_http_get_module_ctx(r, ngx_cweb_json_filter_module);
 
     if (ctx == NULL || !ctx->replace) {
         return ngx_http_next_body_filter(r, in);

@@ -8,7 +8,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 13;
+plan tests => repeat_each() * 21;
 
 cweb_blocks();
 
@@ -46,3 +46,25 @@ qr/^hello \@V\@ pid=\d+ hits=1$/
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 3: a client that goes away during the compile takes its deploy
+along: when the compiler is done, nothing goes live and nothing touches
+the request that is gone
+--- http_config
+    cweb_cc $TEST_NGINX_CWEB_PLUGINS/slowcc.sh;
+--- init
+::background("curl", "-s", "--max-time", "1", "--data-binary",
+             '@' . "$::CWEB_ROOT/t/plugins/hello.c",
+             "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}/mgnt");
+sleep 4;
+--- request eval
+["GET /mgnt/hello", "GET /mgnt"]
+--- error_code eval
+[404, 200]
+--- response_body_like eval
+[qr/^\{"error":"no plugin \\"hello\\""\}$/, qr/^\{"modules":\[\]\}$/]
+--- no_error_log
+[alert]
+exited on signal
