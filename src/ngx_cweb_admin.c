@@ -623,7 +623,14 @@ ngx_cweb_admin_retry_handler(ngx_event_t *ev)
 {
     ngx_cweb_admin_ctx_t  *ctx = ev->data;
 
+    ngx_connection_t  *c;
+
+    c = ctx->r->connection;
+
     ngx_cweb_admin_lock(ctx, ctx->locked);
+
+    /* not one of the request's own handlers: what it posted runs now */
+    ngx_http_run_posted_requests(c);
 }
 
 
@@ -760,6 +767,8 @@ ngx_cweb_admin_hold_handler(ngx_event_t *ev)
 {
     ngx_cweb_admin_ctx_t  *ctx = ev->data;
 
+    ngx_connection_t  *c;
+
     /*
      * a thread task (the commit) still runs: it will finish the request,
      * and must find it and the commit lock as it left them; keep holding
@@ -774,7 +783,9 @@ ngx_cweb_admin_hold_handler(ngx_event_t *ev)
     ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
                   "cweb mgnt request still unanswered after its deadline");
 
+    c = ctx->r->connection;
     ngx_cweb_admin_finish(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    ngx_http_run_posted_requests(c);
 }
 
 

@@ -34,6 +34,10 @@ static ngx_int_t ngx_cweb_deploy_write_source(ngx_cweb_admin_ctx_t *ctx);
 static ngx_int_t ngx_cweb_deploy_compile(ngx_cweb_admin_ctx_t *ctx);
 static void ngx_cweb_deploy_compiled(ngx_cweb_compile_t *cc);
 static ngx_int_t ngx_cweb_deploy_compile_failed(ngx_cweb_admin_ctx_t *ctx);
+static void ngx_cweb_deploy_canary(ngx_cweb_admin_ctx_t *ctx,
+    ngx_cweb_compile_t *cc);
+static void ngx_cweb_deploy_checked(ngx_cweb_admin_ctx_t *ctx,
+    ngx_cweb_canary_t *cn);
 static void ngx_cweb_deploy_canaried(ngx_cweb_canary_t *cn);
 static ngx_int_t ngx_cweb_deploy_refused(ngx_cweb_admin_ctx_t *ctx,
     json_t *res);
@@ -381,14 +385,44 @@ ngx_cweb_deploy_compile(ngx_cweb_admin_ctx_t *ctx)
 }
 
 
+/*
+ * the compiler's and the canary's answers come on events of their own, not
+ * the request's: what the request posted (its finalization) runs after
+ */
+
 static void
 ngx_cweb_deploy_compiled(ngx_cweb_compile_t *cc)
 {
-    ngx_int_t              rc;
-    ngx_cweb_canary_t     *cn;
-    ngx_cweb_admin_ctx_t  *ctx;
+    ngx_cweb_admin_ctx_t  *ctx = cc->data;
 
-    ctx = cc->data;
+    ngx_connection_t  *c;
+
+    c = ctx->r->connection;
+    ngx_cweb_deploy_canary(ctx, cc);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_cweb_deploy_canaried(ngx_cweb_canary_t *cn)
+{
+    ngx_cweb_admin_ctx_t  *ctx = cn->data;
+
+    ngx_connection_t  *c;
+
+    c = ctx->r->connection;
+    ngx_cweb_deploy_checked(ctx, cn);
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* compiled: the canary tries the object (or the compile failed) */
+
+static void
+ngx_cweb_deploy_canary(ngx_cweb_admin_ctx_t *ctx, ngx_cweb_compile_t *cc)
+{
+    ngx_int_t           rc;
+    ngx_cweb_canary_t  *cn;
 
     ctx->rec.compile_ms = cc->elapsed;
 
@@ -485,13 +519,13 @@ ngx_cweb_deploy_compile_failed(ngx_cweb_admin_ctx_t *ctx)
 /* module hash, ABI, config: checked on the new object before it is live */
 
 
-static void
-ngx_cweb_deploy_canaried(ngx_cweb_canary_t *cn)
-{
-    ngx_int_t              rc;
-    ngx_cweb_admin_ctx_t  *ctx;
+/* the canary's verdict: committed, or answered with why not */
 
-    ctx = cn->data;
+static void
+ngx_cweb_deploy_checked(ngx_cweb_admin_ctx_t *ctx, ngx_cweb_canary_t *cn)
+{
+    ngx_int_t  rc;
+
     ctx->r->read_event_handler = ngx_http_block_reading;
     ctx->canary_ms = cn->elapsed;
 
