@@ -25,7 +25,10 @@ sub titled {
     return @pids;
 }
 
-sub helper { my $m = ::nginx_pid(); grep { ppid($_) == $m } titled("cweb helper") }
+# this server's processes only: other nginx instances may run on the machine
+sub ours { my ($title) = @_; my $m = ::nginx_pid(); grep { ppid($_) == $m } titled($title) }
+
+sub helper { ours("cweb helper") }
 
 sub ppid {
     open my $st, '<', "/proc/$_[0]/stat" or return 0;
@@ -126,7 +129,7 @@ handler of its own runs) is seen dead by the helper and the fault recorded
 my $url = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}";
 main::background("curl", "-s", "--max-time", "3", "$url/faulty/spin");
 select(undef, undef, undef, 0.4);
-my @w = ::titled("worker process");
+my @w = ::ours("worker process");
 die "expected one worker, found @w" unless @w == 1;
 kill 'KILL', @w;
 select(undef, undef, undef, 0.5);
