@@ -184,14 +184,22 @@ ngx_cweb_response_send(ngx_cweb_call_t *call)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /*
+     * no content, and no length: a 304's would have to be the 200's
+     * (RFC 9110 8.6), which the host cannot know, so it is cleared as
+     * ngx_http_not_modified_filter_module does; nginx strips the body of
+     * these itself only for HTTP/1.x requests
+     */
     if (r->headers_out.status == NGX_HTTP_NO_CONTENT
         || r->headers_out.status == NGX_HTTP_NOT_MODIFIED)
     {
         call->out.len = 0;
         r->header_only = 1;
-    }
+        ngx_http_clear_content_length(r);
 
-    r->headers_out.content_length_n = call->out.len;
+    } else {
+        r->headers_out.content_length_n = call->out.len;
+    }
 
     if (call->out.len == 0 || r->method == NGX_HTTP_HEAD) {
         r->header_only = 1;
