@@ -91,6 +91,19 @@ objs/unit/%: t/unit/%.c src/ngx_cweb_multipart.c src/ngx_cweb_diag.c \
 	    $(if $(findstring diag,$*),src/ngx_cweb_diag.c) \
 	    $(if $(findstring _ere,$*),src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c)
 
+# the router needs nginx's types: the headers of the configured tree, and
+# the few nginx functions it calls stubbed in the test itself
+NGX_INCS     := $(addprefix -I$(NGX_BUILD)/src/,core event event/modules \
+                  os/unix http http/modules http/v2) -I$(NGX_BUILD)/objs \
+                -Iinclude
+
+objs/unit/test_router: t/unit/test_router.c src/ngx_cweb_router.c \
+	    src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c $(NGX_BUILD)/.configured
+	mkdir -p objs/unit
+	cc $(UNIT_CFLAGS:-std=c11=-std=gnu11) -Wno-unused-parameter -Isrc \
+	    $(NGX_INCS) -o $@ $< src/ngx_cweb_router.c src/ngx_cweb_ere.c \
+	    src/ngx_cweb_ere_nfa.c -lpcre2-8
+
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "# $$t"; $$t || exit 1; done
 
