@@ -47,6 +47,12 @@
 /* third party JSON library, available to every plugin */
 #include <jansson.h>
 
+/* upstream's headers, area db/uuid/http: constants, uuid, sqldb */
+#include <cweb_config.h>
+#include <uuid.h>
+#include <db.h>
+#include <http.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -64,9 +70,6 @@ extern "C" {
 /* makes module_t config visible to the host; everything else is hidden */
 #define export  __attribute__((visibility("default")))
 
-#define MAX_ROUTES          10
-#define MAX_WEBSOCKETS      10
-#define MAX_JOBS            10
 #define HTTP_VERSION        "HTTP/1.1"
 #define HTTP_RESPONSE_SIZE  (8 * 1024)
 
@@ -148,6 +151,8 @@ typedef struct http_request {
     http_kv_store_t            *headers;      /* case-insensitive names */
     http_kv_store_t            *data;         /* urlencoded/multipart form */
     int                         websocket;
+    /* 1: the body came chunked; body and content_length are decoded */
+    int                         transfer_encoding_chunked;
 } http_request_t;
 
 typedef struct http_response {
@@ -178,10 +183,6 @@ typedef struct websocket {
 
 /* struct cweb_context members (seed names) */
 
-typedef struct uuid {
-    char                        str[37];
-} uuid_t;
-
 struct container {
     /*
      * Per-process key/value cache shared by all plugins of a process.
@@ -205,17 +206,6 @@ struct scheduler {
     /* runs work(data) after the current handler returns (ASYNC) or now */
     int                       (*add)(void (*work)(void *), void *data,
                                      worker_state_t state);
-};
-
-struct sqldb {
-    sqlite3                    *db;
-    int                       (*exec)(struct sqldb *db, const char *sql,
-                                      int (*cb)(void *, int, char **,
-                                                char **),
-                                      void *arg);
-    int                       (*prepare)(struct sqldb *db, const char *sql,
-                                         int nbyte, sqlite3_stmt **stmt,
-                                         const char **tail);
 };
 
 struct crypto {
@@ -352,7 +342,7 @@ typedef struct cweb_api_s {
                                      va_list args);
     int                       (*jobs_create)(const char *job_name,
                                              const char *payload_json,
-                                             uuid_t *job_uuid_out);
+                                             cweb_uuid_t *job_uuid_out);
     int                       (*is_canary)(void);
 } cweb_api_t;
 
@@ -493,7 +483,7 @@ cweb_is_canary(void)
  */
 static inline int
 jobs_create(const char *job_name, const char *payload_json,
-    uuid_t *job_uuid_out)
+    cweb_uuid_t *job_uuid_out)
 {
     return cweb_api->jobs_create(job_name, payload_json, job_uuid_out);
 }

@@ -6,6 +6,11 @@
 
 #include <cweb.h>
 
+/* plugin-side code of the compatibility headers, area db/uuid/http */
+#include "cweb_uuid.c"
+#include "cweb_db.c"
+#include "cweb_http.c"
+
 
 const cweb_api_t  *cweb_api;
 

@@ -42,17 +42,13 @@ static int ngx_cweb_response_header(http_response_t *res, const char *name,
 static void *ngx_cweb_palloc(http_request_t *req, size_t size);
 static void ngx_cweb_log(int level, const char *fmt, va_list args);
 static int ngx_cweb_jobs_create(const char *job_name,
-    const char *payload_json, uuid_t *job_uuid_out);
+    const char *payload_json, cweb_uuid_t *job_uuid_out);
 static int ngx_cweb_is_canary(void);
 static int ngx_cweb_cache_set(const char *name, void *value);
 static void *ngx_cweb_cache_get(const char *name);
 static int ngx_cweb_scheduler_add(void (*work)(void *), void *data,
     worker_state_t state);
 static void ngx_cweb_scheduler_handler(ngx_event_t *ev);
-static int ngx_cweb_db_exec(struct sqldb *db, const char *sql,
-    int (*cb)(void *, int, char **, char **), void *arg);
-static int ngx_cweb_db_prepare(struct sqldb *db, const char *sql, int nbyte,
-    sqlite3_stmt **stmt, const char **tail);
 static void *ngx_cweb_symbols_resolv(void *user_data, const char *module,
     const char *symbol);
 
@@ -81,10 +77,6 @@ static struct container  ngx_cweb_cache = {
 
 static struct scheduler  ngx_cweb_scheduler = {
     ngx_cweb_scheduler_add
-};
-
-static struct sqldb  ngx_cweb_database = {
-    NULL, ngx_cweb_db_exec, ngx_cweb_db_prepare
 };
 
 static struct crypto  ngx_cweb_crypto = {
@@ -524,6 +516,19 @@ ngx_cweb_log(int level, const char *fmt, va_list args)
 }
 
 
+/* an error of the plugin now running: the log line names it */
+
+void
+ngx_cweb_api_error(const char *fmt, ...)
+{
+    va_list  args;
+
+    va_start(args, fmt);
+    ngx_cweb_log(NGX_LOG_ERR, fmt, args);
+    va_end(args);
+}
+
+
 /* onload() also runs once in the canary process: plugins may tell */
 
 /* the canary's child: plugin code here is being tried, not served */
@@ -544,7 +549,7 @@ ngx_cweb_is_canary(void)
 
 static int
 ngx_cweb_jobs_create(const char *job_name, const char *payload_json,
-    uuid_t *job_uuid_out)
+    cweb_uuid_t *job_uuid_out)
 {
     ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                   "cweb jobs_create(\"%s\"): durable jobs are not available "
@@ -554,7 +559,7 @@ ngx_cweb_jobs_create(const char *job_name, const char *payload_json,
 }
 
 
-/* cweb_context: a per-process cache, a scheduler, a database */
+/* cweb_context: a per-process cache, a scheduler */
 
 static int
 ngx_cweb_cache_set(const char *name, void *value)
@@ -711,81 +716,6 @@ ngx_cweb_scheduler_handler(ngx_event_t *ev)
 
     ngx_cweb_plugin_release(w->plugin);
     ngx_free(w);
-}
-
-
-/*
- * ctx->database: <cweb_module_dir>/plugins.db, one connection per
- * process, opened before the first plugin runs.  Calls block the worker
- * for as long as SQLite takes; plugins use it at their own cost.
- */
-
-ngx_int_t
-ngx_cweb_api_open_database(ngx_log_t *log)
-{
-    u_char                 path[NGX_MAX_PATH];
-    sqlite3               *db;
-    ngx_cweb_main_conf_t  *cmcf;
-
-    if (ngx_cweb_database.db) {
-        return NGX_OK;
-    }
-
-    cmcf = ngx_cweb_conf();
-
-    ngx_snprintf(path, sizeof(path), "%V/plugins.db%Z", &cmcf->module_dir);
-
-    if (sqlite3_open_v2((char *) path, &db,
-                        SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE, NULL)
-        != SQLITE_OK)
-    {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "cweb plugin database \"%s\" not opened: %s", path,
-                      db ? sqlite3_errmsg(db) : "no memory");
-        sqlite3_close(db);
-        return NGX_ERROR;
-    }
-
-    sqlite3_busy_timeout(db, 1000);
-    (void) sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-
-    ngx_cweb_database.db = db;
-
-    return NGX_OK;
-}
-
-
-void
-ngx_cweb_api_close_database(void)
-{
-    if (ngx_cweb_database.db) {
-        sqlite3_close(ngx_cweb_database.db);
-        ngx_cweb_database.db = NULL;
-    }
-}
-
-
-static int
-ngx_cweb_db_exec(struct sqldb *db, const char *sql,
-    int (*cb)(void *, int, char **, char **), void *arg)
-{
-    if (db == NULL || db->db == NULL) {
-        return SQLITE_MISUSE;
-    }
-
-    return sqlite3_exec(db->db, sql, cb, arg, NULL);
-}
-
-
-static int
-ngx_cweb_db_prepare(struct sqldb *db, const char *sql, int nbyte,
-    sqlite3_stmt **stmt, const char **tail)
-{
-    if (db == NULL || db->db == NULL) {
-        return SQLITE_MISUSE;
-    }
-
-    return sqlite3_prepare_v2(db->db, sql, nbyte, stmt, tail);
 }
 
 

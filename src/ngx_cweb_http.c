@@ -663,6 +663,7 @@ ngx_cweb_http_request(ngx_cweb_call_t *call, ngx_str_t *body)
     req->body = (char *) body->data;
     req->content_length = (int) ngx_min(body->len,
                                         (size_t) NGX_MAX_INT32_VALUE);
+    req->transfer_encoding_chunked = r->headers_in.chunked;
 
     /*
      * HTTP/1 header lines are NUL-terminated in place by nginx's parser;

@@ -39,7 +39,7 @@ route(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
 {
     static int   step = 5;
     int         *answer;
-    uuid_t       id;
+    cweb_uuid_t  id;
 
     ctx->cache->set("shapes.step", &step);
     ctx->scheduler->add(later, ctx->cache->get("shapes.step"), ASYNC);
