@@ -5,11 +5,26 @@
  * last_insert_rowid; /compat_db/misuse hands the host bad pointers.
  */
 
+/* a name the headers fail to declare is an error, not a guess */
+#pragma GCC diagnostic error "-Wimplicit-function-declaration"
+
 #include <cweb.h>
 #include <db.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <stddef.h>
+
+
+/* upstream's member order (a4a06d9), one pointer each */
+#define AT(m, n)                                                              \
+    _Static_assert(offsetof(struct sqldb, m) == (n) * sizeof(void *), #m)
+
+AT(db, 0); AT(exec, 1); AT(prepare, 2); AT(step, 3); AT(finalize, 4);
+AT(bind_text, 5); AT(bind_int, 6); AT(column_text, 7); AT(column_int, 8);
+AT(column_count, 9); AT(reset, 10); AT(changes, 11);
+AT(last_insert_rowid, 12); AT(free, 13);
+_Static_assert(sizeof(struct sqldb) == 14 * sizeof(void *), "size");
 
 
 static int

@@ -5,6 +5,9 @@
  * plugin has a uuid_t of its own, as libuuid's users do.
  */
 
+/* a name the headers fail to declare is an error, not a guess */
+#pragma GCC diagnostic error "-Wimplicit-function-declaration"
+
 #include <uuid.h>
 #include <db.h>
 
