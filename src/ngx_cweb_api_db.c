@@ -227,15 +227,32 @@ ngx_cweb_db_finalize(sqlite3_stmt *stmt)
 }
 
 
+/*
+ * A destructor of the plugin's (free, or a function of its own) is called
+ * at once, on a copy's behalf: a statement left open never points into a
+ * version that may be unloaded before the statement goes.  As in SQLite,
+ * the destructor runs even when the call fails.
+ */
+
 static int
 ngx_cweb_db_bind_text(sqlite3_stmt *stmt, int pos, const char *text, int len,
     void (*free_fn)(void *))
 {
-    if (ngx_cweb_db_stmt(stmt, "bind_text") != NGX_OK) {
-        return SQLITE_MISUSE;
+    int         rc;
+    ngx_uint_t  own;
+
+    own = (free_fn != SQLITE_STATIC && free_fn != SQLITE_TRANSIENT);
+
+    rc = (ngx_cweb_db_stmt(stmt, "bind_text") == NGX_OK)
+         ? sqlite3_bind_text(stmt, pos, text, len,
+                             own ? SQLITE_TRANSIENT : free_fn)
+         : SQLITE_MISUSE;
+
+    if (own && text) {
+        free_fn((void *) text);
     }
 
-    return sqlite3_bind_text(stmt, pos, text, len, free_fn);
+    return rc;
 }
 
 

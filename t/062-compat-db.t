@@ -60,12 +60,13 @@ __DATA__
 
 
 
-=== TEST 3: one statement reset and bound again per row
+=== TEST 3: one statement reset and bound again per row; a plugin's
+destructor runs once per bind, after the text was copied
 --- reuse
 --- request eval
 ["POST /compat_db/batch", "GET /compat_db/items?min=100"]
 --- response_body eval
-["b1:done:5 reset=0\nb2:done:6 reset=0\nb3:done:7 reset=0\n",
+["b1:done:5 reset=0\nb2:done:6 reset=0\nb3:done:7 reset=0\nscrubbed=3\n",
  "columns=3\n5|b1|100\n6|b2|101\n7|b3|102\ntotal=6\n"]
 --- no_error_log
 [error]
@@ -74,13 +75,14 @@ __DATA__
 
 
 === TEST 4: bad handles, statements and SQL are refused with a log line
+(a refused bind_text still calls the plugin's destructor, as SQLite does)
 --- reuse
 --- request
 GET /compat_db/misuse
 --- response_body eval
 "finalize=0 again=21 step_null=21 step_made_up=21 text=null int=0 "
  . "count=0 reset=21 bind=21/21 exec_fake=21 prepare_fake=21 "
- . "changes_fake=-1 rowid_fake=-1 bad_sql=1 init=-1\n"
+ . "changes_fake=-1 rowid_fake=-1 bad_sql=1 init=-1 scrubbed=1\n"
 --- error_log eval
 [qr/cweb plugin "compat_db": ctx->database->finalize\(\): 0x[0-9a-f]+ is not an open statement of ctx->database/,
  'cweb plugin "compat_db": ctx->database->step(): (nil) is not an open statement of ctx->database',

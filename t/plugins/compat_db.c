@@ -174,6 +174,20 @@ delete(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
 }
 
 
+static int  scrubbed;
+
+
+/* a destructor of the plugin's own: what it frees is unreadable after */
+
+static void
+scrub(void *p)
+{
+    memset(p, 'X', strlen(p));
+    free(p);
+    scrubbed++;
+}
+
+
 /* one statement, reset and bound again for every row */
 
 static int
@@ -193,7 +207,7 @@ batch(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
     }
 
     for (i = 0; i < 3; i++) {
-        db->bind_text(stmt, 1, names[i], -1, NULL);
+        db->bind_text(stmt, 1, strdup(names[i]), -1, scrub);
         db->bind_int(stmt, 2, 100 + i);
         rc = db->step(stmt);
         len += snprintf(res->body + len, HTTP_RESPONSE_SIZE - len,
@@ -203,6 +217,9 @@ batch(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
     }
 
     db->finalize(stmt);
+
+    snprintf(res->body + len, HTTP_RESPONSE_SIZE - len, "scrubbed=%d\n",
+             scrubbed);
     res->status = HTTP_200_OK;
     return 0;
 }
@@ -225,12 +242,14 @@ misuse(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
     fin = db->finalize(stmt);
     again = db->finalize(stmt);
     step_null = db->step(NULL);
+    scrubbed = 0;
+    db->bind_text(made_up, 1, strdup("refused"), -1, scrub);
 
     snprintf(res->body, HTTP_RESPONSE_SIZE,
              "finalize=%d again=%d step_null=%d step_made_up=%d "
              "text=%s int=%d count=%d reset=%d bind=%d/%d "
              "exec_fake=%d prepare_fake=%d changes_fake=%d rowid_fake=%d "
-             "bad_sql=%d init=%d\n",
+             "bad_sql=%d init=%d scrubbed=%d\n",
              fin, again, step_null, db->step(made_up),
              db->column_text(made_up, 0) ? "text" : "null",
              db->column_int(made_up, 0), db->column_count(made_up),
@@ -240,7 +259,7 @@ misuse(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
              fake.prepare(&fake, "SELECT 1", -1, &stmt, NULL),
              fake.changes(&fake), fake.last_insert_rowid(&fake),
              db->exec(db, "BOGUS STATEMENT", NULL, NULL),
-             sqldb_init(&fake, "other.db"));
+             sqldb_init(&fake, "other.db"), scrubbed);
 
     sqldb_shutdown(db);
 
