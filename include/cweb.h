@@ -6,9 +6,11 @@
  *
  * ABI: the host hands the plugin one versioned function table (cweb_api_t)
  * before anything else runs; every host service below goes through it, so
- * a plugin never links against nginx symbols.  Plugins are built with
- * -fvisibility=hidden and opened RTLD_LOCAL: two plugins may define the
- * same global name, and a plugin's symbols never interpose on nginx's.
+ * a plugin never links against nginx symbols.  Plugins are linked with
+ * -Bsymbolic and opened RTLD_LOCAL: a plugin's own references bind to its
+ * own definitions, two plugins may define the same global name, and a
+ * plugin's symbols never interpose on nginx's; its non-static globals can
+ * still be found by name through ctx->symbols->resolv().
  * The table only ever grows at its end; CWEB_ABI_VERSION changes when an
  * existing member changes, and the host refuses plugins built against
  * another version.
@@ -67,7 +69,10 @@ extern "C" {
 #define CWEB_AGAIN     -2
 #define CWEB_DECLINED  -5
 
-/* makes module_t config visible to the host; everything else is hidden */
+/*
+ * c-web-modules' marker for what the host looks up (module_t config);
+ * plugin globals are visible without it, host-side entry code is not
+ */
 #define export  __attribute__((visibility("default")))
 
 #define HTTP_VERSION        "HTTP/1.1"
@@ -215,6 +220,16 @@ struct crypto {
 };
 
 struct symbols {
+    /*
+     * resolv(user_data, module, symbol): the address of a non-static
+     * function or variable of the current version of the plugin whose
+     * config.name is module (loaded here if it was not yet), or of a
+     * library it links; NULL when no such plugin is active or it has no
+     * such symbol (user_data is not used).  The host's own entry symbols
+     * (cweb_plugin_bind, cweb_abi_version) are never handed out.  The
+     * address is valid while that version is current.  Contexts: init,
+     * request.
+     */
     void                       *user_data;
     void                     *(*resolv)(void *user_data, const char *module,
                                         const char *symbol);

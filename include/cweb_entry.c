@@ -12,6 +12,16 @@
 #include "cweb_http.c"
 
 
+/*
+ * Plugins are built with default visibility (ctx->symbols->resolv() finds
+ * their globals, as in c-web-modules); what this file defines below
+ * stays hidden unless marked export (the compatibility code included above
+ * is hidden by its declarations).  Every system header must be included
+ * above this line: an external declaration made hidden cannot be linked.
+ */
+#pragma GCC visibility push(hidden)
+
+
 const cweb_api_t  *cweb_api;
 
 export const uint32_t  cweb_abi_version = CWEB_ABI_VERSION;
@@ -30,3 +40,6 @@ cweb_plugin_bind(const cweb_api_t *api)
 
     return CWEB_OK;
 }
+
+
+#pragma GCC visibility pop

@@ -423,6 +423,7 @@ const char *ngx_cweb_signal_name(ngx_int_t signo);
 
 /* ngx_cweb_manifest.c: what a plugin serves; names; reserved URLs */
 ngx_int_t ngx_cweb_name_valid(u_char *name, size_t len);
+ngx_int_t ngx_cweb_module_name_valid(u_char *name, size_t len);
 
 /*
  * err = the formatted reason, cut to errlen - 1 and always NUL-terminated

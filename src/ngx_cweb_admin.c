@@ -38,6 +38,7 @@ static ngx_int_t ngx_cweb_admin_refuse(ngx_http_request_t *r,
     ngx_uint_t status, const char *reason);
 static ngx_int_t ngx_cweb_admin_name(ngx_http_request_t *r,
     ngx_cweb_admin_ctx_t *ctx);
+static json_t *ngx_cweb_admin_item_json(ngx_cweb_shm_module_t *m);
 static ngx_int_t ngx_cweb_admin_list(ngx_http_request_t *r);
 static void ngx_cweb_admin_delete(ngx_cweb_admin_ctx_t *ctx);
 static ngx_int_t ngx_cweb_admin_delete_task(ngx_cweb_admin_ctx_t *ctx,
@@ -321,7 +322,7 @@ ngx_cweb_admin_name(ngx_http_request_t *r, ngx_cweb_admin_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    return ngx_cweb_name_valid(ctx->name.data, ctx->name.len);
+    return ngx_cweb_module_name_valid(ctx->name.data, ctx->name.len);
 }
 
 
@@ -344,7 +345,7 @@ ngx_cweb_admin_list(ngx_http_request_t *r)
     m = mods.elts;
 
     for (i = 0; i < mods.nelts; i++) {
-        json_array_append_new(list, ngx_cweb_admin_module_json(&m[i]));
+        json_array_append_new(list, ngx_cweb_admin_item_json(&m[i]));
     }
 
     return ngx_cweb_send_json(r, NGX_HTTP_OK,
@@ -382,6 +383,58 @@ ngx_cweb_admin_module_json(ngx_cweb_shm_module_t *m)
     }
 
     return json;
+}
+
+
+/*
+ * a GET /mgnt item: ours, then c-web-modules' names for its tools: "name"
+ * (= "module"), "author" and "path" (the active version's object)
+ */
+
+static json_t *
+ngx_cweb_admin_item_json(ngx_cweb_shm_module_t *m)
+{
+    u_char                *p, path[NGX_MAX_PATH];
+    json_t                *json;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    json = ngx_cweb_admin_module_json(m);
+    if (json == NULL) {
+        return NULL;
+    }
+
+    cmcf = ngx_cweb_conf();
+    p = ngx_snprintf(path, sizeof(path), "%V/so/%s", &cmcf->module_dir,
+                     m->so_file);
+
+    json_object_set_new(json, "name", ngx_cweb_json_text(m->name,
+                                                         m->name_len));
+    json_object_set_new(json, "author",
+                        ngx_cweb_admin_author_json(m->manifest,
+                                                   m->manifest_len));
+    json_object_set_new(json, "path", ngx_cweb_json_text(path, p - path));
+
+    return json;
+}
+
+
+/* config.author from its manifest line, "" when it had none */
+
+json_t *
+ngx_cweb_admin_author_json(u_char *p, size_t len)
+{
+    u_char  *last, *nl;
+
+    for (last = p + len; p && p < last; p = nl + 1) {
+        nl = ngx_strlchr(p, last, '\n');
+        nl = nl ? nl : last;
+
+        if (nl - p > 2 && *p == 'A') {
+            return ngx_cweb_json_text(p + 2, nl - p - 2);
+        }
+    }
+
+    return json_string("");
 }
 
 

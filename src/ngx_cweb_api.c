@@ -719,19 +719,50 @@ ngx_cweb_scheduler_handler(ngx_event_t *ev)
 }
 
 
-/* another plugin's exported ("export") symbol, current version */
+/*
+ * a global of another plugin's current version, looked up in that
+ * plugin's own handle only (c-web-modules' dlsym() on the module), never
+ * in the process's global scope; the ABI entry points stay the host's
+ */
 
 static void *
 ngx_cweb_symbols_resolv(void *user_data, const char *module,
     const char *symbol)
 {
+    void               *sym;
     ngx_cweb_plugin_t  *p;
 
     if (module == NULL || symbol == NULL) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "cweb ctx->symbols->resolv() called with a NULL %s",
+                      module ? "symbol" : "module");
+        return NULL;
+    }
+
+    if (ngx_strcmp(symbol, "cweb_plugin_bind") == 0
+        || ngx_strcmp(symbol, "cweb_abi_version") == 0)
+    {
         return NULL;
     }
 
     p = ngx_cweb_loader_find(module);
 
-    return (p && p->handle) ? dlsym(p->handle, symbol) : NULL;
+    if (p == NULL || p->handle == NULL) {
+        ngx_log_debug1(NGX_LOG_DEBUG_CORE, ngx_cycle->log, 0,
+                       "cweb api: resolv: no active plugin \"%s\"", module);
+        return NULL;
+    }
+
+    sym = dlsym(p->handle, symbol);
+
+    if (sym == NULL) {
+        /* clears the error dlsym() left for the next caller */
+        (void) dlerror();
+
+        ngx_log_debug2(NGX_LOG_DEBUG_CORE, ngx_cycle->log, 0,
+                       "cweb api: resolv: \"%s\" has no \"%s\"",
+                       module, symbol);
+    }
+
+    return sym;
 }

@@ -70,8 +70,15 @@ ngx_cweb_compile_argv(ngx_cweb_main_conf_t *cmcf, ngx_pool_t *pool,
     u_char       *p;
     ngx_uint_t    i, n;
 
+    /*
+     * a plugin's globals stay in its dynamic symbol table, so that
+     * ctx->symbols->resolv() finds them as c-web-modules does; -Bsymbolic
+     * binds the plugin's own references to its own definitions (a
+     * "malloc" or "ngx_pagesize" of its own never meets nginx's), and
+     * RTLD_LOCAL keeps them out of everyone else's lookups
+     */
     static char  *fixed[] = {
-        "-std=gnu11", "-fPIC", "-shared", "-fvisibility=hidden",
+        "-std=gnu11", "-fPIC", "-shared", "-Wl,-Bsymbolic",
         "-fdiagnostics-color=never", "-Wl,-z,defs", NULL
     };
 

@@ -652,8 +652,8 @@ ngx_cweb_deploy_accept(ngx_cweb_admin_ctx_t *ctx, json_t *res)
         || json_string_length(name) == 0
         || json_string_length(name) >= NGX_CWEB_NAME_LEN
         || json_string_length(hash) != NGX_CWEB_HASH_LEN
-        || ngx_cweb_name_valid((u_char *) json_string_value(name),
-                               json_string_length(name))
+        || ngx_cweb_module_name_valid((u_char *) json_string_value(name),
+                                      json_string_length(name))
            != NGX_OK
         || ngx_cweb_store_hex((u_char *) json_string_value(hash),
                               NGX_CWEB_HASH_LEN)

@@ -46,7 +46,7 @@ static ngx_int_t ngx_cweb_http_refuse(ngx_http_request_t *r,
     const u_char *reason);
 static void ngx_cweb_http_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_cweb_http_run(ngx_cweb_call_t *call);
-static ngx_int_t ngx_cweb_http_call(ngx_cweb_call_t *call,
+static ngx_int_t ngx_cweb_http_call(ngx_cweb_call_t *call, int *rc,
     ngx_uint_t *overflow, int *crashed);
 static char *ngx_cweb_http_body_buffer(void);
 static void ngx_cweb_http_foreign_body(ngx_cweb_call_t *call, char *body);
@@ -416,7 +416,9 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
                             call->res_owned, 4, 1);
     call->res.status = HTTP_200_OK;
 
-    rc = ngx_cweb_http_call(call, &overflow, &crashed);
+    if (ngx_cweb_http_call(call, &rc, &overflow, &crashed) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     if (crashed) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -451,11 +453,16 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
                                     "res->body");
     }
 
+    /*
+     * c-web-modules ignores what a handler returns and sends its answer:
+     * plugins written for it set res->status and the body, then may
+     * return -1 for an error they have already answered
+     */
     if (rc < 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "cweb plugin \"%V\" route \"%V %V\" returned %d",
-                      &rt->plugin->name, &rt->method, &rt->path, rc);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                      "cweb plugin \"%V\" route \"%V %V\" returned %d, "
+                      "its status and body are sent", &rt->plugin->name,
+                      &rt->method, &rt->path, rc);
     }
 
     return ngx_cweb_response_send(call);
@@ -469,12 +476,13 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
  */
 
 static ngx_int_t
-ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow, int *crashed)
+ngx_cweb_http_call(ngx_cweb_call_t *call, int *rc, ngx_uint_t *overflow,
+    int *crashed)
 {
-    int                  rc;
     char                *buf, *body;
     size_t               len;
     uint64_t            *guard;
+    ngx_uint_t           nomem;
     ngx_cweb_route_t    *rt;
     ngx_http_request_t  *r;
 
@@ -487,10 +495,10 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow, int *crashed)
     ngx_cweb_fault_fd = ngx_cweb_http_raw_fd(r);
     ngx_cweb_call_enter(rt->plugin, (ngx_int_t) rt->index);
 
-    rc = -1;
+    *rc = -1;
     *crashed = ngx_cweb_fault_call_route(
                    rt->plugin->config->routes[rt->index].handler,
-                   &call->req, &call->res, &rc);
+                   &call->req, &call->res, rc);
 
     if (*crashed) {
         /* what it did to the buffer is unknown: leaked, never reused */
@@ -498,8 +506,10 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow, int *crashed)
         ngx_cweb_call_leave();
         ngx_cweb_fault_fd = -1;
         ngx_cweb_api_set_call(NULL);
-        return -1;
+        return NGX_OK;
     }
+
+    nomem = 0;
 
     body = call->res.body;
 
@@ -509,7 +519,7 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow, int *crashed)
                      || guard[1] != NGX_CWEB_GUARD));
 
     if (body == buf) {
-        if (!call->out_set && !*overflow && rc >= 0) {
+        if (!call->out_set && !*overflow) {
             len = (call->res.content_length > 0)
                   ? ngx_min((size_t) call->res.content_length,
                             (size_t) HTTP_RESPONSE_SIZE)
@@ -517,7 +527,7 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow, int *crashed)
 
             call->out.data = ngx_pnalloc(r->pool, len ? len : 1);
             if (call->out.data == NULL) {
-                rc = -1;
+                nomem = 1;
 
             } else {
                 call->out.len = ngx_cpymem(call->out.data, buf, len)
@@ -546,7 +556,7 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, ngx_uint_t *overflow, int *crashed)
         }
     }
 
-    return rc;
+    return nomem ? NGX_ERROR : NGX_OK;
 }
 
 

@@ -5,6 +5,8 @@
  *   "R <method> <path>"   a route (path exact, or a regex: ngx_cweb_ere.h)
  *   "W <path>"            a WebSocket path
  *   "J <name>"            a job
+ *   "A <author>"          config.author, when not empty (listed only;
+ *                         control bytes written as "?")
  * The canary writes it from the plugin's config; everyone else reads it
  * back through ngx_cweb_manifest_parse(), which checks every item again
  * (the text may come from a database that plugins can write).
@@ -31,6 +33,7 @@ static ngx_int_t ngx_cweb_manifest_under(ngx_str_t *path, ngx_uint_t regex,
     ngx_cweb_ere_t *re, ngx_str_t *base, ngx_uint_t prefix);
 static ngx_int_t ngx_cweb_manifest_method(ngx_str_t *m);
 static ngx_int_t ngx_cweb_manifest_clean(const char *s, size_t max);
+static ngx_int_t ngx_cweb_manifest_clean_n(u_char *p, size_t len);
 static ngx_uint_t ngx_cweb_manifest_methods_meet(ngx_cweb_manifest_item_t *a,
     ngx_cweb_manifest_item_t *b);
 static ngx_int_t ngx_cweb_manifest_overlap(ngx_cweb_manifest_item_t *a,
@@ -51,9 +54,9 @@ static const char  *ngx_cweb_methods[] = {
 
 
 /*
- * plugin and job names: 1-127 of letters, digits, "_", "-", "." (not
- * first); they become file names and URL path segments.  len is the whole
- * name: a NUL inside it is refused, not taken as its end
+ * job names: 1-127 of letters, digits, "_", "-", "." (not first); they
+ * become URL path segments.  len is the whole name: a NUL inside it is
+ * refused, not taken as its end
  */
 
 ngx_int_t
@@ -74,6 +77,47 @@ ngx_cweb_name_valid(u_char *name, size_t len)
 }
 
 
+/*
+ * plugin names, as c-web-modules takes them (any 1-127 bytes of
+ * config.name) but for what cannot be stored or addressed: UTF-8 text
+ * without control bytes or "/" (nginx decodes %2F in /mgnt/<name>), and
+ * not "." or ".." (nginx resolves those path segments away).  Object file
+ * names encode the rest (ngx_cweb_store_so_name()).
+ */
+
+ngx_int_t
+ngx_cweb_module_name_valid(u_char *name, size_t len)
+{
+    u_char    *p, *last;
+    uint32_t   c;
+
+    if (len == 0 || len >= NGX_CWEB_NAME_LEN
+        || (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))))
+    {
+        return NGX_ERROR;
+    }
+
+    p = name;
+    last = name + len;
+
+    while (p < last) {
+        if (*p < 0x80) {
+            c = *p++;
+
+        } else {
+            c = ngx_utf8_decode(&p, last - p);
+        }
+
+        /* C0, "/", DEL, C1, and what does not decode */
+        if (c < 0x20 || c == '/' || (c >= 0x7f && c < 0xa0) || c > 0x10ffff) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 /* canary: config as declared -> text, refusing what cannot be one */
 
 ngx_int_t
@@ -81,21 +125,23 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
     ngx_str_t *text, u_char *err, size_t errlen)
 {
     int            i;
-    u_char        *p;
-    size_t         len;
+    u_char        *p, c;
+    size_t         len, alen;
     ngx_array_t    items;
     route_info_t  *rt;
 
-    if (ngx_cweb_name_valid((u_char *) config->name,
-                            ngx_strnlen((u_char *) config->name,
-                                        sizeof(config->name)))
-        != NGX_OK)
-    {
+    len = ngx_strnlen((u_char *) config->name, sizeof(config->name));
+
+    if (len == sizeof(config->name)) {
+        ngx_cweb_errf(err, errlen, "invalid module name \"%*s...\": longer "
+                      "than 127 bytes", (size_t) 32, config->name);
+        return NGX_ERROR;
+    }
+
+    if (ngx_cweb_module_name_valid((u_char *) config->name, len) != NGX_OK) {
         ngx_cweb_errf(err, errlen, "invalid module name \"%*s\": use 1-127 "
-                      "letters, digits, \"_\", \"-\" or \".\"",
-                      ngx_strnlen((u_char *) config->name,
-                                  sizeof(config->name)),
-                      config->name);
+                      "bytes of UTF-8 text without control characters or "
+                      "\"/\", not \".\" or \"..\"", len, config->name);
         return NGX_ERROR;
     }
 
@@ -164,12 +210,28 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
         len += sizeof("J \n") + ngx_strlen(config->jobs[i].name);
     }
 
+    alen = ngx_strnlen((u_char *) config->author, sizeof(config->author));
+    alen = (alen == sizeof(config->author)) ? alen - 1 : alen;
+    len += alen ? sizeof("A \n") + alen : 0;
+
     text->data = ngx_pnalloc(pool, len + 1);
     if (text->data == NULL) {
         return NGX_ERROR;
     }
 
     p = text->data;
+
+    if (alen) {
+        *p++ = 'A';
+        *p++ = ' ';
+
+        for (i = 0; i < (int) alen; i++) {
+            c = (u_char) config->author[i];
+            *p++ = (c < 0x20 || c == 0x7f) ? '?' : c;
+        }
+
+        *p++ = '\n';
+    }
 
     for (i = 0; i < config->size; i++) {
         p = ngx_sprintf(p, "R %*s %*s\n",
@@ -212,7 +274,7 @@ ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
     ngx_array_t *items, u_char *err, size_t errlen)
 {
     u_char                    *p, *last, *nl, *sp;
-    ngx_uint_t                 i, n[3];
+    ngx_uint_t                 i, n[3], author;
     ngx_array_t                local;
     ngx_cweb_manifest_item_t  *it, *all;
 
@@ -227,6 +289,7 @@ ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
     }
 
     n[0] = n[1] = n[2] = 0;
+    author = 0;
 
     p = text->data;
     last = p + text->len;
@@ -293,6 +356,19 @@ ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
             n[1]++;
             break;
 
+        case 'A':
+            /* listed, not served: not one of the items */
+            if (author++ || ngx_cweb_manifest_clean_n(it->value.data,
+                                                      it->value.len)
+                            != NGX_OK)
+            {
+                ngx_cweb_errf(err, errlen, "malformed manifest author");
+                return NGX_ERROR;
+            }
+
+            items->nelts--;
+            break;
+
         case 'J':
             if (it->value.len >= NGX_CWEB_NAME_LEN
                 || ngx_cweb_name_valid(it->value.data, it->value.len)
@@ -335,6 +411,27 @@ ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
                               it->method.len ? " " : "", &it->value);
                 return NGX_ERROR;
             }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* an author line as the canary writes it: no control bytes */
+
+static ngx_int_t
+ngx_cweb_manifest_clean_n(u_char *p, size_t len)
+{
+    size_t  i;
+
+    if (len >= NGX_CWEB_NAME_LEN) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (p[i] < 0x20 || p[i] == 0x7f) {
+            return NGX_ERROR;
         }
     }
 

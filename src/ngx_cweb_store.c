@@ -334,6 +334,62 @@ ngx_cweb_store_row(sqlite3_stmt *stmt, int col, ngx_cweb_version_rec_t *rec)
 }
 
 
+/*
+ * a version's object file name, "<name>-v<version>-<hash16>.so", in buf
+ * of NGX_CWEB_FILE_LEN bytes.  The bytes of a name other than letters,
+ * digits, "_", "-" and "." (and a "." first) are written %XX, so the file
+ * name has no "/", space, control byte or leading "." whatever the plugin
+ * name, and the names earlier releases accepted keep their file names.
+ * An encoding longer than NGX_CWEB_SO_NAME_MAX (a long name of many such
+ * bytes) is cut at a whole escape and followed by "~" and the CRC32 of the
+ * whole name, so that the file name stays within NAME_MAX; the module hash
+ * after it keeps file names of distinct versions apart either way.
+ */
+
+#define NGX_CWEB_SO_NAME_MAX  200
+
+size_t
+ngx_cweb_store_so_name(u_char *buf, ngx_str_t *name, ngx_uint_t version,
+    u_char *hash)
+{
+    u_char      *p, *cut, c;
+    ngx_uint_t   i;
+
+    static u_char  hex[] = "0123456789ABCDEF";
+
+    p = buf;
+    cut = NULL;
+
+    for (i = 0; i < name->len && p - buf <= NGX_CWEB_SO_NAME_MAX; i++) {
+        c = name->data[i];
+
+        if (p - buf > NGX_CWEB_SO_NAME_MAX - 12 && cut == NULL) {
+            cut = p;
+        }
+
+        if (isalnum(c) || c == '_' || c == '-' || (c == '.' && i > 0)) {
+            *p++ = c;
+            continue;
+        }
+
+        *p++ = '%';
+        *p++ = hex[c >> 4];
+        *p++ = hex[c & 0xf];
+    }
+
+    if (i < name->len || p - buf > NGX_CWEB_SO_NAME_MAX) {
+        p = ngx_sprintf(cut, "~%08xD",
+                        ngx_crc32_long(name->data, name->len));
+    }
+
+    p = ngx_snprintf(p, NGX_CWEB_FILE_LEN - 1 - (p - buf), "-v%ui-%*s.so",
+                     version, (size_t) 16, hash);
+    *p = '\0';
+
+    return p - buf;
+}
+
+
 /* every field must look exactly like what this code writes */
 
 ngx_int_t
@@ -345,7 +401,8 @@ ngx_cweb_store_row_valid(ngx_cweb_version_rec_t *rec, ngx_pool_t *pool,
     ngx_str_t  text;
 
     if (rec->name.data == NULL || rec->name.len >= NGX_CWEB_NAME_LEN
-        || ngx_cweb_name_valid(rec->name.data, rec->name.len) != NGX_OK)
+        || ngx_cweb_module_name_valid(rec->name.data, rec->name.len)
+           != NGX_OK)
     {
         ngx_cpystrn(err, (u_char *) "invalid plugin name", errlen);
         return NGX_ERROR;
@@ -364,8 +421,8 @@ ngx_cweb_store_row_valid(ngx_cweb_version_rec_t *rec, ngx_pool_t *pool,
         return NGX_ERROR;
     }
 
-    p = ngx_snprintf(expect, sizeof(expect), "%V-v%ui-%*s.so", &rec->name,
-                     rec->version, (size_t) 16, rec->module_hash);
+    p = expect + ngx_cweb_store_so_name(expect, &rec->name, rec->version,
+                                        rec->module_hash);
 
     if (rec->so_file.data == NULL
         || rec->so_file.len != (size_t) (p - expect)

@@ -24,6 +24,8 @@ ngx_int_t ngx_cweb_store_exec(sqlite3 *db, const char *sql, char *err,
 ngx_int_t ngx_cweb_store_failed(sqlite3 *db, char *err, size_t errlen);
 void ngx_cweb_store_row(sqlite3_stmt *stmt, int col,
     ngx_cweb_version_rec_t *rec);
+size_t ngx_cweb_store_so_name(u_char *buf, ngx_str_t *name,
+    ngx_uint_t version, u_char *hash);
 
 
 #endif /* _NGX_CWEB_STORE_H_INCLUDED_ */

@@ -86,11 +86,8 @@ ngx_cweb_store_commit(void *db, ngx_cweb_version_rec_t *rec, ngx_str_t *dir,
     sqlite3_finalize(stmt);
     stmt = NULL;
 
-    rec->so_file.len = ngx_snprintf(rec->so_file.data, NGX_CWEB_FILE_LEN,
-                                    "%V-v%ui-%*s.so", &rec->name,
-                                    rec->version, (size_t) 16,
-                                    rec->module_hash)
-                       - rec->so_file.data;
+    rec->so_file.len = ngx_cweb_store_so_name(rec->so_file.data, &rec->name,
+                                              rec->version, rec->module_hash);
 
     if (ngx_cweb_store_path(path, sizeof(path), "%V/so/%V", dir,
                             &rec->so_file)

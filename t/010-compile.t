@@ -120,7 +120,7 @@ cweb plugin from "module.c" refused: no "config" symbol
 ::deploy("badname.c")
 --- error_code: 422
 --- response_body
-{"error":"invalid plugin","reason":"invalid module name \"bad/name\": use 1-127 letters, digits, \"_\", \"-\" or \".\""}
+{"error":"invalid plugin","reason":"invalid module name \"bad/name\": use 1-127 bytes of UTF-8 text without control characters or \"/\", not \".\" or \"..\""}
 --- error_log
 refused: invalid module name "bad/name"
 
@@ -173,7 +173,7 @@ cweb plugin "conflict" refused: route conflict with hello: GET /hello
 ["GET /hello", "GET /mgnt"]
 --- response_body_like eval
 [qr/^hello 1 /,
- qr/^\{"modules":\[\{"module":"hello","version":1,"module_hash":"[0-9a-f]+","source_sha256":"[0-9a-f]+","routes":\[[^\]]*\],"websockets":\[\],"jobs":\[\],"compile_ms":\d+,"updated_at":\d+,"state":"active"\}\]\}$/]
+ qr/^\{"modules":\[\{"module":"hello","version":1,"module_hash":"[0-9a-f]+","source_sha256":"[0-9a-f]+","routes":\[[^\]]*\],"websockets":\[\],"jobs":\[\],"compile_ms":\d+,"updated_at":\d+,"state":"active","name":"hello","author":"[^"]*","path":"[^"]*"\}\]\}$/]
 --- no_error_log
 [alert]
 
@@ -300,7 +300,7 @@ qr/^\{"error":"compile failed","diagnostics":\[\{"file":"module.c","line":2,"col
 
 === TEST 22: a module name that is not one, in the path
 --- request eval
-["GET /mgnt/%FF%22x", "DELETE /mgnt/a%20b", "GET /mgnt/.hidden"]
+["GET /mgnt/%FF%22x", "DELETE /mgnt/a%2Fb", "GET /mgnt/a%09b"]
 --- error_code eval
 [400, 400, 400]
 --- response_body eval

@@ -113,7 +113,7 @@ waitpid $_, 0 for @pids;
 --- request eval
 ["GET /mgnt", "GET /mgnt/hello", "GET /par3/workers"]
 --- response_body_like eval
-[qr/^\{"modules":\[(?:\{"module":"(?:hello|par[1-6])",[^\]]*\],"websockets":\[\],"jobs":\[\],"compile_ms":\d+,"updated_at":\d+,"state":"active"\},?){7}\]\}$/,
+[qr/^\{"modules":\[(?:\{"module":"(?:hello|par[1-6])",[^\]]*\],"websockets":\[\],"jobs":\[\],"compile_ms":\d+,"updated_at":\d+,"state":"active","name":"(?:hello|par[1-6])","author":"[^"]*","path":"[^"]*"\},?){7}\]\}$/,
  qr/^\{"module":"hello","version":6,.*"versions":\[\{"version":6,.*\},\{"version":5,.*\},\{"version":4,.*\},\{"version":3,.*\},\{"version":2,.*\},\{"version":1,.*\}\],"faults":\[\],.*\}$/,
  qr/^3 served by 0$/]
 --- no_error_log

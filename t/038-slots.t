@@ -65,7 +65,7 @@ registry is full
 --- request eval
 ["GET /mgnt", "GET /hello"]
 --- response_body_like eval
-[qr/^\{"modules":\[\{"module":"hello","version":1,(?!.*"module":).*"state":"active"\}\]\}$/,
+[qr/^\{"modules":\[\{"module":"hello","version":1,(?!.*"module":).*"state":"active","name":"hello","author":"[^"]*","path":"[^"]*"\}\]\}$/,
  qr/^hello 1 /]
 --- no_error_log
 [alert]

@@ -47,7 +47,7 @@ select(undef, undef, undef, 0.5);
 [503, 503, 200]
 --- response_body_like eval
 [qr/^\Q$::Quarantined\E$/, qr/^\Q$::Quarantined\E$/,
- qr/^\{"modules":\[\{"module":"lonely","version":1,.*"state":"unavailable","reason":"version 1 quarantined after 3 faults within 60000 ms"\}\]\}$/]
+ qr/^\{"modules":\[\{"module":"lonely","version":1,.*"state":"unavailable","reason":"version 1 quarantined after 3 faults within 60000 ms","name":"lonely","author":"[^"]*","path":"[^"]*"\}\]\}$/]
 
 
 

@@ -5,7 +5,7 @@ use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
 
-plan tests => repeat_each() * 73;
+plan tests => repeat_each() * 74;
 
 cweb_blocks();
 
@@ -108,13 +108,15 @@ qr/^\{"body":"--XX.*","content_length":\d+,"data":\{"a":"one","f":"file body"\},
 
 
 
-=== TEST 8: a handler returning -1 is a 500 with a log line
+=== TEST 8: a handler returning -1 still sends its answer (c-web-modules
+ignores the value), with a log line
 --- reuse
 --- request
 GET /echo/fail
---- error_code: 500
+--- error_code: 200
+--- response_body
 --- error_log
-cweb plugin "echo" route "GET /echo/fail" returned -1
+cweb plugin "echo" route "GET /echo/fail" returned -1, its status and body are sent
 
 
 

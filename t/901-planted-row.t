@@ -97,7 +97,7 @@ Test::More::ok(!-e "$ENV{TEST_NGINX_CWEB_TARGET}/owned.so",
 --- request
 GET /mgnt
 --- response_body_like eval
-qr/^\{"modules":\[\{"module":"evil3","version":1,.*"state":"unavailable","reason":"its object and its source are gone"\}\]\}$/
+qr/^\{"modules":\[\{"module":"evil3","version":1,.*"state":"unavailable","reason":"its object and its source are gone","name":"evil3","author":"[^"]*","path":"[^"]*"\}\]\}$/
 --- error_log eval
 [qr/\[crit\] .*cweb database row of plugin "evil1" version 1 is refused: a hash is not 64 hex digits/,
  qr/\[crit\] .*cweb database row of plugin "evil2" version 1 is refused: object name "\.\.\/\.\.\/\.\.\/.*owned\.so" is not "evil2-v1-0123456789abcdef\.so"/,
