@@ -55,13 +55,18 @@
 #include <db.h>
 #include <http.h>
 
+/* upstream's compatibility headers: map, container, scheduler */
+#include <map.h>
+#include <container.h>
+#include <scheduler.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 
 #ifndef CWEB_ABI_VERSION
-#define CWEB_ABI_VERSION  1
+#define CWEB_ABI_VERSION  2
 #endif
 
 #define CWEB_OK         0
@@ -188,30 +193,7 @@ typedef struct websocket {
 
 /* struct cweb_context members (seed names) */
 
-struct container {
-    /*
-     * Per-process key/value cache shared by all plugins of a process.
-     * The value pointer is stored as is (not copied).  Every entry a
-     * version of a plugin set is removed when that version is unloaded in
-     * the process (after a new deploy, a rollback or a delete), so a
-     * reader never gets a pointer into code or data that is gone; a new
-     * version sets its entries again, typically in onload().
-     */
-    int                       (*set)(const char *name, void *value);
-    void                     *(*get)(const char *name);
-    void                       *data;
-};
-
-typedef enum {
-    ASYNC,
-    SYNC
-} worker_state_t;
-
-struct scheduler {
-    /* runs work(data) after the current handler returns (ASYNC) or now */
-    int                       (*add)(void (*work)(void *), void *data,
-                                     worker_state_t state);
-};
+/* struct container (ctx->cache), struct scheduler: container.h, scheduler.h */
 
 struct crypto {
     void                       *ctx;
@@ -359,6 +341,38 @@ typedef struct cweb_api_s {
                                              const char *payload_json,
                                              cweb_uuid_t *job_uuid_out);
     int                       (*is_canary)(void);
+
+    /* map.h, container.h, scheduler.h */
+    struct map               *(*map_create)(size_t initial_capacity);
+    void                      (*map_destroy)(struct map *map);
+    map_error_t               (*map_insert)(struct map *map,
+                                            const char *key, void *value);
+    void                     *(*map_get)(const struct map *map,
+                                         const char *key);
+    map_error_t               (*map_remove)(struct map *map,
+                                            const char *key);
+    size_t                    (*map_size)(const struct map *map);
+    int                       (*container_init)(struct container *c,
+                                                size_t initial_capacity);
+    void                      (*container_shutdown)(struct container *c);
+    map_error_t               (*container_set)(struct container *c,
+                                               const char *name,
+                                               void *value);
+    void                     *(*container_get)(struct container *c,
+                                               const char *name);
+    map_error_t               (*container_remove)(struct container *c,
+                                                  const char *name);
+    int                       (*scheduler_init)(struct scheduler *s,
+                                                size_t capacity);
+    void                      (*scheduler_shutdown)(struct scheduler *s);
+    int                       (*scheduler_add)(struct scheduler *s,
+                                               work_t work, void *data,
+                                               worker_state_t state);
+    void                      (*scheduler_request_stop)(struct scheduler *s,
+                                                        int drain);
+    int                       (*scheduler_pending_count)(
+                                  struct scheduler *s);
+    void                      (*scheduler_cancel)(struct scheduler *s);
 } cweb_api_t;
 
 /* set by the host before onload(); hidden, so private to each plugin */
@@ -414,20 +428,33 @@ http_kv_destroy(http_kv_store_t *store, int free_values)
 }
 
 /*
- * map_insert/map_get: the older seed names.  map_insert copies value, so
- * string literals are fine; it replaces an existing value.
+ * map_insert/map_get on an http_kv_store_t *: the older seed form.  This
+ * map_insert copies value, so string literals are fine, and replaces an
+ * existing value; it returns 0 or -1.  On a struct map * they are map.h's.
  */
 static inline int
-map_insert(http_kv_store_t *store, const char *key, const char *value)
+cweb_kv_map_insert(http_kv_store_t *store, const char *key,
+    const char *value)
 {
     return cweb_api->kv_set(store, key, value);
 }
 
 static inline char *
-map_get(const http_kv_store_t *store, const char *key)
+cweb_kv_map_get(const http_kv_store_t *store, const char *key)
 {
     return cweb_api->kv_get(store, key);
 }
+
+#define map_insert(m, key, value)                                            \
+    _Generic((m),                                                            \
+             http_kv_store_t *: cweb_kv_map_insert,                          \
+             default: map_insert)(m, key, value)
+
+#define map_get(m, key)                                                      \
+    _Generic((m),                                                            \
+             http_kv_store_t *: cweb_kv_map_get,                             \
+             const http_kv_store_t *: cweb_kv_map_get,                       \
+             default: map_get)(m, key)
 
 
 /*

@@ -21,6 +21,9 @@
  */
 #pragma GCC visibility push(hidden)
 
+/* map.h, container.h, scheduler.h: forwarders to the host, no headers */
+#include "cweb_map.c"
+
 
 const cweb_api_t  *cweb_api;
 

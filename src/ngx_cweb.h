@@ -558,13 +558,16 @@ extern cweb_context_t  ngx_cweb_context;
 void ngx_cweb_api_set_plugin(ngx_cweb_plugin_t *p);
 void ngx_cweb_api_set_canary(void);
 void ngx_cweb_api_set_call(ngx_cweb_call_t *call);
-void ngx_cweb_api_forget(ngx_cweb_plugin_t *p);
-void ngx_cweb_api_error(const char *fmt, ...);
+ngx_cweb_plugin_t *ngx_cweb_api_current(void);
+void ngx_cweb_api_misuse(const char *fn, const char *fmt, ...);
 ngx_int_t ngx_cweb_kv_init(ngx_cweb_kv_t *kv, ngx_pool_t *pool, ngx_uint_t n,
     ngx_uint_t nocase);
 void ngx_cweb_kv_init_inline(ngx_cweb_kv_t *kv, ngx_pool_t *pool,
     http_kv_pair_t *pairs, u_char *owned, size_t n, ngx_uint_t nocase);
 ngx_int_t ngx_cweb_kv_push(http_kv_store_t *store, char *key, char *value);
+
+/* ngx_cweb_api_map.c: maps, ctx->cache, ctx->scheduler */
+void ngx_cweb_api_forget(ngx_cweb_plugin_t *p);
 
 /* ngx_cweb_api_db.c: ctx->database */
 extern struct sqldb    ngx_cweb_database;

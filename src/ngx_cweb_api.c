@@ -13,15 +13,9 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_api_map.h"
 
 #include <dlfcn.h>
-
-
-typedef struct {
-    char                       *name;
-    void                       *value;
-    ngx_cweb_plugin_t          *owner;        /* the version that set it */
-} ngx_cweb_cache_item_t;
 
 
 static http_kv_store_t *ngx_cweb_kv_create(size_t capacity);
@@ -44,11 +38,6 @@ static void ngx_cweb_log(int level, const char *fmt, va_list args);
 static int ngx_cweb_jobs_create(const char *job_name,
     const char *payload_json, cweb_uuid_t *job_uuid_out);
 static int ngx_cweb_is_canary(void);
-static int ngx_cweb_cache_set(const char *name, void *value);
-static void *ngx_cweb_cache_get(const char *name);
-static int ngx_cweb_scheduler_add(void (*work)(void *), void *data,
-    worker_state_t state);
-static void ngx_cweb_scheduler_handler(ngx_event_t *ev);
 static void *ngx_cweb_symbols_resolv(void *user_data, const char *module,
     const char *symbol);
 
@@ -67,16 +56,24 @@ cweb_api_t  ngx_cweb_api = {
     ngx_cweb_palloc,
     ngx_cweb_log,
     ngx_cweb_jobs_create,
-    ngx_cweb_is_canary
-};
-
-
-static struct container  ngx_cweb_cache = {
-    ngx_cweb_cache_set, ngx_cweb_cache_get, NULL
-};
-
-static struct scheduler  ngx_cweb_scheduler = {
-    ngx_cweb_scheduler_add
+    ngx_cweb_is_canary,
+    ngx_cweb_map_create,
+    ngx_cweb_map_destroy,
+    ngx_cweb_map_insert,
+    ngx_cweb_map_get,
+    ngx_cweb_map_remove,
+    ngx_cweb_map_size,
+    ngx_cweb_container_init,
+    ngx_cweb_container_shutdown,
+    ngx_cweb_container_set,
+    ngx_cweb_container_get,
+    ngx_cweb_container_remove,
+    ngx_cweb_scheduler_init,
+    ngx_cweb_scheduler_shutdown,
+    ngx_cweb_scheduler_add,
+    ngx_cweb_scheduler_request_stop,
+    ngx_cweb_scheduler_pending_count,
+    ngx_cweb_scheduler_cancel
 };
 
 static struct crypto  ngx_cweb_crypto = {
@@ -102,7 +99,6 @@ cweb_context_t  ngx_cweb_context = {
 static ngx_cweb_plugin_t  *ngx_cweb_api_plugin;
 static ngx_cweb_call_t    *ngx_cweb_api_call;
 
-static ngx_array_t        *ngx_cweb_cache_items;
 static ngx_uint_t          ngx_cweb_api_in_canary;
 
 
@@ -118,6 +114,42 @@ ngx_cweb_api_set_call(ngx_cweb_call_t *call)
 {
     ngx_cweb_api_call = call;
     ngx_cweb_api_plugin = call ? call->route->plugin : NULL;
+}
+
+
+ngx_cweb_plugin_t *
+ngx_cweb_api_current(void)
+{
+    return ngx_cweb_api_plugin;
+}
+
+
+/* a plugin's bad call: "cweb plugin "x": fn(): reason" at NGX_LOG_ERR */
+
+void
+ngx_cweb_api_misuse(const char *fn, const char *fmt, ...)
+{
+    u_char     *p, buf[NGX_MAX_ERROR_STR];
+    size_t      len;
+    va_list     args;
+    ngx_log_t  *log;
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    va_end(args);
+
+    len = p - buf;
+    log = ngx_cweb_api_call ? ngx_cweb_api_call->r->connection->log
+                            : ngx_cycle->log;
+
+    if (ngx_cweb_api_plugin) {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "cweb plugin \"%V\": %s(): %*s",
+                      &ngx_cweb_api_plugin->name, fn, len, buf);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "cweb plugin: %s(): %*s", fn, len,
+                      buf);
+    }
 }
 
 
@@ -556,166 +588,6 @@ ngx_cweb_jobs_create(const char *job_name, const char *payload_json,
                   "in this release", job_name ? job_name : "");
 
     return CWEB_DECLINED;
-}
-
-
-/* cweb_context: a per-process cache, a scheduler */
-
-static int
-ngx_cweb_cache_set(const char *name, void *value)
-{
-    size_t                  len;
-    ngx_uint_t              i;
-    ngx_cweb_cache_item_t  *item;
-
-    if (ngx_cweb_cache_items == NULL) {
-        ngx_cweb_cache_items = ngx_array_create(ngx_cycle->pool, 16,
-                                                sizeof(ngx_cweb_cache_item_t));
-        if (ngx_cweb_cache_items == NULL) {
-            return CWEB_ERROR;
-        }
-    }
-
-    item = ngx_cweb_cache_items->elts;
-
-    for (i = 0; i < ngx_cweb_cache_items->nelts; i++) {
-        if (ngx_strcmp(item[i].name, name) == 0) {
-            item[i].value = value;
-            item[i].owner = ngx_cweb_api_plugin;
-            return CWEB_OK;
-        }
-    }
-
-    item = ngx_array_push(ngx_cweb_cache_items);
-    if (item == NULL) {
-        return CWEB_ERROR;
-    }
-
-    len = ngx_strlen(name) + 1;
-
-    item->name = ngx_pnalloc(ngx_cycle->pool, len);
-    if (item->name == NULL) {
-        ngx_cweb_cache_items->nelts--;
-        return CWEB_ERROR;
-    }
-
-    ngx_memcpy(item->name, name, len);
-    item->value = value;
-    item->owner = ngx_cweb_api_plugin;
-
-    return CWEB_OK;
-}
-
-
-/*
- * a version is unloaded: the pointers it cached may point into its code
- * or data, which are gone, so its entries go too (names stay allocated)
- */
-
-void
-ngx_cweb_api_forget(ngx_cweb_plugin_t *p)
-{
-    ngx_uint_t              i;
-    ngx_cweb_cache_item_t  *item;
-
-    if (ngx_cweb_cache_items == NULL) {
-        return;
-    }
-
-    item = ngx_cweb_cache_items->elts;
-
-    for (i = 0; i < ngx_cweb_cache_items->nelts; /* void */) {
-        if (item[i].owner != p) {
-            i++;
-            continue;
-        }
-
-        item[i] = item[--ngx_cweb_cache_items->nelts];
-    }
-}
-
-
-static void *
-ngx_cweb_cache_get(const char *name)
-{
-    ngx_uint_t              i;
-    ngx_cweb_cache_item_t  *item;
-
-    if (ngx_cweb_cache_items == NULL) {
-        return NULL;
-    }
-
-    item = ngx_cweb_cache_items->elts;
-
-    for (i = 0; i < ngx_cweb_cache_items->nelts; i++) {
-        if (ngx_strcmp(item[i].name, name) == 0) {
-            return item[i].value;
-        }
-    }
-
-    return NULL;
-}
-
-
-typedef struct {
-    ngx_event_t                 ev;
-    void                      (*work)(void *);
-    void                       *data;
-    ngx_cweb_plugin_t          *plugin;
-} ngx_cweb_work_t;
-
-
-/*
- * ASYNC work runs from the event loop once the handler has returned; the
- * plugin version stays loaded until it has run
- */
-
-static int
-ngx_cweb_scheduler_add(void (*work)(void *), void *data, worker_state_t state)
-{
-    ngx_cweb_work_t  *w;
-
-    if (work == NULL) {
-        return CWEB_ERROR;
-    }
-
-    if (state == SYNC || ngx_cweb_api_plugin == NULL) {
-        work(data);
-        return CWEB_OK;
-    }
-
-    w = ngx_calloc(sizeof(ngx_cweb_work_t), ngx_cycle->log);
-    if (w == NULL) {
-        return CWEB_ERROR;
-    }
-
-    w->work = work;
-    w->data = data;
-    w->plugin = ngx_cweb_api_plugin;
-    w->ev.handler = ngx_cweb_scheduler_handler;
-    w->ev.data = w;
-    w->ev.log = ngx_cycle->log;
-
-    ngx_cweb_plugin_acquire(w->plugin);
-    ngx_post_event(&w->ev, &ngx_posted_events);
-
-    return CWEB_OK;
-}
-
-
-static void
-ngx_cweb_scheduler_handler(ngx_event_t *ev)
-{
-    ngx_cweb_work_t  *w = ev->data;
-
-    ngx_cweb_api_set_plugin(w->plugin);
-    ngx_cweb_call_enter(w->plugin, NGX_CWEB_CALL_WORK);
-    w->work(w->data);
-    ngx_cweb_call_leave();
-    ngx_cweb_api_set_plugin(NULL);
-
-    ngx_cweb_plugin_release(w->plugin);
-    ngx_free(w);
 }
 
 

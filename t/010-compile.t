@@ -186,9 +186,9 @@ cweb plugin "conflict" refused: route conflict with hello: GET /hello
 ::deploy("hello.c", V => 1)
 --- error_code: 422
 --- response_body
-{"error":"invalid plugin","reason":"plugin ABI version 999, this server supports 1; rebuild it against this server's cweb.h"}
+{"error":"invalid plugin","reason":"plugin ABI version 999, this server supports 2; rebuild it against this server's cweb.h"}
 --- error_log
-refused: plugin ABI version 999, this server supports 1
+refused: plugin ABI version 999, this server supports 2
 
 
 
