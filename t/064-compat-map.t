@@ -11,7 +11,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 96;
+plan tests => repeat_each() * 103;
 
 cweb_blocks();
 
@@ -87,10 +87,11 @@ map_insert on ctx->cache->data, ->set and onload's entry all seen by the
 other plugin's container_get / map_get / ->get
 --- reuse
 --- request eval
-["GET /compat/cache/set", "GET /peer/set", "GET /peer/get"]
+["GET /compat/cache/set", "GET /peer/set", "GET /peer/get", "GET /peer/map"]
 --- response_body eval
 ["set=0 direct=0 seed=0\n", "set=0\n",
- "entry=v1 entry direct=v1 direct seed=v1 seed onload=v1 onload own=peer data\n"]
+ "entry=v1 entry direct=v1 direct seed=v1 seed onload=v1 onload own=peer data\n",
+ "size=1 from=v1\n"]
 --- no_error_log
 [error]
 [alert]
@@ -98,24 +99,48 @@ other plugin's container_get / map_get / ->get
 
 
 === TEST 6: version 2 of compat_map is deployed: every entry version 1 set
-is gone (its strings were in its unloaded code), the peer's entry stays;
-version 2 is loaded, and its onload() run, on its first request
+is gone (its strings were in its unloaded code), the peer's entry stays
+(version 2 is loaded, and its onload() run, on its first request)
 --- reuse
 --- request eval
-[::deploy("compat_map.c", V => 2), "GET /peer/get", "GET /compat/cache/set",
- "GET /peer/get"]
+[::deploy("compat_map.c", V => 2), "GET /peer/get"]
 --- response_body_like eval
 [qr/"version":2,.*"replaced"/,
- qr/^entry=\(none\) direct=\(none\) seed=\(none\) onload=\(none\) own=peer data$/,
- qr/^set=0 direct=0 seed=0$/,
- qr/^entry=v2 entry direct=v2 direct seed=v2 seed onload=v2 onload own=peer data$/]
+ qr/^entry=\(none\) direct=\(none\) seed=\(none\) onload=\(none\) own=peer data$/]
 --- no_error_log
 [error]
 [alert]
 
 
 
-=== TEST 7: the host's cache and scheduler are not the plugin's to create
+=== TEST 7: the map version 1 left behind went with it: the peer's pointer
+to it is refused, not followed
+--- reuse
+--- request
+GET /peer/map
+--- response_body
+size=0 from=(none)
+--- error_log eval
+[qr/cweb plugin "compat_map_peer": map_size\(\): [0-9A-F]+ is not a map of this process/,
+ qr/cweb plugin "compat_map_peer": map_get\(\): [0-9A-F]+ is not a map of this process/]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 8: version 2 sets its entries
+--- reuse
+--- request eval
+["GET /compat/cache/set", "GET /peer/get"]
+--- response_body eval
+["set=0 direct=0 seed=0\n",
+ "entry=v2 entry direct=v2 direct seed=v2 seed onload=v2 onload own=peer data\n"]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 9: the host's cache and scheduler are not the plugin's to create
 or destroy: refused with a line each, and the cache still works
 --- reuse
 --- request
@@ -138,7 +163,7 @@ cweb plugin "compat_map": scheduler_cancel(): ctx->scheduler belongs to the host
 
 
 
-=== TEST 8: NULL, a map the host did not create, a destroyed map, an
+=== TEST 10: NULL, a map the host did not create, a destroyed map, an
 uninitialised container, a bad scheduler call: error codes and a line each
 --- reuse
 --- request
@@ -181,7 +206,7 @@ scheduler null=-1 work=-1 state=-1 own=-1 pending=0
 
 
 
-=== TEST 9: a file that includes only <map.h>, <container.h> or
+=== TEST 11: a file that includes only <map.h>, <container.h> or
 <scheduler.h> compiles and links warning-free (refused for having no config)
 --- reuse
 --- request eval

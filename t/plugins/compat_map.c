@@ -12,10 +12,18 @@
 static int  sync_runs, async_runs;
 
 
+/* the map is never destroyed: the host destroys it with this version */
+
 static void
 onload(struct cweb_context *ctx)
 {
+    struct map  *m;
+
     container_set(ctx->cache, "compat.onload", "v@V@ onload");
+
+    m = map_create(4);
+    map_insert(m, "from", "v@V@");
+    container_set(ctx->cache, "compat.map", m);
 }
 
 

@@ -30,12 +30,31 @@ set(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
 }
 
 
+/* keeps the pointer to compat_map's map past that version's life */
+
+static int
+leftover(struct cweb_context *ctx, http_request_t *req,
+    http_response_t *res)
+{
+    static struct map  *saved;
+
+    if (saved == NULL) {
+        saved = container_get(ctx->cache, "compat.map");
+    }
+
+    snprintf(res->body, HTTP_RESPONSE_SIZE, "size=%zu from=%s\n",
+             map_size(saved), show(map_get(saved, "from")));
+    return 0;
+}
+
+
 export module_t config = {
     .name = "compat_map_peer",
     .author = "t",
     .routes = {
         {"/peer/get", "GET", get, NONE},
         {"/peer/set", "GET", set, NONE},
+        {"/peer/map", "GET", leftover, NONE},
     },
-    .size = 2,
+    .size = 3,
 };
