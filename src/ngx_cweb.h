@@ -559,7 +559,7 @@ void ngx_cweb_api_set_plugin(ngx_cweb_plugin_t *p);
 void ngx_cweb_api_set_canary(void);
 void ngx_cweb_api_set_call(ngx_cweb_call_t *call);
 ngx_cweb_plugin_t *ngx_cweb_api_current(void);
-void ngx_cweb_api_misuse(const char *fn, const char *fmt, ...);
+void ngx_cweb_api_error(const char *fmt, ...);
 ngx_int_t ngx_cweb_kv_init(ngx_cweb_kv_t *kv, ngx_pool_t *pool, ngx_uint_t n,
     ngx_uint_t nocase);
 void ngx_cweb_kv_init_inline(ngx_cweb_kv_t *kv, ngx_pool_t *pool,

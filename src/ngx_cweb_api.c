@@ -124,35 +124,6 @@ ngx_cweb_api_current(void)
 }
 
 
-/* a plugin's bad call: "cweb plugin "x": fn(): reason" at NGX_LOG_ERR */
-
-void
-ngx_cweb_api_misuse(const char *fn, const char *fmt, ...)
-{
-    u_char     *p, buf[NGX_MAX_ERROR_STR];
-    size_t      len;
-    va_list     args;
-    ngx_log_t  *log;
-
-    va_start(args, fmt);
-    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
-    va_end(args);
-
-    len = p - buf;
-    log = ngx_cweb_api_call ? ngx_cweb_api_call->r->connection->log
-                            : ngx_cycle->log;
-
-    if (ngx_cweb_api_plugin) {
-        ngx_log_error(NGX_LOG_ERR, log, 0, "cweb plugin \"%V\": %s(): %*s",
-                      &ngx_cweb_api_plugin->name, fn, len, buf);
-
-    } else {
-        ngx_log_error(NGX_LOG_ERR, log, 0, "cweb plugin: %s(): %*s", fn, len,
-                      buf);
-    }
-}
-
-
 /* stores */
 
 /* a host store in request memory (kv itself is zeroed by the caller) */
@@ -548,16 +519,32 @@ ngx_cweb_log(int level, const char *fmt, va_list args)
 }
 
 
-/* an error of the plugin now running: the log line names it */
+/*
+ * a plugin's bad call, at NGX_LOG_ERR, naming the plugin running:
+ * "cweb plugin "x": fn(): reason"; nginx's formats (%V, %uz, ...)
+ */
 
 void
 ngx_cweb_api_error(const char *fmt, ...)
 {
-    va_list  args;
+    u_char     *p, buf[NGX_MAX_ERROR_STR];
+    va_list     args;
+    ngx_log_t  *log;
 
     va_start(args, fmt);
-    ngx_cweb_log(NGX_LOG_ERR, fmt, args);
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
     va_end(args);
+
+    log = ngx_cweb_api_call ? ngx_cweb_api_call->r->connection->log
+                            : ngx_cycle->log;
+
+    if (ngx_cweb_api_plugin) {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "cweb plugin \"%V\": %*s",
+                      &ngx_cweb_api_plugin->name, p - buf, buf);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "cweb plugin: %*s", p - buf, buf);
+    }
 }
 
 

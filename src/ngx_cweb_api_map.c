@@ -110,7 +110,7 @@ ngx_cweb_map_lookup(const struct map *map, const char *fn)
     ngx_rbtree_node_t  *node, *sentinel;
 
     if (map == NULL) {
-        ngx_cweb_api_misuse(fn, "NULL map");
+        ngx_cweb_api_error("%s(): NULL map", fn);
         return NULL;
     }
 
@@ -130,8 +130,8 @@ ngx_cweb_map_lookup(const struct map *map, const char *fn)
         node = (key < node->key) ? node->left : node->right;
     }
 
-    ngx_cweb_api_misuse(fn, "%p is not a map of this process (not from "
-                        "map_create(), or destroyed)", map);
+    ngx_cweb_api_error("%s(): %p is not a map of this process (not from "
+                       "map_create(), or destroyed)", fn, map);
 
     return NULL;
 }
@@ -310,8 +310,8 @@ ngx_cweb_map_set(ngx_cweb_map_t *m, const char *fn, const char *key,
     setter = ngx_cweb_api_current();
 
     if (m == &ngx_cweb_cache_map && setter == NULL) {
-        ngx_cweb_api_misuse(fn, "the cache is set only from a plugin's "
-                            "call (onload, a handler, scheduled work)");
+        ngx_cweb_api_error("%s(): the cache is set only from a plugin's "
+                           "call (onload, a handler, scheduled work)", fn);
         return MAP_ERR;
     }
 
@@ -424,8 +424,8 @@ ngx_cweb_map_create(size_t initial_capacity)
     if (initial_capacity == 0
         || initial_capacity > SIZE_MAX / 2 / sizeof(struct map_entry))
     {
-        ngx_cweb_api_misuse("map_create", "initial capacity %uz is out of "
-                            "range", initial_capacity);
+        ngx_cweb_api_error("map_create(): initial capacity %uz is out of "
+                           "range", initial_capacity);
         return NULL;
     }
 
@@ -453,8 +453,8 @@ ngx_cweb_map_destroy(struct map *map)
     m = ngx_cweb_map_lookup(map, "map_destroy");
 
     if (m == &ngx_cweb_cache_map) {
-        ngx_cweb_api_misuse("map_destroy", "ctx->cache->data belongs to "
-                            "the host, not destroyed");
+        ngx_cweb_api_error("map_destroy(): ctx->cache->data belongs to "
+                           "the host, not destroyed");
         return;
     }
 
@@ -475,7 +475,7 @@ ngx_cweb_map_insert(struct map *map, const char *key, void *value)
     }
 
     if (key == NULL) {
-        ngx_cweb_api_misuse("map_insert", "NULL key");
+        ngx_cweb_api_error("map_insert(): NULL key");
         return MAP_ERR;
     }
 
@@ -494,7 +494,7 @@ ngx_cweb_map_get(const struct map *map, const char *key)
     }
 
     if (key == NULL) {
-        ngx_cweb_api_misuse("map_get", "NULL key");
+        ngx_cweb_api_error("map_get(): NULL key");
         return NULL;
     }
 
@@ -513,7 +513,7 @@ ngx_cweb_map_remove(struct map *map, const char *key)
     }
 
     if (key == NULL) {
-        ngx_cweb_api_misuse("map_remove", "NULL key");
+        ngx_cweb_api_error("map_remove(): NULL key");
         return MAP_ERR;
     }
 
@@ -538,9 +538,9 @@ int
 ngx_cweb_container_init(struct container *c, size_t initial_capacity)
 {
     if (c == NULL || c == &ngx_cweb_cache) {
-        ngx_cweb_api_misuse("container_init", c ? "ctx->cache belongs to "
-                            "the host, not initialised again"
-                            : "NULL container");
+        ngx_cweb_api_error(c ? "container_init(): ctx->cache belongs to "
+                               "the host, not initialised again"
+                             : "container_init(): NULL container");
         return -1;
     }
 
@@ -570,8 +570,8 @@ ngx_cweb_container_shutdown(struct container *c)
     }
 
     if (c == &ngx_cweb_cache) {
-        ngx_cweb_api_misuse("container_shutdown", "ctx->cache belongs to "
-                            "the host, not destroyed");
+        ngx_cweb_api_error("container_shutdown(): ctx->cache belongs to "
+                           "the host, not destroyed");
         return;
     }
 
@@ -596,13 +596,14 @@ ngx_cweb_container_map(struct container *c, const char *name,
     const char *fn)
 {
     if (c == NULL || name == NULL) {
-        ngx_cweb_api_misuse(fn, c ? "NULL name" : "NULL container");
+        ngx_cweb_api_error(c ? "%s(): NULL name" : "%s(): NULL container",
+                           fn);
         return NULL;
     }
 
     if (c->data == NULL) {
-        ngx_cweb_api_misuse(fn, "container not initialised "
-                            "(container_init())");
+        ngx_cweb_api_error("%s(): container not initialised "
+                           "(container_init())", fn);
         return NULL;
     }
 
@@ -622,7 +623,7 @@ ngx_cweb_container_set(struct container *c, const char *name, void *value)
     }
 
     if (value == NULL) {
-        ngx_cweb_api_misuse("container_set", "NULL value");
+        ngx_cweb_api_error("container_set(): NULL value");
         return MAP_ERR;
     }
 
@@ -746,8 +747,8 @@ ngx_cweb_scheduler_ours(struct scheduler *s, const char *fn)
         return NGX_OK;
     }
 
-    ngx_cweb_api_misuse(fn, s ? "not ctx->scheduler (the only scheduler "
-                        "there is)" : "NULL scheduler");
+    ngx_cweb_api_error(s ? "%s(): not ctx->scheduler (the only scheduler "
+                           "there is)" : "%s(): NULL scheduler", fn);
 
     return NGX_ERROR;
 }
@@ -757,8 +758,8 @@ static void
 ngx_cweb_scheduler_refuse(struct scheduler *s, const char *fn)
 {
     if (ngx_cweb_scheduler_ours(s, fn) == NGX_OK) {
-        ngx_cweb_api_misuse(fn, "ctx->scheduler belongs to the host, "
-                            "refused");
+        ngx_cweb_api_error("%s(): ctx->scheduler belongs to the host, "
+                           "refused", fn);
     }
 }
 
@@ -815,8 +816,9 @@ ngx_cweb_scheduler_add(struct scheduler *s, work_t work, void *data,
     }
 
     if (work == NULL || (state != ASYNC && state != SYNC)) {
-        ngx_cweb_api_misuse("scheduler_add", work ? "state %d is neither "
-                            "ASYNC nor SYNC" : "NULL work", (int) state);
+        ngx_cweb_api_error(work ? "scheduler_add(): state %d is neither "
+                                  "ASYNC nor SYNC"
+                                : "scheduler_add(): NULL work", (int) state);
         return -1;
     }
 

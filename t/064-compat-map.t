@@ -26,7 +26,7 @@ __DATA__
 
 === TEST 1: deploy compat_map (version 1) and compat_map_peer, warning-free
 --- http_config
-    cweb_cflags "-O2 -Wall -Werror";
+    cweb_cflags -O2 -Wall -Werror;
 --- request eval
 [::deploy("compat_map.c", V => 1), ::deploy("compat_map_peer.c")]
 --- error_code eval
