@@ -33,7 +33,7 @@ UNIT_TESTS   := $(patsubst t/unit/%.c,objs/unit/%,$(wildcard t/unit/test_*.c))
 PROVE_INC    := $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
                   || echo "-I t/lib")
 
-.PHONY: all deps bench-deps real-deps run test unit prove bench clean FORCE
+.PHONY: all deps bench-deps real-deps run test unit compat-check prove bench clean FORCE
 
 all: $(MODULE)
 
@@ -115,7 +115,12 @@ prove: $(MODULE)
 
 test: deps
 	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory compat-check
 	$(MAKE) --no-print-directory prove
+
+# the compatibility plugins compile against our headers, no implicit names
+compat-check:
+	bash t/compat-check
 
 run: deps $(MODULE)
 	mkdir -p $(RUN_PREFIX)/logs $(RUN_PREFIX)/modules $(RUN_PREFIX)/temp
