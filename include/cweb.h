@@ -65,9 +65,9 @@ extern "C" {
 #endif
 
 
-#ifndef CWEB_ABI_VERSION
+/* the host's ABI, not a knob: a -D in a plugin's build cannot change it */
+#undef CWEB_ABI_VERSION
 #define CWEB_ABI_VERSION  2
-#endif
 
 #define CWEB_OK         0
 #define CWEB_ERROR     -1
@@ -529,6 +529,42 @@ jobs_create(const char *job_name, const char *payload_json,
 {
     return cweb_api->jobs_create(job_name, payload_json, job_uuid_out);
 }
+
+
+/*
+ * The layout of everything host and plugin share, stamped into every
+ * plugin (cweb_abi_layout[], include/cweb_entry.c) and compared entry by
+ * entry by the host before any plugin code runs, like nginx's module
+ * signature: a plugin built with flags that change the layout
+ * (-fshort-enums, -fpack-struct, ...) or against other headers of the
+ * same ABI version is refused, naming the first entry that differs.
+ */
+#define CWEB_ABI_LAYOUT(X)                                                   \
+    X(sizeof(http_kv_store_t))                                               \
+    X(sizeof(http_request_t))                                                \
+    X(sizeof(http_response_t))                                               \
+    X(sizeof(websocket_t))                                                   \
+    X(sizeof(cweb_context_t))                                                \
+    X(sizeof(route_info_t))                                                  \
+    X(sizeof(websocket_info_t))                                              \
+    X(sizeof(job_info_t))                                                    \
+    X(sizeof(job_ctx_t))                                                     \
+    X(sizeof(job_payload_t))                                                 \
+    X(sizeof(module_t))                                                      \
+    X(offsetof(module_t, websockets))                                        \
+    X(offsetof(module_t, jobs))                                              \
+    X(offsetof(module_t, onload))                                            \
+    X(sizeof(struct sqldb))                                                  \
+    X(sizeof(struct container))                                              \
+    X(sizeof(struct scheduler))                                              \
+    X(sizeof(struct crypto))                                                 \
+    X(sizeof(struct symbols))                                                \
+    X(sizeof(struct map))                                                    \
+    X(sizeof(cweb_uuid_t))                                                   \
+    X(sizeof(http_method_t))                                                 \
+    X(sizeof(cweb_api_t))
+
+#define CWEB_ABI_VALUE(e)  (uint32_t) (e),
 
 
 #ifdef __cplusplus

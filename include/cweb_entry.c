@@ -29,6 +29,13 @@ const cweb_api_t  *cweb_api;
 
 export const uint32_t  cweb_abi_version = CWEB_ABI_VERSION;
 
+export const uint32_t  cweb_abi_layout[] = {
+    CWEB_ABI_LAYOUT(CWEB_ABI_VALUE)
+};
+
+export const uint32_t  cweb_abi_layout_n =
+    sizeof(cweb_abi_layout) / sizeof(cweb_abi_layout[0]);
+
 
 export int
 cweb_plugin_bind(const cweb_api_t *api)

@@ -599,7 +599,7 @@ ngx_cweb_symbols_resolv(void *user_data, const char *module,
     }
 
     if (ngx_strcmp(symbol, "cweb_plugin_bind") == 0
-        || ngx_strcmp(symbol, "cweb_abi_version") == 0)
+        || ngx_strncmp(symbol, "cweb_abi_", 9) == 0)
     {
         return NULL;
     }

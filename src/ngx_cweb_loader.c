@@ -48,6 +48,8 @@ typedef struct {
 static ngx_cweb_plugin_t *ngx_cweb_loader_record(ngx_cweb_shm_module_t *m,
     ngx_log_t *log);
 static void ngx_cweb_loader_unload(ngx_cweb_plugin_t *p);
+static ngx_int_t ngx_cweb_loader_layout(void *handle, u_char *err,
+    size_t errlen);
 
 
 static ngx_cweb_plugin_t  *ngx_cweb_plugins;
@@ -525,6 +527,10 @@ ngx_cweb_loader_open(ngx_str_t *path, module_t **config, u_char *err,
         goto failed;
     }
 
+    if (ngx_cweb_loader_layout(handle, err, errlen) != NGX_OK) {
+        goto failed;
+    }
+
     if (bind(&ngx_cweb_api) != CWEB_OK) {
         ngx_cweb_errf(err, errlen, "plugin refused the host API table");
         goto failed;
@@ -544,4 +550,44 @@ failed:
 
     dlclose(handle);
     return NULL;
+}
+
+
+/*
+ * the plugin's layout stamp against ours, entry by entry, the first that
+ * differs named in err (the expressions of cweb.h's CWEB_ABI_LAYOUT)
+ */
+
+#define ngx_cweb_abi_name(e)  #e,
+
+static ngx_int_t
+ngx_cweb_loader_layout(void *handle, u_char *err, size_t errlen)
+{
+    uint32_t    *layout, *n;
+    ngx_uint_t   i;
+
+    static const uint32_t  ours[] = { CWEB_ABI_LAYOUT(CWEB_ABI_VALUE) };
+    static const char     *names[] = { CWEB_ABI_LAYOUT(ngx_cweb_abi_name) };
+
+    layout = dlsym(handle, "cweb_abi_layout");
+    n = dlsym(handle, "cweb_abi_layout_n");
+
+    if (layout == NULL || n == NULL || *n != sizeof(ours) / sizeof(ours[0])) {
+        ngx_cweb_errf(err, errlen, "plugin built against other headers (no "
+                      "layout stamp of this server's); rebuild it against "
+                      "this server's cweb.h");
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < *n; i++) {
+        if (layout[i] != ours[i]) {
+            ngx_cweb_errf(err, errlen, "plugin built with another layout of "
+                          "the shared structures: %s is %uD in the plugin, "
+                          "%uD here; rebuild it without flags that change "
+                          "struct layout", names[i], layout[i], ours[i]);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
 }

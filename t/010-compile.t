@@ -5,7 +5,7 @@ use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
 
-plan tests => repeat_each() * 100;
+plan tests => repeat_each() * 106;
 
 our $DefaultConfig = <<'_EOC_';
     location /mgnt {
@@ -179,9 +179,10 @@ cweb plugin "conflict" refused: route conflict with hello: GET /hello
 
 
 
-=== TEST 14: plugin built for another ABI version is refused
+=== TEST 14: plugin built for another ABI version (against another
+release's cweb.h) is refused
 --- http_config
-    cweb_cflags -O2 -DCWEB_ABI_VERSION=999;
+    cweb_cc $TEST_NGINX_CWEB_PLUGINS/oldabi-cc.sh;
 --- request eval
 ::deploy("hello.c", V => 1)
 --- error_code: 422
@@ -189,6 +190,33 @@ cweb plugin "conflict" refused: route conflict with hello: GET /hello
 {"error":"invalid plugin","reason":"plugin ABI version 999, this server supports 2; rebuild it against this server's cweb.h"}
 --- error_log
 refused: plugin ABI version 999, this server supports 2
+
+
+
+=== TEST 14b: the ABI version is not a knob: -DCWEB_ABI_VERSION in
+cweb_cflags does not change the stamp
+--- http_config
+    cweb_cflags -O2 -DCWEB_ABI_VERSION=999;
+--- request eval
+::deploy("hello.c", V => 1)
+--- error_code: 201
+--- response_body_like: "status":"created"
+--- no_error_log
+[error]
+
+
+
+=== TEST 14c: a plugin built with flags that change the layout of the
+shared structures (-fshort-enums) is refused, naming what differs
+--- http_config
+    cweb_cflags -O2 -fshort-enums;
+--- request eval
+::deploy("hello.c", V => 1)
+--- error_code: 422
+--- response_body
+{"error":"invalid plugin","reason":"plugin built with another layout of the shared structures: sizeof(http_request_t) is 72 in the plugin, 80 here; rebuild it without flags that change struct layout"}
+--- error_log
+refused: plugin built with another layout of the shared structures
 
 
 
