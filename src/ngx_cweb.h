@@ -254,6 +254,7 @@ struct ngx_cweb_route_s {
  */
 typedef struct {
     http_kv_store_t             pub;
+    ngx_rbtree_node_t           node;         /* http_kv_create()'s: key */
     ngx_pool_t                 *pool;
     u_char                     *owned;        /* value i is ours to free */
     unsigned                    nocase:1;
@@ -565,6 +566,10 @@ ngx_int_t ngx_cweb_kv_init(ngx_cweb_kv_t *kv, ngx_pool_t *pool, ngx_uint_t n,
 void ngx_cweb_kv_init_inline(ngx_cweb_kv_t *kv, ngx_pool_t *pool,
     http_kv_pair_t *pairs, u_char *owned, size_t n, ngx_uint_t nocase);
 ngx_int_t ngx_cweb_kv_push(http_kv_store_t *store, char *key, char *value);
+ngx_cweb_kv_t *ngx_cweb_kv_check(const http_kv_store_t *store,
+    const char *fn);
+ngx_uint_t ngx_cweb_kv_known(ngx_cweb_call_t *c,
+    const http_kv_store_t *store);
 
 /* ngx_cweb_api_map.c: maps, ctx->cache, ctx->scheduler */
 void ngx_cweb_api_forget(ngx_cweb_plugin_t *p);

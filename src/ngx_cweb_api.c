@@ -26,6 +26,8 @@ static char *ngx_cweb_kv_get(const http_kv_store_t *store, const char *key);
 static size_t ngx_cweb_kv_size(const http_kv_store_t *store);
 static int ngx_cweb_kv_set(http_kv_store_t *store, const char *key,
     const char *value);
+static int ngx_cweb_kv_replace(http_kv_store_t *store, const char *key,
+    const char *value, const char *fn);
 static ngx_int_t ngx_cweb_kv_find(ngx_cweb_kv_t *kv, const char *key);
 static ngx_int_t ngx_cweb_kv_grow(ngx_cweb_kv_t *kv);
 static void ngx_cweb_kv_cleanup(void *data);
@@ -34,6 +36,8 @@ static int ngx_cweb_response_body(http_response_t *res, const void *data,
 static int ngx_cweb_response_header(http_response_t *res, const char *name,
     const char *value);
 static void *ngx_cweb_palloc(http_request_t *req, size_t size);
+static ngx_cweb_call_t *ngx_cweb_call_check(void *res, void *req,
+    const char *fn);
 static void ngx_cweb_log(int level, const char *fmt, va_list args);
 static int ngx_cweb_jobs_create(const char *job_name,
     const char *payload_json, cweb_uuid_t *job_uuid_out);
@@ -101,6 +105,10 @@ static ngx_cweb_call_t    *ngx_cweb_api_call;
 
 static ngx_uint_t          ngx_cweb_api_in_canary;
 
+/* the stores plugins made with http_kv_create(), by address */
+static ngx_rbtree_t        ngx_cweb_kv_own;
+static ngx_rbtree_node_t   ngx_cweb_kv_own_sentinel;
+
 
 void
 ngx_cweb_api_set_plugin(ngx_cweb_plugin_t *p)
@@ -164,6 +172,64 @@ ngx_cweb_kv_init_inline(ngx_cweb_kv_t *kv, ngx_pool_t *pool,
     kv->pub.entries = pairs;
     kv->pub.capacity = n;
     kv->owned = owned;
+}
+
+
+/*
+ * The store a plugin handed in, if it may use it now: one of the running
+ * call's (req->params, req->headers, req->data, res->headers) or one of
+ * its own from http_kv_create() not destroyed yet.  Told by address
+ * only, never by reading what a pointer points at: a store of a request
+ * that is over, a freed store or any other pointer is refused (NULL)
+ * with an error-log line naming fn.
+ */
+
+ngx_cweb_kv_t *
+ngx_cweb_kv_check(const http_kv_store_t *store, const char *fn)
+{
+    if (store == NULL) {
+        ngx_cweb_api_error("%s(): NULL store", fn);
+        return NULL;
+    }
+
+    if (ngx_cweb_kv_known(ngx_cweb_api_call, store)) {
+        return (ngx_cweb_kv_t *) store;
+    }
+
+    ngx_cweb_api_error("%s(): %p is not a store of this request nor one "
+                       "http_kv_create() made", fn, store);
+
+    return NULL;
+}
+
+
+/* 1 when store is one of call's (call may be NULL) or a plugin's own */
+
+ngx_uint_t
+ngx_cweb_kv_known(ngx_cweb_call_t *c, const http_kv_store_t *store)
+{
+    ngx_rbtree_key_t    key;
+    ngx_rbtree_node_t  *node, *sentinel;
+
+    if (c && (store == &c->params.pub || store == &c->headers.pub
+              || store == &c->data.pub || store == &c->res_headers.pub))
+    {
+        return 1;
+    }
+
+    key = (ngx_rbtree_key_t) (uintptr_t) store;
+    node = ngx_cweb_kv_own.root;
+    sentinel = ngx_cweb_kv_own.sentinel;
+
+    while (node && node != sentinel) {
+        if (key == node->key) {
+            return 1;
+        }
+
+        node = (key < node->key) ? node->left : node->right;
+    }
+
+    return 0;
 }
 
 
@@ -261,7 +327,12 @@ ngx_cweb_kv_get(const http_kv_store_t *store, const char *key)
 {
     ngx_int_t  i;
 
-    if (store == NULL || key == NULL) {
+    if (ngx_cweb_kv_check(store, "http_kv_get") == NULL) {
+        return NULL;
+    }
+
+    if (key == NULL) {
+        ngx_cweb_api_error("http_kv_get(): NULL key");
         return NULL;
     }
 
@@ -274,7 +345,7 @@ ngx_cweb_kv_get(const http_kv_store_t *store, const char *key)
 static size_t
 ngx_cweb_kv_size(const http_kv_store_t *store)
 {
-    return store ? store->size : 0;
+    return ngx_cweb_kv_check(store, "http_kv_size") ? store->size : 0;
 }
 
 
@@ -283,10 +354,16 @@ ngx_cweb_kv_insert(http_kv_store_t *store, const char *key, char *value)
 {
     char           *k;
     size_t          len;
-    ngx_cweb_kv_t  *kv = (ngx_cweb_kv_t *) store;
+    ngx_cweb_kv_t       *kv;
     ngx_pool_cleanup_t  *cln;
 
-    if (store == NULL || key == NULL) {
+    kv = ngx_cweb_kv_check(store, "http_kv_insert");
+
+    if (kv == NULL || key == NULL) {
+        if (kv) {
+            ngx_cweb_api_error("http_kv_insert(): NULL key");
+        }
+
         free(value);
         return CWEB_ERROR;
     }
@@ -332,17 +409,31 @@ ngx_cweb_kv_insert(http_kv_store_t *store, const char *key, char *value)
 }
 
 
+static int
+ngx_cweb_kv_set(http_kv_store_t *store, const char *key, const char *value)
+{
+    return ngx_cweb_kv_replace(store, key, value, "map_insert");
+}
+
+
 /* copying insert that replaces: map_insert(), cweb_response_header() */
 
 static int
-ngx_cweb_kv_set(http_kv_store_t *store, const char *key, const char *value)
+ngx_cweb_kv_replace(http_kv_store_t *store, const char *key,
+    const char *value, const char *fn)
 {
     char           *v;
     size_t          len;
     ngx_int_t       i;
-    ngx_cweb_kv_t  *kv = (ngx_cweb_kv_t *) store;
+    ngx_cweb_kv_t  *kv;
 
-    if (store == NULL || key == NULL || value == NULL) {
+    kv = ngx_cweb_kv_check(store, fn);
+    if (kv == NULL) {
+        return CWEB_ERROR;
+    }
+
+    if (key == NULL || value == NULL) {
+        ngx_cweb_api_error("%s(): NULL %s", fn, key ? "value" : "key");
         return CWEB_ERROR;
     }
 
@@ -417,6 +508,14 @@ ngx_cweb_kv_create(size_t capacity)
         kv->pub.capacity = capacity;
     }
 
+    if (ngx_cweb_kv_own.root == NULL) {
+        ngx_rbtree_init(&ngx_cweb_kv_own, &ngx_cweb_kv_own_sentinel,
+                        ngx_rbtree_insert_value);
+    }
+
+    kv->node.key = (ngx_rbtree_key_t) (uintptr_t) &kv->pub;
+    ngx_rbtree_insert(&ngx_cweb_kv_own, &kv->node);
+
     return &kv->pub;
 }
 
@@ -425,11 +524,16 @@ static void
 ngx_cweb_kv_destroy(http_kv_store_t *store, int free_values)
 {
     size_t          i;
-    ngx_cweb_kv_t  *kv = (ngx_cweb_kv_t *) store;
+    ngx_cweb_kv_t  *kv;
 
+    kv = ngx_cweb_kv_check(store, "http_kv_destroy");
+
+    /* a host store goes with its request: nothing to do (seed semantics) */
     if (kv == NULL || kv->pool) {
         return;
     }
+
+    ngx_rbtree_delete(&ngx_cweb_kv_own, &kv->node);
 
     for (i = 0; i < store->size; i++) {
         free(store->entries[i].key);
@@ -447,8 +551,31 @@ ngx_cweb_kv_destroy(http_kv_store_t *store, int free_values)
 
 /* responses */
 
-#define ngx_cweb_call_of(field, ptr)                                         \
-    ((ngx_cweb_call_t *) ((u_char *) (ptr) - offsetof(ngx_cweb_call_t, field)))
+/*
+ * the running call, if res (or req) is its own: the request context only,
+ * and never a response of a request that is over
+ */
+
+static ngx_cweb_call_t *
+ngx_cweb_call_check(void *res, void *req, const char *fn)
+{
+    ngx_cweb_call_t  *c;
+
+    c = ngx_cweb_api_call;
+
+    if (c == NULL) {
+        ngx_cweb_api_error("%s(): called outside a route handler", fn);
+        return NULL;
+    }
+
+    if ((res && res != &c->res) || (req && req != &c->req)) {
+        ngx_cweb_api_error("%s(): %p is not the %s of this request", fn,
+                           res ? res : req, res ? "response" : "request");
+        return NULL;
+    }
+
+    return c;
+}
 
 
 static int
@@ -456,14 +583,26 @@ ngx_cweb_response_body(http_response_t *res, const void *data, size_t len)
 {
     ngx_cweb_call_t  *call;
 
-    call = ngx_cweb_call_of(res, res);
+    call = ngx_cweb_call_check(res, NULL, "cweb_response_body");
+    if (call == NULL) {
+        return CWEB_ERROR;
+    }
+
+    if (data == NULL && len) {
+        ngx_cweb_api_error("cweb_response_body(): NULL data of %uz bytes",
+                           len);
+        return CWEB_ERROR;
+    }
 
     call->out.data = ngx_pnalloc(call->r->pool, len ? len : 1);
     if (call->out.data == NULL) {
         return CWEB_ERROR;
     }
 
-    ngx_memcpy(call->out.data, data, len);
+    if (len) {
+        ngx_memcpy(call->out.data, data, len);
+    }
+
     call->out.len = len;
     call->out_set = 1;
 
@@ -475,7 +614,15 @@ static int
 ngx_cweb_response_header(http_response_t *res, const char *name,
     const char *value)
 {
-    return ngx_cweb_kv_set(res->headers, name, value);
+    ngx_cweb_call_t  *call;
+
+    call = ngx_cweb_call_check(res, NULL, "cweb_response_header");
+    if (call == NULL) {
+        return CWEB_ERROR;
+    }
+
+    return ngx_cweb_kv_replace(res->headers, name, value,
+                               "cweb_response_header");
 }
 
 
@@ -484,9 +631,9 @@ ngx_cweb_palloc(http_request_t *req, size_t size)
 {
     ngx_cweb_call_t  *call;
 
-    call = ngx_cweb_call_of(req, req);
+    call = ngx_cweb_call_check(NULL, req, "cweb_palloc");
 
-    return ngx_palloc(call->r->pool, size);
+    return call ? ngx_palloc(call->r->pool, size) : NULL;
 }
 
 

@@ -131,6 +131,17 @@ ngx_cweb_response_send(ngx_cweb_call_t *call)
 
     r->headers_out.status = ngx_cweb_response_status[res->status];
 
+    /* a plugin may point res->headers at a store of its own, no further */
+    if (res->headers == NULL || !ngx_cweb_kv_known(call, res->headers)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "cweb plugin \"%V\" route \"%V %V\": res->headers "
+                      "(%p) is not a store of this request nor one "
+                      "http_kv_create() made: answered 500",
+                      &call->route->plugin->name, &call->route->method,
+                      &call->route->path, res->headers);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     kv = res->headers->entries;
 
     for (i = 0; i < res->headers->size; i++) {
