@@ -448,6 +448,8 @@ ngx_int_t ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
     ngx_str_t *text, u_char *err, size_t errlen);
 ngx_int_t ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
     ngx_array_t *items, u_char *err, size_t errlen);
+ngx_int_t ngx_cweb_manifest_parse_all(ngx_str_t *text, ngx_pool_t *pool,
+    ngx_array_t *items, ngx_str_t *author, u_char *err, size_t errlen);
 ngx_int_t ngx_cweb_manifest_served(ngx_array_t *items, u_char *err,
     size_t errlen);
 ngx_int_t ngx_cweb_manifest_conflict(ngx_str_t *name, ngx_array_t *items,

@@ -38,6 +38,8 @@ static ngx_int_t ngx_cweb_admin_refuse(ngx_http_request_t *r,
     ngx_uint_t status, const char *reason);
 static ngx_int_t ngx_cweb_admin_name(ngx_http_request_t *r,
     ngx_cweb_admin_ctx_t *ctx);
+static json_t *ngx_cweb_admin_module_build(ngx_cweb_shm_module_t *m,
+    json_t **author);
 static json_t *ngx_cweb_admin_item_json(ngx_cweb_shm_module_t *m);
 static ngx_int_t ngx_cweb_admin_list(ngx_http_request_t *r);
 static void ngx_cweb_admin_delete(ngx_cweb_admin_ctx_t *ctx);
@@ -356,10 +358,19 @@ ngx_cweb_admin_list(ngx_http_request_t *r)
 json_t *
 ngx_cweb_admin_module_json(ngx_cweb_shm_module_t *m)
 {
+    return ngx_cweb_admin_module_build(m, NULL);
+}
+
+
+/* a plugin's JSON; with author not NULL, also its config.author there */
+
+static json_t *
+ngx_cweb_admin_module_build(ngx_cweb_shm_module_t *m, json_t **author)
+{
     json_t  *routes, *ws, *jobs, *json;
 
     routes = ngx_cweb_admin_manifest_json(m->manifest, m->manifest_len, &ws,
-                                          &jobs);
+                                          &jobs, author);
 
     json = json_pack("{s:s%,s:I,s:s%,s:s%,s:o,s:o,s:o,s:I,s:I,s:s}",
                      "module", m->name, m->name_len,
@@ -395,11 +406,14 @@ static json_t *
 ngx_cweb_admin_item_json(ngx_cweb_shm_module_t *m)
 {
     u_char                *p, path[NGX_MAX_PATH];
-    json_t                *json;
+    json_t                *json, *author;
     ngx_cweb_main_conf_t  *cmcf;
 
-    json = ngx_cweb_admin_module_json(m);
+    author = NULL;
+
+    json = ngx_cweb_admin_module_build(m, &author);
     if (json == NULL) {
+        json_decref(author);
         return NULL;
     }
 
@@ -409,77 +423,73 @@ ngx_cweb_admin_item_json(ngx_cweb_shm_module_t *m)
 
     json_object_set_new(json, "name", ngx_cweb_json_text(m->name,
                                                          m->name_len));
-    json_object_set_new(json, "author",
-                        ngx_cweb_admin_author_json(m->manifest,
-                                                   m->manifest_len));
+    json_object_set_new(json, "author", author);
     json_object_set_new(json, "path", ngx_cweb_json_text(path, p - path));
 
     return json;
 }
 
 
-/* config.author from its manifest line, "" when it had none */
-
-json_t *
-ngx_cweb_admin_author_json(u_char *p, size_t len)
-{
-    u_char  *last, *nl;
-
-    for (last = p + len; p && p < last; p = nl + 1) {
-        nl = ngx_strlchr(p, last, '\n');
-        nl = nl ? nl : last;
-
-        if (nl - p > 2 && *p == 'A') {
-            return ngx_cweb_json_text(p + 2, nl - p - 2);
-        }
-    }
-
-    return json_string("");
-}
-
+/*
+ * what a manifest declares, as /mgnt answers list it: the routes (the
+ * return value), WebSocket paths, jobs and, when author is not NULL,
+ * config.author ("" without one); read by the one manifest parser.  A
+ * manifest that does not parse lists nothing (stored ones were checked
+ * when they were restored).
+ */
 
 json_t *
 ngx_cweb_admin_manifest_json(u_char *p, size_t len, json_t **ws,
-    json_t **jobs)
+    json_t **jobs, json_t **author)
 {
-    u_char  *last, *nl, *sp;
-    json_t  *routes;
+    u_char                     err[256];
+    json_t                    *routes;
+    ngx_str_t                  text, by;
+    ngx_uint_t                 i;
+    ngx_pool_t                *pool;
+    ngx_array_t                items;
+    ngx_cweb_manifest_item_t  *it;
 
     routes = json_array();
     *ws = json_array();
     *jobs = json_array();
+    ngx_str_null(&by);
 
-    last = p + len;
+    text.data = p;
+    text.len = p ? len : 0;
 
-    while (p && p < last) {
-        nl = ngx_strlchr(p, last, '\n');
-        if (nl == NULL) {
-            nl = last;
-        }
+    pool = ngx_create_pool(1024, ngx_cycle->log);
 
-        if (nl - p > 2 && *p == 'R') {
-            sp = ngx_strlchr(p + 2, nl, ' ');
+    if (pool != NULL
+        && ngx_cweb_manifest_parse_all(&text, pool, &items, &by, err,
+                                       sizeof(err))
+           == NGX_OK)
+    {
+        it = items.elts;
 
-            if (sp) {
-                json_array_append_new(routes,
-                    json_pack("{s:o,s:o}",
-                              "method", ngx_cweb_json_text(p + 2, sp - p - 2),
-                              "path", ngx_cweb_json_text(sp + 1,
-                                                         nl - sp - 1)));
+        for (i = 0; i < items.nelts; i++) {
+            if (it[i].type == 'R') {
+                json_array_append_new(routes, json_pack("{s:o,s:o}",
+                    "method", ngx_cweb_json_text(it[i].method.data,
+                                                 it[i].method.len),
+                    "path", ngx_cweb_json_text(it[i].value.data,
+                                               it[i].value.len)));
+
+            } else {
+                json_array_append_new(it[i].type == 'W' ? *ws : *jobs,
+                    json_pack("{s:o}", it[i].type == 'W' ? "path" : "name",
+                              ngx_cweb_json_text(it[i].value.data,
+                                                 it[i].value.len)));
             }
-
-        } else if (nl - p > 2 && *p == 'W') {
-            json_array_append_new(*ws,
-                json_pack("{s:o}", "path",
-                          ngx_cweb_json_text(p + 2, nl - p - 2)));
-
-        } else if (nl - p > 2 && *p == 'J') {
-            json_array_append_new(*jobs,
-                json_pack("{s:o}", "name",
-                          ngx_cweb_json_text(p + 2, nl - p - 2)));
         }
+    }
 
-        p = nl + 1;
+    if (author) {
+        *author = ngx_cweb_json_text(by.data, by.len);
+    }
+
+    if (pool) {
+        ngx_destroy_pool(pool);
     }
 
     return routes;

@@ -76,9 +76,8 @@ ngx_int_t ngx_cweb_admin_prepare(ngx_cweb_admin_ctx_t *ctx,
     ngx_uint_t status, json_t *answer);
 void ngx_cweb_admin_answer(ngx_cweb_admin_ctx_t *ctx, ngx_int_t rc);
 json_t *ngx_cweb_admin_manifest_json(u_char *p, size_t len, json_t **ws,
-    json_t **jobs);
+    json_t **jobs, json_t **author);
 json_t *ngx_cweb_admin_module_json(ngx_cweb_shm_module_t *m);
-json_t *ngx_cweb_admin_author_json(u_char *p, size_t len);
 ngx_int_t ngx_cweb_admin_path(ngx_pool_t *pool, ngx_str_t *path,
     const char *fmt, ...);
 

@@ -801,7 +801,8 @@ ngx_cweb_deploy_result(ngx_cweb_admin_ctx_t *ctx, ngx_uint_t status,
     json_t  *routes, *ws, *jobs;
 
     routes = ngx_cweb_admin_manifest_json(ctx->rec.manifest.data,
-                                          ctx->rec.manifest.len, &ws, &jobs);
+                                          ctx->rec.manifest.len, &ws, &jobs,
+                                          NULL);
 
     return ngx_cweb_send_json(ctx->r, status,
                json_pack("{s:s%,s:I,s:s,s:s,s:o,s:o,s:o,s:I,s:I,s:s}",

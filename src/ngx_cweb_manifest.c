@@ -273,6 +273,16 @@ ngx_int_t
 ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
     ngx_array_t *items, u_char *err, size_t errlen)
 {
+    return ngx_cweb_manifest_parse_all(text, pool, items, NULL, err, errlen);
+}
+
+
+/* the same, and config.author (not one of the items) in *author */
+
+ngx_int_t
+ngx_cweb_manifest_parse_all(ngx_str_t *text, ngx_pool_t *pool,
+    ngx_array_t *items, ngx_str_t *author_out, u_char *err, size_t errlen)
+{
     u_char                    *p, *last, *nl, *sp;
     ngx_uint_t                 i, n[3], author;
     ngx_array_t                local;
@@ -364,6 +374,10 @@ ngx_cweb_manifest_parse(ngx_str_t *text, ngx_pool_t *pool,
             {
                 ngx_cweb_errf(err, errlen, "malformed manifest author");
                 return NGX_ERROR;
+            }
+
+            if (author_out) {
+                *author_out = it->value;
             }
 
             items->nelts--;
