@@ -487,6 +487,8 @@ ngx_int_t ngx_cweb_store_sweep(void *db, ngx_str_t *dir, ngx_log_t *log);
 void *ngx_cweb_store_worker_db(ngx_log_t *log, char *err, size_t errlen);
 void ngx_cweb_store_worker_release(void);
 void ngx_cweb_store_worker_close(void);
+void *ngx_cweb_store_connect(ngx_str_t *path, ngx_msec_t busy, u_char *err,
+    size_t errlen);
 ngx_int_t ngx_cweb_store_mkdirs(ngx_str_t *dir, ngx_log_t *log);
 ngx_int_t ngx_cweb_store_fsync_dir(ngx_str_t *dir, const char *sub);
 ngx_int_t ngx_cweb_store_install(ngx_str_t *tmp, ngx_str_t *dir,

@@ -59,8 +59,9 @@ struct sqldb  ngx_cweb_database = {
 ngx_int_t
 ngx_cweb_api_open_database(ngx_log_t *log)
 {
-    u_char                 path[NGX_MAX_PATH];
+    u_char                 path[NGX_MAX_PATH], err[NGX_MAX_PATH + 64];
     sqlite3               *db;
+    ngx_str_t              file;
     ngx_cweb_main_conf_t  *cmcf;
 
     if (ngx_cweb_database.db) {
@@ -69,20 +70,22 @@ ngx_cweb_api_open_database(ngx_log_t *log)
 
     cmcf = ngx_cweb_conf();
 
-    ngx_snprintf(path, sizeof(path), "%V/plugins.db%Z", &cmcf->module_dir);
-
-    if (sqlite3_open_v2((char *) path, &db,
-                        SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE, NULL)
-        != SQLITE_OK)
+    if (ngx_cweb_store_path(path, sizeof(path), "%V/plugins.db",
+                            &cmcf->module_dir)
+        != NGX_OK)
     {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "cweb plugin database \"%s\" not opened: %s", path,
-                      db ? sqlite3_errmsg(db) : "no memory");
-        sqlite3_close(db);
         return NGX_ERROR;
     }
 
-    sqlite3_busy_timeout(db, 1000);
+    file.data = path;
+    file.len = ngx_strlen(path);
+
+    db = ngx_cweb_store_connect(&file, 1000, err, sizeof(err));
+    if (db == NULL) {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "cweb plugin %s", err);
+        return NGX_ERROR;
+    }
+
     (void) sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 
     ngx_cweb_database.db = db;

@@ -85,11 +85,16 @@ static sqlite3          *ngx_cweb_worker_db;
 static pthread_mutex_t   ngx_cweb_worker_db_lock = PTHREAD_MUTEX_INITIALIZER;
 
 
+/*
+ * the one place a SQLite file is opened (cweb.db here, plugins.db for
+ * ctx->database): path NUL-terminated, created if missing, serialized
+ * connection, busy for at most busy ms; NULL with why in err
+ */
+
 void *
-ngx_cweb_store_open(ngx_str_t *path, ngx_msec_t busy, ngx_log_t *log,
-    u_char *err, size_t errlen)
+ngx_cweb_store_connect(ngx_str_t *path, ngx_msec_t busy, u_char *err,
+    size_t errlen)
 {
-    char      msg[256];
     sqlite3  *db;
 
     if (sqlite3_open_v2((char *) path->data, &db,
@@ -104,6 +109,22 @@ ngx_cweb_store_open(ngx_str_t *path, ngx_msec_t busy, ngx_log_t *log,
     }
 
     sqlite3_busy_timeout(db, (int) busy);
+
+    return db;
+}
+
+
+void *
+ngx_cweb_store_open(ngx_str_t *path, ngx_msec_t busy, ngx_log_t *log,
+    u_char *err, size_t errlen)
+{
+    char      msg[256];
+    sqlite3  *db;
+
+    db = ngx_cweb_store_connect(path, busy, err, errlen);
+    if (db == NULL) {
+        return NULL;
+    }
 
     /* a database plugins can write must not run their SQL as ours */
     (void) sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
