@@ -815,6 +815,13 @@ ngx_cweb_init_process(ngx_cycle_t *cycle)
     /* as the workers' user: uploads fail without them, serving works */
     (void) ngx_cweb_store_mkdirs(&cmcf->module_dir, cycle->log);
 
+    /* the loader hands plugins the API, which forgets what goes with them */
+    ngx_cweb_loader_init(&ngx_cweb_api, &ngx_cweb_context,
+                         ngx_cweb_api_forget);
+
+    /* ctx->database is usable from the first line of plugin code */
+    (void) ngx_cweb_api_open_database(cycle->log);
+
     if (ngx_cweb_fault_init_process(cycle) != NGX_OK
         || ngx_cweb_http_init_process(cycle) != NGX_OK)
     {

@@ -530,6 +530,11 @@ void ngx_cweb_compile_abort(ngx_cweb_compile_t *cc);
 ngx_int_t ngx_cweb_loader_sync(ngx_log_t *log);
 ngx_cweb_router_t *ngx_cweb_loader_router(void);
 ngx_int_t ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log);
+typedef void (*ngx_cweb_loader_unload_pt)(ngx_cweb_plugin_t *p);
+void ngx_cweb_loader_init(const cweb_api_t *api, cweb_context_t *ctx,
+    ngx_cweb_loader_unload_pt unloaded);
+void ngx_cweb_loader_set_running(ngx_cweb_plugin_t *p);
+ngx_cweb_plugin_t *ngx_cweb_loader_running(void);
 void ngx_cweb_plugin_acquire(ngx_cweb_plugin_t *p);
 void ngx_cweb_plugin_release(ngx_cweb_plugin_t *p);
 ngx_cweb_plugin_t *ngx_cweb_loader_find(const char *name);
@@ -582,6 +587,7 @@ void ngx_cweb_api_forget(ngx_cweb_plugin_t *p);
 extern struct sqldb    ngx_cweb_database;
 ngx_int_t ngx_cweb_api_open_database(ngx_log_t *log);
 void ngx_cweb_api_close_database(void);
+void ngx_cweb_api_drop_database(void);
 
 /* ngx_cweb_admin.c: /mgnt */
 ngx_int_t ngx_cweb_admin_handler(ngx_http_request_t *r);

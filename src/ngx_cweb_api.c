@@ -100,7 +100,6 @@ cweb_context_t  ngx_cweb_context = {
 
 
 /* which plugin (and which request) the code now running belongs to */
-static ngx_cweb_plugin_t  *ngx_cweb_api_plugin;
 static ngx_cweb_call_t    *ngx_cweb_api_call;
 
 static ngx_uint_t          ngx_cweb_api_in_canary;
@@ -113,7 +112,7 @@ static ngx_rbtree_node_t   ngx_cweb_kv_own_sentinel;
 void
 ngx_cweb_api_set_plugin(ngx_cweb_plugin_t *p)
 {
-    ngx_cweb_api_plugin = p;
+    ngx_cweb_loader_set_running(p);
 }
 
 
@@ -121,14 +120,14 @@ void
 ngx_cweb_api_set_call(ngx_cweb_call_t *call)
 {
     ngx_cweb_api_call = call;
-    ngx_cweb_api_plugin = call ? call->route->plugin : NULL;
+    ngx_cweb_loader_set_running(call ? call->route->plugin : NULL);
 }
 
 
 ngx_cweb_plugin_t *
 ngx_cweb_api_current(void)
 {
-    return ngx_cweb_api_plugin;
+    return ngx_cweb_loader_running();
 }
 
 
@@ -640,8 +639,9 @@ ngx_cweb_palloc(http_request_t *req, size_t size)
 static void
 ngx_cweb_log(int level, const char *fmt, va_list args)
 {
-    char        buf[2048];
-    ngx_log_t  *log;
+    char                buf[2048];
+    ngx_log_t          *log;
+    ngx_cweb_plugin_t  *p;
 
     if (level < NGX_LOG_EMERG || level > NGX_LOG_DEBUG) {
         level = NGX_LOG_ERR;
@@ -656,9 +656,11 @@ ngx_cweb_log(int level, const char *fmt, va_list args)
 
     (void) vsnprintf(buf, sizeof(buf), fmt, args);
 
-    if (ngx_cweb_api_plugin) {
+    p = ngx_cweb_loader_running();
+
+    if (p) {
         ngx_log_error((ngx_uint_t) level, log, 0, "cweb plugin \"%V\": %s",
-                      &ngx_cweb_api_plugin->name, buf);
+                      &p->name, buf);
 
     } else {
         ngx_log_error((ngx_uint_t) level, log, 0, "cweb plugin: %s", buf);
@@ -674,9 +676,10 @@ ngx_cweb_log(int level, const char *fmt, va_list args)
 void
 ngx_cweb_api_error(const char *fmt, ...)
 {
-    u_char     *p, buf[NGX_MAX_ERROR_STR];
-    va_list     args;
-    ngx_log_t  *log;
+    u_char             *p, buf[NGX_MAX_ERROR_STR];
+    va_list             args;
+    ngx_log_t          *log;
+    ngx_cweb_plugin_t  *plugin;
 
     va_start(args, fmt);
     p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
@@ -685,9 +688,11 @@ ngx_cweb_api_error(const char *fmt, ...)
     log = ngx_cweb_api_call ? ngx_cweb_api_call->r->connection->log
                             : ngx_cycle->log;
 
-    if (ngx_cweb_api_plugin) {
+    plugin = ngx_cweb_loader_running();
+
+    if (plugin) {
         ngx_log_error(NGX_LOG_ERR, log, 0, "cweb plugin \"%V\": %*s",
-                      &ngx_cweb_api_plugin->name, p - buf, buf);
+                      &plugin->name, p - buf, buf);
 
     } else {
         ngx_log_error(NGX_LOG_ERR, log, 0, "cweb plugin: %*s", p - buf, buf);

@@ -94,6 +94,19 @@ ngx_cweb_api_open_database(ngx_log_t *log)
 }
 
 
+/*
+ * in a child just forked (the canary's): a SQLite connection must not
+ * cross fork(), so the parent's is neither used nor closed here, just
+ * dropped, and the child opens its own
+ */
+
+void
+ngx_cweb_api_drop_database(void)
+{
+    ngx_cweb_database.db = NULL;
+}
+
+
 /* statements plugins left open would keep the connection from closing */
 
 void

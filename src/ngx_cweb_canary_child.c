@@ -39,6 +39,7 @@ ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd)
 
     cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
     ngx_cweb_api_set_canary();
+    ngx_cweb_loader_init(&ngx_cweb_api, &ngx_cweb_context, NULL);
 
     /* crashing here is expected now and then: no core files */
     rl.rlim_cur = 0;
@@ -80,6 +81,7 @@ ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd)
     }
 
     /* onload as in a worker: the plugin database is there, logs work */
+    ngx_cweb_api_drop_database();
     (void) ngx_cweb_api_open_database(cycle->log);
 
     ngx_memzero(&p, sizeof(ngx_cweb_plugin_t));

@@ -53,6 +53,18 @@ static ngx_int_t ngx_cweb_loader_layout(void *handle, u_char *err,
 
 
 static ngx_cweb_plugin_t  *ngx_cweb_plugins;
+
+/*
+ * what plugins are handed and who forgets a version that goes, set by
+ * the wiring (ngx_cweb_loader_init()) before anything loads: the loader
+ * knows nothing of the API it hands out
+ */
+static const cweb_api_t         *ngx_cweb_loader_api;
+static cweb_context_t           *ngx_cweb_loader_ctx;
+static ngx_cweb_loader_unload_pt ngx_cweb_loader_unloaded;
+
+/* whose code runs now (its onload, a handler, scheduled work) */
+static ngx_cweb_plugin_t        *ngx_cweb_loader_current;
 static ngx_cweb_router_t  *ngx_cweb_router;
 static ngx_uint_t          ngx_cweb_generation;
 
@@ -292,9 +304,6 @@ ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log)
     crashed = 0;
     cmcf = ngx_cweb_conf();
 
-    /* ctx->database must be usable from the first line of plugin code */
-    (void) ngx_cweb_api_open_database(log);
-
     file.data = path;
     file.len = ngx_snprintf(path, sizeof(path) - 1, "%V/so/%s",
                             &cmcf->module_dir, p->so_file) - path;
@@ -345,11 +354,11 @@ ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log)
     p->config = config;
 
     if (config->onload) {
-        ngx_cweb_api_set_plugin(p);
+        ngx_cweb_loader_set_running(p);
         ngx_cweb_call_enter(p, NGX_CWEB_CALL_ONLOAD);
         signo = ngx_cweb_fault_call_hook(config->onload);
         ngx_cweb_call_leave();
-        ngx_cweb_api_set_plugin(NULL);
+        ngx_cweb_loader_set_running(NULL);
 
         if (signo) {
             /* half initialised: never called again here, never unloaded */
@@ -381,6 +390,30 @@ done:
     }
 
     return p->handle ? NGX_OK : (crashed ? NGX_ABORT : NGX_ERROR);
+}
+
+
+void
+ngx_cweb_loader_init(const cweb_api_t *api, cweb_context_t *ctx,
+    ngx_cweb_loader_unload_pt unloaded)
+{
+    ngx_cweb_loader_api = api;
+    ngx_cweb_loader_ctx = ctx;
+    ngx_cweb_loader_unloaded = unloaded;
+}
+
+
+void
+ngx_cweb_loader_set_running(ngx_cweb_plugin_t *p)
+{
+    ngx_cweb_loader_current = p;
+}
+
+
+ngx_cweb_plugin_t *
+ngx_cweb_loader_running(void)
+{
+    return ngx_cweb_loader_current;
 }
 
 
@@ -447,20 +480,22 @@ ngx_cweb_loader_unload(ngx_cweb_plugin_t *p)
                       "cweb plugin \"%V\" version %ui unloaded", &p->name,
                       p->version);
 
-        ngx_cweb_api_set_plugin(p);
+        ngx_cweb_loader_set_running(p);
         ngx_cweb_call_enter(p, NGX_CWEB_CALL_UNLOAD);
 
         if (p->config->unload) {
-            p->config->unload(&ngx_cweb_context);
+            p->config->unload(ngx_cweb_loader_ctx);
         }
 
         dlclose(p->handle);
 
         ngx_cweb_call_leave();
-        ngx_cweb_api_set_plugin(NULL);
+        ngx_cweb_loader_set_running(NULL);
 
         /* what it cached may point into the code that just went */
-        ngx_cweb_api_forget(p);
+        if (ngx_cweb_loader_unloaded) {
+            ngx_cweb_loader_unloaded(p);
+        }
     }
 
     for (i = 0; i < p->nroutes; i++) {
@@ -531,7 +566,7 @@ ngx_cweb_loader_open(ngx_str_t *path, module_t **config, u_char *err,
         goto failed;
     }
 
-    if (bind(&ngx_cweb_api) != CWEB_OK) {
+    if (ngx_cweb_loader_api == NULL || bind(ngx_cweb_loader_api) != CWEB_OK) {
         ngx_cweb_errf(err, errlen, "plugin refused the host API table");
         goto failed;
     }
