@@ -78,9 +78,6 @@ void ngx_cweb_admin_answer(ngx_cweb_admin_ctx_t *ctx, ngx_int_t rc);
 json_t *ngx_cweb_admin_manifest_json(u_char *p, size_t len, json_t **ws,
     json_t **jobs, json_t **author);
 json_t *ngx_cweb_admin_module_json(ngx_cweb_shm_module_t *m);
-ngx_int_t ngx_cweb_admin_path(ngx_pool_t *pool, ngx_str_t *path,
-    const char *fmt, ...);
-
 #define ngx_cweb_admin_error(ctx, status, text)                             \
     ngx_cweb_admin_prepare(ctx, status, json_pack("{s:s}", "error", text))
 

@@ -51,6 +51,8 @@ static void ngx_cweb_deploy_committed(ngx_cweb_admin_ctx_t *ctx);
 static ngx_int_t ngx_cweb_deploy_result(ngx_cweb_admin_ctx_t *ctx,
     ngx_uint_t status, const char *state);
 static ngx_int_t ngx_cweb_sha256_hex(u_char *data, size_t len, u_char *hex);
+static ngx_int_t ngx_cweb_deploy_path(ngx_pool_t *pool, ngx_str_t *path,
+    const char *fmt, ...);
 static void ngx_cweb_deploy_cleanup(void *data);
 static ngx_str_t *ngx_cweb_replace(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_str_t *from, ngx_str_t *to);
@@ -291,10 +293,10 @@ ngx_cweb_deploy_write_source(ngx_cweb_admin_ctx_t *ctx)
 
     cmcf = ngx_cweb_conf();
 
-    if (ngx_cweb_admin_path(ctx->r->pool, &ctx->src_path, "%V/src/%s.c",
+    if (ngx_cweb_deploy_path(ctx->r->pool, &ctx->src_path, "%V/src/%s.c",
                             &cmcf->module_dir, ctx->rec.source_sha256)
         != NGX_OK
-        || ngx_cweb_admin_path(ctx->r->pool, &tmp, "%V/tmp/%s.%P.c",
+        || ngx_cweb_deploy_path(ctx->r->pool, &tmp, "%V/tmp/%s.%P.c",
                                &cmcf->module_dir, ctx->rec.source_sha256,
                                ngx_pid)
            != NGX_OK)
@@ -367,7 +369,7 @@ ngx_cweb_deploy_compile(ngx_cweb_admin_ctx_t *ctx)
     cc->done = ngx_cweb_deploy_compiled;
     cc->data = ctx;
 
-    if (ngx_cweb_admin_path(pool, &cc->output, "%V/tmp/%*s.%P.%ui.so",
+    if (ngx_cweb_deploy_path(pool, &cc->output, "%V/tmp/%*s.%P.%ui.so",
                             &cmcf->module_dir, (size_t) 16,
                             ctx->rec.source_sha256, ngx_pid, seq++)
         != NGX_OK
@@ -897,4 +899,27 @@ ngx_cweb_replace(ngx_pool_t *pool, u_char *data, size_t len, ngx_str_t *from,
     out->len = d - out->data;
 
     return out;
+}
+
+
+static ngx_int_t
+ngx_cweb_deploy_path(ngx_pool_t *pool, ngx_str_t *path, const char *fmt, ...)
+{
+    u_char   buf[NGX_MAX_PATH], *p;
+    va_list  args;
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(buf, buf + sizeof(buf) - 1, fmt, args);
+    va_end(args);
+
+    path->len = p - buf;
+    path->data = ngx_pnalloc(pool, path->len + 1);
+    if (path->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(path->data, buf, path->len);
+    path->data[path->len] = '\0';
+
+    return NGX_OK;
 }
