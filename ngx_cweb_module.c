@@ -819,18 +819,24 @@ ngx_cweb_init_process(ngx_cycle_t *cycle)
     ngx_cweb_loader_init(&ngx_cweb_api, &ngx_cweb_context,
                          ngx_cweb_api_forget);
 
-    /* ctx->database is usable from the first line of plugin code */
-    (void) ngx_cweb_api_open_database(cycle->log);
-
     if (ngx_cweb_fault_init_process(cycle) != NGX_OK
         || ngx_cweb_http_init_process(cycle) != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (ngx_process == NGX_PROCESS_SINGLE) {
-        return ngx_cweb_helper_start(cycle);
+    if (ngx_process == NGX_PROCESS_SINGLE
+        && ngx_cweb_helper_start(cycle) != NGX_OK)
+    {
+        return NGX_ERROR;
     }
+
+    /*
+     * ctx->database is usable from the first line of plugin code; opened
+     * after the helper forked the canary: SQLite's state of an open file
+     * must not cross fork(), even to a new connection in the child
+     */
+    (void) ngx_cweb_api_open_database(cycle->log);
 
     return NGX_OK;
 }
