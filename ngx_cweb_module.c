@@ -29,6 +29,7 @@ static char *ngx_cweb_words(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_cweb_argv(ngx_conf_t *cf, ngx_cweb_main_conf_t *cmcf);
 static ngx_int_t ngx_cweb_argv_push(ngx_array_t *argv, ngx_array_t *words,
     char **def, ngx_uint_t ndef);
+static void ngx_cweb_unloaded(ngx_cweb_plugin_t *p);
 static ngx_int_t ngx_cweb_init_process(ngx_cycle_t *cycle);
 static void ngx_cweb_exit_process(ngx_cycle_t *cycle);
 static void ngx_cweb_exit_master(ngx_cycle_t *cycle);
@@ -174,6 +175,20 @@ static ngx_command_t  ngx_cweb_commands[] = {
       offsetof(ngx_cweb_main_conf_t, purge_modules),
       NULL },
 
+    { ngx_string("cweb_crypto_certificate"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_cweb_crypto_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, crypto_certificate),
+      NULL },
+
+    { ngx_string("cweb_crypto_certificate_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_cweb_crypto_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, crypto_certificate_key),
+      NULL },
+
     { ngx_string("cweb"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_cweb_location,
@@ -245,6 +260,9 @@ ngx_cweb_create_main_conf(ngx_conf_t *cf)
      *     cmcf->cc_argv = NULL;
      *     cmcf->mgnt = NULL;
      *     cmcf->shm_zone = NULL;
+     *     cmcf->crypto_certificate = { 0, NULL };
+     *     cmcf->crypto_certificate_key = { 0, NULL };
+     *     cmcf->crypto_ssl = NULL;
      */
 
     cmcf->enabled = 0;
@@ -332,6 +350,10 @@ ngx_cweb_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(cmcf->fault_window, 60000);
     ngx_conf_init_value(cmcf->dev, 0);
     ngx_conf_init_value(cmcf->purge_modules, 0);
+
+    if (ngx_cweb_crypto_conf(cf, cmcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     return ngx_cweb_argv(cf, cmcf);
 }
@@ -793,12 +815,29 @@ ngx_cweb_postconfiguration(ngx_conf_t *cf)
  * (this hook also runs in nginx's cache loader, and there ngx_worker is 0).
  */
 
+/*
+ * a version was unloaded in this process: what the API keeps for it goes
+ * (cache entries and maps it set, a key pair it loaded), since those may
+ * point into its code or data
+ */
+
+static void
+ngx_cweb_unloaded(ngx_cweb_plugin_t *p)
+{
+    ngx_cweb_api_forget(p);
+    ngx_cweb_crypto_forget(p);
+}
+
+
 static ngx_int_t
 ngx_cweb_init_process(ngx_cycle_t *cycle)
 {
     ngx_cweb_main_conf_t  *cmcf;
 
     ngx_cweb_shm_use(cycle);
+
+    /* the helper and the canary's children too: onload() may sign */
+    ngx_cweb_crypto_init_process(cycle);
 
     if (ngx_process != NGX_PROCESS_WORKER
         && ngx_process != NGX_PROCESS_SINGLE)
@@ -817,7 +856,7 @@ ngx_cweb_init_process(ngx_cycle_t *cycle)
 
     /* the loader hands plugins the API, which forgets what goes with them */
     ngx_cweb_loader_init(&ngx_cweb_api, &ngx_cweb_context,
-                         ngx_cweb_api_forget);
+                         ngx_cweb_unloaded);
 
     if (ngx_cweb_fault_init_process(cycle) != NGX_OK
         || ngx_cweb_http_init_process(cycle) != NGX_OK)

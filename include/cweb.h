@@ -60,6 +60,9 @@
 #include <container.h>
 #include <scheduler.h>
 
+/* upstream's compatibility headers: crypto (OpenSSL's headers with it) */
+#include <crypto.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -195,11 +198,7 @@ typedef struct websocket {
 
 /* struct container (ctx->cache), struct scheduler: container.h, scheduler.h */
 
-struct crypto {
-    void                       *ctx;
-    int                         status;
-    void                       *ops;
-};
+/* struct crypto (ctx->crypto): crypto.h */
 
 struct symbols {
     /*
@@ -217,7 +216,15 @@ struct symbols {
                                         const char *symbol);
 };
 
+/* ctx->jobs: NULL until this host has durable jobs (jobs.h) */
 struct job_system;
+
+/*
+ * upstream's hook by which its server hands a plugin jobs_create(); here
+ * the host owns the job system and jobs_bind() is refused
+ */
+typedef int (*jobs_create_fn_t)(void *user_data, const char *job_name,
+    const char *payload_json, cweb_uuid_t *job_uuid_out);
 
 typedef struct cweb_context {
     struct container           *cache;
@@ -373,6 +380,14 @@ typedef struct cweb_api_s {
     int                       (*scheduler_pending_count)(
                                   struct scheduler *s);
     void                      (*scheduler_cancel)(struct scheduler *s);
+
+    /* crypto.h, jobs.h */
+    int                       (*crypto_init)(struct crypto *crypto,
+                                             const char *certificate,
+                                             const char *private_key);
+    void                      (*crypto_shutdown)(struct crypto *crypto);
+    void                      (*jobs_bind)(jobs_create_fn_t fn,
+                                           void *user_data);
 } cweb_api_t;
 
 /* set by the host before onload(); hidden, so private to each plugin */
@@ -528,6 +543,17 @@ jobs_create(const char *job_name, const char *payload_json,
     cweb_uuid_t *job_uuid_out)
 {
     return cweb_api->jobs_create(job_name, payload_json, job_uuid_out);
+}
+
+/*
+ * jobs_bind: upstream's server calls it to give a plugin its job system;
+ * here the host owns the job system, so a plugin's call is refused with
+ * an error-log line and changes nothing.  Contexts: any.
+ */
+static inline void
+jobs_bind(jobs_create_fn_t fn, void *user_data)
+{
+    cweb_api->jobs_bind(fn, user_data);
 }
 
 

@@ -24,6 +24,9 @@
 /* map.h, container.h, scheduler.h: forwarders to the host, no headers */
 #include "cweb_map.c"
 
+/* crypto.h: forwarders to the host, no headers */
+#include "cweb_crypto.c"
+
 
 const cweb_api_t  *cweb_api;
 

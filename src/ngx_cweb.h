@@ -89,6 +89,9 @@ typedef struct {
     ngx_array_t                *admin_origins;  /* of ngx_str_t */
     ngx_flag_t                  dev;
     ngx_flag_t                  purge_modules;
+    ngx_str_t                   crypto_certificate;
+    ngx_str_t                   crypto_certificate_key;
+    SSL_CTX                    *crypto_ssl;   /* both, ctx->crypto's */
 
     ngx_array_t                *cc_argv;      /* of char *: cc + cflags */
     ngx_uint_t                  cc_nwords;    /* how many are cc's */
@@ -582,6 +585,16 @@ ngx_uint_t ngx_cweb_kv_known(ngx_cweb_call_t *c,
 
 /* ngx_cweb_api_map.c: maps, ctx->cache, ctx->scheduler */
 void ngx_cweb_api_forget(ngx_cweb_plugin_t *p);
+
+/* ngx_cweb_api_crypto.c: ctx->crypto, crypto_init(), crypto_shutdown() */
+extern struct crypto   ngx_cweb_crypto;
+char *ngx_cweb_crypto_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_cweb_crypto_conf(ngx_conf_t *cf, ngx_cweb_main_conf_t *cmcf);
+void ngx_cweb_crypto_init_process(ngx_cycle_t *cycle);
+int ngx_cweb_crypto_init(struct crypto *crypto, const char *certificate,
+    const char *private_key);
+void ngx_cweb_crypto_shutdown(struct crypto *crypto);
+void ngx_cweb_crypto_forget(ngx_cweb_plugin_t *p);
 
 /* ngx_cweb_api_db.c: ctx->database */
 extern struct sqldb    ngx_cweb_database;

@@ -41,6 +41,7 @@ static ngx_cweb_call_t *ngx_cweb_call_check(void *res, void *req,
 static void ngx_cweb_log(int level, const char *fmt, va_list args);
 static int ngx_cweb_jobs_create(const char *job_name,
     const char *payload_json, cweb_uuid_t *job_uuid_out);
+static void ngx_cweb_jobs_bind(jobs_create_fn_t fn, void *user_data);
 static int ngx_cweb_is_canary(void);
 static void *ngx_cweb_symbols_resolv(void *user_data, const char *module,
     const char *symbol);
@@ -77,11 +78,10 @@ cweb_api_t  ngx_cweb_api = {
     ngx_cweb_scheduler_add,
     ngx_cweb_scheduler_request_stop,
     ngx_cweb_scheduler_pending_count,
-    ngx_cweb_scheduler_cancel
-};
-
-static struct crypto  ngx_cweb_crypto = {
-    NULL, 0, NULL
+    ngx_cweb_scheduler_cancel,
+    ngx_cweb_crypto_init,
+    ngx_cweb_crypto_shutdown,
+    ngx_cweb_jobs_bind
 };
 
 static struct symbols  ngx_cweb_symbols = {
@@ -727,6 +727,15 @@ ngx_cweb_jobs_create(const char *job_name, const char *payload_json,
                   "in this release", job_name ? job_name : "");
 
     return CWEB_DECLINED;
+}
+
+
+/* upstream's server binds its job system into plugins; this host owns it */
+
+static void
+ngx_cweb_jobs_bind(jobs_create_fn_t fn, void *user_data)
+{
+    ngx_cweb_api_error("jobs_bind() refused: the host owns the job system");
 }
 
 

@@ -34,6 +34,9 @@
 
 #define NGX_CWEB_COMPILE_OUTPUT_MAX  (256 * 1024)
 
+/* the words of a NULL-terminated static list */
+#define ngx_cweb_nelts(list)  (sizeof(list) / sizeof(char *) - 1)
+
 
 static ngx_int_t ngx_cweb_compile_argv(ngx_cweb_main_conf_t *cmcf,
     ngx_pool_t *pool, ngx_str_t *src, ngx_str_t *out, ngx_msec_t timeout,
@@ -83,11 +86,13 @@ ngx_cweb_compile_argv(ngx_cweb_main_conf_t *cmcf, ngx_pool_t *pool,
     };
 
     static char  *libs[] = {
-        "-ljansson", "-lsqlite3", "-lcrypto", "-lm", "-lpthread", NULL
+        "-ljansson", "-lsqlite3", "-lssl", "-lcrypto", "-lm", "-lpthread",
+        NULL
     };
 
     /* sh -c script sh timeout, cc+cflags, fixed, -I -o out src entry, libs */
-    n = 5 + cmcf->cc_argv->nelts + 6 + 5 + 5 + 1;
+    n = 5 + cmcf->cc_argv->nelts + ngx_cweb_nelts(fixed) + 5
+        + ngx_cweb_nelts(libs) + 1;
 
     a = ngx_pcalloc(pool, n * sizeof(char *));
     if (a == NULL) {

@@ -56,3 +56,39 @@ probe_scheduler(struct scheduler *s)
     return scheduler_pending_count(s) + atomic_load(&s->running);
 }
 #endif
+
+#ifdef CRYPTO_H
+int
+probe_crypto(struct crypto *c)
+{
+    char           out[512];
+    unsigned char  md[SHA256_DIGEST_LENGTH];
+    EVP_MD_CTX    *mdctx = EVP_MD_CTX_new();
+
+    (void) EVP_DigestInit_ex(mdctx, EVP_sha256(), NULL);
+    (void) EVP_DigestFinal_ex(mdctx, md, NULL);
+    EVP_MD_CTX_free(mdctx);
+
+    if (crypto_init(c, NULL, NULL) != 0 || c->status != CRYPTO_LOADED) {
+        return -1;
+    }
+
+    (void) c->ops.sign_token(c, "t", out, sizeof(out));
+    crypto_shutdown(c);
+
+    return c->ops.verify_token(c, out, "t", 1) + md[0];
+}
+#endif
+
+#ifdef JOBS_H
+int
+probe_jobs(struct cweb_context *ctx, cweb_uuid_t *id)
+{
+    jobs_create_fn_t   fn = NULL;
+    job_system_t      *js = ctx->jobs;
+
+    jobs_bind(fn, js);
+
+    return jobs_create("j", "{}", id);
+}
+#endif
