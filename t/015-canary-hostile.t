@@ -218,18 +218,29 @@ die "expected one canary, found @c" unless @c == 1;
 
 
 
-=== TEST 10: a deploy sent while another hangs in onload() waits in the
+=== TEST 10: a deploy sent while others hang in onload() waits in the
 canary's queue (canary_ms counts the wait), then is tried and goes live;
-the hanging one is refused at its own deadline.  (The run's deadline
+the hanging ones are refused at their own deadlines.  (The run's deadline
 starts when the canary takes the request up; with fourteen such hangs
 queued, deploys were timed out by their wait alone: 14 s, too slow here.)
 --- reuse
 --- init
-::deploy_in_background(::plugin_src("faulty.c", V => "q", MODE => "ONLOAD_HANG"));
-select(undef, undef, undef, 0.6);
+my $compiled = sub {
+    open my $fh, '<', "$ENV{TEST_NGINX_SERVER_ROOT}/logs/error.log" or return 0;
+    return scalar grep { /cweb compile: pid \d+ status 0 / } <$fh>;
+};
+my $before = $compiled->();
+::deploy_in_background(map { ::plugin_src("faulty.c", V => $_, MODE => "ONLOAD_HANG") } qw(q r s));
+# once the first hang is compiled (however long a loaded machine takes) it
+# is in the canary; two more queue behind it: ours, compiled next,
+# finds the canary busy for up to three handler timeouts
+for (1 .. 100) {
+    last if $compiled->() > $before;
+    select(undef, undef, undef, 0.1);
+}
 --- request eval
 ::hostile(4)
---- timeout: 6
+--- timeout: 8
 --- error_code: 200
 --- response_body_like: "version":4,.*"canary_ms":\d{3,},"status":"replaced"
 --- error_log
