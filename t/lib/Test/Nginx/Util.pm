@@ -24,6 +24,7 @@ use Scalar::Util qw(looks_like_number);
 use Time::HiRes qw(sleep time);
 use Carp qw(croak);
 use Test::More ();
+use Test::Nginx::Valgrind ();
 
 our $VERSION = '0.29';
 
@@ -33,6 +34,8 @@ our $VERSION = '0.29';
 
 our $Verbose            = $ENV{TEST_NGINX_VERBOSE};
 our $UseHup             = $ENV{TEST_NGINX_USE_HUP};
+our $UseValgrind        = $ENV{TEST_NGINX_USE_VALGRIND};
+our $ValgrindExitOnFirstErr = $ENV{TEST_NGINX_VALGRIND_EXIT_ON_FIRST_ERR};
 our $LoadModules        = $ENV{TEST_NGINX_LOAD_MODULES};
 our $NoShuffle          = $ENV{TEST_NGINX_NO_SHUFFLE} || 0;
 our $NoNginxManager     = $ENV{TEST_NGINX_NO_NGINX_MANAGER} || 0;
@@ -75,11 +78,15 @@ our $ErrLogFilePos = 0;
 our $FirstTime = 1;
 our $InSubprocess;
 our $RunTestsCalled;
-our $ChildPid;            # kept for API compatibility (never set by us)
+our $ChildPid;            # nginx when it runs under valgrind (our child)
 
 if (defined $WorkerUser && $WorkerUser !~ /^\w+(?:\s+\w+)?$/) {
     die "Bad value in the env TEST_NGINX_WORKER_USER: $WorkerUser\n";
 }
+
+# under valgrind nginx stays in the foreground (as our child), the master
+# process setting is kept (like the CPAN module)
+$DaemonEnabled = 'off' if $UseValgrind;
 
 if ($Randomize) {
     $ServerPort = gen_rand_port(1000)
@@ -330,8 +337,12 @@ sub kill_process ($$$) {
     my ($pid, $wait, $name) = @_;
     return unless is_running($pid);
 
+    # valgrind's leak check at exit takes seconds, a SIGKILL would lose it
+    my $secs = $wait ? timeout() : 0.5;
+    $secs = $Test::Nginx::Valgrind::StopWait
+        if $UseValgrind && $secs < $Test::Nginx::Valgrind::StopWait;
     kill SIGQUIT, $pid;
-    return if wait_for_exit($pid, $wait ? timeout() : 0.5);
+    return if wait_for_exit($pid, $secs);
 
     warn "$name - timeout when waiting for the process $pid to exit, "
          . "sending TERM\n";
@@ -648,6 +659,13 @@ sub _run_nginx_cmd {
     my $errfh = File::Temp->new();
     my $errname = $errfh->filename;
     my $cmd = "$NginxBinary -p $ServRoot/ -c $ConfFile";
+    if ($UseValgrind) {
+        $cmd = Test::Nginx::Valgrind::command($UseValgrind,
+                                              $ValgrindExitOnFirstErr, $cmd);
+        warn "running: $cmd\n" if $Verbose;
+        $ChildPid = Test::Nginx::Valgrind::spawn($cmd);
+        return (0, '', $cmd);
+    }
     warn "running: $cmd\n" if $Verbose;
     # "daemon on" makes the command return at once; the time limit only
     # guards against a configuration that keeps nginx in the foreground
@@ -667,6 +685,9 @@ sub start_nginx {
     can_run($NginxBinary)
         or bail_out("$name - Cannot find the nginx executable ($NginxBinary)");
 
+    # the test's name tells whose valgrind report follows (as in CPAN's)
+    warn "$name\n" if $UseValgrind && !defined $must_die;
+
     my $waited = 0;
     while (1) {
         my ($status, $err, $cmd) = _run_nginx_cmd();
@@ -684,10 +705,16 @@ sub start_nginx {
     }
 
     # With "daemon on" the listening socket exists before the command
-    # returns; still, make sure before sending the first request.
-    my $deadline = time + 5;
+    # returns; still, make sure before sending the first request.  Under
+    # valgrind nginx is slow to get there, or may not get there at all.
+    my $deadline = time + ($UseValgrind ? $Test::Nginx::Valgrind::StartWait
+                                        : 5);
     while (time < $deadline) {
         last if -s $PidFile && port_accepts();
+        if ($UseValgrind && !is_running($ChildPid)) {
+            bail_out("$name - nginx under valgrind exited at start-up "
+                     . "(status $?)");
+        }
         sleep 0.02;
     }
     sleep $TestNginxSleep;
@@ -848,6 +875,8 @@ sub run_test ($) {
     my $must_die = $block->must_die;
     if (defined $must_die) {
         local $UseHup;
+        local $UseValgrind;     # like the CPAN module: never under valgrind
+        local $DaemonEnabled = 'on';
         stop_nginx($name);
         check_prev_block_shutdown_error_log();
         $PrevConfig = $config;
@@ -944,7 +973,7 @@ END {
     return if $InSubprocess || !$RunTestsCalled;
     local $?;     # keep Test::Builder's exit status
     cleanup();
-    stop_nginx('END') unless $ENV{TEST_NGINX_NO_CLEAN};
+    stop_nginx('END') if $UseValgrind || !$ENV{TEST_NGINX_NO_CLEAN};
     check_prev_block_shutdown_error_log();
     if ($Randomize && -d $ServRoot && $ServRoot =~ m{/t/servroot_\d+$}) {
         remove_tree($ServRoot);
