@@ -76,6 +76,9 @@ static ngx_uint_t   ngx_cweb_fault_limit = 3;
 static ngx_msec_t   ngx_cweb_fault_window = 60000;
 static ngx_uint_t   ngx_cweb_fault_exit_hooked;
 
+/* the signal stack: kept here, or only the kernel would point to it */
+static void        *ngx_cweb_fault_altstack;
+
 /* composed once, written from signal handlers */
 static u_char       ngx_cweb_fault_500[256];
 static size_t       ngx_cweb_fault_500_len;
@@ -100,7 +103,6 @@ ngx_cweb_fault_conf(ngx_cweb_main_conf_t *cmcf)
 ngx_int_t
 ngx_cweb_fault_init_process(ngx_cycle_t *cycle)
 {
-    void                  *stack;
     stack_t                ss;
     Dl_info                info;
     ngx_uint_t             i;
@@ -159,12 +161,15 @@ ngx_cweb_fault_init_process(ngx_cycle_t *cycle)
     }
 
     /* a plugin recursing without end overflows the normal stack */
-    stack = ngx_alloc(NGX_CWEB_ALTSTACK_SIZE, cycle->log);
-    if (stack == NULL) {
-        return NGX_ERROR;
+    if (ngx_cweb_fault_altstack == NULL) {
+        ngx_cweb_fault_altstack = ngx_alloc(NGX_CWEB_ALTSTACK_SIZE,
+                                            cycle->log);
+        if (ngx_cweb_fault_altstack == NULL) {
+            return NGX_ERROR;
+        }
     }
 
-    ss.ss_sp = stack;
+    ss.ss_sp = ngx_cweb_fault_altstack;
     ss.ss_size = NGX_CWEB_ALTSTACK_SIZE;
     ss.ss_flags = 0;
 
