@@ -19,7 +19,8 @@
 static ngx_int_t ngx_cweb_canary_hash(u_char *path, size_t max,
     u_char *hex, off_t *size, u_char *err, size_t errlen);
 static void ngx_cweb_canary_say(int fd, const char *what, const char *text);
-static void ngx_cweb_canary_refuse(int fd, u_char *reason);
+static void ngx_cweb_canary_refuse(int fd, ngx_pool_t *pool,
+    u_char *reason);
 
 
 void
@@ -57,7 +58,7 @@ ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd)
                              sizeof(err))
         != NGX_OK)
     {
-        ngx_cweb_canary_refuse(fd, err);
+        ngx_cweb_canary_refuse(fd, pool, err);
         return;
     }
 
@@ -66,7 +67,7 @@ ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd)
 
     handle = ngx_cweb_loader_open(&so, &config, err, sizeof(err));
     if (handle == NULL) {
-        ngx_cweb_canary_refuse(fd, err);
+        ngx_cweb_canary_refuse(fd, pool, err);
         return;
     }
 
@@ -76,7 +77,7 @@ ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd)
                                       sizeof(err))
         != NGX_OK)
     {
-        ngx_cweb_canary_refuse(fd, err);
+        ngx_cweb_canary_refuse(fd, pool, err);
         return;
     }
 
@@ -123,6 +124,11 @@ ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd)
     }
 
     ngx_cweb_canary_say(fd, "result", text);
+
+    /* nothing left to do with them, but valgrind checks this process too */
+    free(text);
+    json_decref(res);
+    ngx_destroy_pool(pool);
 
     _exit(0);
 }
@@ -210,10 +216,13 @@ ngx_cweb_canary_say(int fd, const char *what, const char *text)
 
 
 static void
-ngx_cweb_canary_refuse(int fd, u_char *reason)
+ngx_cweb_canary_refuse(int fd, ngx_pool_t *pool, u_char *reason)
 {
     char    *text;
     json_t  *res;
+
+    /* the run child _exit()s next, but valgrind checks it for leaks too */
+    ngx_destroy_pool(pool);
 
     res = json_pack("{s:s,s:o}", "status", "refused",
                     "reason", ngx_cweb_json_text(reason,
@@ -222,7 +231,10 @@ ngx_cweb_canary_refuse(int fd, u_char *reason)
 
     if (text) {
         ngx_cweb_canary_say(fd, "result", text);
+        free(text);
     }
+
+    json_decref(res);
 
     _exit(0);
 }
