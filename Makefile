@@ -5,6 +5,8 @@
 #   make test     install missing packages, build, unit tests + t/*.t
 #   make bench    benchmarks (bench/http, deploy, instructions, faults,
 #                 routes); not in test
+#   make valgrind the suites under memcheck (VALGRIND_SUITES=t/060-api.t
+#                 ...); fails on invalid accesses and definite leaks
 
 SHELL        := /bin/bash
 NGINX_SRC    ?= /usr/share/nginx/src
@@ -27,13 +29,28 @@ REAL_PKGS    := libtest-longstring-perl liblist-moreutils-perl \
                 libtext-diff-perl liburi-perl libhttp-message-perl \
                 libipc-run-perl libwww-perl util-linux iproute2
 
+# `make valgrind`: valgrind.suppress holds nginx/OpenSSL/SQLite/loader
+# noise only; plugins are dlclose()d, --keep-debuginfo keeps their frames.
+# The same options work with the real Test::Nginx (a TEST_NGINX_USE_VALGRIND
+# that is not a number is passed to valgrind as it is).
+VALGRIND_PKGS   := valgrind
+VALGRIND_SUITES ?= $(wildcard t/[0-9]*.t)
+VALGRIND_LOGS   := $(CURDIR)/$(BUILD)/valgrind
+VALGRIND_OPTS   := --tool=memcheck --leak-check=full --keep-debuginfo=yes \
+                   --show-possibly-lost=no --errors-for-leak-kinds=definite \
+                   --num-callers=100 --gen-suppressions=all \
+                   --suppressions=$(CURDIR)/valgrind.suppress
+# seconds a client waits for nginx under valgrind (the suites' default: 3)
+VALGRIND_TIMEOUT ?= 20
+
 UNIT_TESTS   := $(patsubst t/unit/%.c,objs/unit/%,$(wildcard t/unit/test_*.c))
 
 # the real Test::Nginx wins when it is installed
 PROVE_INC    := $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
                   || echo "-I t/lib")
 
-.PHONY: all deps bench-deps real-deps run test unit compat-check prove bench clean FORCE
+.PHONY: all deps bench-deps real-deps valgrind-deps run test unit \
+        compat-check prove bench valgrind clean FORCE
 
 all: $(MODULE)
 
@@ -53,6 +70,9 @@ bench-deps: deps
 
 real-deps: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(REAL_PKGS)"
+
+valgrind-deps: deps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(VALGRIND_PKGS)"
 
 $(NGX_BUILD)/.configured: config
 	@test -x $(NGINX_SRC)/configure || { echo "no nginx source tree at" \
@@ -121,6 +141,25 @@ test: deps
 # the compatibility plugins compile against our headers, no implicit names
 compat-check:
 	bash t/compat-check
+
+# one suite after the other, each with its own log directory (one log per
+# process); a suite fails when a test fails or valgrind reports an error
+valgrind: valgrind-deps $(MODULE)
+	@failed=""; for t in $(VALGRIND_SUITES); do \
+	    logs=$(VALGRIND_LOGS)/$$(basename $$t .t); \
+	    rm -rf $$logs && mkdir -p $$logs || exit 1; \
+	    echo "# valgrind: $$t (logs: $$logs)"; \
+	    TEST_NGINX_BINARY=$(NGINX_BIN) \
+	    TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) \
+	    TEST_NGINX_CWEB_ROOT=$(CURDIR) \
+	    TEST_NGINX_TIMEOUT=$${TEST_NGINX_TIMEOUT:-$(VALGRIND_TIMEOUT)} \
+	    TEST_NGINX_USE_VALGRIND="$(VALGRIND_OPTS) --log-file=$$logs/%p.log" \
+	    prove $(PROVE_INC) $$t || failed="$$failed $$t(tests)"; \
+	    perl t/lib/valgrind-report $$logs $$t \
+	        || failed="$$failed $$t(valgrind)"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "valgrind: FAILED:$$failed"; exit 1; fi; \
+	echo "valgrind: all suites clean"
 
 run: deps $(MODULE)
 	mkdir -p $(RUN_PREFIX)/logs $(RUN_PREFIX)/modules $(RUN_PREFIX)/temp
