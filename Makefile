@@ -30,7 +30,8 @@ REAL_PKGS    := libtest-longstring-perl liblist-moreutils-perl \
                 libipc-run-perl libwww-perl util-linux iproute2
 
 # `make valgrind`: valgrind.suppress holds nginx/OpenSSL/SQLite/loader
-# noise only; plugins are dlclose()d, --keep-debuginfo keeps their frames.
+# noise only, t/lib/fixtures.suppress the deliberate faults of the test
+# plugins; plugins are dlclose()d, --keep-debuginfo keeps their frames.
 # The same options work with the real Test::Nginx (a TEST_NGINX_USE_VALGRIND
 # that is not a number is passed to valgrind as it is).
 VALGRIND_PKGS   := valgrind
@@ -39,7 +40,8 @@ VALGRIND_LOGS   := $(CURDIR)/$(BUILD)/valgrind
 VALGRIND_OPTS   := --tool=memcheck --leak-check=full --keep-debuginfo=yes \
                    --show-possibly-lost=no --errors-for-leak-kinds=definite \
                    --num-callers=100 --gen-suppressions=all \
-                   --suppressions=$(CURDIR)/valgrind.suppress
+                   --suppressions=$(CURDIR)/valgrind.suppress \
+                   --suppressions=$(CURDIR)/t/lib/fixtures.suppress
 # seconds a client waits for nginx under valgrind (the suites' default: 3)
 VALGRIND_TIMEOUT ?= 20
 

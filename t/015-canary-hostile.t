@@ -10,6 +10,8 @@
 use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
+::skip_under_valgrind("it finds the canary and the helper by their process "
+    . "titles, which valgrind hides");
 
 master_on();
 workers(2);

@@ -10,6 +10,8 @@ use FindBin;
 use File::Path qw(make_path remove_tree);
 use POSIX ();
 require "$FindBin::Bin/inc/cweb.pl";
+::skip_under_valgrind("it finds the helper by its process title (hidden by "
+    . "valgrind) and straces it");
 
 my $state = "/tmp/ngx_cweb_t039_$$";
 remove_tree($state);

@@ -13,6 +13,8 @@ BEGIN { $ENV{TEST_NGINX_REUSE_PORT} = 1 }   # both workers get connections
 use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
+::skip_under_valgrind("it finds the helper by its process title, which "
+    . "valgrind hides");
 
 master_on();
 workers(2);

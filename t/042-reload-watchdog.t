@@ -6,6 +6,8 @@
 use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
+::skip_under_valgrind("the worker must die of the watchdog's SIGABRT within "
+    . "its grace period, valgrind's signal delivery is slower (SIGKILL)");
 
 master_on();
 workers(1);

@@ -6,6 +6,8 @@
 use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
+::skip_under_valgrind("it finds the helper and the canary by their process "
+    . "titles, which valgrind hides");
 
 master_on();
 workers(1);
