@@ -307,7 +307,9 @@ POST /mgnt
 --- error_code: 422
 --- response_body
 {"error":"compile timed out","timeout_ms":1000,"output":""}
---- timeout: 2.5
+--- timeout eval
+# the 1 s deadline plus an upload and an answer, slow under valgrind
+$ENV{TEST_NGINX_USE_VALGRIND} ? 10 : 2.5
 --- error_log
 cweb compile of "module.c" failed (timed out)
 --- no_error_log
