@@ -257,7 +257,6 @@ struct ngx_cweb_route_s {
  */
 typedef struct {
     http_kv_store_t             pub;
-    ngx_rbtree_node_t           node;         /* http_kv_create()'s: key */
     ngx_pool_t                 *pool;
     u_char                     *owned;        /* value i is ours to free */
     unsigned                    nocase:1;

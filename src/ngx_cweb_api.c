@@ -104,6 +104,13 @@ static ngx_cweb_call_t    *ngx_cweb_api_call;
 
 static ngx_uint_t          ngx_cweb_api_in_canary;
 
+/* a store a plugin made with http_kv_create(): found by its address */
+typedef struct {
+    ngx_cweb_kv_t               kv;           /* first: kv.pub is the key */
+    ngx_rbtree_node_t           node;
+} ngx_cweb_kv_own_t;
+
+
 /* the stores plugins made with http_kv_create(), by address */
 static ngx_rbtree_t        ngx_cweb_kv_own;
 static ngx_rbtree_node_t   ngx_cweb_kv_own_sentinel;
@@ -487,12 +494,15 @@ ngx_cweb_kv_cleanup(void *data)
 static http_kv_store_t *
 ngx_cweb_kv_create(size_t capacity)
 {
-    ngx_cweb_kv_t  *kv;
+    ngx_cweb_kv_t      *kv;
+    ngx_cweb_kv_own_t  *own;
 
-    kv = calloc(1, sizeof(ngx_cweb_kv_t));
-    if (kv == NULL) {
+    own = calloc(1, sizeof(ngx_cweb_kv_own_t));
+    if (own == NULL) {
         return NULL;
     }
+
+    kv = &own->kv;
 
     if (capacity) {
         kv->pub.entries = malloc(capacity * sizeof(http_kv_pair_t));
@@ -500,7 +510,7 @@ ngx_cweb_kv_create(size_t capacity)
         if (kv->pub.entries == NULL || kv->owned == NULL) {
             free(kv->pub.entries);
             free(kv->owned);
-            free(kv);
+            free(own);
             return NULL;
         }
 
@@ -512,8 +522,8 @@ ngx_cweb_kv_create(size_t capacity)
                         ngx_rbtree_insert_value);
     }
 
-    kv->node.key = (ngx_rbtree_key_t) (uintptr_t) &kv->pub;
-    ngx_rbtree_insert(&ngx_cweb_kv_own, &kv->node);
+    own->node.key = (ngx_rbtree_key_t) (uintptr_t) &kv->pub;
+    ngx_rbtree_insert(&ngx_cweb_kv_own, &own->node);
 
     return &kv->pub;
 }
@@ -532,7 +542,8 @@ ngx_cweb_kv_destroy(http_kv_store_t *store, int free_values)
         return;
     }
 
-    ngx_rbtree_delete(&ngx_cweb_kv_own, &kv->node);
+    /* not a host store: one of ours from ngx_cweb_kv_create() */
+    ngx_rbtree_delete(&ngx_cweb_kv_own, &((ngx_cweb_kv_own_t *) kv)->node);
 
     for (i = 0; i < store->size; i++) {
         free(store->entries[i].key);
@@ -544,7 +555,7 @@ ngx_cweb_kv_destroy(http_kv_store_t *store, int free_values)
 
     free(store->entries);
     free(kv->owned);
-    free(kv);
+    free(kv);             /* the ngx_cweb_kv_own_t it heads */
 }
 
 
