@@ -11,6 +11,9 @@
 #include "cweb_db.c"
 #include "cweb_http.c"
 
+/* list.h, queue.h, pool.h: plugin-side, area rest */
+#include "cweb_util.c"
+
 
 /*
  * Plugins are built with default visibility (ctx->symbols->resolv() finds

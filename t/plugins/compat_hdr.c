@@ -92,3 +92,94 @@ probe_jobs(struct cweb_context *ctx, cweb_uuid_t *id)
     return jobs_create("j", "{}", id);
 }
 #endif
+
+#ifdef LIST_H
+size_t
+probe_list(void)
+{
+    size_t        n = 0;
+    struct list  *l = list_create();
+
+    list_add(l, l);
+    LIST_FOREACH_SAFE(l, node, tmp) {
+        n += list_remove(l, node->data);
+    }
+    list_iterate(l, NULL);
+    list_destroy(l);
+
+    return n;
+}
+#endif
+
+#ifdef QUEUE_H
+size_t
+probe_queue(void)
+{
+    void          *item;
+    struct queue  *q = queue_create(1);
+
+    (void) queue_enqueue(q, q);
+    (void) queue_try_enqueue(q, q);
+    (void) queue_dequeue(q, &item);
+    (void) queue_try_dequeue(q, &item);
+    queue_destroy(q);
+
+    return queue_size(NULL) + QUEUE_ERROR;
+}
+#endif
+
+#ifdef POOL_H
+int
+probe_pool(void)
+{
+    struct thread_pool  *p = thread_pool_init(2);
+
+    thread_pool_add_task(p, free, NULL);
+    thread_pool_request_stop(p);
+    thread_pool_cancel_all(p);
+    thread_pool_destroy(p);
+
+    return thread_pool_pending_count(p) + thread_pool_is_full(p);
+}
+#endif
+
+#ifdef DEFER_H
+int
+probe_defer(int *out)
+{
+    defer { *out = 1; };
+
+    return 0;
+}
+#endif
+
+/* the server-internal headers: their types can be named */
+
+#ifdef ROUTER_H
+handler_t            probe_handler;
+struct router       *probe_router;
+struct module_ref   *probe_ref;
+#endif
+
+#ifdef WS_H
+struct ws_server    *probe_ws;
+#endif
+
+#ifdef ACTIVE_CONN_H
+active_conn_list_t  *probe_conns;
+#endif
+
+#ifdef SHUTDOWN_H
+shutdown_policy_t    probe_policy = SHUTDOWN_POLICY_FORCE;
+shutdown_context_t  *probe_shutdown;
+#endif
+
+#ifdef SERVER_H
+env_t                 probe_env = PROD;
+struct server_state  *probe_state;
+#endif
+
+#ifdef LIBEVENT_H
+event_callback_t     probe_event_cb;
+struct event        *probe_event;
+#endif
