@@ -13,7 +13,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 64;
+plan tests => repeat_each() * 70;
 
 cweb_blocks();
 
@@ -40,6 +40,42 @@ h(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
 export module_t  config = {
     .name = "server_call",
     .routes = { { "/server_call", "GET", h, NONE } },
+    .size = 1,
+};
+_EOC_
+
+# a plugin whose own functions have list.h's and queue.h's names
+our $OwnNames = <<'_EOC_';
+#include <cweb.h>
+
+struct list { int own; };
+
+struct list *
+list_create(void)
+{
+    static struct list  l = { 1 };
+
+    return &l;
+}
+
+size_t
+queue_size(void *q)
+{
+    return 42;
+}
+
+static int
+h(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
+{
+    snprintf(res->body, HTTP_RESPONSE_SIZE, "%s list_create own "
+             "queue_size=%zu\n", list_create()->own ? "own" : "ours",
+             queue_size(NULL));
+    return 0;
+}
+
+export module_t  config = {
+    .name = "own_names",
+    .routes = { { "/own_names", "GET", h, NONE } },
     .size = 1,
 };
 _EOC_
@@ -165,5 +201,19 @@ time, not at load
 --- error_code: 422
 --- response_body_like
 ^\{"error":"compile failed","diagnostics":\[\{"file":"module.c","line":7,"column":12,"severity":"(warning|error)","message":"implicit declaration of function 'router_init'.*undefined reference to `router_init'.*
+--- no_error_log
+[alert]
+
+
+
+=== TEST 9: a plugin with functions of its own named like list.h's and
+queue.h's links and calls its own (ours are weak)
+--- reuse
+--- request eval
+["POST /mgnt\n$::OwnNames", "GET /own_names"]
+--- error_code eval
+[201, 200]
+--- response_body eval
+[qr/"module":"own_names".*"status":"created"/, "own list_create own queue_size=42\n"]
 --- no_error_log
 [alert]
