@@ -172,13 +172,15 @@ queue_destroy(struct queue *q)
 }
 
 
-queue_status_t
-queue_try_enqueue(struct queue *q, void *item)
+/* fn: the caller's name for the error line */
+
+static queue_status_t
+cweb_queue_put(struct queue *q, void *item, const char *fn)
 {
     queue_status_t  rc;
 
     if (q == NULL) {
-        cweb_util_log("queue_enqueue(): queue is NULL");
+        cweb_util_log("%s(): queue is NULL", fn);
         return QUEUE_ERROR;
     }
 
@@ -202,11 +204,18 @@ queue_try_enqueue(struct queue *q, void *item)
 
 
 queue_status_t
+queue_try_enqueue(struct queue *q, void *item)
+{
+    return cweb_queue_put(q, item, "queue_try_enqueue");
+}
+
+
+queue_status_t
 queue_enqueue(struct queue *q, void *item)
 {
     queue_status_t  rc;
 
-    rc = queue_try_enqueue(q, item);
+    rc = cweb_queue_put(q, item, "queue_enqueue");
 
     if (rc == QUEUE_FULL) {
         cweb_util_log("queue_enqueue(): the queue is full; waiting for "
@@ -217,13 +226,13 @@ queue_enqueue(struct queue *q, void *item)
 }
 
 
-queue_status_t
-queue_try_dequeue(struct queue *q, void **item)
+static queue_status_t
+cweb_queue_take(struct queue *q, void **item, const char *fn)
 {
     queue_status_t  rc;
 
     if (q == NULL || item == NULL) {
-        cweb_util_log("queue_dequeue(): %s is NULL", q ? "item" : "queue");
+        cweb_util_log("%s(): %s is NULL", fn, q ? "item" : "queue");
         return QUEUE_ERROR;
     }
 
@@ -247,11 +256,18 @@ queue_try_dequeue(struct queue *q, void **item)
 
 
 queue_status_t
+queue_try_dequeue(struct queue *q, void **item)
+{
+    return cweb_queue_take(q, item, "queue_try_dequeue");
+}
+
+
+queue_status_t
 queue_dequeue(struct queue *q, void **item)
 {
     queue_status_t  rc;
 
-    rc = queue_try_dequeue(q, item);
+    rc = cweb_queue_take(q, item, "queue_dequeue");
 
     if (rc == QUEUE_EMPTY) {
         cweb_util_log("queue_dequeue(): the queue is empty; waiting for an "

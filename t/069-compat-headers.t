@@ -13,7 +13,7 @@ require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 70;
+plan tests => repeat_each() * 72;
 
 cweb_blocks();
 
@@ -155,8 +155,10 @@ null: enqueue=ERROR try_enqueue=ERROR dequeue=ERROR try_dequeue=ERROR item=ERROR
 cweb plugin "compat_util": queue_dequeue(): the queue is empty; waiting for an item would stall the worker, QUEUE_EMPTY instead
 cweb plugin "compat_util": queue_enqueue(): the queue is full; waiting for room would stall the worker, QUEUE_FULL instead
 cweb plugin "compat_util": queue_enqueue(): queue is NULL
+cweb plugin "compat_util": queue_try_enqueue(): queue is NULL
 cweb plugin "compat_util": queue_dequeue(): queue is NULL
-cweb plugin "compat_util": queue_dequeue(): item is NULL
+cweb plugin "compat_util": queue_try_dequeue(): queue is NULL
+cweb plugin "compat_util": queue_try_dequeue(): item is NULL
 --- no_error_log
 [alert]
 
