@@ -62,8 +62,8 @@ qr/cweb plugin from "module.c" refused: the object is \d+ bytes, more than cweb_
 === TEST 4: ... one under it deploys and serves
 --- reuse
 --- request eval
-[::deploy("bigdata.c", KB => 50), "GET /bigdata"]
+[::deploy("bigdata.c", KB => 20), "GET /bigdata"]
 --- error_code eval
 [201, 200]
 --- response_body_like eval
-[qr/"created"/, qr/^51200 1$/]
+[qr/"created"/, qr/^20480 1$/]
