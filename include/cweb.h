@@ -388,6 +388,9 @@ typedef struct cweb_api_s {
     void                      (*crypto_shutdown)(struct crypto *crypto);
     void                      (*jobs_bind)(jobs_create_fn_t fn,
                                            void *user_data);
+
+    /* cweb_entry.c's free()/realloc() of the host's res->body buffer */
+    int                       (*body_release)(void *p);
 } cweb_api_t;
 
 /* set by the host before onload(); hidden, so private to each plugin */

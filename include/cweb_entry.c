@@ -22,6 +22,12 @@
  * is hidden by its declarations).  Every system header must be included
  * above this line: an external declaration made hidden cannot be linked.
  */
+/* glibc's own entry points, for the plugin's free() and realloc() below */
+extern void __libc_free(void *p);
+extern void *__libc_malloc(size_t size);
+extern void *__libc_realloc(void *p, size_t size);
+
+
 #pragma GCC visibility push(hidden)
 
 /* map.h, container.h, scheduler.h: forwarders to the host, no headers */
@@ -55,6 +61,45 @@ cweb_plugin_bind(const cweb_api_t *api)
     cweb_api = api;
 
     return CWEB_OK;
+}
+
+
+/*
+ * The plugin's own free() and realloc() (hidden: -Bsymbolic binds the
+ * plugin's calls here, nobody else's): the host's 8 KB res->body buffer is
+ * the host's to free, so that a plugin that frees it, or replaces it
+ * without freeing it (a string literal), neither double-frees nor leaks
+ * it; every other pointer goes to glibc.
+ */
+
+void
+free(void *p)
+{
+    if (p != NULL && cweb_api != NULL && cweb_api->body_release(p)) {
+        return;
+    }
+
+    __libc_free(p);
+}
+
+
+void *
+realloc(void *p, size_t size)
+{
+    void  *q;
+
+    if (p == NULL || cweb_api == NULL || !cweb_api->body_release(p)) {
+        return __libc_realloc(p, size);
+    }
+
+    /* a copy of the host's buffer, which stays the host's */
+    q = __libc_malloc(size ? size : 1);
+
+    if (q != NULL) {
+        memcpy(q, p, size < HTTP_RESPONSE_SIZE ? size : HTTP_RESPONSE_SIZE);
+    }
+
+    return q;
 }
 
 

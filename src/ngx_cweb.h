@@ -280,8 +280,10 @@ typedef struct {
     ngx_str_t                   out;          /* the body to send */
     ngx_event_t                 wait;         /* registry not ready yet */
     ngx_msec_t                  waited;
+    char                       *body_buf;     /* the host's res->body */
     unsigned                    out_set:1;
     unsigned                    has_body:1;
+    unsigned                    body_released:1;  /* the plugin free()d it */
 } ngx_cweb_call_t;
 
 

@@ -43,6 +43,7 @@ static int ngx_cweb_jobs_create(const char *job_name,
     const char *payload_json, cweb_uuid_t *job_uuid_out);
 static void ngx_cweb_jobs_bind(jobs_create_fn_t fn, void *user_data);
 static int ngx_cweb_is_canary(void);
+static int ngx_cweb_body_release(void *p);
 static void *ngx_cweb_symbols_resolv(void *user_data, const char *module,
     const char *symbol);
 
@@ -81,7 +82,8 @@ cweb_api_t  ngx_cweb_api = {
     ngx_cweb_scheduler_cancel,
     ngx_cweb_crypto_init,
     ngx_cweb_crypto_shutdown,
-    ngx_cweb_jobs_bind
+    ngx_cweb_jobs_bind,
+    ngx_cweb_body_release
 };
 
 static struct symbols  ngx_cweb_symbols = {
@@ -708,6 +710,28 @@ ngx_cweb_api_error(const char *fmt, ...)
     } else {
         ngx_log_error(NGX_LOG_ERR, log, 0, "cweb plugin: %*s", p - buf, buf);
     }
+}
+
+
+/*
+ * the plugin free()s or realloc()s p: if it is the running call's res->body
+ * buffer, the host keeps it (1) and takes it back after the call
+ */
+
+static int
+ngx_cweb_body_release(void *p)
+{
+    ngx_cweb_call_t  *c;
+
+    c = ngx_cweb_api_call;
+
+    if (c == NULL || p != c->body_buf) {
+        return 0;
+    }
+
+    c->body_released = 1;
+
+    return 1;
 }
 
 

@@ -49,6 +49,7 @@ static ngx_int_t ngx_cweb_http_run(ngx_cweb_call_t *call);
 static ngx_int_t ngx_cweb_http_call(ngx_cweb_call_t *call, int *rc,
     ngx_uint_t *overflow, int *crashed);
 static char *ngx_cweb_http_body_buffer(void);
+static void ngx_cweb_http_recycle(char *buf);
 static void ngx_cweb_http_foreign_body(ngx_cweb_call_t *call, char *body);
 static ngx_int_t ngx_cweb_http_request(ngx_cweb_call_t *call,
     ngx_str_t *body);
@@ -411,6 +412,8 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    call->body_buf = call->res.body;
+
     call->res.headers = &call->res_headers.pub;
     ngx_cweb_kv_init_inline(&call->res_headers, r->pool, call->res_pairs,
                             call->res_owned, 4, 1);
@@ -500,23 +503,26 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, int *rc, ngx_uint_t *overflow,
                    rt->plugin->config->routes[rt->index].handler,
                    &call->req, &call->res, rc);
 
+    /* the plugin's free() never frees buf (cweb_entry.c): still ours */
+    *overflow = (guard[0] != NGX_CWEB_GUARD || guard[1] != NGX_CWEB_GUARD);
+
     if (*crashed) {
-        /* what it did to the buffer is unknown: leaked, never reused */
-        *overflow = 0;
         ngx_cweb_call_leave();
         ngx_cweb_fault_fd = -1;
         ngx_cweb_api_set_call(NULL);
+
+        /* a broken guard may mean broken heap metadata: leaked, not freed */
+        if (!*overflow) {
+            ngx_cweb_http_recycle(buf);
+        }
+
+        *overflow = 0;
         return NGX_OK;
     }
 
     nomem = 0;
 
     body = call->res.body;
-
-    /* a buffer the plugin replaced may have been free()d: not looked at */
-    *overflow = (body == buf
-                 && (guard[0] != NGX_CWEB_GUARD
-                     || guard[1] != NGX_CWEB_GUARD));
 
     if (body == buf) {
         if (!call->out_set && !*overflow) {
@@ -543,20 +549,26 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, int *rc, ngx_uint_t *overflow,
     ngx_cweb_fault_fd = -1;
     ngx_cweb_api_set_call(NULL);
 
-    /* the plugin kept ours, possibly broke its guard; a freed one is gone */
-    if (body == buf) {
-        guard[0] = NGX_CWEB_GUARD;
-        guard[1] = NGX_CWEB_GUARD;
-
-        if (ngx_cweb_http_spare == NULL) {
-            ngx_cweb_http_spare = buf;
-
-        } else {
-            free(buf);
-        }
-    }
+    /* kept, freed or replaced by the plugin: buf is ours to reuse */
+    guard[0] = NGX_CWEB_GUARD;
+    guard[1] = NGX_CWEB_GUARD;
+    ngx_cweb_http_recycle(buf);
 
     return nomem ? NGX_ERROR : NGX_OK;
+}
+
+
+/* a res->body buffer back: the spare for the next call, or freed */
+
+static void
+ngx_cweb_http_recycle(char *buf)
+{
+    if (ngx_cweb_http_spare == NULL) {
+        ngx_cweb_http_spare = buf;
+
+    } else {
+        free(buf);
+    }
 }
 
 
@@ -606,8 +618,8 @@ ngx_cweb_http_body_buffer(void)
 
 /*
  * res->body replaced: copied (content_length bytes, or a C string), then
- * free()d unless it points into a loaded object (a string literal) or at
- * the stack, which free() would abort on
+ * free()d unless it points into a loaded object (a string literal), at
+ * the stack or into the host's own buffer, which free() would abort on
  */
 
 static void
@@ -630,7 +642,9 @@ ngx_cweb_http_foreign_body(ngx_cweb_call_t *call, char *body)
 
     if (dladdr(body, &info) != 0
         || (body < (char *) &here + 1024 * 1024
-            && body > (char *) &here - 16 * 1024 * 1024))
+            && body > (char *) &here - 16 * 1024 * 1024)
+        || (body >= call->body_buf
+            && body < call->body_buf + HTTP_RESPONSE_SIZE + NGX_CWEB_GUARD_LEN))
     {
         return;
     }

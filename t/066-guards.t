@@ -12,7 +12,7 @@ use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
 
-plan tests => repeat_each() * 168;
+plan tests => repeat_each() * 176;
 
 cweb_blocks();
 
@@ -116,6 +116,37 @@ requests that each make 2000 stores and 4 headers of 64 KB allocations
 ["GET /g/churn", "GET /g/mark", @::churn, "GET /g/check"]
 --- response_body eval
 ["churned\n", "marked\n", (map { "churned\n" } @::churn), "heap ok\n"]
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 6b: a res->body buffer the plugin replaced by a string literal
+without freeing it, or grew with realloc(), is the host's again: the heap
+is marked ...
+--- reuse
+--- request
+GET /g/mark
+--- response_body
+marked
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 6c: ... 400 such requests later it has not grown (8 KB a request
+before the host took its buffer back)
+--- reuse
+--- init
+my $base = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}/g";
+my $out = `curl -s @{[ join ' ', map { "$base/literal $base/grown" } 1 .. 200 ]}`;
+$out eq ("literal\ngrown\n" x 200) or die "unexpected answers: " . substr($out, 0, 200);
+--- request
+GET /g/check
+--- response_body
+heap ok
 --- no_error_log
 [error]
 [alert]

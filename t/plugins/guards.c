@@ -121,6 +121,34 @@ churn(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
 }
 
 
+/*
+ * the host's 8 KB buffer replaced by a literal (not freed), or grown with
+ * realloc(): the host takes its buffer back either way
+ */
+static int
+literal(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
+{
+    res->body = "literal\n";
+    return 0;
+}
+
+
+static int
+grown(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
+{
+    char  *body;
+
+    body = realloc(res->body, 2 * HTTP_RESPONSE_SIZE);
+    if (body == NULL) {
+        return -1;
+    }
+
+    res->body = body;
+    snprintf(res->body, 2 * HTTP_RESPONSE_SIZE, "grown\n");
+    return 0;
+}
+
+
 static int
 heap_mark(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
 {
@@ -161,6 +189,8 @@ export module_t config = {
         {"/g/churn", "GET", churn, NONE},
         {"/g/mark", "GET", heap_mark, NONE},
         {"/g/check", "GET", heap_check, NONE},
+        {"/g/literal", "GET", literal, NONE},
+        {"/g/grown", "GET", grown, NONE},
     },
-    .size = 8,
+    .size = 10,
 };
