@@ -105,7 +105,7 @@ FORCE:
 UNIT_CFLAGS  := -std=c11 -Wall -Wextra -Werror -g \
                 -fsanitize=address,undefined -fno-sanitize-recover=all
 
-objs/unit/%: t/unit/%.c src/ngx_cweb_multipart.c src/ngx_cweb_diag.c \
+objs/unit/%: t/unit/%.c t/unit/check.h src/ngx_cweb_multipart.c src/ngx_cweb_diag.c \
 	    src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c
 	mkdir -p objs/unit
 	cc $(UNIT_CFLAGS) -Isrc -o $@ $< \
@@ -119,7 +119,7 @@ NGX_INCS     := $(addprefix -I$(NGX_BUILD)/src/,core event event/modules \
                   os/unix http http/modules http/v2) -I$(NGX_BUILD)/objs \
                 -Iinclude
 
-objs/unit/test_router: t/unit/test_router.c src/ngx_cweb_router.c \
+objs/unit/test_router: t/unit/test_router.c t/unit/check.h src/ngx_cweb_router.c \
 	    src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c $(NGX_BUILD)/.configured
 	mkdir -p objs/unit
 	cc $(UNIT_CFLAGS:-std=c11=-std=gnu11) -Wno-unused-parameter -Isrc \

@@ -42,19 +42,7 @@
 #include "ngx_cweb_diag.h"
 
 
-static int  passed;
-static int  failed;
-
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (cond) {                                                          \
-            passed++;                                                        \
-        } else {                                                             \
-            failed++;                                                        \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);           \
-        }                                                                    \
-    } while (0)
+#include "check.h"
 
 #define U(s)  ((const unsigned char *) (s))
 
@@ -894,7 +882,5 @@ main(void)
     test_clang();
     test_synthetic();
 
-    printf("%d passed, %d failed\n", passed, failed);
-
-    return failed ? 1 : 0;
+    return check_report();
 }

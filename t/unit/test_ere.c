@@ -29,19 +29,7 @@
 #include "ngx_cweb_ere.h"
 
 
-static int  passed;
-static int  failed;
-
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (cond) {                                                          \
-            passed++;                                                        \
-        } else {                                                             \
-            failed++;                                                        \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);           \
-        }                                                                    \
-    } while (0)
+#include "check.h"
 
 /* like CHECK, naming the pattern of a table-driven check */
 #define CHECK_P(cond, pat)                                                   \
@@ -860,7 +848,5 @@ main(void)
     test_prefix();
     test_random();
 
-    printf("%d passed, %d failed\n", passed, failed);
-
-    return failed ? 1 : 0;
+    return check_report();
 }

@@ -24,19 +24,7 @@
 #include "ngx_cweb_multipart.h"
 
 
-static int  passed;
-static int  failed;
-
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (cond) {                                                          \
-            passed++;                                                        \
-        } else {                                                             \
-            failed++;                                                        \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);           \
-        }                                                                    \
-    } while (0)
+#include "check.h"
 
 /* binary-safe comparison of a (pointer, length) pair with a literal */
 #define EQ(p, n, lit)                                                        \
@@ -489,7 +477,5 @@ main(void)
     test_framing();
     test_errors();
 
-    printf("%d passed, %d failed\n", passed, failed);
-
-    return failed ? 1 : 0;
+    return check_report();
 }

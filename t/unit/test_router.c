@@ -22,19 +22,7 @@
 #include <stdlib.h>
 
 
-static int  passed;
-static int  failed;
-
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (cond) {                                                          \
-            passed++;                                                        \
-        } else {                                                             \
-            failed++;                                                        \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);           \
-        }                                                                    \
-    } while (0)
+#include "check.h"
 
 
 /* nginx stubs: a pool is a list of malloc()ed blocks */
@@ -422,7 +410,5 @@ main(void)
 
     ngx_destroy_pool(fixture_pool);
 
-    printf("%d passed, %d failed\n", passed, failed);
-
-    return failed ? 1 : 0;
+    return check_report();
 }
