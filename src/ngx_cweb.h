@@ -499,6 +499,8 @@ ngx_int_t ngx_cweb_store_install(ngx_str_t *tmp, ngx_str_t *dir,
     ngx_str_t *file, char *err, size_t errlen);
 ngx_int_t ngx_cweb_store_path(u_char *buf, size_t size, const char *fmt,
     ...);
+ngx_int_t ngx_cweb_store_vpath(u_char *buf, size_t size, const char *fmt,
+    va_list args);
 typedef ngx_int_t (*ngx_cweb_store_each_pt)(u_char *path, u_char *name,
     size_t len, void *data);
 ngx_int_t ngx_cweb_store_each(ngx_str_t *dir, const char *sub,

@@ -905,14 +905,20 @@ ngx_cweb_replace(ngx_pool_t *pool, u_char *data, size_t len, ngx_str_t *from,
 static ngx_int_t
 ngx_cweb_deploy_path(ngx_pool_t *pool, ngx_str_t *path, const char *fmt, ...)
 {
-    u_char   buf[NGX_MAX_PATH], *p;
-    va_list  args;
+    u_char     buf[NGX_MAX_PATH];
+    va_list    args;
+    ngx_int_t  rc;
 
+    /* a path that does not fit is an error, never cut into another name */
     va_start(args, fmt);
-    p = ngx_vslprintf(buf, buf + sizeof(buf) - 1, fmt, args);
+    rc = ngx_cweb_store_vpath(buf, sizeof(buf), fmt, args);
     va_end(args);
 
-    path->len = p - buf;
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    path->len = ngx_strlen(buf);
     path->data = ngx_pnalloc(pool, path->len + 1);
     if (path->data == NULL) {
         return NGX_ERROR;

@@ -598,12 +598,23 @@ ngx_cweb_store_install(ngx_str_t *tmp, ngx_str_t *dir, ngx_str_t *file,
 ngx_int_t
 ngx_cweb_store_path(u_char *buf, size_t size, const char *fmt, ...)
 {
-    u_char   *p;
-    va_list   args;
+    ngx_int_t  rc;
+    va_list    args;
 
     va_start(args, fmt);
-    p = ngx_vslprintf(buf, buf + size - 1, fmt, args);
+    rc = ngx_cweb_store_vpath(buf, size, fmt, args);
     va_end(args);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_cweb_store_vpath(u_char *buf, size_t size, const char *fmt, va_list args)
+{
+    u_char  *p;
+
+    p = ngx_vslprintf(buf, buf + size - 1, fmt, args);
 
     if (p == buf + size - 1) {
         return NGX_ERROR;
