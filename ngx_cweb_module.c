@@ -7,6 +7,15 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_admin.h"
+#include "ngx_cweb_api.h"
+#include "ngx_cweb_canary.h"
+#include "ngx_cweb_fault.h"
+#include "ngx_cweb_helper.h"
+#include "ngx_cweb_http.h"
+#include "ngx_cweb_loader.h"
+#include "ngx_cweb_shm.h"
+#include "ngx_cweb_store.h"
 
 
 static void *ngx_cweb_create_main_conf(ngx_conf_t *cf);

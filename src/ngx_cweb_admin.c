@@ -16,7 +16,13 @@
  */
 
 
+#include "ngx_cweb.h"
 #include "ngx_cweb_admin.h"
+#include "ngx_cweb_fault.h"
+#include "ngx_cweb_json.h"
+#include "ngx_cweb_manifest.h"
+#include "ngx_cweb_shm.h"
+#include "ngx_cweb_store.h"
 
 
 #define NGX_CWEB_WAIT_STEP        20

@@ -10,6 +10,9 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_compile.h"
+#include "ngx_cweb_canary.h"
+#include "ngx_cweb_shm.h"
 
 
 #define NGX_CWEB_HTTP_UNPROCESSABLE  422
@@ -65,7 +68,14 @@ struct ngx_cweb_admin_ctx_s {
 };
 
 
-/* ngx_cweb_admin.c */
+/* ngx_cweb_admin.c: /mgnt */
+ngx_int_t ngx_cweb_admin_handler(ngx_http_request_t *r);
+void *ngx_cweb_admin_ctx(ngx_http_request_t *r);
+
+/* ngx_cweb_auth.c: admin credentials and browser checks */
+ngx_int_t ngx_cweb_auth_check(ngx_http_request_t *r, const char **reason);
+
+/* ngx_cweb_admin.c, ngx_cweb_admin_task.c */
 void ngx_cweb_admin_lock(ngx_cweb_admin_ctx_t *ctx,
     ngx_cweb_admin_step_pt locked);
 void ngx_cweb_admin_hold(ngx_cweb_admin_ctx_t *ctx);

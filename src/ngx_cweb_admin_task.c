@@ -9,7 +9,11 @@
  */
 
 
+#include "ngx_cweb.h"
 #include "ngx_cweb_admin.h"
+#include "ngx_cweb_json.h"
+#include "ngx_cweb_shm.h"
+#include "ngx_cweb_store.h"
 
 
 #define NGX_CWEB_LOCK_RETRY       5

@@ -13,11 +13,16 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_api.h"
 #include "ngx_cweb_api_map.h"
+#include "ngx_cweb_http.h"
+#include "ngx_cweb_loader.h"
 
 #include <dlfcn.h>
 
 
+static ngx_cweb_kv_t *ngx_cweb_kv_check(const http_kv_store_t *store,
+    const char *fn);
 static http_kv_store_t *ngx_cweb_kv_create(size_t capacity);
 static void ngx_cweb_kv_destroy(http_kv_store_t *store, int free_values);
 static int ngx_cweb_kv_insert(http_kv_store_t *store, const char *key,
@@ -192,7 +197,7 @@ ngx_cweb_kv_init_inline(ngx_cweb_kv_t *kv, ngx_pool_t *pool,
  * with an error-log line naming fn.
  */
 
-ngx_cweb_kv_t *
+static ngx_cweb_kv_t *
 ngx_cweb_kv_check(const http_kv_store_t *store, const char *fn)
 {
     if (store == NULL) {

@@ -25,6 +25,8 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_api.h"
+#include "ngx_cweb_loader.h"
 
 
 typedef struct ngx_cweb_crypto_own_s  ngx_cweb_crypto_own_t;

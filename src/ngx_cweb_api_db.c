@@ -16,6 +16,8 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_api.h"
+#include "ngx_cweb_store.h"
 
 
 static ngx_int_t ngx_cweb_db_check(struct sqldb *db, const char *fn);

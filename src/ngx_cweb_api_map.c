@@ -28,7 +28,10 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_api.h"
 #include "ngx_cweb_api_map.h"
+#include "ngx_cweb_fault.h"
+#include "ngx_cweb_loader.h"
 
 
 #define NGX_CWEB_MAP_MIN  8

@@ -9,6 +9,9 @@
 #define _NGX_CWEB_API_MAP_H_INCLUDED_
 
 
+#include "ngx_cweb.h"
+
+
 extern struct container  ngx_cweb_cache;
 extern struct scheduler  ngx_cweb_scheduler;
 

@@ -24,6 +24,7 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_admin.h"
 
 #include <openssl/crypto.h>
 

@@ -41,7 +41,10 @@
  */
 
 
+#include "ngx_cweb.h"
 #include "ngx_cweb_canary.h"
+#include "ngx_cweb_canary_int.h"
+#include "ngx_cweb_fault.h"
 
 #include <poll.h>
 #include <sys/prctl.h>

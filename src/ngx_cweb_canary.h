@@ -1,8 +1,7 @@
 
 /*
- * Private to the canary: its process (ngx_cweb_canary.c), the throwaway
- * child that runs plugin code (ngx_cweb_canary_child.c) and the
- * requester's side (ngx_cweb_canary_client.c).
+ * New code runs first in a throwaway process: what a deploy asks of the
+ * canary (ngx_cweb_canary*.c; their own parts are in ngx_cweb_canary_int.h).
  */
 
 
@@ -12,22 +11,44 @@
 
 #include "ngx_cweb.h"
 
-#include <sys/un.h>
+
+/* a canary run of a new object, asked of the canary process */
+typedef struct ngx_cweb_canary_s  ngx_cweb_canary_t;
+
+typedef void (*ngx_cweb_canary_done_pt)(ngx_cweb_canary_t *cn);
+
+struct ngx_cweb_canary_s {
+    ngx_str_t                   path;         /* the object to try */
+    ngx_cweb_canary_done_pt     done;
+    void                       *data;
+    ngx_log_t                  *log;
+    ngx_pool_t                 *pool;
+
+    /* NGX_OK passed, NGX_DECLINED refused (see result), NGX_ERROR */
+    ngx_int_t                   rc;
+    void                       *result;       /* json_t * */
+    ngx_msec_t                  elapsed;
+
+    /* private to ngx_cweb_canary.c */
+    ngx_connection_t           *conn;
+    ngx_event_t                 timer;
+    ngx_buf_t                  *in;
+    ngx_uint_t                  tries;
+    ngx_msec_t                  start;
+    unsigned                    started:1;    /* out of the queue */
+};
 
 
-#define NGX_CWEB_CANARY_MAX_REPLY   (512 * 1024)
-#define NGX_CWEB_CANARY_RETRY       100
-#define NGX_CWEB_CANARY_TRIES       100
-#define NGX_CWEB_CANARY_REAP_DELAY  16
-#define NGX_CWEB_CANARY_MAX_FD      65536
-#define NGX_CWEB_CANARY_BACKLOG     16
-/* beyond cweb_handler_timeout: hashing, the request line, the answer */
-#define NGX_CWEB_CANARY_SLACK       10000
+
+/* in cweb_module_dir */
+#define NGX_CWEB_CANARY_SOCK  "/canary.sock"
 
 
-ngx_int_t ngx_cweb_canary_path(ngx_str_t *dir, struct sockaddr_un *sa,
-    ngx_log_t *log);
-void ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd);
+/* ngx_cweb_canary.c: new code runs first in a throwaway process */
+ngx_int_t ngx_cweb_canary_spawn(ngx_cycle_t *cycle);
+ngx_int_t ngx_cweb_canary_alive(void);
+ngx_int_t ngx_cweb_canary_start(ngx_cweb_canary_t *cn);
+void ngx_cweb_canary_abort(ngx_cweb_canary_t *cn);
 
 
 #endif /* _NGX_CWEB_CANARY_H_INCLUDED_ */

@@ -9,7 +9,12 @@
  */
 
 
-#include "ngx_cweb_canary.h"
+#include "ngx_cweb.h"
+#include "ngx_cweb_api.h"
+#include "ngx_cweb_canary_int.h"
+#include "ngx_cweb_json.h"
+#include "ngx_cweb_loader.h"
+#include "ngx_cweb_manifest.h"
 
 #include <dlfcn.h>
 #include <sys/resource.h>

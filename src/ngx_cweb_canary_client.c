@@ -7,7 +7,9 @@
  */
 
 
+#include "ngx_cweb.h"
 #include "ngx_cweb_canary.h"
+#include "ngx_cweb_canary_int.h"
 
 
 static void ngx_cweb_canary_connect(ngx_cweb_canary_t *cn);

@@ -27,6 +27,7 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_compile.h"
 
 #include <sys/resource.h>
 #include <sys/syscall.h>

@@ -15,9 +15,17 @@
  */
 
 
+#include "ngx_cweb.h"
 #include "ngx_cweb_admin.h"
+#include "ngx_cweb_canary.h"
+#include "ngx_cweb_compile.h"
 #include "ngx_cweb_diag.h"
+#include "ngx_cweb_http.h"
+#include "ngx_cweb_json.h"
+#include "ngx_cweb_manifest.h"
 #include "ngx_cweb_multipart.h"
+#include "ngx_cweb_shm.h"
+#include "ngx_cweb_store.h"
 
 #include <openssl/evp.h>
 
@@ -214,7 +222,7 @@ ngx_cweb_deploy_source(ngx_cweb_admin_ctx_t *ctx, ngx_str_t *body)
 static ngx_int_t
 ngx_cweb_deploy_form_code(ngx_cweb_admin_ctx_t *ctx, ngx_str_t *body)
 {
-    u_char  *p, *last, *s, *d;
+    u_char  *p, *last, *s;
 
     p = body->data;
     last = p + body->len;
@@ -243,18 +251,8 @@ ngx_cweb_deploy_form_code(ngx_cweb_admin_ctx_t *ctx, ngx_str_t *body)
     s = ngx_strlchr(p, last, '&');
     last = s ? s : last;
 
-    for (s = p; s < last; s++) {
-        if (*s == '+') {
-            *s = ' ';
-        }
-    }
-
-    s = p;
-    d = p;
-    ngx_unescape_uri(&d, &s, last - p, 0);
-
     ctx->source.data = p;
-    ctx->source.len = d - p;
+    ctx->source.len = ngx_cweb_form_unescape(p, last - p);
 
     return NGX_OK;
 }

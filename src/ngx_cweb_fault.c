@@ -47,6 +47,9 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_api.h"
+#include "ngx_cweb_fault.h"
+#include "ngx_cweb_shm.h"
 
 #include <dlfcn.h>
 #include <setjmp.h>

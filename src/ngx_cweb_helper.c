@@ -29,6 +29,12 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_canary.h"
+#include "ngx_cweb_compile.h"
+#include "ngx_cweb_fault.h"
+#include "ngx_cweb_helper.h"
+#include "ngx_cweb_shm.h"
+#include "ngx_cweb_store.h"
 
 #include <dlfcn.h>
 

@@ -23,7 +23,13 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_api.h"
+#include "ngx_cweb_fault.h"
+#include "ngx_cweb_http.h"
+#include "ngx_cweb_json.h"
+#include "ngx_cweb_loader.h"
 #include "ngx_cweb_multipart.h"
+#include "ngx_cweb_shm.h"
 
 #include <dlfcn.h>
 
@@ -750,13 +756,39 @@ ngx_cweb_http_request(ngx_cweb_call_t *call, ngx_str_t *body)
 }
 
 
+/*
+ * a name or value of an application/x-www-form-urlencoded body or a query,
+ * decoded in place ('+' is a space, %XX a byte); returns its new length
+ */
+
+size_t
+ngx_cweb_form_unescape(u_char *p, size_t len)
+{
+    u_char  *s, *d, *last;
+
+    last = p + len;
+
+    for (s = p; s < last; s++) {
+        if (*s == '+') {
+            *s = ' ';
+        }
+    }
+
+    s = p;
+    d = p;
+    ngx_unescape_uri(&d, &s, len, 0);
+
+    return d - p;
+}
+
+
 /* "a=1&b=two+words": names and values unescaped, '+' is a space */
 
 static ngx_int_t
 ngx_cweb_http_args(ngx_pool_t *pool, http_kv_store_t *store, u_char *p,
     u_char *last)
 {
-    u_char  *amp, *eq, *s, *d;
+    u_char  *amp, *eq;
     char    *kv[2];
     size_t   len[2];
     u_char  *src[2];
@@ -786,16 +818,7 @@ ngx_cweb_http_args(ngx_pool_t *pool, http_kv_store_t *store, u_char *p,
                 return NGX_ERROR;
             }
 
-            for (s = (u_char *) kv[i]; *s; s++) {
-                if (*s == '+') {
-                    *s = ' ';
-                }
-            }
-
-            s = (u_char *) kv[i];
-            d = s;
-            ngx_unescape_uri(&d, &s, len[i], 0);
-            *d = '\0';
+            kv[i][ngx_cweb_form_unescape((u_char *) kv[i], len[i])] = '\0';
         }
 
         if (ngx_cweb_kv_push(store, kv[0], kv[1]) != NGX_OK) {

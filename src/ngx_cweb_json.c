@@ -11,6 +11,7 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_json.h"
 
 
 typedef struct {

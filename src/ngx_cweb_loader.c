@@ -30,6 +30,10 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_fault.h"
+#include "ngx_cweb_loader.h"
+#include "ngx_cweb_manifest.h"
+#include "ngx_cweb_shm.h"
 
 #include <dlfcn.h>
 

@@ -22,11 +22,14 @@
 
 #include "ngx_cweb.h"
 #include "ngx_cweb_ere.h"
+#include "ngx_cweb_manifest.h"
+#include "ngx_cweb_shm.h"
 
 
 #define NGX_CWEB_PATH_MAX  1024
 
 
+static ngx_int_t ngx_cweb_name_valid(u_char *name, size_t len);
 static ngx_int_t ngx_cweb_manifest_path(ngx_str_t *path, ngx_uint_t *regex,
     const char *what, u_char *err, size_t errlen);
 static ngx_int_t ngx_cweb_manifest_under(ngx_str_t *path, ngx_uint_t regex,
@@ -59,7 +62,7 @@ static const char  *ngx_cweb_methods[] = {
  * refused, not taken as its end
  */
 
-ngx_int_t
+static ngx_int_t
 ngx_cweb_name_valid(u_char *name, size_t len)
 {
     size_t  i;

@@ -11,6 +11,8 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_api.h"
+#include "ngx_cweb_http.h"
 
 
 static size_t ngx_cweb_response_header_len(const char *s, ngx_uint_t what);

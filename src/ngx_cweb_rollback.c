@@ -10,7 +10,13 @@
  */
 
 
+#include "ngx_cweb.h"
 #include "ngx_cweb_admin.h"
+#include "ngx_cweb_http.h"
+#include "ngx_cweb_json.h"
+#include "ngx_cweb_manifest.h"
+#include "ngx_cweb_shm.h"
+#include "ngx_cweb_store.h"
 
 
 static void ngx_cweb_rollback(ngx_cweb_admin_ctx_t *ctx);

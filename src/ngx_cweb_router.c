@@ -24,6 +24,7 @@
 
 #include "ngx_cweb.h"
 #include "ngx_cweb_ere.h"
+#include "ngx_cweb_loader.h"
 
 #define PCRE2_CODE_UNIT_WIDTH  8
 #include <pcre2.h>

@@ -28,6 +28,7 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_shm.h"
 
 
 static ngx_cweb_shm_module_t *ngx_cweb_registry_lookup_locked(

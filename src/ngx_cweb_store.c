@@ -27,7 +27,13 @@
  */
 
 
+#include "ngx_cweb.h"
+#include "ngx_cweb_fault.h"
+#include "ngx_cweb_json.h"
+#include "ngx_cweb_manifest.h"
+#include "ngx_cweb_shm.h"
 #include "ngx_cweb_store.h"
+#include "ngx_cweb_store_int.h"
 
 
 static ngx_int_t ngx_cweb_store_migrate(sqlite3 *db, char *err,

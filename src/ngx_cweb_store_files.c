@@ -12,12 +12,15 @@
  */
 
 
+#include "ngx_cweb.h"
 #include "ngx_cweb_store.h"
+#include "ngx_cweb_store_int.h"
 
 
 #define NGX_CWEB_SWEEP_AGE  300     /* seconds */
 
 
+static ngx_int_t ngx_cweb_store_fsync_dir(ngx_str_t *dir, const char *sub);
 static ngx_int_t ngx_cweb_store_prune(sqlite3 *db, ngx_str_t *name,
     ngx_uint_t keep, ngx_str_t *dir, ngx_pool_t *pool);
 static ngx_int_t ngx_cweb_store_unlink(ngx_str_t *dir, const char *sub,
@@ -532,7 +535,7 @@ ngx_cweb_store_fsync_file(ngx_str_t *path)
 
 /* a rename is durable once the directory holding it is */
 
-ngx_int_t
+static ngx_int_t
 ngx_cweb_store_fsync_dir(ngx_str_t *dir, const char *sub)
 {
     u_char  path[NGX_MAX_PATH];

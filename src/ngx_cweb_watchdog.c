@@ -20,6 +20,11 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_fault.h"
+#include "ngx_cweb_helper.h"
+#include "ngx_cweb_manifest.h"
+#include "ngx_cweb_shm.h"
+#include "ngx_cweb_store.h"
 
 
 #define NGX_CWEB_RETIRE_MAX  10000     /* msec */

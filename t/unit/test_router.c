@@ -17,6 +17,7 @@
 
 #include "ngx_cweb.h"
 #include "ngx_cweb_ere.h"
+#include "ngx_cweb_loader.h"
 
 #include <stdio.h>
 #include <stdlib.h>

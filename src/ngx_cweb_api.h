@@ -1,0 +1,51 @@
+
+/*
+ * The table of host functions handed to plugins and the context they
+ * see (ngx_cweb_api*.c).
+ */
+
+
+#ifndef _NGX_CWEB_API_H_INCLUDED_
+#define _NGX_CWEB_API_H_INCLUDED_
+
+
+#include "ngx_cweb_http.h"
+
+
+/* ngx_cweb_api.c: the table handed to plugins */
+extern cweb_api_t      ngx_cweb_api;
+extern cweb_context_t  ngx_cweb_context;
+void ngx_cweb_api_set_plugin(ngx_cweb_plugin_t *p);
+void ngx_cweb_api_set_canary(void);
+void ngx_cweb_api_set_call(ngx_cweb_call_t *call);
+ngx_cweb_plugin_t *ngx_cweb_api_current(void);
+void ngx_cweb_api_error(const char *fmt, ...);
+ngx_int_t ngx_cweb_kv_init(ngx_cweb_kv_t *kv, ngx_pool_t *pool, ngx_uint_t n,
+    ngx_uint_t nocase);
+void ngx_cweb_kv_init_inline(ngx_cweb_kv_t *kv, ngx_pool_t *pool,
+    http_kv_pair_t *pairs, u_char *owned, size_t n, ngx_uint_t nocase);
+ngx_int_t ngx_cweb_kv_push(http_kv_store_t *store, char *key, char *value);
+ngx_uint_t ngx_cweb_kv_known(ngx_cweb_call_t *c,
+    const http_kv_store_t *store);
+
+/* ngx_cweb_api_map.c: maps, ctx->cache, ctx->scheduler */
+void ngx_cweb_api_forget(ngx_cweb_plugin_t *p);
+
+/* ngx_cweb_api_crypto.c: ctx->crypto, crypto_init(), crypto_shutdown() */
+extern struct crypto   ngx_cweb_crypto;
+char *ngx_cweb_crypto_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_cweb_crypto_conf(ngx_conf_t *cf, ngx_cweb_main_conf_t *cmcf);
+void ngx_cweb_crypto_init_process(ngx_cycle_t *cycle);
+int ngx_cweb_crypto_init(struct crypto *crypto, const char *certificate,
+    const char *private_key);
+void ngx_cweb_crypto_shutdown(struct crypto *crypto);
+void ngx_cweb_crypto_forget(ngx_cweb_plugin_t *p);
+
+/* ngx_cweb_api_db.c: ctx->database */
+extern struct sqldb    ngx_cweb_database;
+ngx_int_t ngx_cweb_api_open_database(ngx_log_t *log);
+void ngx_cweb_api_close_database(void);
+void ngx_cweb_api_drop_database(void);
+
+
+#endif /* _NGX_CWEB_API_H_INCLUDED_ */

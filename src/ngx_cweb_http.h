@@ -1,0 +1,63 @@
+
+/*
+ * Plugin routes: one call of a handler, its stores, the answer
+ * (ngx_cweb_http.c, ngx_cweb_response.c).
+ */
+
+
+#ifndef _NGX_CWEB_HTTP_H_INCLUDED_
+#define _NGX_CWEB_HTTP_H_INCLUDED_
+
+
+#include "ngx_cweb_loader.h"
+
+
+/*
+ * the host's side of every http_kv_store_t a plugin sees (pub first);
+ * pool NULL means plugin-owned (http_kv_create(), malloc)
+ */
+typedef struct {
+    http_kv_store_t             pub;
+    ngx_pool_t                 *pool;
+    u_char                     *owned;        /* value i is ours to free */
+    unsigned                    nocase:1;
+    unsigned                    cleanup:1;
+} ngx_cweb_kv_t;
+
+
+/* one call of a route handler: what the plugin sees, and its request */
+typedef struct {
+    http_request_t              req;
+    http_response_t             res;
+    ngx_cweb_kv_t               params;
+    ngx_cweb_kv_t               headers;
+    ngx_cweb_kv_t               data;
+    ngx_cweb_kv_t               res_headers;
+    http_kv_pair_t              res_pairs[4]; /* most answers set fewer */
+    u_char                      res_owned[4];
+    ngx_http_request_t         *r;
+    ngx_cweb_route_t           *route;        /* in route->plugin, held */
+    ngx_cweb_plugin_t          *plugin;       /* held while waiting */
+    ngx_str_t                   out;          /* the body to send */
+    ngx_event_t                 wait;         /* registry not ready yet */
+    ngx_msec_t                  waited;
+    char                       *body_buf;     /* the host's res->body */
+    unsigned                    out_set:1;
+    unsigned                    has_body:1;
+    unsigned                    body_released:1;  /* the plugin free()d it */
+} ngx_cweb_call_t;
+
+
+/* ngx_cweb_http.c: plugin routes */
+ngx_int_t ngx_cweb_http_init_process(ngx_cycle_t *cycle);
+ngx_int_t ngx_cweb_http_handler(ngx_http_request_t *r);
+ngx_int_t ngx_cweb_http_body(ngx_http_request_t *r, ngx_str_t *body);
+ngx_uint_t ngx_cweb_http_urlencoded(ngx_http_request_t *r);
+size_t ngx_cweb_form_unescape(u_char *p, size_t len);
+
+/* ngx_cweb_response.c: what a handler answered, on the wire */
+void ngx_cweb_response_init(void);
+ngx_int_t ngx_cweb_response_send(ngx_cweb_call_t *call);
+
+
+#endif /* _NGX_CWEB_HTTP_H_INCLUDED_ */
