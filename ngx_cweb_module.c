@@ -864,8 +864,7 @@ ngx_cweb_init_process(ngx_cycle_t *cycle)
     (void) ngx_cweb_store_mkdirs(&cmcf->module_dir, cycle->log);
 
     /* the loader hands plugins the API, which forgets what goes with them */
-    ngx_cweb_loader_init(&ngx_cweb_api, &ngx_cweb_context,
-                         ngx_cweb_unloaded);
+    ngx_cweb_api_init_process(0, ngx_cweb_unloaded);
 
     if (ngx_cweb_fault_init_process(cycle) != NGX_OK
         || ngx_cweb_http_init_process(cycle) != NGX_OK)

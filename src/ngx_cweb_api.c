@@ -15,6 +15,7 @@
 #include "ngx_cweb.h"
 #include "ngx_cweb_api.h"
 #include "ngx_cweb_api_map.h"
+#include "ngx_cweb_fault.h"
 #include "ngx_cweb_http.h"
 #include "ngx_cweb_loader.h"
 
@@ -48,6 +49,7 @@ static int ngx_cweb_jobs_create(const char *job_name,
     const char *payload_json, cweb_uuid_t *job_uuid_out);
 static void ngx_cweb_jobs_bind(jobs_create_fn_t fn, void *user_data);
 static int ngx_cweb_is_canary(void);
+static ngx_uint_t ngx_cweb_api_context(const char **where);
 static int ngx_cweb_body_release(void *p);
 static void *ngx_cweb_symbols_resolv(void *user_data, const char *module,
     const char *symbol);
@@ -111,6 +113,9 @@ static ngx_cweb_call_t    *ngx_cweb_api_call;
 
 static ngx_uint_t          ngx_cweb_api_in_canary;
 
+/* the event loop's thread: plugin threads may not call the host */
+static pthread_t           ngx_cweb_api_thread;
+
 /* a store a plugin made with http_kv_create(): found by its address */
 typedef struct {
     ngx_cweb_kv_t               kv;           /* first: kv.pub is the key */
@@ -142,6 +147,82 @@ ngx_cweb_plugin_t *
 ngx_cweb_api_current(void)
 {
     return ngx_cweb_loader_running();
+}
+
+
+/*
+ * where plugin code may call the host (lua-nginx-module's
+ * ngx_http_lua_check_context() is the model): on the event loop's thread,
+ * inside a call of the host into the plugin of a kind in "allowed"; the
+ * host's structures (pools, trees, the running call) are the event loop's,
+ * a thread of the plugin's own or a signal handler would race with it
+ */
+
+ngx_int_t
+ngx_cweb_api_gate_ctx(const char *fn, ngx_uint_t allowed)
+{
+    ngx_uint_t   now;
+    const char  *where;
+
+    if (!pthread_equal(pthread_self(), ngx_cweb_api_thread)) {
+        /* not ngx_cweb_api_error(): the running plugin is the loop's */
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "cweb plugin: %s(): called from a thread of the "
+                      "plugin's own; the host's functions run on the "
+                      "worker's event loop only", fn);
+        return NGX_DECLINED;
+    }
+
+    now = ngx_cweb_api_context(&where);
+
+    if (now & allowed) {
+        return NGX_OK;
+    }
+
+    if (allowed == NGX_CWEB_CTX_REQUEST) {
+        ngx_cweb_api_error("%s(): called outside a route handler (%s)", fn,
+                           where);
+
+    } else {
+        ngx_cweb_api_error("%s(): called %s", fn, where);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* the kind of plugin code the event loop runs, NGX_CWEB_CTX_* or 0 */
+
+static ngx_uint_t
+ngx_cweb_api_context(const char **where)
+{
+    switch (ngx_cweb_call_now) {
+
+    case NGX_CWEB_CALL_NONE:
+        *where = "outside any call of the host into the plugin (from a "
+                 "signal handler or atexit()?)";
+        return 0;
+
+    case NGX_CWEB_CALL_LOAD:
+        *where = "in a constructor";
+        return NGX_CWEB_CTX_LOAD;
+
+    case NGX_CWEB_CALL_ONLOAD:
+        *where = "in onload()";
+        return NGX_CWEB_CTX_INIT;
+
+    case NGX_CWEB_CALL_UNLOAD:
+        *where = "in unload() or a destructor";
+        return NGX_CWEB_CTX_UNLOAD;
+
+    case NGX_CWEB_CALL_WORK:
+        *where = "in scheduler work";
+        return NGX_CWEB_CTX_WORK;
+
+    default:
+        *where = "in a route handler";
+        return ngx_cweb_call_now >= 0 ? NGX_CWEB_CTX_REQUEST : 0;
+    }
 }
 
 
@@ -340,6 +421,10 @@ ngx_cweb_kv_get(const http_kv_store_t *store, const char *key)
 {
     ngx_int_t  i;
 
+    if (ngx_cweb_api_gate("http_kv_get") != NGX_OK) {
+        return NULL;
+    }
+
     if (ngx_cweb_kv_check(store, "http_kv_get") == NULL) {
         return NULL;
     }
@@ -358,6 +443,10 @@ ngx_cweb_kv_get(const http_kv_store_t *store, const char *key)
 static size_t
 ngx_cweb_kv_size(const http_kv_store_t *store)
 {
+    if (ngx_cweb_api_gate("http_kv_size") != NGX_OK) {
+        return 0;
+    }
+
     return ngx_cweb_kv_check(store, "http_kv_size") ? store->size : 0;
 }
 
@@ -369,6 +458,10 @@ ngx_cweb_kv_insert(http_kv_store_t *store, const char *key, char *value)
     size_t          len;
     ngx_cweb_kv_t       *kv;
     ngx_pool_cleanup_t  *cln;
+
+    if (ngx_cweb_api_gate("http_kv_insert") != NGX_OK) {
+        return CWEB_ERROR;
+    }
 
     kv = ngx_cweb_kv_check(store, "http_kv_insert");
 
@@ -425,6 +518,10 @@ ngx_cweb_kv_insert(http_kv_store_t *store, const char *key, char *value)
 static int
 ngx_cweb_kv_set(http_kv_store_t *store, const char *key, const char *value)
 {
+    if (ngx_cweb_api_gate("http_kv_set") != NGX_OK) {
+        return CWEB_ERROR;
+    }
+
     return ngx_cweb_kv_replace(store, key, value, "map_insert");
 }
 
@@ -504,6 +601,10 @@ ngx_cweb_kv_create(size_t capacity)
     ngx_cweb_kv_t      *kv;
     ngx_cweb_kv_own_t  *own;
 
+    if (ngx_cweb_api_gate("http_kv_create") != NGX_OK) {
+        return NULL;
+    }
+
     own = calloc(1, sizeof(ngx_cweb_kv_own_t));
     if (own == NULL) {
         return NULL;
@@ -542,6 +643,10 @@ ngx_cweb_kv_destroy(http_kv_store_t *store, int free_values)
     size_t          i;
     ngx_cweb_kv_t  *kv;
 
+    if (ngx_cweb_api_gate("http_kv_destroy") != NGX_OK) {
+        return;
+    }
+
     kv = ngx_cweb_kv_check(store, "http_kv_destroy");
 
     /* a host store goes with its request: nothing to do (seed semantics) */
@@ -578,6 +683,10 @@ ngx_cweb_call_check(void *res, void *req, const char *fn)
 {
     ngx_cweb_call_t  *c;
 
+    if (ngx_cweb_api_gate_ctx(fn, NGX_CWEB_CTX_REQUEST) != NGX_OK) {
+        return NULL;
+    }
+
     c = ngx_cweb_api_call;
 
     if (c == NULL) {
@@ -599,6 +708,7 @@ static int
 ngx_cweb_response_body(http_response_t *res, const void *data, size_t len)
 {
     ngx_cweb_call_t  *call;
+
 
     call = ngx_cweb_call_check(res, NULL, "cweb_response_body");
     if (call == NULL) {
@@ -633,6 +743,7 @@ ngx_cweb_response_header(http_response_t *res, const char *name,
 {
     ngx_cweb_call_t  *call;
 
+
     call = ngx_cweb_call_check(res, NULL, "cweb_response_header");
     if (call == NULL) {
         return CWEB_ERROR;
@@ -648,6 +759,7 @@ ngx_cweb_palloc(http_request_t *req, size_t size)
 {
     ngx_cweb_call_t  *call;
 
+
     call = ngx_cweb_call_check(NULL, req, "cweb_palloc");
 
     return call ? ngx_palloc(call->r->pool, size) : NULL;
@@ -660,6 +772,10 @@ ngx_cweb_log(int level, const char *fmt, va_list args)
     char                buf[2048];
     ngx_log_t          *log;
     ngx_cweb_plugin_t  *p;
+
+    if (ngx_cweb_api_gate("cweb_log") != NGX_OK) {
+        return;
+    }
 
     if (level < NGX_LOG_EMERG || level > NGX_LOG_DEBUG) {
         level = NGX_LOG_ERR;
@@ -734,7 +850,10 @@ ngx_cweb_body_release(void *p)
         return 0;
     }
 
-    c->body_released = 1;
+    /* a plugin thread's free() of it: kept, but the call is the loop's */
+    if (pthread_equal(pthread_self(), ngx_cweb_api_thread)) {
+        c->body_released = 1;
+    }
 
     return 1;
 }
@@ -742,12 +861,19 @@ ngx_cweb_body_release(void *p)
 
 /* onload() also runs once in the canary process: plugins may tell */
 
-/* the canary's child: plugin code here is being tried, not served */
+/*
+ * this process's event loop hands plugins the API (canary: the canary's
+ * child, where plugin code is being tried, not served); the loader hands
+ * it on, and tells the API what goes when a version is unloaded
+ */
 
 void
-ngx_cweb_api_set_canary(void)
+ngx_cweb_api_init_process(ngx_uint_t canary,
+    ngx_cweb_loader_unload_pt unloaded)
 {
-    ngx_cweb_api_in_canary = 1;
+    ngx_cweb_api_thread = pthread_self();
+    ngx_cweb_api_in_canary = canary;
+    ngx_cweb_loader_init(&ngx_cweb_api, &ngx_cweb_context, unloaded);
 }
 
 
@@ -762,6 +888,10 @@ static int
 ngx_cweb_jobs_create(const char *job_name, const char *payload_json,
     cweb_uuid_t *job_uuid_out)
 {
+    if (ngx_cweb_api_gate("jobs_create") != NGX_OK) {
+        return CWEB_ERROR;
+    }
+
     ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                   "cweb jobs_create(\"%s\"): durable jobs are not available "
                   "in this release", job_name ? job_name : "");
@@ -775,6 +905,10 @@ ngx_cweb_jobs_create(const char *job_name, const char *payload_json,
 static void
 ngx_cweb_jobs_bind(jobs_create_fn_t fn, void *user_data)
 {
+    if (ngx_cweb_api_gate("jobs_bind") != NGX_OK) {
+        return;
+    }
+
     ngx_cweb_api_error("jobs_bind() refused: the host owns the job system");
 }
 
@@ -791,6 +925,10 @@ ngx_cweb_symbols_resolv(void *user_data, const char *module,
 {
     void               *sym;
     ngx_cweb_plugin_t  *p;
+
+    if (ngx_cweb_api_gate("ctx->symbols->resolv") != NGX_OK) {
+        return NULL;
+    }
 
     if (module == NULL || symbol == NULL) {
         ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,

@@ -12,11 +12,26 @@
 #include "ngx_cweb_http.h"
 
 
+/*
+ * the kinds of plugin code a host function may be called from (a WebSocket
+ * handler and a job get theirs with their subsystems)
+ */
+#define NGX_CWEB_CTX_LOAD        0x01    /* constructors */
+#define NGX_CWEB_CTX_INIT        0x02    /* onload() */
+#define NGX_CWEB_CTX_UNLOAD      0x04    /* unload(), destructors */
+#define NGX_CWEB_CTX_REQUEST     0x08    /* a route handler */
+#define NGX_CWEB_CTX_WORK        0x10    /* ctx->scheduler work */
+#define NGX_CWEB_CTX_PLUGIN      0x1f    /* any of them */
+
+
 /* ngx_cweb_api.c: the table handed to plugins */
 extern cweb_api_t      ngx_cweb_api;
 extern cweb_context_t  ngx_cweb_context;
 void ngx_cweb_api_set_plugin(ngx_cweb_plugin_t *p);
-void ngx_cweb_api_set_canary(void);
+void ngx_cweb_api_init_process(ngx_uint_t canary,
+    ngx_cweb_loader_unload_pt unloaded);
+ngx_int_t ngx_cweb_api_gate_ctx(const char *fn, ngx_uint_t allowed);
+#define ngx_cweb_api_gate(fn)  ngx_cweb_api_gate_ctx(fn, NGX_CWEB_CTX_PLUGIN)
 void ngx_cweb_api_set_call(ngx_cweb_call_t *call);
 ngx_cweb_plugin_t *ngx_cweb_api_current(void);
 void ngx_cweb_api_error(const char *fmt, ...);

@@ -189,6 +189,10 @@ ngx_cweb_crypto_sign(struct crypto *crypto, const char *token,
     EVP_PKEY    *pkey;
     EVP_MD_CTX  *md;
 
+    if (ngx_cweb_api_gate("sign_token") != NGX_OK) {
+        return -1;
+    }
+
     ssl = ngx_cweb_crypto_key(crypto, "sign_token");
     if (ssl == NULL) {
         return -1;
@@ -253,6 +257,10 @@ ngx_cweb_crypto_verify(struct crypto *crypto, const char *signed_token,
     SSL_CTX     *ssl;
     ngx_str_t    b64, sig;
     EVP_MD_CTX  *md;
+
+    if (ngx_cweb_api_gate("verify_token") != NGX_OK) {
+        return -1;
+    }
 
     ssl = ngx_cweb_crypto_key(crypto, "verify_token");
     if (ssl == NULL) {
@@ -382,6 +390,10 @@ ngx_cweb_crypto_init(struct crypto *crypto, const char *certificate,
 {
     ngx_cweb_crypto_own_t  *own;
 
+    if (ngx_cweb_api_gate("crypto_init") != NGX_OK) {
+        return -1;
+    }
+
     if (crypto == NULL || crypto == &ngx_cweb_crypto) {
         ngx_cweb_api_error("crypto_init(): %s", crypto
                            ? "refused on ctx->crypto: its key pair is the "
@@ -435,6 +447,10 @@ ngx_cweb_crypto_shutdown(struct crypto *crypto)
 {
     ngx_cweb_crypto_own_t   *own;
     ngx_cweb_crypto_own_t  **link;
+
+    if (ngx_cweb_api_gate("crypto_shutdown") != NGX_OK) {
+        return;
+    }
 
     if (crypto == NULL || crypto == &ngx_cweb_crypto) {
         ngx_cweb_api_error("crypto_shutdown(): %s", crypto

@@ -180,6 +180,10 @@ ngx_cweb_db_exec(struct sqldb *db, const char *sql,
     int    rc;
     char  *err;
 
+    if (ngx_cweb_api_gate("ctx->database->exec") != NGX_OK) {
+        return SQLITE_MISUSE;
+    }
+
     if (ngx_cweb_db_check(db, "exec") != NGX_OK || sql == NULL) {
         return SQLITE_MISUSE;
     }
@@ -202,6 +206,10 @@ static int
 ngx_cweb_db_prepare(struct sqldb *db, const char *sql, int nbyte,
     sqlite3_stmt **stmt, const char **tail)
 {
+    if (ngx_cweb_api_gate("ctx->database->prepare") != NGX_OK) {
+        return SQLITE_MISUSE;
+    }
+
     if (stmt == NULL) {
         ngx_cweb_api_error("ctx->database->prepare(): no statement pointer");
         return SQLITE_MISUSE;
@@ -220,6 +228,10 @@ ngx_cweb_db_prepare(struct sqldb *db, const char *sql, int nbyte,
 static int
 ngx_cweb_db_step(sqlite3_stmt *stmt)
 {
+    if (ngx_cweb_api_gate("ctx->database->step") != NGX_OK) {
+        return SQLITE_MISUSE;
+    }
+
     if (ngx_cweb_db_stmt(stmt, "step") != NGX_OK) {
         return SQLITE_MISUSE;
     }
@@ -233,6 +245,10 @@ ngx_cweb_db_step(sqlite3_stmt *stmt)
 static int
 ngx_cweb_db_finalize(sqlite3_stmt *stmt)
 {
+    if (ngx_cweb_api_gate("ctx->database->finalize") != NGX_OK) {
+        return SQLITE_MISUSE;
+    }
+
     if (stmt == NULL) {
         return SQLITE_OK;
     }
@@ -259,6 +275,10 @@ ngx_cweb_db_bind_text(sqlite3_stmt *stmt, int pos, const char *text, int len,
     int         rc;
     ngx_uint_t  own;
 
+    if (ngx_cweb_api_gate("ctx->database->bind_text") != NGX_OK) {
+        return SQLITE_MISUSE;
+    }
+
     own = (free_fn != SQLITE_STATIC && free_fn != SQLITE_TRANSIENT);
 
     rc = (ngx_cweb_db_stmt(stmt, "bind_text") == NGX_OK)
@@ -277,6 +297,10 @@ ngx_cweb_db_bind_text(sqlite3_stmt *stmt, int pos, const char *text, int len,
 static int
 ngx_cweb_db_bind_int(sqlite3_stmt *stmt, int pos, int value)
 {
+    if (ngx_cweb_api_gate("ctx->database->bind_int") != NGX_OK) {
+        return SQLITE_MISUSE;
+    }
+
     if (ngx_cweb_db_stmt(stmt, "bind_int") != NGX_OK) {
         return SQLITE_MISUSE;
     }
@@ -288,6 +312,10 @@ ngx_cweb_db_bind_int(sqlite3_stmt *stmt, int pos, int value)
 static const char *
 ngx_cweb_db_column_text(sqlite3_stmt *stmt, int pos)
 {
+    if (ngx_cweb_api_gate("ctx->database->column_text") != NGX_OK) {
+        return NULL;
+    }
+
     if (ngx_cweb_db_stmt(stmt, "column_text") != NGX_OK) {
         return NULL;
     }
@@ -299,6 +327,10 @@ ngx_cweb_db_column_text(sqlite3_stmt *stmt, int pos)
 static int
 ngx_cweb_db_column_int(sqlite3_stmt *stmt, int pos)
 {
+    if (ngx_cweb_api_gate("ctx->database->column_int") != NGX_OK) {
+        return 0;
+    }
+
     if (ngx_cweb_db_stmt(stmt, "column_int") != NGX_OK) {
         return 0;
     }
@@ -310,6 +342,10 @@ ngx_cweb_db_column_int(sqlite3_stmt *stmt, int pos)
 static int
 ngx_cweb_db_column_count(sqlite3_stmt *stmt)
 {
+    if (ngx_cweb_api_gate("ctx->database->column_count") != NGX_OK) {
+        return 0;
+    }
+
     if (ngx_cweb_db_stmt(stmt, "column_count") != NGX_OK) {
         return 0;
     }
@@ -321,6 +357,10 @@ ngx_cweb_db_column_count(sqlite3_stmt *stmt)
 static int
 ngx_cweb_db_reset(sqlite3_stmt *stmt)
 {
+    if (ngx_cweb_api_gate("ctx->database->reset") != NGX_OK) {
+        return SQLITE_MISUSE;
+    }
+
     if (ngx_cweb_db_stmt(stmt, "reset") != NGX_OK) {
         return SQLITE_MISUSE;
     }
@@ -332,6 +372,10 @@ ngx_cweb_db_reset(sqlite3_stmt *stmt)
 static int
 ngx_cweb_db_changes(struct sqldb *db)
 {
+    if (ngx_cweb_api_gate("ctx->database->changes") != NGX_OK) {
+        return -1;
+    }
+
     if (ngx_cweb_db_check(db, "changes") != NGX_OK) {
         return -1;
     }
@@ -345,6 +389,10 @@ ngx_cweb_db_changes(struct sqldb *db)
 static int
 ngx_cweb_db_last_insert_rowid(struct sqldb *db)
 {
+    if (ngx_cweb_api_gate("ctx->database->last_insert_rowid") != NGX_OK) {
+        return -1;
+    }
+
     if (ngx_cweb_db_check(db, "last_insert_rowid") != NGX_OK) {
         return -1;
     }
@@ -356,5 +404,9 @@ ngx_cweb_db_last_insert_rowid(struct sqldb *db)
 static void
 ngx_cweb_db_free(void *p)
 {
+    if (ngx_cweb_api_gate("ctx->database->free") != NGX_OK) {
+        return;
+    }
+
     sqlite3_free(p);
 }

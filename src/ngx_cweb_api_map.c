@@ -424,6 +424,10 @@ ngx_cweb_map_create(size_t initial_capacity)
     size_t           n;
     ngx_cweb_map_t  *m;
 
+    if (ngx_cweb_api_gate("map_create") != NGX_OK) {
+        return NULL;
+    }
+
     if (initial_capacity == 0
         || initial_capacity > SIZE_MAX / 2 / sizeof(struct map_entry))
     {
@@ -449,6 +453,10 @@ ngx_cweb_map_destroy(struct map *map)
 {
     ngx_cweb_map_t  *m;
 
+    if (ngx_cweb_api_gate("map_destroy") != NGX_OK) {
+        return;
+    }
+
     if (map == NULL) {
         return;
     }
@@ -472,6 +480,10 @@ ngx_cweb_map_insert(struct map *map, const char *key, void *value)
 {
     ngx_cweb_map_t  *m;
 
+    if (ngx_cweb_api_gate("map_insert") != NGX_OK) {
+        return MAP_ERR;
+    }
+
     m = ngx_cweb_map_lookup(map, "map_insert");
     if (m == NULL) {
         return MAP_ERR;
@@ -490,6 +502,10 @@ void *
 ngx_cweb_map_get(const struct map *map, const char *key)
 {
     ngx_cweb_map_t  *m;
+
+    if (ngx_cweb_api_gate("map_get") != NGX_OK) {
+        return NULL;
+    }
 
     m = ngx_cweb_map_lookup(map, "map_get");
     if (m == NULL) {
@@ -510,6 +526,10 @@ ngx_cweb_map_remove(struct map *map, const char *key)
 {
     ngx_cweb_map_t  *m;
 
+    if (ngx_cweb_api_gate("map_remove") != NGX_OK) {
+        return MAP_ERR;
+    }
+
     m = ngx_cweb_map_lookup(map, "map_remove");
     if (m == NULL) {
         return MAP_ERR;
@@ -529,6 +549,10 @@ ngx_cweb_map_size(const struct map *map)
 {
     ngx_cweb_map_t  *m;
 
+    if (ngx_cweb_api_gate("map_size") != NGX_OK) {
+        return 0;
+    }
+
     m = ngx_cweb_map_lookup(map, "map_size");
 
     return m ? m->pub.size : 0;
@@ -540,6 +564,10 @@ ngx_cweb_map_size(const struct map *map)
 int
 ngx_cweb_container_init(struct container *c, size_t initial_capacity)
 {
+    if (ngx_cweb_api_gate("container_init") != NGX_OK) {
+        return -1;
+    }
+
     if (c == NULL || c == &ngx_cweb_cache) {
         ngx_cweb_api_error(c ? "container_init(): ctx->cache belongs to "
                                "the host, not initialised again"
@@ -568,6 +596,10 @@ ngx_cweb_container_init(struct container *c, size_t initial_capacity)
 void
 ngx_cweb_container_shutdown(struct container *c)
 {
+    if (ngx_cweb_api_gate("container_shutdown") != NGX_OK) {
+        return;
+    }
+
     if (c == NULL) {
         return;
     }
@@ -620,6 +652,10 @@ ngx_cweb_container_set(struct container *c, const char *name, void *value)
     map_error_t      rc;
     ngx_cweb_map_t  *m;
 
+    if (ngx_cweb_api_gate("container_set") != NGX_OK) {
+        return MAP_ERR;
+    }
+
     m = ngx_cweb_container_map(c, name, "container_set");
     if (m == NULL) {
         return MAP_ERR;
@@ -644,6 +680,10 @@ ngx_cweb_container_get(struct container *c, const char *name)
     void            *value;
     ngx_cweb_map_t  *m;
 
+    if (ngx_cweb_api_gate("container_get") != NGX_OK) {
+        return NULL;
+    }
+
     m = ngx_cweb_container_map(c, name, "container_get");
     if (m == NULL) {
         return NULL;
@@ -662,6 +702,10 @@ ngx_cweb_container_remove(struct container *c, const char *name)
 {
     map_error_t      rc;
     ngx_cweb_map_t  *m;
+
+    if (ngx_cweb_api_gate("container_remove") != NGX_OK) {
+        return MAP_ERR;
+    }
 
     m = ngx_cweb_container_map(c, name, "container_remove");
     if (m == NULL) {
@@ -683,6 +727,10 @@ ngx_cweb_cache_set(const char *name, void *value)
 {
     ngx_cweb_map_t  *m;
 
+    if (ngx_cweb_api_gate("ctx->cache->set") != NGX_OK) {
+        return CWEB_ERROR;
+    }
+
     m = ngx_cweb_container_map(&ngx_cweb_cache, name, "ctx->cache->set");
     if (m == NULL) {
         return CWEB_ERROR;
@@ -696,6 +744,10 @@ ngx_cweb_cache_set(const char *name, void *value)
 static void *
 ngx_cweb_cache_get(const char *name)
 {
+    if (ngx_cweb_api_gate("ctx->cache->get") != NGX_OK) {
+        return NULL;
+    }
+
     return ngx_cweb_container_get(&ngx_cweb_cache, name);
 }
 
@@ -770,6 +822,10 @@ ngx_cweb_scheduler_refuse(struct scheduler *s, const char *fn)
 int
 ngx_cweb_scheduler_init(struct scheduler *s, size_t capacity)
 {
+    if (ngx_cweb_api_gate("scheduler_init") != NGX_OK) {
+        return -1;
+    }
+
     ngx_cweb_scheduler_refuse(s, "scheduler_init");
     return -1;
 }
@@ -778,6 +834,10 @@ ngx_cweb_scheduler_init(struct scheduler *s, size_t capacity)
 void
 ngx_cweb_scheduler_shutdown(struct scheduler *s)
 {
+    if (ngx_cweb_api_gate("scheduler_shutdown") != NGX_OK) {
+        return;
+    }
+
     ngx_cweb_scheduler_refuse(s, "scheduler_shutdown");
 }
 
@@ -785,6 +845,10 @@ ngx_cweb_scheduler_shutdown(struct scheduler *s)
 void
 ngx_cweb_scheduler_request_stop(struct scheduler *s, int drain)
 {
+    if (ngx_cweb_api_gate("scheduler_request_stop") != NGX_OK) {
+        return;
+    }
+
     ngx_cweb_scheduler_refuse(s, "scheduler_request_stop");
 }
 
@@ -792,6 +856,10 @@ ngx_cweb_scheduler_request_stop(struct scheduler *s, int drain)
 void
 ngx_cweb_scheduler_cancel(struct scheduler *s)
 {
+    if (ngx_cweb_api_gate("scheduler_cancel") != NGX_OK) {
+        return;
+    }
+
     ngx_cweb_scheduler_refuse(s, "scheduler_cancel");
 }
 
@@ -799,6 +867,10 @@ ngx_cweb_scheduler_cancel(struct scheduler *s)
 int
 ngx_cweb_scheduler_pending_count(struct scheduler *s)
 {
+    if (ngx_cweb_api_gate("scheduler_pending_count") != NGX_OK) {
+        return 0;
+    }
+
     if (ngx_cweb_scheduler_ours(s, "scheduler_pending_count") != NGX_OK) {
         return 0;
     }
@@ -813,6 +885,10 @@ ngx_cweb_scheduler_add(struct scheduler *s, work_t work, void *data,
 {
     ngx_cweb_work_t    *w;
     ngx_cweb_plugin_t  *p;
+
+    if (ngx_cweb_api_gate("scheduler_add") != NGX_OK) {
+        return -1;
+    }
 
     if (ngx_cweb_scheduler_ours(s, "scheduler_add") != NGX_OK) {
         return -1;

@@ -12,6 +12,7 @@
 #include "ngx_cweb.h"
 #include "ngx_cweb_api.h"
 #include "ngx_cweb_canary_int.h"
+#include "ngx_cweb_fault.h"
 #include "ngx_cweb_json.h"
 #include "ngx_cweb_loader.h"
 #include "ngx_cweb_manifest.h"
@@ -44,8 +45,7 @@ ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd)
     ngx_cweb_main_conf_t  *cmcf;
 
     cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
-    ngx_cweb_api_set_canary();
-    ngx_cweb_loader_init(&ngx_cweb_api, &ngx_cweb_context, NULL);
+    ngx_cweb_api_init_process(1, NULL);
 
     /* crashing here is expected now and then: no core files */
     rl.rlim_cur = 0;
@@ -97,11 +97,14 @@ ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd)
     p.config = config;
     p.refs = 1;
 
+    /* the API's context only: the canary's deadline watches the child */
     ngx_cweb_canary_say(fd, "phase", "onload");
 
     if (config->onload) {
         ngx_cweb_api_set_plugin(&p);
+        ngx_cweb_call_now = NGX_CWEB_CALL_ONLOAD;
         config->onload(&ngx_cweb_context);
+        ngx_cweb_call_now = NGX_CWEB_CALL_NONE;
         ngx_cweb_api_set_plugin(NULL);
     }
 
@@ -109,7 +112,9 @@ ngx_cweb_canary_child(ngx_cycle_t *cycle, u_char *path, int fd)
 
     if (config->unload) {
         ngx_cweb_api_set_plugin(&p);
+        ngx_cweb_call_now = NGX_CWEB_CALL_UNLOAD;
         config->unload(&ngx_cweb_context);
+        ngx_cweb_call_now = NGX_CWEB_CALL_NONE;
         ngx_cweb_api_set_plugin(NULL);
     }
 

@@ -5,7 +5,7 @@
  * Every process that runs plugin code (workers, the single process) owns
  * one entry of the shared process table.  Around each call into plugin
  * code it stores what it is inside (registry slot, version, route) and
- * since when; ngx_cweb_call_enter()/_leave() in ngx_cweb.h.
+ * since when; ngx_cweb_call_enter()/_leave() in ngx_cweb_fault.h.
  *
  * A fault is recorded by the process that has it, lock-free and
  * async-signal-safe:
@@ -47,7 +47,6 @@
 
 
 #include "ngx_cweb.h"
-#include "ngx_cweb_api.h"
 #include "ngx_cweb_fault.h"
 #include "ngx_cweb_shm.h"
 
@@ -70,6 +69,7 @@ static void ngx_cweb_fault_answer(ngx_uint_t timeout);
 
 ngx_cweb_proc_t  *ngx_cweb_self;
 ngx_socket_t      ngx_cweb_fault_fd = -1;
+ngx_int_t         ngx_cweb_call_now = NGX_CWEB_CALL_NONE;
 
 /* armed while a recoverable call runs: where its fault handler returns */
 static sigjmp_buf             ngx_cweb_fault_jmp;
@@ -316,8 +316,8 @@ ngx_cweb_fault_stale_abort(siginfo_t *si)
  */
 
 int
-ngx_cweb_fault_call_route(entry_t handler, http_request_t *req,
-    http_response_t *res, int *rc)
+ngx_cweb_fault_call_route(entry_t handler, cweb_context_t *ctx,
+    http_request_t *req, http_response_t *res, int *rc)
 {
     int  signo;
 
@@ -326,7 +326,7 @@ ngx_cweb_fault_call_route(entry_t handler, http_request_t *req,
     signo = sigsetjmp(ngx_cweb_fault_jmp, 0);
 
     if (signo == 0) {
-        *rc = handler(&ngx_cweb_context, req, res);
+        *rc = handler(ctx, req, res);
     }
 
     ngx_cweb_fault_armed = 0;
@@ -336,7 +336,8 @@ ngx_cweb_fault_call_route(entry_t handler, http_request_t *req,
 
 
 int
-ngx_cweb_fault_call_hook(void (*hook)(struct cweb_context *))
+ngx_cweb_fault_call_hook(void (*hook)(struct cweb_context *),
+    cweb_context_t *ctx)
 {
     int  signo;
 
@@ -345,7 +346,7 @@ ngx_cweb_fault_call_hook(void (*hook)(struct cweb_context *))
     signo = sigsetjmp(ngx_cweb_fault_jmp, 0);
 
     if (signo == 0) {
-        hook(&ngx_cweb_context);
+        hook(ctx);
     }
 
     ngx_cweb_fault_armed = 0;

@@ -17,6 +17,7 @@
 #define NGX_CWEB_CALL_ONLOAD     -2
 #define NGX_CWEB_CALL_UNLOAD     -3      /* unload() and destructors */
 #define NGX_CWEB_CALL_WORK       -4      /* ctx->scheduler work */
+#define NGX_CWEB_CALL_NONE       -16     /* no plugin code is running */
 
 /* faults */
 #define NGX_CWEB_FAULT_SIGNAL     1
@@ -30,6 +31,8 @@
 
 extern ngx_cweb_proc_t  *ngx_cweb_self;
 extern ngx_socket_t      ngx_cweb_fault_fd;  /* raw answer if it dies */
+/* what plugin code runs on this process's event loop (its API contexts) */
+extern ngx_int_t         ngx_cweb_call_now;
 
 #define ngx_cweb_call_what(slot, version, route)                           \
     (((ngx_atomic_uint_t) ((route) + 16) << 48)                              \
@@ -40,19 +43,25 @@ extern ngx_socket_t      ngx_cweb_fault_fd;  /* raw answer if it dies */
 #define ngx_cweb_what_route(w)    ((ngx_int_t) ((w) >> 48) - 16)
 
 #define ngx_cweb_call_enter(p, route)                                        \
-    if (ngx_cweb_self) {                                                     \
-        __atomic_store_n(&ngx_cweb_self->what,                               \
-                         ngx_cweb_call_what((p)->slot, (p)->version, route), \
-                         __ATOMIC_RELAXED);                                  \
-        __atomic_store_n(&ngx_cweb_self->since, ngx_current_msec | 1,        \
-                         __ATOMIC_RELEASE);                                  \
-    }
+    do {                                                                     \
+        ngx_cweb_call_now = (route);                                         \
+        if (ngx_cweb_self) {                                                 \
+            __atomic_store_n(&ngx_cweb_self->what,                           \
+                             ngx_cweb_call_what((p)->slot, (p)->version,     \
+                                                route),                      \
+                             __ATOMIC_RELAXED);                              \
+            __atomic_store_n(&ngx_cweb_self->since, ngx_current_msec | 1,    \
+                             __ATOMIC_RELEASE);                              \
+        }                                                                    \
+    } while (0)
 
 #define ngx_cweb_call_leave()                                                \
-    if (ngx_cweb_self) {                                                     \
-        __atomic_store_n(&ngx_cweb_self->since, 0, __ATOMIC_RELEASE);        \
-    }
-
+    do {                                                                     \
+        ngx_cweb_call_now = NGX_CWEB_CALL_NONE;                              \
+        if (ngx_cweb_self) {                                                 \
+            __atomic_store_n(&ngx_cweb_self->since, 0, __ATOMIC_RELEASE);    \
+        }                                                                    \
+    } while (0)
 
 
 /* ngx_cweb_fault.c: faults of plugin code, quarantine flags */
@@ -66,9 +75,10 @@ void ngx_cweb_fault_record_call(ngx_atomic_uint_t what, ngx_msec_t since,
 ngx_uint_t ngx_cweb_fault_stale(ngx_cweb_shm_module_t *m, ngx_msec_t since);
 u_char *ngx_cweb_fault_describe(u_char *buf, size_t size, ngx_uint_t kind,
     ngx_int_t value);
-int ngx_cweb_fault_call_route(entry_t handler, http_request_t *req,
-    http_response_t *res, int *rc);
-int ngx_cweb_fault_call_hook(void (*hook)(struct cweb_context *));
+int ngx_cweb_fault_call_route(entry_t handler, cweb_context_t *ctx,
+    http_request_t *req, http_response_t *res, int *rc);
+int ngx_cweb_fault_call_hook(void (*hook)(struct cweb_context *),
+    cweb_context_t *ctx);
 void ngx_cweb_fault_recovered(int signo, ngx_log_t *log);
 ngx_uint_t ngx_cweb_fault_count(ngx_cweb_shm_module_t *m,
     ngx_uint_t version);

@@ -507,7 +507,7 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, int *rc, ngx_uint_t *overflow,
     *rc = -1;
     *crashed = ngx_cweb_fault_call_route(
                    rt->plugin->config->routes[rt->index].handler,
-                   &call->req, &call->res, rc);
+                   &ngx_cweb_context, &call->req, &call->res, rc);
 
     /* the plugin's free() never frees buf (cweb_entry.c): still ours */
     *overflow = (guard[0] != NGX_CWEB_GUARD || guard[1] != NGX_CWEB_GUARD);

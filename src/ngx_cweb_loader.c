@@ -49,6 +49,8 @@ typedef struct {
     ((ngx_cweb_record_t *) ((u_char *) (pl) - offsetof(ngx_cweb_record_t, p)))
 
 
+static ngx_int_t ngx_cweb_loader_load(ngx_cweb_plugin_t *p,
+    ngx_log_t *log);
 static ngx_cweb_plugin_t *ngx_cweb_loader_record(ngx_cweb_shm_module_t *m,
     ngx_log_t *log);
 static void ngx_cweb_loader_unload(ngx_cweb_plugin_t *p);
@@ -277,13 +279,49 @@ failed:
 
 
 /*
- * the version's code, loaded at its first use here; the caller's own
- * marker (a handler resolving another plugin's symbol) is kept.  NGX_OK,
- * NGX_ERROR (cannot be loaded), NGX_ABORT (onload() crashed just now)
+ * the version's code, loaded at its first use here: NGX_OK, NGX_ERROR
+ * (cannot be loaded), NGX_ABORT (onload() crashed just now).  dlopen() and
+ * onload() may run inside another plugin's call (its ctx->symbols->resolv()
+ * loads the plugin it names): that call's marker, API context and running
+ * plugin are its own again afterwards.
  */
 
 ngx_int_t
 ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log)
+{
+    ngx_int_t           rc, now;
+    ngx_atomic_uint_t   what, since;
+    ngx_cweb_plugin_t  *running;
+
+    if (p->handle) {
+        return NGX_OK;
+    }
+
+    if (p->failed) {
+        return NGX_ERROR;
+    }
+
+    what = ngx_cweb_self ? ngx_cweb_self->what : 0;
+    since = ngx_cweb_self ? ngx_cweb_self->since : 0;
+    now = ngx_cweb_call_now;
+    running = ngx_cweb_loader_current;
+
+    rc = ngx_cweb_loader_load(p, log);
+
+    ngx_cweb_loader_current = running;
+    ngx_cweb_call_now = now;
+
+    if (ngx_cweb_self && since) {
+        ngx_cweb_self->what = what;
+        __atomic_store_n(&ngx_cweb_self->since, since, __ATOMIC_RELEASE);
+    }
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_cweb_loader_load(ngx_cweb_plugin_t *p, ngx_log_t *log)
 {
     int                    signo;
     u_char                 path[NGX_MAX_PATH], err[512];
@@ -293,17 +331,8 @@ ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log)
     module_t              *config;
     ngx_array_t            items;
     ngx_file_info_t        fi;
-    ngx_atomic_uint_t      what, since;
     ngx_cweb_record_t     *rec;
     ngx_cweb_main_conf_t  *cmcf;
-
-    if (p->handle) {
-        return NGX_OK;
-    }
-
-    if (p->failed) {
-        return NGX_ERROR;
-    }
 
     crashed = 0;
     cmcf = ngx_cweb_conf();
@@ -320,9 +349,6 @@ ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log)
         p->failed = 1;
         return NGX_ERROR;
     }
-
-    what = ngx_cweb_self ? ngx_cweb_self->what : 0;
-    since = ngx_cweb_self ? ngx_cweb_self->since : 0;
 
     ngx_cweb_call_enter(p, NGX_CWEB_CALL_LOAD);
     handle = ngx_cweb_loader_open(&file, &config, err, sizeof(err));
@@ -360,7 +386,8 @@ ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log)
     if (config->onload) {
         ngx_cweb_loader_set_running(p);
         ngx_cweb_call_enter(p, NGX_CWEB_CALL_ONLOAD);
-        signo = ngx_cweb_fault_call_hook(config->onload);
+        signo = ngx_cweb_fault_call_hook(config->onload,
+                                         ngx_cweb_loader_ctx);
         ngx_cweb_call_leave();
         ngx_cweb_loader_set_running(NULL);
 
@@ -386,11 +413,6 @@ done:
     if (p->failed) {
         p->config = NULL;
         p->handle = NULL;
-    }
-
-    if (ngx_cweb_self && since) {
-        ngx_cweb_self->what = what;
-        __atomic_store_n(&ngx_cweb_self->since, since, __ATOMIC_RELEASE);
     }
 
     return p->handle ? NGX_OK : (crashed ? NGX_ABORT : NGX_ERROR);

@@ -29,10 +29,10 @@ the canary and in the worker): onload is not a route handler
 --- response_body_like eval
 [qr/"created"/, qr/^later get=not run size=99$/]
 --- grep_error_log eval
-qr/cweb plugin "api_checks": cweb_(?:palloc|response_body)\(\): called outside a route handler/
+qr/cweb plugin "api_checks": cweb_(?:palloc|response_body)\(\): called outside a route handler.*/
 --- grep_error_log_out eval
-[qr/^(?:cweb plugin "api_checks": cweb_palloc\(\): called outside a route handler\ncweb plugin "api_checks": cweb_response_body\(\): called outside a route handler\n){1}$/,
- qr/^(?:cweb plugin "api_checks": cweb_palloc\(\): called outside a route handler\ncweb plugin "api_checks": cweb_response_body\(\): called outside a route handler\n){2}$/]
+[qr/^(?:cweb plugin "api_checks": cweb_palloc\(\): called outside a route handler \(in onload\(\)\)\ncweb plugin "api_checks": cweb_response_body\(\): called outside a route handler \(in onload\(\)\)\n){1}$/,
+ qr/^(?:cweb plugin "api_checks": cweb_palloc\(\): called outside a route handler \(in onload\(\)\)\ncweb plugin "api_checks": cweb_response_body\(\): called outside a route handler \(in onload\(\)\)\n){2}$/]
 --- no_error_log
 [alert]
 exited on signal
