@@ -21,7 +21,13 @@
  *              of the plugin's globals), and once before that in the
  *              canary, a throwaway process that tries every new version
  *              before it goes live (cweb_is_canary() tells);
- *   request  - a route handler, for the duration of the call.
+ *   request  - a route handler, for the duration of the call;
+ *   work     - ctx->scheduler work, on the worker's event loop;
+ *   any      - any of them, and constructors and destructors.
+ * Every host function is for the worker's event loop only: called from a
+ * thread the plugin started, or from code the host did not call into (a
+ * signal handler, atexit()), it returns CWEB_ERROR (NULL, 0, MAP_ERR,
+ * SQLITE_MISUSE) and logs why, without touching anything.
  *
  * Containment: a handler (or onload/unload, constructors, destructors)
  * that crashes, calls exit(), or runs longer than cweb_handler_timeout

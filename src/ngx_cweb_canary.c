@@ -58,6 +58,14 @@ static void ngx_cweb_canary_server(ngx_cycle_t *cycle, int lfd);
 static void ngx_cweb_canary_close_fds(ngx_cycle_t *cycle, int keep);
 static ngx_uint_t ngx_cweb_canary_log_fd(ngx_cycle_t *cycle, int fd);
 static json_t *ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path);
+static ngx_pid_t ngx_cweb_canary_fork(ngx_cycle_t *cycle, u_char *path,
+    int *fd, json_t **refused);
+static ngx_uint_t ngx_cweb_canary_collect(int fd, u_char *buf, size_t size,
+    ngx_msec_t start, ngx_msec_t timeout);
+static const char *ngx_cweb_canary_parse(u_char *buf, json_t **res,
+    ngx_uint_t *results);
+static json_t *ngx_cweb_canary_verdict(u_char *buf, ngx_uint_t timed_out,
+    int status, ngx_msec_t timeout);
 static ngx_int_t ngx_cweb_canary_reap(ngx_cycle_t *cycle, ngx_pid_t pid,
     ngx_msec_t start, int *status);
 static json_t *ngx_cweb_canary_result(json_t *res);
@@ -383,38 +391,68 @@ ngx_cweb_canary_valid_path(ngx_cycle_t *cycle, u_char *path, size_t len)
 static json_t *
 ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
 {
-    int                    fds[2], status, timeout;
-    char                  *line, *nl;
+    int                    fd, status;
     u_char                 buf[NGX_CWEB_CANARY_MAX_REPLY];
-    size_t                 len;
-    json_t                *reply, *res;
-    ssize_t                n;
+    json_t                *reply;
     ngx_pid_t              pid;
-    ngx_msec_t             start, spent;
-    ngx_uint_t             i, timed_out, results;
-    struct pollfd          pfd;
-    const char            *phase;
+    ngx_msec_t             start;
+    ngx_uint_t             timed_out;
     ngx_cweb_main_conf_t  *cmcf;
-
-    static const char     *phases[] = { "fork", "load", "config", "onload",
-                                        "unload", "dlclose", NULL };
 
     cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
 
-    if (pipe2(fds, O_CLOEXEC) == -1) {
-        return json_pack("{s:s,s:s}", "status", "refused", "reason",
-                         "the canary could not make a pipe");
+    start = ngx_current_msec;
+
+    pid = ngx_cweb_canary_fork(cycle, path, &fd, &reply);
+    if (pid == NGX_INVALID_PID) {
+        return reply;
     }
 
-    start = ngx_current_msec;
+    timed_out = ngx_cweb_canary_collect(fd, buf, sizeof(buf), start,
+                                        cmcf->handler_timeout);
+    close(fd);
+
+    if (ngx_cweb_canary_reap(cycle, pid, start, &status) != NGX_OK) {
+        timed_out = 1;
+    }
+
+    ngx_time_update();
+
+    reply = ngx_cweb_canary_verdict(buf, timed_out, status,
+                                    cmcf->handler_timeout);
+
+    if (reply) {
+        json_object_set_new(reply, "canary_ms",
+                            json_integer(ngx_current_msec - start));
+    }
+
+    return reply;
+}
+
+
+/* the child that tries path; *fd reads what it says */
+
+static ngx_pid_t
+ngx_cweb_canary_fork(ngx_cycle_t *cycle, u_char *path, int *fd,
+    json_t **refused)
+{
+    int        fds[2];
+    ngx_pid_t  pid;
+
+    if (pipe2(fds, O_CLOEXEC) == -1) {
+        *refused = json_pack("{s:s,s:s}", "status", "refused", "reason",
+                             "the canary could not make a pipe");
+        return NGX_INVALID_PID;
+    }
 
     pid = fork();
 
     if (pid == -1) {
         close(fds[0]);
         close(fds[1]);
-        return json_pack("{s:s,s:s}", "status", "refused", "reason",
-                         "the canary could not fork");
+        *refused = json_pack("{s:s,s:s}", "status", "refused", "reason",
+                             "the canary could not fork");
+        return NGX_INVALID_PID;
     }
 
     if (pid == 0) {
@@ -441,59 +479,77 @@ ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
     (void) setpgid(pid, pid);
 
     close(fds[1]);
+    *fd = fds[0];
+
+    return pid;
+}
+
+
+/* what the child wrote until it closed the pipe or ran out of time: 1 */
+
+static ngx_uint_t
+ngx_cweb_canary_collect(int fd, u_char *buf, size_t size, ngx_msec_t start,
+    ngx_msec_t timeout)
+{
+    size_t         len;
+    ssize_t        n;
+    ngx_msec_t     spent;
+    struct pollfd  pfd;
 
     len = 0;
-    timed_out = 0;
+    buf[0] = '\0';
 
-    pfd.fd = fds[0];
+    pfd.fd = fd;
     pfd.events = POLLIN;
 
     for ( ;; ) {
         ngx_time_update();
         spent = ngx_current_msec - start;
 
-        if (spent >= cmcf->handler_timeout) {
-            timed_out = 1;
-            break;
+        if (spent >= timeout) {
+            return 1;
         }
 
-        timeout = (int) (cmcf->handler_timeout - spent);
-
-        if (poll(&pfd, 1, timeout) <= 0) {
+        if (poll(&pfd, 1, (int) (timeout - spent)) <= 0) {
             continue;
         }
 
-        n = read(fds[0], buf + len, sizeof(buf) - 1 - len);
+        n = read(fd, buf + len, size - 1 - len);
 
         if (n <= 0) {
-            break;
+            return 0;
         }
 
         len += n;
         buf[len] = '\0';
 
-        if (len == sizeof(buf) - 1) {
-            break;
+        if (len == size - 1) {
+            return 0;
         }
     }
+}
 
-    close(fds[0]);
 
-    if (ngx_cweb_canary_reap(cycle, pid, start, &status) != NGX_OK) {
-        timed_out = 1;
-    }
+/*
+ * plugin code can write to the pipe as well as the child can: only the
+ * phases the child names are taken, and the one result line it writes
+ * (*res; *results counts them); returns the phase reached
+ */
 
-    ngx_time_update();
+static const char *
+ngx_cweb_canary_parse(u_char *buf, json_t **res, ngx_uint_t *results)
+{
+    char        *line, *nl;
+    ngx_uint_t   i;
+    const char  *phase;
 
-    buf[len] = '\0';
-    res = NULL;
-    results = 0;
+    static const char  *phases[] = { "fork", "load", "config", "onload",
+                                     "unload", "dlclose", NULL };
+
+    *res = NULL;
+    *results = 0;
     phase = phases[0];
 
-    /*
-     * plugin code can write to the pipe as well as the child can: only the
-     * phases the child names are taken, and the one result line it writes
-     */
     for (line = (char *) buf; line && *line; line = nl ? nl + 1 : NULL) {
         nl = strchr(line, '\n');
         if (nl) {
@@ -507,10 +563,28 @@ ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
                 }
             }
 
-        } else if (ngx_strncmp(line, "result ", 7) == 0 && results++ == 0) {
-            res = json_loads(line + 7, 0, NULL);
+        } else if (ngx_strncmp(line, "result ", 7) == 0
+                   && (*results)++ == 0)
+        {
+            *res = json_loads(line + 7, 0, NULL);
         }
     }
+
+    return phase;
+}
+
+
+/* the answer for the requester: the child's result, or how it failed */
+
+static json_t *
+ngx_cweb_canary_verdict(u_char *buf, ngx_uint_t timed_out, int status,
+    ngx_msec_t timeout)
+{
+    json_t      *res, *reply;
+    ngx_uint_t   results;
+    const char  *phase;
+
+    phase = ngx_cweb_canary_parse(buf, &res, &results);
 
     if (!timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0
         && results)
@@ -518,38 +592,27 @@ ngx_cweb_canary_run(ngx_cycle_t *cycle, u_char *path)
         reply = (results == 1) ? ngx_cweb_canary_result(res) : NULL;
         json_decref(res);
 
-        if (reply == NULL) {
-            reply = json_pack("{s:s,s:s}", "status", "refused", "reason",
-                              "the canary's result was malformed");
-        }
-
-    } else {
-        json_decref(res);
-
-        if (timed_out) {
-            reply = json_pack("{s:s,s:s,s:I}", "status", "failed",
-                              "phase", phase, "timeout_ms",
-                              (json_int_t) cmcf->handler_timeout);
-
-        } else if (WIFSIGNALED(status)) {
-            reply = json_pack("{s:s,s:s,s:s,s:i}", "status", "failed",
-                              "phase", phase, "signal",
-                              ngx_cweb_signal_name(WTERMSIG(status)),
-                              "signo", WTERMSIG(status));
-
-        } else {
-            reply = json_pack("{s:s,s:s,s:i}", "status", "failed",
-                              "phase", phase, "exit_code",
-                              WEXITSTATUS(status));
-        }
+        return reply ? reply
+                     : json_pack("{s:s,s:s}", "status", "refused", "reason",
+                                 "the canary's result was malformed");
     }
 
-    if (reply) {
-        json_object_set_new(reply, "canary_ms",
-                            json_integer(ngx_current_msec - start));
+    json_decref(res);
+
+    if (timed_out) {
+        return json_pack("{s:s,s:s,s:I}", "status", "failed", "phase", phase,
+                         "timeout_ms", (json_int_t) timeout);
     }
 
-    return reply;
+    if (WIFSIGNALED(status)) {
+        return json_pack("{s:s,s:s,s:s,s:i}", "status", "failed",
+                         "phase", phase, "signal",
+                         ngx_cweb_signal_name(WTERMSIG(status)),
+                         "signo", WTERMSIG(status));
+    }
+
+    return json_pack("{s:s,s:s,s:i}", "status", "failed", "phase", phase,
+                     "exit_code", WEXITSTATUS(status));
 }
 
 
