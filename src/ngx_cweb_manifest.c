@@ -30,6 +30,16 @@
 
 
 static ngx_int_t ngx_cweb_name_valid(u_char *name, size_t len);
+static ngx_int_t ngx_cweb_manifest_item(ngx_cweb_manifest_item_t *it,
+    u_char *p, u_char *nl, ngx_uint_t *n, u_char *err, size_t errlen);
+static ngx_int_t ngx_cweb_manifest_unique(ngx_array_t *items, u_char *err,
+    size_t errlen);
+static ngx_int_t ngx_cweb_manifest_config_name(module_t *config, u_char *err,
+    size_t errlen);
+static ngx_int_t ngx_cweb_manifest_config_len(module_t *config, size_t *len,
+    u_char *err, size_t errlen);
+static u_char *ngx_cweb_manifest_config_write(module_t *config, u_char *p);
+static size_t ngx_cweb_manifest_author_len(module_t *config);
 static ngx_int_t ngx_cweb_manifest_path(ngx_str_t *path, ngx_uint_t *regex,
     const char *what, u_char *err, size_t errlen);
 static ngx_int_t ngx_cweb_manifest_under(ngx_str_t *path, ngx_uint_t regex,
@@ -127,11 +137,51 @@ ngx_int_t
 ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
     ngx_str_t *text, u_char *err, size_t errlen)
 {
-    int            i;
-    u_char        *p, c;
-    size_t         len, alen;
-    ngx_array_t    items;
-    route_info_t  *rt;
+    size_t       len;
+    ngx_array_t  items;
+
+    if (ngx_cweb_manifest_config_name(config, err, errlen) != NGX_OK
+        || ngx_cweb_manifest_config_len(config, &len, err, errlen) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    text->data = ngx_pnalloc(pool, len + 1);
+    if (text->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    text->len = ngx_cweb_manifest_config_write(config, text->data)
+                - text->data;
+
+    /* the same checks as every later reader of the text, and where */
+    if (ngx_cweb_manifest_parse(text, pool, &items, err, errlen) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_cweb_manifest_served(&items, err, errlen);
+}
+
+
+/* config->author as listed: at most sizeof - 1 bytes, NUL or not */
+
+static size_t
+ngx_cweb_manifest_author_len(module_t *config)
+{
+    size_t  len;
+
+    len = ngx_strnlen((u_char *) config->author, sizeof(config->author));
+
+    return (len == sizeof(config->author)) ? len - 1 : len;
+}
+
+
+/* config->name and the counts */
+
+static ngx_int_t
+ngx_cweb_manifest_config_name(module_t *config, u_char *err, size_t errlen)
+{
+    size_t  len;
 
     len = ngx_strnlen((u_char *) config->name, sizeof(config->name));
 
@@ -158,7 +208,21 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
         return NGX_ERROR;
     }
 
-    len = 0;
+    return NGX_OK;
+}
+
+
+/* every item can be one manifest line: *len, the text's size */
+
+static ngx_int_t
+ngx_cweb_manifest_config_len(module_t *config, size_t *len, u_char *err,
+    size_t errlen)
+{
+    int            i;
+    size_t         alen;
+    route_info_t  *rt;
+
+    *len = 0;
 
     for (i = 0; i < config->size; i++) {
         rt = &config->routes[i];
@@ -178,7 +242,7 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
             return NGX_ERROR;
         }
 
-        len += sizeof("R  \n") + ngx_strnlen((u_char *) rt->method, 16)
+        *len += sizeof("R  \n") + ngx_strnlen((u_char *) rt->method, 16)
                + ngx_strnlen((u_char *) rt->path, NGX_CWEB_PATH_MAX + 1);
     }
 
@@ -193,7 +257,7 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
             return NGX_ERROR;
         }
 
-        len += sizeof("W \n")
+        *len += sizeof("W \n")
                + ngx_strnlen((u_char *) config->websockets[i].path,
                              NGX_CWEB_PATH_MAX + 1);
     }
@@ -210,19 +274,26 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
             return NGX_ERROR;
         }
 
-        len += sizeof("J \n") + ngx_strlen(config->jobs[i].name);
+        *len += sizeof("J \n") + ngx_strlen(config->jobs[i].name);
     }
 
-    alen = ngx_strnlen((u_char *) config->author, sizeof(config->author));
-    alen = (alen == sizeof(config->author)) ? alen - 1 : alen;
-    len += alen ? sizeof("A \n") + alen : 0;
+    alen = ngx_cweb_manifest_author_len(config);
+    *len += alen ? sizeof("A \n") + alen : 0;
 
-    text->data = ngx_pnalloc(pool, len + 1);
-    if (text->data == NULL) {
-        return NGX_ERROR;
-    }
+    return NGX_OK;
+}
 
-    p = text->data;
+
+/* the manifest text of a checked config, at p; returns its end */
+
+static u_char *
+ngx_cweb_manifest_config_write(module_t *config, u_char *p)
+{
+    int     i;
+    u_char  c;
+    size_t  alen;
+
+    alen = ngx_cweb_manifest_author_len(config);
 
     if (alen) {
         *p++ = 'A';
@@ -256,14 +327,7 @@ ngx_cweb_manifest_from_config(module_t *config, ngx_pool_t *pool,
         p = ngx_sprintf(p, "J %s\n", config->jobs[i].name);
     }
 
-    text->len = p - text->data;
-
-    /* the same checks as every later reader of the text, and where */
-    if (ngx_cweb_manifest_parse(text, pool, &items, err, errlen) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return ngx_cweb_manifest_served(&items, err, errlen);
+    return p;
 }
 
 
@@ -286,10 +350,11 @@ ngx_int_t
 ngx_cweb_manifest_parse_all(ngx_str_t *text, ngx_pool_t *pool,
     ngx_array_t *items, ngx_str_t *author_out, u_char *err, size_t errlen)
 {
-    u_char                    *p, *last, *nl, *sp;
-    ngx_uint_t                 i, n[3], author;
+    u_char                    *p, *last, *nl;
+    ngx_str_t                  author;
+    ngx_uint_t                 n[3];
     ngx_array_t                local;
-    ngx_cweb_manifest_item_t  *it, *all;
+    ngx_cweb_manifest_item_t  *it;
 
     if (items == NULL) {
         items = &local;
@@ -302,7 +367,7 @@ ngx_cweb_manifest_parse_all(ngx_str_t *text, ngx_pool_t *pool,
     }
 
     n[0] = n[1] = n[2] = 0;
-    author = 0;
+    ngx_str_null(&author);
 
     p = text->data;
     last = p + text->len;
@@ -318,89 +383,26 @@ ngx_cweb_manifest_parse_all(ngx_str_t *text, ngx_pool_t *pool,
             return NGX_ERROR;
         }
 
-        it = ngx_array_push(items);
-        if (it == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memzero(it, sizeof(ngx_cweb_manifest_item_t));
-        it->type = p[0];
-        it->value.data = p + 2;
-        it->value.len = nl - p - 2;
-
-        switch (it->type) {
-
-        case 'R':
-            sp = ngx_strlchr(p + 2, nl, ' ');
-            if (sp == NULL) {
-                ngx_cweb_errf(err, errlen, "malformed manifest route");
-                return NGX_ERROR;
-            }
-
-            it->method.data = p + 2;
-            it->method.len = sp - p - 2;
-            it->value.data = sp + 1;
-            it->value.len = nl - sp - 1;
-
-            if (ngx_cweb_manifest_method(&it->method) != NGX_OK) {
-                ngx_cweb_errf(err, errlen, "route \"%V\" has an unknown "
-                              "method \"%V\"", &it->value, &it->method);
-                return NGX_ERROR;
-            }
-
-            if (ngx_cweb_manifest_path(&it->value, &it->regex, "route",
-                                       err, errlen)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            n[0]++;
-            break;
-
-        case 'W':
-            if (ngx_cweb_manifest_path(&it->value, &it->regex, "websocket",
-                                       err, errlen)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            n[1]++;
-            break;
-
-        case 'A':
+        if (p[0] == 'A') {
             /* listed, not served: not one of the items */
-            if (author++ || ngx_cweb_manifest_clean_n(it->value.data,
-                                                      it->value.len)
-                            != NGX_OK)
+            if (author.data
+                || ngx_cweb_manifest_clean_n(p + 2, nl - p - 2) != NGX_OK)
             {
                 ngx_cweb_errf(err, errlen, "malformed manifest author");
                 return NGX_ERROR;
             }
 
-            if (author_out) {
-                *author_out = it->value;
-            }
+            author.data = p + 2;
+            author.len = nl - p - 2;
+            continue;
+        }
 
-            items->nelts--;
-            break;
+        it = ngx_array_push(items);
+        if (it == NULL) {
+            return NGX_ERROR;
+        }
 
-        case 'J':
-            if (it->value.len >= NGX_CWEB_NAME_LEN
-                || ngx_cweb_name_valid(it->value.data, it->value.len)
-                   != NGX_OK)
-            {
-                ngx_cweb_errf(err, errlen, "invalid job name \"%V\"",
-                              &it->value);
-                return NGX_ERROR;
-            }
-
-            n[2]++;
-            break;
-
-        default:
-            ngx_cweb_errf(err, errlen, "malformed manifest line");
+        if (ngx_cweb_manifest_item(it, p, nl, n, err, errlen) != NGX_OK) {
             return NGX_ERROR;
         }
     }
@@ -410,6 +412,83 @@ ngx_cweb_manifest_parse_all(ngx_str_t *text, ngx_pool_t *pool,
                       "%ui, job_size %ui (each 0..10)", n[0], n[1], n[2]);
         return NGX_ERROR;
     }
+
+    if (author_out && author.data) {
+        *author_out = author;
+    }
+
+    return ngx_cweb_manifest_unique(items, err, errlen);
+}
+
+
+/* one "R <method> <path>", "W <path>" or "J <name>" line; n counts them */
+
+static ngx_int_t
+ngx_cweb_manifest_item(ngx_cweb_manifest_item_t *it, u_char *p, u_char *nl,
+    ngx_uint_t *n, u_char *err, size_t errlen)
+{
+    u_char  *sp;
+
+    ngx_memzero(it, sizeof(ngx_cweb_manifest_item_t));
+    it->type = p[0];
+    it->value.data = p + 2;
+    it->value.len = nl - p - 2;
+
+    switch (it->type) {
+
+    case 'R':
+        sp = ngx_strlchr(p + 2, nl, ' ');
+        if (sp == NULL) {
+            ngx_cweb_errf(err, errlen, "malformed manifest route");
+            return NGX_ERROR;
+        }
+
+        it->method.data = p + 2;
+        it->method.len = sp - p - 2;
+        it->value.data = sp + 1;
+        it->value.len = nl - sp - 1;
+
+        if (ngx_cweb_manifest_method(&it->method) != NGX_OK) {
+            ngx_cweb_errf(err, errlen, "route \"%V\" has an unknown "
+                          "method \"%V\"", &it->value, &it->method);
+            return NGX_ERROR;
+        }
+
+        n[0]++;
+        return ngx_cweb_manifest_path(&it->value, &it->regex, "route", err,
+                                      errlen);
+
+    case 'W':
+        n[1]++;
+        return ngx_cweb_manifest_path(&it->value, &it->regex, "websocket",
+                                      err, errlen);
+
+    case 'J':
+        if (it->value.len >= NGX_CWEB_NAME_LEN
+            || ngx_cweb_name_valid(it->value.data, it->value.len) != NGX_OK)
+        {
+            ngx_cweb_errf(err, errlen, "invalid job name \"%V\"",
+                          &it->value);
+            return NGX_ERROR;
+        }
+
+        n[2]++;
+        return NGX_OK;
+
+    default:
+        ngx_cweb_errf(err, errlen, "malformed manifest line");
+        return NGX_ERROR;
+    }
+}
+
+
+/* no item declared twice (a method and path, a WebSocket path, a job) */
+
+static ngx_int_t
+ngx_cweb_manifest_unique(ngx_array_t *items, u_char *err, size_t errlen)
+{
+    ngx_uint_t                 i;
+    ngx_cweb_manifest_item_t  *it, *all;
 
     all = items->elts;
 
