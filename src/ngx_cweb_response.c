@@ -15,6 +15,7 @@
 #include "ngx_cweb_http.h"
 
 
+static ngx_int_t ngx_cweb_response_headers(ngx_cweb_call_t *call);
 static size_t ngx_cweb_response_header_len(const char *s, ngx_uint_t what);
 static ngx_uint_t ngx_cweb_response_name_is(const char *name,
     const char *lower, size_t len);
@@ -113,12 +114,9 @@ ngx_cweb_response_name_is(const char *name, const char *lower, size_t len)
 ngx_int_t
 ngx_cweb_response_send(ngx_cweb_call_t *call)
 {
-    size_t               i, len, vlen;
     ngx_int_t            rc;
     ngx_buf_t           *b;
     ngx_chain_t          out;
-    http_kv_pair_t      *kv;
-    ngx_table_elt_t     *h;
     http_response_t     *res;
     ngx_http_request_t  *r;
 
@@ -133,62 +131,9 @@ ngx_cweb_response_send(ngx_cweb_call_t *call)
 
     r->headers_out.status = ngx_cweb_response_status[res->status];
 
-    /* a plugin may point res->headers at a store of its own, no further */
-    if (res->headers == NULL || !ngx_cweb_kv_known(call, res->headers)) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "cweb plugin \"%V\" route \"%V %V\": res->headers "
-                      "(%p) is not a store of this request nor one "
-                      "http_kv_create() made: answered 500",
-                      &call->route->plugin->name, &call->route->method,
-                      &call->route->path, res->headers);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    kv = res->headers->entries;
-
-    for (i = 0; i < res->headers->size; i++) {
-        len = ngx_cweb_response_header_len(kv[i].key, NGX_CWEB_HNAME);
-        vlen = ngx_cweb_response_header_len(kv[i].value, NGX_CWEB_HVALUE);
-
-        if (len == 0 || vlen-- == 0) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "cweb plugin \"%V\" route \"%V %V\": response "
-                          "header \"%s\" has a CR, LF or another byte not "
-                          "allowed there, not sent: answered 500",
-                          &call->route->plugin->name, &call->route->method,
-                          &call->route->path,
-                          kv[i].key ? kv[i].key : "(null)");
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        if (len == sizeof("Content-Type") - 1
-            && ngx_cweb_response_name_is(kv[i].key, "content-type", len))
-        {
-            r->headers_out.content_type.data = (u_char *) kv[i].value;
-            r->headers_out.content_type.len = vlen;
-            r->headers_out.content_type_len = vlen;
-            continue;
-        }
-
-        /* the host frames the body: a plugin's framing would contradict it */
-        if ((len == sizeof("Content-Length") - 1
-             && ngx_cweb_response_name_is(kv[i].key, "content-length", len))
-            || (len == sizeof("Transfer-Encoding") - 1
-                && ngx_cweb_response_name_is(kv[i].key, "transfer-encoding", len)))
-        {
-            continue;
-        }
-
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-        h->key.data = (u_char *) kv[i].key;
-        h->key.len = len;
-        h->value.data = (u_char *) kv[i].value;
-        h->value.len = vlen;
+    rc = ngx_cweb_response_headers(call);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     if (r->headers_out.content_type.len == 0
@@ -239,4 +184,81 @@ ngx_cweb_response_send(ngx_cweb_call_t *call)
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+/* res->headers into headers_out; NGX_HTTP_INTERNAL_SERVER_ERROR if bad */
+
+static ngx_int_t
+ngx_cweb_response_headers(ngx_cweb_call_t *call)
+{
+    size_t               i, len, vlen;
+    http_kv_pair_t      *kv;
+    ngx_table_elt_t     *h;
+    http_response_t     *res;
+    ngx_http_request_t  *r;
+
+    r = call->r;
+    res = &call->res;
+
+    /* a plugin may point res->headers at a store of its own, no further */
+    if (res->headers == NULL || !ngx_cweb_kv_known(call, res->headers)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "cweb plugin \"%V\" route \"%V %V\": res->headers "
+                      "(%p) is not a store of this request nor one "
+                      "http_kv_create() made: answered 500",
+                      &call->route->plugin->name, &call->route->method,
+                      &call->route->path, res->headers);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    kv = res->headers->entries;
+
+    for (i = 0; i < res->headers->size; i++) {
+        len = ngx_cweb_response_header_len(kv[i].key, NGX_CWEB_HNAME);
+        vlen = ngx_cweb_response_header_len(kv[i].value, NGX_CWEB_HVALUE);
+
+        if (len == 0 || vlen-- == 0) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "cweb plugin \"%V\" route \"%V %V\": response "
+                          "header \"%s\" has a CR, LF or another byte not "
+                          "allowed there, not sent: answered 500",
+                          &call->route->plugin->name, &call->route->method,
+                          &call->route->path,
+                          kv[i].key ? kv[i].key : "(null)");
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (len == sizeof("Content-Type") - 1
+            && ngx_cweb_response_name_is(kv[i].key, "content-type", len))
+        {
+            r->headers_out.content_type.data = (u_char *) kv[i].value;
+            r->headers_out.content_type.len = vlen;
+            r->headers_out.content_type_len = vlen;
+            continue;
+        }
+
+        /* the host frames the body: a plugin's framing would contradict it */
+        if ((len == sizeof("Content-Length") - 1
+             && ngx_cweb_response_name_is(kv[i].key, "content-length", len))
+            || (len == sizeof("Transfer-Encoding") - 1
+                && ngx_cweb_response_name_is(kv[i].key, "transfer-encoding",
+                                             len)))
+        {
+            continue;
+        }
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        h->key.data = (u_char *) kv[i].key;
+        h->key.len = len;
+        h->value.data = (u_char *) kv[i].value;
+        h->value.len = vlen;
+    }
+
+    return NGX_OK;
 }
