@@ -12,8 +12,10 @@
  * - the canary process (ngx_cweb_canary.c): started here, before this
  *   process has any thread, and started again when it dies;
  * - restore: a new zone (start, restart) is filled from SQLite, every row
- *   checked field by field; objects that went missing are rebuilt here,
- *   compiled and canaried like an upload, never by the master;
+ *   checked field by field; objects that went missing, or that carry
+ *   another ABI stamp than this server's (an upgrade; read from the file,
+ *   ngx_cweb_elf.c), are rebuilt here from their sources, compiled and
+ *   canaried like an upload, never by the master;
  * - the watchdog: a worker inside one call for longer than
  *   cweb_handler_timeout is killed, a worker that died inside a call
  *   without saying so is noticed; both are faults of that version;
@@ -33,6 +35,7 @@
 #include "ngx_cweb_compile.h"
 #include "ngx_cweb_fault.h"
 #include "ngx_cweb_helper.h"
+#include "ngx_cweb_loader.h"
 #include "ngx_cweb_shm.h"
 #include "ngx_cweb_store.h"
 
@@ -58,6 +61,8 @@ static ngx_uint_t ngx_cweb_helper_acting(void);
 static void ngx_cweb_helper_restore(void);
 static ngx_int_t ngx_cweb_helper_restore_one(ngx_cweb_version_rec_t *rec,
     void *data);
+static void ngx_cweb_helper_restore_object(ngx_cweb_version_rec_t *rec,
+    ngx_pool_t *pool);
 static ngx_uint_t ngx_cweb_helper_db_open(void);
 static void ngx_cweb_helper_disable(const char *fmt, u_char *why);
 static void ngx_cweb_helper_purge(ngx_str_t *dir, ngx_log_t *log);
@@ -308,10 +313,9 @@ ngx_cweb_helper_restore(void)
 static ngx_int_t
 ngx_cweb_helper_restore_one(ngx_cweb_version_rec_t *rec, void *data)
 {
-    u_char               err[512], path[NGX_MAX_PATH];
+    u_char               err[512];
     ngx_log_t           *log;
     ngx_pool_t          *pool;
-    ngx_file_info_t      fi;
     ngx_cweb_rebuild_t  *rb;
 
     log = ngx_cweb_helper_cycle->log;
@@ -331,28 +335,11 @@ ngx_cweb_helper_restore_one(ngx_cweb_version_rec_t *rec, void *data)
         return NGX_OK;
     }
 
-    ngx_destroy_pool(pool);
-
-    ngx_snprintf(path, sizeof(path), "%V/so/%V%Z",
-                 &ngx_cweb_helper_cmcf->module_dir, &rec->so_file);
-
-    if (rec->state == NGX_CWEB_MOD_ACTIVE
-        && (ngx_link_info(path, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)))
-    {
-        ngx_snprintf(path, sizeof(path), "%V/src/%s.c%Z",
-                     &ngx_cweb_helper_cmcf->module_dir, rec->source_sha256);
-
-        if (ngx_link_info(path, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)) {
-            rec->state = NGX_CWEB_MOD_UNAVAILABLE;
-            ngx_str_set(&rec->reason, "its object and its source are gone");
-            ngx_log_error(NGX_LOG_CRIT, log, 0,
-                          "cweb plugin \"%V\" version %ui: %V", &rec->name,
-                          rec->version, &rec->reason);
-
-        } else {
-            rec->state = NGX_CWEB_MOD_REBUILDING;
-        }
+    if (rec->state == NGX_CWEB_MOD_ACTIVE) {
+        ngx_cweb_helper_restore_object(rec, pool);
     }
+
+    ngx_destroy_pool(pool);
 
     if (ngx_cweb_registry_publish(rec) != NGX_OK) {
         ngx_log_error(NGX_LOG_CRIT, log, 0,
@@ -399,6 +386,65 @@ ngx_cweb_helper_restore_one(ngx_cweb_version_rec_t *rec, void *data)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * an active version's object is loaded by the workers as it is only if it
+ * is there and carries this server's ABI stamp; otherwise (gone, or built
+ * by another release of ngx_cweb: an upgrade) it is rebuilt from its
+ * source, and without a source the version is unavailable
+ */
+
+static void
+ngx_cweb_helper_restore_object(ngx_cweb_version_rec_t *rec, ngx_pool_t *pool)
+{
+    u_char           err[NGX_CWEB_REASON_LEN * 2], path[NGX_MAX_PATH];
+    ngx_log_t       *log;
+    ngx_str_t       *dir;
+    ngx_uint_t       stale;
+    ngx_file_info_t  fi;
+
+    log = ngx_cweb_helper_cycle->log;
+    dir = &ngx_cweb_helper_cmcf->module_dir;
+    stale = 0;
+
+    ngx_snprintf(path, sizeof(path), "%V/so/%V%Z", dir, &rec->so_file);
+
+    if (ngx_link_info(path, &fi) != NGX_FILE_ERROR && ngx_is_file(&fi)) {
+
+        /* read from the file: the helper never runs plugin code */
+        if (ngx_cweb_elf_stamp(path, pool, err, sizeof(err)) == NGX_OK) {
+            return;
+        }
+
+        stale = 1;
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "cweb plugin \"%V\" version %ui: its object \"%V\" "
+                      "is not this server's: %s", &rec->name, rec->version,
+                      &rec->so_file, err);
+    }
+
+    ngx_snprintf(path, sizeof(path), "%V/src/%s.c%Z", dir,
+                 rec->source_sha256);
+
+    if (ngx_link_info(path, &fi) != NGX_FILE_ERROR && ngx_is_file(&fi)) {
+        rec->state = NGX_CWEB_MOD_REBUILDING;
+        return;
+    }
+
+    rec->state = NGX_CWEB_MOD_UNAVAILABLE;
+
+    if (stale) {
+        ngx_str_set(&rec->reason, "its object was built for another ABI "
+                    "of ngx_cweb and its source is gone");
+
+    } else {
+        ngx_str_set(&rec->reason, "its object and its source are gone");
+    }
+
+    ngx_log_error(NGX_LOG_CRIT, log, 0, "cweb plugin \"%V\" version %ui: %V",
+                  &rec->name, rec->version, &rec->reason);
 }
 
 
@@ -482,7 +528,7 @@ ngx_cweb_helper_sweep_file(u_char *path, u_char *name, size_t len,
 }
 
 
-/* missing objects are rebuilt one at a time, like an upload */
+/* missing and stale objects are rebuilt one at a time, like an upload */
 
 static void
 ngx_cweb_helper_rebuild_next(void)

@@ -54,8 +54,6 @@ static ngx_int_t ngx_cweb_loader_load(ngx_cweb_plugin_t *p,
 static ngx_cweb_plugin_t *ngx_cweb_loader_record(ngx_cweb_shm_module_t *m,
     ngx_log_t *log);
 static void ngx_cweb_loader_unload(ngx_cweb_plugin_t *p);
-static ngx_int_t ngx_cweb_loader_layout(void *handle, u_char *err,
-    size_t errlen);
 
 
 static ngx_cweb_plugin_t  *ngx_cweb_plugins;
@@ -580,15 +578,11 @@ ngx_cweb_loader_open(ngx_str_t *path, module_t **config, u_char *err,
         goto failed;
     }
 
-    if (*abi != CWEB_ABI_VERSION) {
-        ngx_cweb_errf(err, errlen,
-                      "plugin ABI version %uD, this server supports %d; "
-                      "rebuild it against this server's cweb.h",
-                      *abi, CWEB_ABI_VERSION);
-        goto failed;
-    }
-
-    if (ngx_cweb_loader_layout(handle, err, errlen) != NGX_OK) {
+    if (ngx_cweb_loader_stamp(abi, dlsym(handle, "cweb_abi_layout"),
+                              dlsym(handle, "cweb_abi_layout_n"),
+                              err, errlen)
+        != NGX_OK)
+    {
         goto failed;
     }
 
@@ -615,23 +609,36 @@ failed:
 
 
 /*
- * the plugin's layout stamp against ours, entry by entry, the first that
- * differs named in err (the expressions of cweb.h's CWEB_ABI_LAYOUT)
+ * a plugin's stamp (its cweb_abi_version, cweb_abi_layout[] and
+ * cweb_abi_layout_n, any of them NULL if it has none) against ours, the
+ * first entry that differs named in err (the expressions of cweb.h's
+ * CWEB_ABI_LAYOUT); the loader and the helper's check of a stored object
+ * (ngx_cweb_elf.c) say the same
  */
 
 #define ngx_cweb_abi_name(e)  #e,
 
-static ngx_int_t
-ngx_cweb_loader_layout(void *handle, u_char *err, size_t errlen)
+ngx_int_t
+ngx_cweb_loader_stamp(const uint32_t *abi, const uint32_t *layout,
+    const uint32_t *n, u_char *err, size_t errlen)
 {
-    uint32_t    *layout, *n;
-    ngx_uint_t   i;
+    ngx_uint_t  i;
 
     static const uint32_t  ours[] = { CWEB_ABI_LAYOUT(CWEB_ABI_VALUE) };
     static const char     *names[] = { CWEB_ABI_LAYOUT(ngx_cweb_abi_name) };
 
-    layout = dlsym(handle, "cweb_abi_layout");
-    n = dlsym(handle, "cweb_abi_layout_n");
+    if (abi == NULL) {
+        ngx_cweb_errf(err, errlen, "not an ngx_cweb plugin (no ABI stamp)");
+        return NGX_ERROR;
+    }
+
+    if (*abi != CWEB_ABI_VERSION) {
+        ngx_cweb_errf(err, errlen,
+                      "plugin ABI version %uD, this server supports %d; "
+                      "rebuild it against this server's cweb.h",
+                      *abi, CWEB_ABI_VERSION);
+        return NGX_ERROR;
+    }
 
     if (layout == NULL || n == NULL || *n != sizeof(ours) / sizeof(ours[0])) {
         ngx_cweb_errf(err, errlen, "plugin built against other headers (no "

@@ -65,6 +65,12 @@ ngx_cweb_plugin_t *ngx_cweb_loader_find(const char *name);
 void *ngx_cweb_loader_open(ngx_str_t *path, module_t **config,
     u_char *err, size_t errlen);
 void ngx_cweb_loader_shutdown(void);
+ngx_int_t ngx_cweb_loader_stamp(const uint32_t *abi, const uint32_t *layout,
+    const uint32_t *n, u_char *err, size_t errlen);
+
+/* ngx_cweb_elf.c: the stamp of a stored object, read without loading it */
+ngx_int_t ngx_cweb_elf_stamp(u_char *path, ngx_pool_t *pool, u_char *err,
+    size_t errlen);
 
 /* ngx_cweb_router.c: per-generation route table */
 ngx_int_t ngx_cweb_route_compile(ngx_cweb_route_t *rt, ngx_pool_t *pool,
