@@ -3,7 +3,9 @@
 # objects every worker's loader would refuse, and rebuilds them from their
 # sources as it rebuilds missing ones (requests meanwhile wait, as for a
 # missing object); without a source the version is unavailable, saying
-# why.  An object with this server's stamp is kept as it is.
+# why.  An object with this server's stamp is kept as it is, also when
+# its rows were written by an older schema (nothing of this is stored in
+# the database: the stamp is read from the object's file).
 #
 # The runner gives no hook between a stop and the next start, so TEST 2
 # replaces the objects under the running server (its worker keeps the ones
@@ -23,7 +25,7 @@ $ENV{TEST_NGINX_CWEB_STATE} = $state;
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 85 + 3;
+plan tests => repeat_each() * 99 + 4;
 
 cweb_blocks(module_dir => $state);
 
@@ -58,6 +60,10 @@ sub replace_object {
 }
 
 run_tests();
+
+# TEST 10 migrated the database of TEST 9 back to this build's schema
+is(`sqlite3 $state/cweb.db "PRAGMA user_version"`, "2\n",
+   "the database migrated to schema version 2");
 
 __DATA__
 
@@ -193,5 +199,51 @@ upga /upga
 "upgj" version 1: its object
 "upgl" version 1: its object
 rebuilding
+[error]
+[alert]
+
+
+
+=== TEST 9: the database is taken back to schema version 1 (as the first
+release wrote it: no reason, pruned, quarantine columns)
+--- reuse
+--- init
+my $db = "$ENV{TEST_NGINX_CWEB_STATE}/cweb.db";
+system("sqlite3", $db, "ALTER TABLE modules DROP COLUMN reason;"
+       . " ALTER TABLE module_versions DROP COLUMN pruned;"
+       . " ALTER TABLE module_versions DROP COLUMN quarantined_at;"
+       . " ALTER TABLE module_versions DROP COLUMN quarantine_reason;"
+       . " PRAGMA user_version = 1;") == 0 or die "cannot downgrade $db";
+--- request
+GET /upgk
+--- response_body
+upgk /upgk
+--- no_error_log
+[alert]
+
+
+
+=== TEST 10: ... at the next start its rows are migrated and the objects
+with this server's stamp are loaded as they are, none rebuilt
+--- request
+GET /upgk
+--- response_body
+upgk /upgk
+--- no_error_log
+"upgk" version 1: its object
+"upga" version 1: its object
+rebuilding
+[error]
+[alert]
+
+
+
+=== TEST 11: ... the others too
+--- reuse
+--- request
+GET /upgl
+--- response_body
+upgl /upgl
+--- no_error_log
 [error]
 [alert]
