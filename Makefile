@@ -126,6 +126,16 @@ objs/unit/test_router: t/unit/test_router.c t/unit/check.h src/ngx_cweb_router.c
 	    $(NGX_INCS) -o $@ $< src/ngx_cweb_router.c src/ngx_cweb_ere.c \
 	    src/ngx_cweb_ere_nfa.c -lpcre2-8
 
+# the stamp reader reads a plugin object built with the host's flags
+objs/unit/test_elf: t/unit/test_elf.c t/unit/check.h src/ngx_cweb_elf.c \
+	    include/cweb.h include/cweb_entry.c $(NGX_BUILD)/.configured
+	mkdir -p objs/unit
+	cc -std=gnu11 -fPIC -shared -Wl,-Bsymbolic -Iinclude \
+	    -o objs/unit/stamp.so t/plugins/route_one.c include/cweb_entry.c \
+	    -ljansson -lsqlite3 -lssl -lcrypto -lm -lpthread
+	cc $(UNIT_CFLAGS:-std=c11=-std=gnu11) -Wno-unused-parameter -Isrc \
+	    $(NGX_INCS) -o $@ $< src/ngx_cweb_elf.c
+
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "# $$t"; $$t || exit 1; done
 

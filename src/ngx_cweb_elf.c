@@ -78,10 +78,10 @@ ngx_cweb_elf_stamp(u_char *path, ngx_pool_t *pool, u_char *err,
 {
     uint32_t         *abi, *layout, *n;
     ngx_int_t         rc;
-    ElfW(Ehdr)       *eh;
     ElfW(Sym)        *syms[3];
-    ngx_file_info_t   fi;
+    ElfW(Ehdr)       *eh;
     ngx_cweb_elf_t    elf;
+    ngx_file_info_t   fi;
 
     elf.pool = pool;
     elf.fd = open((char *) path, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
@@ -178,8 +178,8 @@ static ngx_int_t
 ngx_cweb_elf_symbols(ngx_cweb_elf_t *elf, ElfW(Ehdr) *eh, ElfW(Sym) **syms)
 {
     u_char      *str;
-    ngx_uint_t   i, k, nsyms;
     ElfW(Sym)   *sym;
+    ngx_uint_t   i, k, nsyms;
     ElfW(Shdr)  *sh, *dynsym, *dynstr;
 
     static const char  *names[] = {
@@ -228,6 +228,7 @@ ngx_cweb_elf_symbols(ngx_cweb_elf_t *elf, ElfW(Ehdr) *eh, ElfW(Sym) **syms)
     nsyms = dynsym->sh_size / sizeof(ElfW(Sym));
     syms[0] = syms[1] = syms[2] = NULL;
 
+    /* (ELF32_ST_TYPE: st_info has the same bits in both classes) */
     for (i = 0; i < nsyms; i++) {
         if (sym[i].st_name >= dynstr->sh_size
             || sym[i].st_shndx == SHN_UNDEF
