@@ -25,7 +25,7 @@ $ENV{TEST_NGINX_CWEB_STATE} = $state;
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 99 + 4;
+plan tests => repeat_each() * 99 + 5;
 
 cweb_blocks(module_dir => $state);
 
@@ -132,8 +132,21 @@ could not be rebuilt
 
 
 
-=== TEST 4: ... upga answers from its rebuilt object
+=== TEST 4: ... upga answers from its rebuilt object; the helper, which
+read the stamps, has no plugin object mapped (its canary child loads them)
 --- reuse
+--- init
+if ($ENV{TEST_NGINX_USE_VALGRIND}) {
+    Test::More::pass("the helper's title is valgrind's: not checked");
+} else {
+    my ($helper) = grep {
+        open my $fh, '<', "/proc/$_/cmdline"; (<$fh> // '') =~ /cweb helper/
+    } main::worker_pids();
+    open my $maps, '<', "/proc/" . ($helper // 0) . "/maps"
+        or die "no cweb helper: $!";
+    my @so = grep { m{\Q$ENV{TEST_NGINX_CWEB_STATE}\E/(so|tmp)/} } <$maps>;
+    Test::More::is("@so", "", "no plugin object mapped in the helper");
+}
 --- request
 GET /upga
 --- response_body
