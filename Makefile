@@ -18,9 +18,10 @@ MODULE       := objs/ngx_cweb_module.so
 RUN_PREFIX   := $(CURDIR)/$(BUILD)/run
 
 # Debian packages the build, the tests and `make run` need (chromium: the
-# browser suites, t/133; openssl: t/134's certificate; strace: t/039)
+# browser suites, t/133; openssl: t/134's certificate; strace: t/039;
+# libelf-dev: elfutils' libelf, which reads a stored object's ABI stamp)
 DEB_PKGS     := nginx nginx-dev libsqlite3-dev libjansson-dev libssl-dev \
-                zlib1g-dev libpcre2-dev gcc make perl libtest-base-perl \
+                zlib1g-dev libpcre2-dev libelf-dev gcc make perl libtest-base-perl \
                 curl procps sqlite3 strace chromium openssl
 BENCH_PKGS   := wrk libnginx-mod-http-lua libnginx-mod-http-js valgrind
 # what the real Test::Nginx (openresty/test-nginx, a checkout given to
@@ -134,7 +135,7 @@ objs/unit/test_elf: t/unit/test_elf.c t/unit/check.h src/ngx_cweb_elf.c \
 	    -o objs/unit/stamp.so t/plugins/route_one.c include/cweb_entry.c \
 	    -ljansson -lsqlite3 -lssl -lcrypto -lm -lpthread
 	cc $(UNIT_CFLAGS:-std=c11=-std=gnu11) -Wno-unused-parameter -Isrc \
-	    $(NGX_INCS) -o $@ $< src/ngx_cweb_elf.c
+	    $(NGX_INCS) -o $@ $< src/ngx_cweb_elf.c -lelf
 
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "# $$t"; $$t || exit 1; done

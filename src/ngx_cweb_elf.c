@@ -20,23 +20,25 @@
  * pass.  And why not the canary: it runs the plugin's onload(), one
  * child per object at every start, to learn four bytes.
  *
- * The file is a plugin's output: every offset and size is checked against
- * what was read, reads are pread()s of bounded size (no mmap, whose pages
- * a truncation turns into SIGBUS), and only objects of this machine's
- * ELF class and byte order are understood; anything else is "not this
- * server's" and gets rebuilt.
+ * The file is a plugin's output, and is parsed by elfutils' libelf, which
+ * checks every offset and size against the file.  ELF_C_READ, not
+ * ELF_C_READ_MMAP: libelf pread()s what it is asked for, where a mapping
+ * of a file truncated meanwhile would be a SIGBUS; and a file larger than
+ * cweb_max_object_size (which the loader refuses too) is not read at all.
+ * Only objects of this machine's ELF class and byte order are understood
+ * (libelf would convert another's), with the program header entries'
+ * size dlopen() wants (libelf does not look at it); anything else is "not
+ * this server's" and gets rebuilt.
  */
 
 
 #include "ngx_cweb.h"
 #include "ngx_cweb_loader.h"
 
+#include <gelf.h>
 #include <link.h>
 
 
-#define NGX_CWEB_ELF_MAX_SHNUM    4096
-#define NGX_CWEB_ELF_MAX_PHNUM    256
-#define NGX_CWEB_ELF_MAX_TABLE    (16 * 1024 * 1024)
 #define NGX_CWEB_ELF_MAX_LAYOUT   1024
 
 #if (NGX_HAVE_LITTLE_ENDIAN)
@@ -52,41 +54,30 @@
 #endif
 
 
-typedef struct {
-    ngx_fd_t                    fd;
-    ngx_pool_t                 *pool;
-    off_t                       size;
-    ElfW(Phdr)                 *ph;
-    ngx_uint_t                  phnum;
-} ngx_cweb_elf_t;
-
-
-static void *ngx_cweb_elf_read(ngx_cweb_elf_t *elf, off_t off, size_t size);
-static ngx_int_t ngx_cweb_elf_symbols(ngx_cweb_elf_t *elf, ElfW(Ehdr) *eh,
-    ElfW(Sym) **syms);
-static uint32_t *ngx_cweb_elf_value(ngx_cweb_elf_t *elf, ElfW(Sym) *sym);
+static ngx_int_t ngx_cweb_elf_read(Elf *elf, ngx_pool_t *pool, u_char *err,
+    size_t errlen);
+static ngx_int_t ngx_cweb_elf_symbols(Elf *elf, GElf_Sym *syms);
+static uint32_t *ngx_cweb_elf_value(Elf *elf, ngx_pool_t *pool,
+    GElf_Sym *sym);
 
 
 /*
  * NGX_OK: the object at path carries this server's stamp; NGX_DECLINED:
- * it does not, or it cannot be read, err says why
+ * it does not, or it cannot be read (or is larger than max), err says why
  */
 
 ngx_int_t
-ngx_cweb_elf_stamp(u_char *path, ngx_pool_t *pool, u_char *err,
+ngx_cweb_elf_stamp(u_char *path, size_t max, ngx_pool_t *pool, u_char *err,
     size_t errlen)
 {
-    uint32_t         *abi, *layout, *n;
+    Elf              *elf;
+    ngx_fd_t          fd;
     ngx_int_t         rc;
-    ElfW(Sym)        *syms[3];
-    ElfW(Ehdr)       *eh;
-    ngx_cweb_elf_t    elf;
     ngx_file_info_t   fi;
 
-    elf.pool = pool;
-    elf.fd = open((char *) path, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+    fd = open((char *) path, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
 
-    if (elf.fd == NGX_INVALID_FILE) {
+    if (fd == NGX_INVALID_FILE) {
         ngx_cweb_errf(err, errlen, "it cannot be opened: %s",
                       strerror(ngx_errno));
         return NGX_DECLINED;
@@ -94,152 +85,134 @@ ngx_cweb_elf_stamp(u_char *path, ngx_pool_t *pool, u_char *err,
 
     rc = NGX_DECLINED;
 
-    if (ngx_fd_info(elf.fd, &fi) == NGX_FILE_ERROR) {
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
         ngx_cweb_errf(err, errlen, "it cannot be read: %s",
                       strerror(ngx_errno));
         goto done;
     }
 
-    elf.size = ngx_file_size(&fi);
-
-    eh = ngx_cweb_elf_read(&elf, 0, sizeof(ElfW(Ehdr)));
-
-    if (eh == NULL
-        || ngx_memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0
-        || eh->e_ident[EI_CLASS] != NGX_CWEB_ELF_CLASS
-        || eh->e_ident[EI_DATA] != NGX_CWEB_ELF_DATA
-        || eh->e_type != ET_DYN
-        || eh->e_phentsize != sizeof(ElfW(Phdr))
-        || eh->e_phnum == 0 || eh->e_phnum > NGX_CWEB_ELF_MAX_PHNUM)
-    {
-        ngx_cweb_errf(err, errlen, "not a shared object of this machine");
+    if (!ngx_is_file(&fi)) {
+        ngx_cweb_errf(err, errlen, "it is not a regular file");
         goto done;
     }
 
-    elf.phnum = eh->e_phnum;
-    elf.ph = ngx_cweb_elf_read(&elf, eh->e_phoff,
-                               elf.phnum * sizeof(ElfW(Phdr)));
-
-    if (elf.ph == NULL || ngx_cweb_elf_symbols(&elf, eh, syms) != NGX_OK) {
-        ngx_cweb_errf(err, errlen, "not an ngx_cweb plugin (no readable "
-                      "ABI stamp)");
+    if (ngx_file_size(&fi) > (off_t) max) {
+        ngx_cweb_errf(err, errlen, "it is larger than cweb_max_object_size "
+                      "(%uz)", max);
         goto done;
     }
 
-    abi = syms[0] ? ngx_cweb_elf_value(&elf, syms[0]) : NULL;
-    layout = syms[1] ? ngx_cweb_elf_value(&elf, syms[1]) : NULL;
-    n = syms[2] ? ngx_cweb_elf_value(&elf, syms[2]) : NULL;
+    (void) elf_version(EV_CURRENT);
 
-    /* the array the count promises, or none */
-    if (layout && n && syms[1]->st_size != *n * sizeof(uint32_t)) {
-        layout = NULL;
-    }
+    elf = elf_begin(fd, ELF_C_READ, NULL);
 
-    if (ngx_cweb_loader_stamp(abi, layout, n, err, errlen) == NGX_OK) {
+    if (ngx_cweb_elf_read(elf, pool, err, errlen) == NGX_OK) {
         rc = NGX_OK;
     }
 
+    (void) elf_end(elf);
+
 done:
 
-    (void) ngx_close_file(elf.fd);
+    (void) ngx_close_file(fd);
     return rc;
 }
 
 
-/* size bytes at off, all of them inside the file, or NULL */
+/* the stamp of an object libelf opened (elf: NULL if it could not) */
 
-static void *
-ngx_cweb_elf_read(ngx_cweb_elf_t *elf, off_t off, size_t size)
+static ngx_int_t
+ngx_cweb_elf_read(Elf *elf, ngx_pool_t *pool, u_char *err, size_t errlen)
 {
-    u_char   *buf;
-    ssize_t   n;
+    char        *id;
+    size_t       phnum;
+    uint32_t    *abi, *layout, *n;
+    GElf_Sym     syms[3];
+    GElf_Ehdr    eh;
 
-    if (off < 0 || off > elf->size || (off_t) size > elf->size - off) {
-        return NULL;
+    id = (elf != NULL && elf_kind(elf) == ELF_K_ELF)
+         ? elf_getident(elf, NULL) : NULL;
+
+    if (id == NULL
+        || id[EI_CLASS] != NGX_CWEB_ELF_CLASS
+        || id[EI_DATA] != NGX_CWEB_ELF_DATA
+        || gelf_getehdr(elf, &eh) == NULL
+        || eh.e_type != ET_DYN
+        || eh.e_phentsize != gelf_fsize(elf, ELF_T_PHDR, 1, EV_CURRENT)
+        || elf_getphdrnum(elf, &phnum) != 0 || phnum == 0)
+    {
+        ngx_cweb_errf(err, errlen, "not a shared object of this machine");
+        return NGX_DECLINED;
     }
 
-    buf = ngx_palloc(elf->pool, size ? size : 1);
-    if (buf == NULL) {
-        return NULL;
+    if (ngx_cweb_elf_symbols(elf, syms) != NGX_OK) {
+        ngx_cweb_errf(err, errlen, "not an ngx_cweb plugin (no readable "
+                      "ABI stamp)");
+        return NGX_DECLINED;
     }
 
-    n = pread(elf->fd, buf, size, off);
+    abi = ngx_cweb_elf_value(elf, pool, &syms[0]);
+    layout = ngx_cweb_elf_value(elf, pool, &syms[1]);
+    n = ngx_cweb_elf_value(elf, pool, &syms[2]);
 
-    return (n == (ssize_t) size) ? buf : NULL;
+    /* the array the count promises, or none */
+    if (layout && n && syms[1].st_size != *n * sizeof(uint32_t)) {
+        layout = NULL;
+    }
+
+    if (ngx_cweb_loader_stamp(abi, layout, n, err, errlen) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
 }
 
 
 /*
  * syms[] = the .dynsym entries of cweb_abi_version, cweb_abi_layout and
- * cweb_abi_layout_n, NULL for one that is not defined there
+ * cweb_abi_layout_n, st_size 0 for one that is not defined there
  */
 
 static ngx_int_t
-ngx_cweb_elf_symbols(ngx_cweb_elf_t *elf, ElfW(Ehdr) *eh, ElfW(Sym) **syms)
+ngx_cweb_elf_symbols(Elf *elf, GElf_Sym *syms)
 {
-    u_char      *str;
-    ElfW(Sym)   *sym;
-    ngx_uint_t   i, k, nsyms;
-    ElfW(Shdr)  *sh, *dynsym, *dynstr;
+    char        *name;
+    Elf_Scn     *scn;
+    GElf_Sym     sym;
+    Elf_Data    *data;
+    GElf_Shdr    sh;
+    ngx_uint_t   i, k;
 
     static const char  *names[] = {
         "cweb_abi_version", "cweb_abi_layout", "cweb_abi_layout_n"
     };
 
-    if (eh->e_shentsize != sizeof(ElfW(Shdr))
-        || eh->e_shnum == 0 || eh->e_shnum > NGX_CWEB_ELF_MAX_SHNUM)
-    {
-        return NGX_ERROR;
-    }
-
-    sh = ngx_cweb_elf_read(elf, eh->e_shoff,
-                           eh->e_shnum * sizeof(ElfW(Shdr)));
-    if (sh == NULL) {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < eh->e_shnum; i++) {
-        if (sh[i].sh_type == SHT_DYNSYM) {
+    for (scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+        if (gelf_getshdr(scn, &sh) != NULL && sh.sh_type == SHT_DYNSYM) {
             break;
         }
     }
 
-    if (i == eh->e_shnum || sh[i].sh_link >= eh->e_shnum
-        || sh[i].sh_entsize != sizeof(ElfW(Sym))
-        || sh[i].sh_size > NGX_CWEB_ELF_MAX_TABLE
-        || sh[sh[i].sh_link].sh_size > NGX_CWEB_ELF_MAX_TABLE
-        || sh[sh[i].sh_link].sh_size == 0)
-    {
+    data = scn ? elf_getdata(scn, NULL) : NULL;
+    if (data == NULL) {
         return NGX_ERROR;
     }
 
-    dynsym = &sh[i];
-    dynstr = &sh[dynsym->sh_link];
+    ngx_memzero(syms, 3 * sizeof(GElf_Sym));
 
-    sym = ngx_cweb_elf_read(elf, dynsym->sh_offset, dynsym->sh_size);
-    str = ngx_cweb_elf_read(elf, dynstr->sh_offset, dynstr->sh_size);
-    if (sym == NULL || str == NULL) {
-        return NGX_ERROR;
-    }
-
-    /* names are compared within the table, never past its end */
-    str[dynstr->sh_size - 1] = '\0';
-
-    nsyms = dynsym->sh_size / sizeof(ElfW(Sym));
-    syms[0] = syms[1] = syms[2] = NULL;
-
-    /* (ELF32_ST_TYPE: st_info has the same bits in both classes) */
-    for (i = 0; i < nsyms; i++) {
-        if (sym[i].st_name >= dynstr->sh_size
-            || sym[i].st_shndx == SHN_UNDEF
-            || ELF32_ST_TYPE(sym[i].st_info) != STT_OBJECT)
+    /* libelf checks the index and that a name ends inside .dynstr */
+    for (i = 0; gelf_getsym(data, i, &sym) != NULL; i++) {
+        if (sym.st_shndx == SHN_UNDEF
+            || GELF_ST_TYPE(sym.st_info) != STT_OBJECT)
         {
             continue;
         }
 
-        for (k = 0; k < 3; k++) {
-            if (ngx_strcmp(str + sym[i].st_name, names[k]) == 0) {
-                syms[k] = &sym[i];
+        name = elf_strptr(elf, sh.sh_link, sym.st_name);
+
+        for (k = 0; name && k < 3; k++) {
+            if (ngx_strcmp(name, names[k]) == 0) {
+                syms[k] = sym;
             }
         }
     }
@@ -248,36 +221,56 @@ ngx_cweb_elf_symbols(ngx_cweb_elf_t *elf, ElfW(Ehdr) *eh, ElfW(Sym) **syms)
 }
 
 
-/* the bytes of a stamp symbol, from the segment that maps them */
+/*
+ * the bytes of a stamp symbol, from the segment that maps them, copied
+ * into the pool (aligned, and kept after elf_end()), or NULL
+ */
 
 static uint32_t *
-ngx_cweb_elf_value(ngx_cweb_elf_t *elf, ElfW(Sym) *sym)
+ngx_cweb_elf_value(Elf *elf, ngx_pool_t *pool, GElf_Sym *sym)
 {
-    ngx_uint_t   i;
-    ElfW(Addr)   v;
-    ElfW(Phdr)  *ph;
-
-    v = sym->st_value;
+    size_t       i, phnum;
+    uint32_t    *v;
+    Elf_Data    *d;
+    GElf_Addr    off;
+    GElf_Phdr    ph;
 
     if (sym->st_size < sizeof(uint32_t)
         || sym->st_size > NGX_CWEB_ELF_MAX_LAYOUT * sizeof(uint32_t)
-        || sym->st_size % sizeof(uint32_t) != 0)
+        || sym->st_size % sizeof(uint32_t) != 0
+        || elf_getphdrnum(elf, &phnum) != 0)
     {
         return NULL;
     }
 
-    for (i = 0; i < elf->phnum; i++) {
-        ph = &elf->ph[i];
-
-        if (ph->p_type == PT_LOAD && v >= ph->p_vaddr
-            && v - ph->p_vaddr <= ph->p_filesz
-            && sym->st_size <= ph->p_filesz - (v - ph->p_vaddr))
+    for (i = 0; i < phnum; i++) {
+        if (gelf_getphdr(elf, i, &ph) == NULL
+            || ph.p_type != PT_LOAD
+            || sym->st_value < ph.p_vaddr
+            || ph.p_filesz > (GElf_Off) -1 - ph.p_offset)
         {
-            return ngx_cweb_elf_read(elf,
-                                     (off_t) (ph->p_offset
-                                              + (v - ph->p_vaddr)),
-                                     sym->st_size);
+            continue;
         }
+
+        off = sym->st_value - ph.p_vaddr;
+
+        if (off > ph.p_filesz || sym->st_size > ph.p_filesz - off) {
+            continue;
+        }
+
+        /* libelf checks the chunk against the file */
+        d = elf_getdata_rawchunk(elf, (int64_t) (ph.p_offset + off),
+                                 sym->st_size, ELF_T_BYTE);
+        if (d == NULL || d->d_buf == NULL || d->d_size != sym->st_size) {
+            return NULL;
+        }
+
+        v = ngx_palloc(pool, sym->st_size);
+        if (v != NULL) {
+            ngx_memcpy(v, d->d_buf, sym->st_size);
+        }
+
+        return v;
     }
 
     return NULL;

@@ -414,7 +414,10 @@ ngx_cweb_helper_restore_object(ngx_cweb_version_rec_t *rec, ngx_pool_t *pool)
     if (ngx_link_info(path, &fi) != NGX_FILE_ERROR && ngx_is_file(&fi)) {
 
         /* read from the file: the helper never runs plugin code */
-        if (ngx_cweb_elf_stamp(path, pool, err, sizeof(err)) == NGX_OK) {
+        if (ngx_cweb_elf_stamp(path, ngx_cweb_helper_cmcf->max_object_size,
+                               pool, err, sizeof(err))
+            == NGX_OK)
+        {
             return;
         }
 

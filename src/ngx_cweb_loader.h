@@ -69,8 +69,8 @@ ngx_int_t ngx_cweb_loader_stamp(const uint32_t *abi, const uint32_t *layout,
     const uint32_t *n, u_char *err, size_t errlen);
 
 /* ngx_cweb_elf.c: the stamp of a stored object, read without loading it */
-ngx_int_t ngx_cweb_elf_stamp(u_char *path, ngx_pool_t *pool, u_char *err,
-    size_t errlen);
+ngx_int_t ngx_cweb_elf_stamp(u_char *path, size_t max, ngx_pool_t *pool,
+    u_char *err, size_t errlen);
 
 /* ngx_cweb_router.c: per-generation route table */
 ngx_int_t ngx_cweb_route_compile(ngx_cweb_route_t *rt, ngx_pool_t *pool,

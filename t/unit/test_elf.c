@@ -7,7 +7,11 @@
  * headers, its symbol tables, at random) is answered without a read
  * outside what was read from the file (AddressSanitizer) and, unless it
  * still is that object, NGX_DECLINED with a reason; a file that is not an
- * object, or no file at all, too.
+ * object, or no file at all, too, and an object larger than the bound.
+ * The parsing is libelf's, which is not instrumented: ASan sees what the
+ * reader does with what libelf hands it, and libelf's calls to the
+ * functions it intercepts (memcpy(), memrchr(), ...), not libelf's own
+ * loads; those a run under valgrind sees.
  *
  * Compiled against the nginx headers of the configured tree; the nginx
  * functions it calls are stubbed below, and so is the comparison with the
@@ -35,6 +39,9 @@
 /* what the stamp reader handed over: copies, its pool is gone after */
 static uint32_t    got_abi, got_n, got_layout[64];
 static ngx_uint_t  got_calls, got_all;
+
+/* the cweb_max_object_size the reader is given */
+static size_t      max_size = 64 * 1024 * 1024;
 
 
 void *
@@ -121,7 +128,7 @@ stamp(u_char *path, u_char *err, size_t errlen)
     got_calls = 0;
     got_all = 0;
 
-    rc = ngx_cweb_elf_stamp(path, &pool, err, errlen);
+    rc = ngx_cweb_elf_stamp(path, max_size, &pool, err, errlen);
 
     pool_free(&pool);
 
@@ -217,11 +224,22 @@ main(void)
     CHECK(got_n == sizeof(ours) / sizeof(ours[0]));
     CHECK(memcmp(got_layout, ours, sizeof(ours)) == 0);
 
+    /* an object larger than cweb_max_object_size is not read */
+    max_size = size - 1;
+    CHECK(stamp((u_char *) STAMP_SO, err, sizeof(err)) == NGX_DECLINED);
+    CHECK(ngx_strncmp(err, "it is larger than cweb_max_object_size", 38)
+          == 0);
+    CHECK(got_calls == 0);
+    max_size = size;
+    CHECK(stamp((u_char *) STAMP_SO, err, sizeof(err)) == NGX_OK);
+    max_size = 64 * 1024 * 1024;
+
     /* no file, a directory, an empty file, text */
     CHECK(stamp((u_char *) "/nonexistent/x.so", err, sizeof(err))
           == NGX_DECLINED);
     CHECK(ngx_strncmp(err, "it cannot be opened", 19) == 0);
     CHECK(stamp((u_char *) "/", err, sizeof(err)) == NGX_DECLINED);
+    CHECK(ngx_strncmp(err, "it is not a regular file", 24) == 0);
     check_declined(SCRATCH, (u_char *) "", 0, &ok);
     check_declined(SCRATCH, (u_char *) "#!/bin/sh\n", 10, &ok);
 
@@ -241,6 +259,16 @@ main(void)
         copy[i] = 0;
         check_declined(SCRATCH, copy, size, &ok);
     }
+
+    /*
+     * what dlopen() checks and libelf does not: the size of a program
+     * header entry
+     */
+    memcpy(copy, obj, size);
+    eh->e_phentsize++;
+    write_file(SCRATCH, copy, size);
+    CHECK(stamp((u_char *) SCRATCH, err, sizeof(err)) == NGX_DECLINED);
+    CHECK(ngx_strcmp(err, "not a shared object of this machine") == 0);
 
     /* the section and segment tables overwritten, entry by entry */
     memcpy(copy, obj, size);
