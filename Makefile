@@ -107,12 +107,14 @@ UNIT_CFLAGS  := -std=c11 -Wall -Wextra -Werror -g \
                 -fsanitize=address,undefined -fno-sanitize-recover=all
 
 objs/unit/%: t/unit/%.c t/unit/check.h src/ngx_cweb_multipart.c src/ngx_cweb_diag.c \
-	    src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c
+	    src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c src/ngx_cweb_ws_deflate.c \
+	    src/ngx_cweb_ws_deflate.h
 	mkdir -p objs/unit
 	cc $(UNIT_CFLAGS) -Isrc -o $@ $< \
 	    $(if $(findstring multipart,$*),src/ngx_cweb_multipart.c) \
 	    $(if $(findstring diag,$*),src/ngx_cweb_diag.c) \
-	    $(if $(findstring _ere,$*),src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c)
+	    $(if $(findstring _ere,$*),src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c) \
+	    $(if $(findstring ws_deflate,$*),src/ngx_cweb_ws_deflate.c -lz)
 
 # the router needs nginx's types: the headers of the configured tree, and
 # the few nginx functions it calls stubbed in the test itself
