@@ -46,6 +46,15 @@ VALGRIND_OPTS   := --tool=memcheck --leak-check=full --keep-debuginfo=yes \
 # seconds a client waits for nginx under valgrind (the suites' default: 3)
 VALGRIND_TIMEOUT ?= 20
 
+# the WebSocket client of the suites and of bench/ws (t/ws/README), and the
+# echo stand-in its own suite and measurements run against
+WS_CLIENT    := objs/cweb-ws
+WS_ECHO      := objs/ws-echo
+WS_SRCS      := t/ws/cweb-ws.c t/ws/ws_client_conn.c t/ws/ws_client_steps.c \
+                t/ws/ws_client_expect.c t/ws/ws_client_util.c \
+                t/ws/ws_client_bench.c t/ws/ws_client_frame.c
+WS_CFLAGS    := -std=gnu11 -Wall -Wextra -Werror -O2 -g
+
 UNIT_TESTS   := $(patsubst t/unit/%.c,objs/unit/%,$(wildcard t/unit/test_*.c))
 
 # the real Test::Nginx wins when it is installed
@@ -53,7 +62,7 @@ PROVE_INC    := $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
                   || echo "-I t/lib")
 
 .PHONY: all deps bench-deps real-deps valgrind-deps run test unit \
-        compat-check prove bench valgrind clean FORCE
+        compat-check prove bench valgrind clean ws-client FORCE
 
 all: $(MODULE)
 
@@ -102,15 +111,26 @@ $(MODULE): $(NGX_BUILD)/.configured FORCE
 
 FORCE:
 
+ws-client: $(WS_CLIENT) $(WS_ECHO)
+
+$(WS_CLIENT): $(WS_SRCS) t/ws/ws_client.h t/ws/ws_client_frame.h
+	@mkdir -p objs
+	cc $(WS_CFLAGS) -o $@ $(WS_SRCS) -lcrypto
+
+$(WS_ECHO): t/ws/ws-echo.c
+	@mkdir -p objs
+	cc $(WS_CFLAGS) -o $@ $< -lcrypto
+
 # the pure parsers run under AddressSanitizer and UBSan
 UNIT_CFLAGS  := -std=c11 -Wall -Wextra -Werror -g \
                 -fsanitize=address,undefined -fno-sanitize-recover=all
 
 objs/unit/%: t/unit/%.c t/unit/check.h src/ngx_cweb_multipart.c src/ngx_cweb_diag.c \
 	    src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c src/ngx_cweb_ws_deflate.c \
-	    src/ngx_cweb_ws_deflate.h
+	    src/ngx_cweb_ws_deflate.h t/ws/ws_client_frame.c
 	mkdir -p objs/unit
-	cc $(UNIT_CFLAGS) -Isrc -o $@ $< \
+	cc $(UNIT_CFLAGS) -Isrc -It/ws -o $@ $< \
+	    $(if $(findstring ws_client,$*),t/ws/ws_client_frame.c) \
 	    $(if $(findstring multipart,$*),src/ngx_cweb_multipart.c) \
 	    $(if $(findstring diag,$*),src/ngx_cweb_diag.c) \
 	    $(if $(findstring _ere,$*),src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c) \
@@ -142,7 +162,7 @@ objs/unit/test_elf: t/unit/test_elf.c t/unit/check.h src/ngx_cweb_elf.c \
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "# $$t"; $$t || exit 1; done
 
-prove: $(MODULE)
+prove: $(MODULE) $(WS_CLIENT) $(WS_ECHO)
 	TEST_NGINX_BINARY=$(NGINX_BIN) \
 	TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) \
 	TEST_NGINX_CWEB_ROOT=$(CURDIR) \
