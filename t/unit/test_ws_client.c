@@ -133,6 +133,11 @@ test_utf8(void)
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         CHECK(!ws_utf8_valid((const uint8_t *) bad[i], strlen(bad[i])));
     }
+
+    /* cut inside a code point whose next bytes do follow in memory: the
+     * length, not what lies after it, decides */
+    CHECK(!ws_utf8_valid((const uint8_t *) "\xf0\x9f\x98\x80", 3));
+    CHECK(!ws_utf8_valid((const uint8_t *) "\xce\xba", 1));
 }
 
 
@@ -143,6 +148,11 @@ test_messages(void)
     ws_event_t  ev;
 
     rx_init(&rx, 10);
+
+    /* an empty message first: nothing buffered yet (UBSan watches) */
+    CHECK(feed(&rx, 1, 0, WS_OP_TEXT, 0, NULL, 0, &ev) == 1);
+    CHECK(ev.type == WS_EV_TEXT && ev.len == 0 && !ev.error);
+    free(ev.data);
 
     CHECK(feed(&rx, 1, 0, WS_OP_TEXT, 0, "hi", 2, &ev) == 1);
     CHECK(ev.type == WS_EV_TEXT && ev.len == 2 && !ev.error);

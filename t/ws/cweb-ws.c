@@ -227,6 +227,7 @@ ws_script(FILE *f)
         if (ws_step(s) != 0) {
             fprintf(stderr, "cweb-ws: line %d: %s: failed: %s\n", ws_line,
                     ws_step_name ? ws_step_name : "?", s);
+            free(line);
             return 1;
         }
     }

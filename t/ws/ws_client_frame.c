@@ -298,8 +298,10 @@ ws_rx_data(ws_rx_t *rx, const ws_frame_t *f, const uint8_t *payload,
         rx->cap = cap;
     }
 
-    memcpy(rx->buf + rx->len, payload, f->len);
-    rx->len += f->len;
+    if (f->len) {
+        memcpy(rx->buf + rx->len, payload, f->len);
+        rx->len += f->len;
+    }
 
     if (!f->fin) {
         return 0;
@@ -335,7 +337,9 @@ ws_rx_copy(const uint8_t *p, size_t n)
 
     d = malloc(n + 1);
     if (d != NULL) {
-        memcpy(d, p, n);
+        if (n) {
+            memcpy(d, p, n);
+        }
         d[n] = '\0';
     }
 
