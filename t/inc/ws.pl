@@ -83,6 +83,10 @@ sub ws_run {
 
     die "no $WsClient: make ws-client\n" unless -x $WsClient;
 
+    # the suites' client timeout (e.g. raised under valgrind) is ours too
+    $opts = sprintf("--timeout %d %s", $ENV{TEST_NGINX_TIMEOUT} * 1000, $opts)
+        if $ENV{TEST_NGINX_TIMEOUT};
+
     open my $fh, '>', "$html/.ws-script" or die "$html/.ws-script: $!";
     print $fh $script;
     close $fh;

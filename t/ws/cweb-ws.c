@@ -140,8 +140,9 @@ ws_options(ws_opts_t *o, ws_bench_t *b, int argc, char **argv)
             ws_opts_header(o, "-Sec-WebSocket-Version");
             continue;
         }
-        if (strcmp(a, "http10") == 0) {
-            o->proto = "HTTP/1.0";
+        if (strcmp(a, "http10") == 0 || strcmp(a, "verbose") == 0) {
+            o->proto = a[0] == 'h' ? "HTTP/1.0" : o->proto;
+            ws_verbose |= a[0] == 'v';
             continue;
         }
         if (strcmp(a, "bench") == 0) {

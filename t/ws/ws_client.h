@@ -81,6 +81,7 @@ extern ws_conn_t  ws_conns[WS_MAX_CONNS];
 extern int        ws_nconns;
 extern const char *ws_step_name;         /* the step being run */
 extern int        ws_line;
+extern int        ws_verbose;            /* --verbose: notes on stderr */
 
 
 /* bench and idle modes */

@@ -22,6 +22,7 @@
 
 ws_conn_t  ws_conns[WS_MAX_CONNS];
 int        ws_nconns;
+int        ws_verbose;
 
 
 static int ws_pump(int timeout, ws_conn_t *wr);
@@ -240,8 +241,12 @@ ws_conn_send(ws_conn_t *c, const uint8_t *p, size_t n)
         w = send(c->fd, p, n < piece ? n : piece, MSG_NOSIGNAL);
 
         if (w == -1 && errno != EAGAIN) {
-            fprintf(stderr, "cweb-ws: %s%ssend: %s\n", c->name,
-                    c->name[0] ? ": " : "", strerror(errno));
+            /* the server may have closed first: only --verbose says it,
+             * the transcript must not depend on that timing */
+            if (ws_verbose) {
+                fprintf(stderr, "cweb-ws: %s%ssend: %s\n", c->name,
+                        c->name[0] ? ": " : "", strerror(errno));
+            }
             c->split = 0;
             c->sending = 0;
             return -1;
