@@ -220,6 +220,11 @@ ngx_cweb_api_context(const char **where)
         return NGX_CWEB_CTX_WORK;
 
     default:
+        if (ngx_cweb_call_now >= NGX_CWEB_CALL_WS_BASE) {
+            *where = "in a WebSocket handler";
+            return NGX_CWEB_CTX_WEBSOCKET;
+        }
+
         *where = "in a route handler";
         return ngx_cweb_call_now >= 0 ? NGX_CWEB_CTX_REQUEST : 0;
     }

@@ -13,15 +13,16 @@
 
 
 /*
- * the kinds of plugin code a host function may be called from (a WebSocket
- * handler and a job get theirs with their subsystems)
+ * the kinds of plugin code a host function may be called from (a job gets
+ * its own with the job system)
  */
 #define NGX_CWEB_CTX_LOAD        0x01    /* constructors */
 #define NGX_CWEB_CTX_INIT        0x02    /* onload() */
 #define NGX_CWEB_CTX_UNLOAD      0x04    /* unload(), destructors */
 #define NGX_CWEB_CTX_REQUEST     0x08    /* a route handler */
 #define NGX_CWEB_CTX_WORK        0x10    /* ctx->scheduler work */
-#define NGX_CWEB_CTX_PLUGIN      0x1f    /* any of them */
+#define NGX_CWEB_CTX_WEBSOCKET   0x20    /* a WebSocket handler */
+#define NGX_CWEB_CTX_PLUGIN      0x3f    /* any of them */
 
 
 /* ngx_cweb_api.c: the table handed to plugins */

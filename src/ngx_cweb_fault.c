@@ -335,6 +335,41 @@ ngx_cweb_fault_call_route(entry_t handler, cweb_context_t *ctx,
 }
 
 
+/* event: 0 on_open, 1 on_message, 2 on_close (NGX_CWEB_WS_*) */
+
+int
+ngx_cweb_fault_call_ws(websocket_info_t *info, ngx_uint_t event,
+    cweb_context_t *ctx, websocket_t *ws, const char *msg, size_t len)
+{
+    int  signo;
+
+    ngx_cweb_fault_armed = 1;
+
+    signo = sigsetjmp(ngx_cweb_fault_jmp, 0);
+
+    if (signo == 0) {
+        switch (event) {
+
+        case 0:
+            info->on_open(ctx, ws);
+            break;
+
+        case 1:
+            info->on_message(ctx, ws, msg, len);
+            break;
+
+        default:
+            info->on_close(ctx, ws);
+            break;
+        }
+    }
+
+    ngx_cweb_fault_armed = 0;
+
+    return signo;
+}
+
+
 int
 ngx_cweb_fault_call_hook(void (*hook)(struct cweb_context *),
     cweb_context_t *ctx)

@@ -18,6 +18,9 @@
 #define NGX_CWEB_CALL_UNLOAD     -3      /* unload() and destructors */
 #define NGX_CWEB_CALL_WORK       -4      /* ctx->scheduler work */
 #define NGX_CWEB_CALL_NONE       -16     /* no plugin code is running */
+/* a handler of module_t.websockets[i] */
+#define NGX_CWEB_CALL_WS_BASE    1024
+#define NGX_CWEB_CALL_WS(i)      (NGX_CWEB_CALL_WS_BASE + (ngx_int_t) (i))
 
 /* faults */
 #define NGX_CWEB_FAULT_SIGNAL     1
@@ -79,6 +82,8 @@ int ngx_cweb_fault_call_route(entry_t handler, cweb_context_t *ctx,
     http_request_t *req, http_response_t *res, int *rc);
 int ngx_cweb_fault_call_hook(void (*hook)(struct cweb_context *),
     cweb_context_t *ctx);
+int ngx_cweb_fault_call_ws(websocket_info_t *info, ngx_uint_t event,
+    cweb_context_t *ctx, websocket_t *ws, const char *msg, size_t len);
 void ngx_cweb_fault_recovered(int signo, ngx_log_t *log);
 ngx_uint_t ngx_cweb_fault_count(ngx_cweb_shm_module_t *m,
     ngx_uint_t version);

@@ -29,6 +29,7 @@
 #include "ngx_cweb_json.h"
 #include "ngx_cweb_loader.h"
 #include "ngx_cweb_multipart.h"
+#include "ngx_cweb_ws.h"
 #include "ngx_cweb_shm.h"
 
 #include <dlfcn.h>
@@ -183,6 +184,10 @@ ngx_cweb_http_dispatch(ngx_http_request_t *r, ngx_cweb_call_t *call)
                                         "plugin could not be loaded", p,
                                         NULL);
         }
+    }
+
+    if (route->ws) {
+        return ngx_cweb_ws_handler(r, route);
     }
 
     call->route = route;

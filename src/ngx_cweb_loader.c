@@ -185,7 +185,7 @@ ngx_cweb_loader_record(ngx_cweb_shm_module_t *m, ngx_log_t *log)
 {
     u_char                    *so, err[512];
     ngx_str_t                  text;
-    ngx_uint_t                 i, n;
+    ngx_uint_t                 i, n, nr, nws;
     ngx_pool_t                *pool;
     ngx_array_t                items;
     ngx_cweb_route_t          *rt;
@@ -238,7 +238,7 @@ ngx_cweb_loader_record(ngx_cweb_shm_module_t *m, ngx_log_t *log)
     it = items.elts;
 
     for (n = 0, i = 0; i < items.nelts; i++) {
-        n += (it[i].type == 'R');
+        n += (it[i].type == 'R' || it[i].type == 'W');
     }
 
     p->routes = ngx_pcalloc(pool, (n ? n : 1) * sizeof(ngx_cweb_route_t));
@@ -246,16 +246,25 @@ ngx_cweb_loader_record(ngx_cweb_shm_module_t *m, ngx_log_t *log)
         goto failed;
     }
 
-    for (i = 0; i < items.nelts; i++) {
-        if (it[i].type != 'R') {
+    /* a WebSocket path is a GET route of its own kind */
+    for (nr = 0, nws = 0, i = 0; i < items.nelts; i++) {
+        if (it[i].type != 'R' && it[i].type != 'W') {
             continue;
         }
 
-        rt = &p->routes[p->nroutes];
+        rt = &p->routes[p->nroutes++];
         rt->path = it[i].value;
-        rt->method = it[i].method;
         rt->plugin = p;
-        rt->index = p->nroutes++;
+
+        if (it[i].type == 'R') {
+            rt->method = it[i].method;
+            rt->index = nr++;
+
+        } else {
+            ngx_str_set(&rt->method, "GET");
+            rt->index = nws++;
+            rt->ws = 1;
+        }
 
         if (it[i].regex && ngx_cweb_route_compile(rt, pool, log) != NGX_OK) {
             /* answers 503 rather than leaving a hole in the URL space */

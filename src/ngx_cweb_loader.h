@@ -46,6 +46,7 @@ struct ngx_cweb_route_s {
     ngx_uint_t                  index;        /* in config->routes */
     ngx_uint_t                  order;        /* precedence among regexes */
     unsigned                    jit:1;        /* regex has JIT code */
+    unsigned                    ws:1;         /* index: in websockets[] */
 };
 
 

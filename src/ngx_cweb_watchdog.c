@@ -266,7 +266,7 @@ ngx_cweb_watchdog_route(ngx_cweb_shm_module_t *m, ngx_atomic_uint_t what,
     u_char                    err[256];
     ngx_int_t                 idx;
     ngx_str_t                 text;
-    ngx_uint_t                i, n;
+    ngx_uint_t                i, n, ws;
     ngx_array_t               items;
     ngx_cweb_manifest_item_t *it;
 
@@ -282,7 +282,12 @@ ngx_cweb_watchdog_route(ngx_cweb_shm_module_t *m, ngx_atomic_uint_t what,
         return;
     }
 
-    route->len = ngx_snprintf(buf, size, "route #%i", idx) - buf;
+    ws = (idx >= NGX_CWEB_CALL_WS_BASE);
+    idx -= ws ? NGX_CWEB_CALL_WS_BASE : 0;
+
+    route->len = ngx_snprintf(buf, size, "%s #%i", ws ? "websocket" : "route",
+                              idx)
+                 - buf;
 
     if (m->version != ngx_cweb_what_version(what) || m->manifest == NULL) {
         return;
@@ -300,9 +305,11 @@ ngx_cweb_watchdog_route(ngx_cweb_shm_module_t *m, ngx_atomic_uint_t what,
     it = items.elts;
 
     for (i = 0, n = 0; i < items.nelts; i++) {
-        if (it[i].type == 'R' && n++ == (ngx_uint_t) idx) {
-            route->len = ngx_snprintf(buf, size, "%V %V", &it[i].method,
-                                      &it[i].value)
+        if (it[i].type == (ws ? 'W' : 'R') && n++ == (ngx_uint_t) idx) {
+            route->len = (ws ? ngx_snprintf(buf, size, "websocket %V",
+                                            &it[i].value)
+                             : ngx_snprintf(buf, size, "%V %V",
+                                            &it[i].method, &it[i].value))
                          - buf;
             return;
         }

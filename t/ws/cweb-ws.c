@@ -59,6 +59,7 @@ static const ws_step_t  ws_steps[] = {
     { "recv",       ws_step_recv, 1 },
     { "split",      ws_step_set, 1 },
     { "sleep",      ws_step_set, 0 },
+    { "run",        ws_step_run, 0 },
     { "timeout",    ws_step_set, 0 },
     { "stall",      ws_step_set, 1 },
     { "resume",     ws_step_set, 1 },

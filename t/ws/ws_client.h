@@ -133,6 +133,7 @@ int ws_step_frame(ws_conn_t *c, char *rest);
 int ws_step_raw(ws_conn_t *c, char *rest);
 int ws_step_control(ws_conn_t *c, char *rest);
 int ws_step_set(ws_conn_t *c, char *rest);
+int ws_step_run(ws_conn_t *c, char *rest);
 int ws_step_expect(ws_conn_t *c, char *rest);
 int ws_step_await(ws_conn_t *c, char *rest);
 int ws_step_recv(ws_conn_t *c, char *rest);

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -411,6 +412,32 @@ ws_step_set(ws_conn_t *c, char *rest)
         close(c->fd);
         c->fd = -1;
         c->state = WS_ST_EOF;
+    }
+
+    return 0;
+}
+
+
+/*
+ * run <shell command>: a deploy or a reload in the middle of a
+ * conversation (hot swap, graceful quit); its output is not part of the
+ * transcript, a failure is
+ */
+
+int
+ws_step_run(ws_conn_t *c, char *rest)
+{
+    int  rc;
+
+    (void) c;
+
+    fflush(stdout);
+    rc = system(rest);
+
+    if (rc != 0) {
+        fprintf(stderr, "cweb-ws: FAIL: run \"%s\" exited with %d\n", rest,
+                WIFEXITED(rc) ? WEXITSTATUS(rc) : -1);
+        return -1;
     }
 
     return 0;

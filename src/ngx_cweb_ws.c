@@ -1,0 +1,916 @@
+
+/*
+ * Plugin WebSockets: the opening handshake (RFC 6455 4.2), the takeover
+ * of the connection from nginx's HTTP machinery, the plugin's handlers
+ * and its websocket_t.
+ *
+ * - The handshake is checked before anything is sent: GET over HTTP/1.1
+ *   with Upgrade: websocket, Connection: upgrade, a Sec-WebSocket-Key of
+ *   16 bytes in base64 and Sec-WebSocket-Version 13; 400 otherwise, 426
+ *   with "Sec-WebSocket-Version: 13" for another version.  A browser page
+ *   of another site (an Origin that is neither this Host nor one of
+ *   cweb_websocket_origins) is refused with 403: its cookies would open a
+ *   WebSocket in the user's name (cross-site WebSocket hijacking).
+ * - on_open runs before the 101 is sent, so that what it sends follows
+ *   the 101 at once and a crash there is an ordinary 500.
+ * - The handlers are resolved per event from the plugin's current
+ *   version: a deploy keeps the connection and the next event runs the
+ *   new code; a version without the path closes it with 1001.  Each call
+ *   runs under the fault marker (NGX_CWEB_CALL_WS(i)) like a route's.
+ * - The connection keeps its own read and write handlers and is marked
+ *   idle, so that a worker that quits (reload, graceful stop) calls them
+ *   with c->close: every WebSocket is closed with 1001, never dropped.
+ */
+
+
+#include "ngx_cweb.h"
+#include "ngx_cweb_api.h"
+#include "ngx_cweb_fault.h"
+#include "ngx_cweb_json.h"
+#include "ngx_cweb_ws.h"
+
+#include <openssl/sha.h>
+
+
+#define NGX_CWEB_WS_GUID               "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define NGX_CWEB_HTTP_UPGRADE_REQUIRED  426
+
+
+static const char *ngx_cweb_ws_check(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_uint_t *status);
+static ngx_int_t ngx_cweb_ws_origin_ok(ngx_http_request_t *r);
+static ngx_table_elt_t *ngx_cweb_ws_header(ngx_http_request_t *r,
+    const char *name, size_t len, ngx_uint_t *n);
+static ngx_uint_t ngx_cweb_ws_has_token(ngx_str_t *value, const char *token,
+    size_t len);
+static ngx_cweb_ws_conn_t *ngx_cweb_ws_create(ngx_http_request_t *r,
+    ngx_cweb_route_t *rt);
+static ngx_int_t ngx_cweb_ws_extensions(ngx_cweb_ws_conn_t *wc);
+static ngx_int_t ngx_cweb_ws_accept(ngx_cweb_ws_conn_t *wc, ngx_str_t *key);
+static void ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc);
+static void ngx_cweb_ws_cleanup(void *data);
+static ngx_int_t ngx_cweb_ws_call(ngx_cweb_ws_conn_t *wc, ngx_uint_t event,
+    u_char *msg, size_t len);
+static ngx_int_t ngx_cweb_ws_message(ngx_cweb_ws_conn_t *wc, u_char *msg,
+    size_t len);
+static ngx_uint_t ngx_cweb_ws_served(ngx_cweb_ws_conn_t *wc);
+static ngx_cweb_plugin_t *ngx_cweb_ws_current(ngx_cweb_ws_conn_t *wc,
+    ngx_uint_t *index);
+static int ngx_cweb_ws_send(websocket_t *ws, const char *message,
+    size_t length);
+static int ngx_cweb_ws_close_api(websocket_t *ws);
+static ngx_cweb_ws_conn_t *ngx_cweb_ws_lookup(websocket_t *ws,
+    const char *fn);
+static void *ngx_cweb_ws_create_conf(ngx_conf_t *cf);
+static char *ngx_cweb_ws_init_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_cweb_ws_init_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_num_bounds_t  ngx_cweb_ws_message_bounds = {
+    ngx_conf_check_num_bounds, 1, 1024 * 1024 * 1024
+};
+
+
+static ngx_command_t  ngx_cweb_ws_commands[] = {
+
+    { ngx_string("cweb_websocket_max_message"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_ws_conf_t, max_message),
+      &ngx_cweb_ws_message_bounds },
+
+    { ngx_string("cweb_websocket_max_queue"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_ws_conf_t, max_queue),
+      &ngx_cweb_ws_message_bounds },
+
+    { ngx_string("cweb_websocket_ping_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_ws_conf_t, ping_interval),
+      NULL },
+
+    { ngx_string("cweb_websocket_deflate"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_ws_conf_t, deflate),
+      NULL },
+
+    { ngx_string("cweb_websocket_origins"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_conf_set_str_array_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_ws_conf_t, origins),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_cweb_ws_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_cweb_ws_create_conf,               /* create main configuration */
+    ngx_cweb_ws_init_conf,                 /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_cweb_ws_module = {
+    NGX_MODULE_V1,
+    &ngx_cweb_ws_module_ctx,               /* module context */
+    ngx_cweb_ws_commands,                  /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_cweb_ws_init_process,              /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+/* this worker's open WebSockets: by the address plugins hold, and a list */
+static ngx_rbtree_t        ngx_cweb_ws_tree;
+static ngx_rbtree_node_t   ngx_cweb_ws_sentinel;
+
+
+/* a GET on a path of module_t.websockets[] */
+
+ngx_int_t
+ngx_cweb_ws_handler(ngx_http_request_t *r, ngx_cweb_route_t *rt)
+{
+    ngx_int_t            rc;
+    ngx_str_t            key;
+    ngx_uint_t           status;
+    const char          *why;
+    ngx_cweb_ws_conn_t  *wc;
+
+    why = ngx_cweb_ws_check(r, &key, &status);
+    if (why) {
+        return ngx_cweb_send_error(r, status, "%s", why);
+    }
+
+    wc = ngx_cweb_ws_create(r, rt);
+    if (wc == NULL || ngx_cweb_ws_extensions(wc) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_cweb_ws_call(wc, NGX_CWEB_WS_ON_OPEN, NULL, 0);
+    wc->opening = NULL;
+
+    if (rc == NGX_ABORT) {
+        ngx_cweb_ws_free_queue(wc);
+        return ngx_cweb_send_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                   "plugin fault: on_open crashed");
+    }
+
+    if (rc != NGX_OK) {
+        ngx_cweb_ws_free_queue(wc);
+        return ngx_cweb_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                   "the plugin no longer serves this "
+                                   "WebSocket");
+    }
+
+    wc->opened = 1;
+
+    if (ngx_cweb_ws_accept(wc, &key) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_cweb_ws_takeover(wc);
+
+    return NGX_DONE;
+}
+
+
+/* the opening handshake: NULL, or why not and the status to answer */
+
+static const char *
+ngx_cweb_ws_check(ngx_http_request_t *r, ngx_str_t *key, ngx_uint_t *status)
+{
+    u_char            buf[32];
+    ngx_str_t         dec;
+    ngx_uint_t        n;
+    ngx_table_elt_t  *h, *c;
+
+    if (r->method != NGX_HTTP_GET) {
+        *status = NGX_HTTP_BAD_REQUEST;
+        return "a WebSocket opens with a GET";
+    }
+
+    if (r != r->main || r->http_version != NGX_HTTP_VERSION_11) {
+        *status = NGX_HTTP_BAD_REQUEST;
+        return "a WebSocket opens over HTTP/1.1 only";
+    }
+
+    if (r->headers_in.content_length_n > 0 || r->headers_in.chunked) {
+        *status = NGX_HTTP_BAD_REQUEST;
+        return "a WebSocket handshake has no body";
+    }
+
+    /* nginx does not keep Upgrade in headers_in: looked up like the rest */
+    h = ngx_cweb_ws_header(r, "Upgrade", 7, &n);
+    c = ngx_cweb_ws_header(r, "Connection", 10, &n);
+
+    if (h == NULL || !ngx_cweb_ws_has_token(&h->value, "websocket", 9)
+        || c == NULL || !ngx_cweb_ws_has_token(&c->value, "upgrade", 7))
+    {
+        *status = NGX_HTTP_BAD_REQUEST;
+        return "not a WebSocket handshake: it needs \"Upgrade: websocket\" "
+               "and \"Connection: upgrade\"";
+    }
+
+    h = ngx_cweb_ws_header(r, "Sec-WebSocket-Version", 21, &n);
+
+    if (h == NULL || n != 1) {
+        *status = NGX_HTTP_BAD_REQUEST;
+        return "one Sec-WebSocket-Version is needed";
+    }
+
+    if (h->value.len != 2 || ngx_strncmp(h->value.data, "13", 2) != 0) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            *status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return "no memory";
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Sec-WebSocket-Version");
+        ngx_str_set(&h->value, "13");
+
+        ngx_str_set(&r->headers_out.status_line, "426 Upgrade Required");
+
+        *status = NGX_CWEB_HTTP_UPGRADE_REQUIRED;
+        return "WebSocket version 13 only";
+    }
+
+    h = ngx_cweb_ws_header(r, "Sec-WebSocket-Key", 17, &n);
+
+    /* 16 bytes in base64: 24 characters, the last two "==" */
+    dec.data = buf;
+
+    if (h == NULL || n != 1 || h->value.len != 24
+        || ngx_decode_base64(&dec, &h->value) != NGX_OK || dec.len != 16)
+    {
+        *status = NGX_HTTP_BAD_REQUEST;
+        return "one Sec-WebSocket-Key of 16 bytes in base64 is needed";
+    }
+
+    if (ngx_cweb_ws_origin_ok(r) != NGX_OK) {
+        *status = NGX_HTTP_FORBIDDEN;
+        return "a WebSocket from a page of another origin: allow it with "
+               "cweb_websocket_origins";
+    }
+
+    *key = h->value;
+
+    return NULL;
+}
+
+
+/*
+ * no Origin (not a browser), this server's own ("<scheme>://<Host>"), or
+ * one of cweb_websocket_origins ("*": any)
+ */
+
+static ngx_int_t
+ngx_cweb_ws_origin_ok(ngx_http_request_t *r)
+{
+    u_char              *p;
+    ngx_str_t           *o, authority;
+    ngx_uint_t           i, n;
+    ngx_table_elt_t     *origin, *host;
+    ngx_cweb_ws_conf_t  *wcf;
+
+    origin = ngx_cweb_ws_header(r, "Origin", 6, &n);
+    if (origin == NULL) {
+        return NGX_OK;
+    }
+
+    wcf = ngx_http_get_module_main_conf(r, ngx_cweb_ws_module);
+
+    if (wcf->origins) {
+        o = wcf->origins->elts;
+
+        for (i = 0; i < wcf->origins->nelts; i++) {
+            if ((o[i].len == 1 && o[i].data[0] == '*')
+                || (o[i].len == origin->value.len
+                    && ngx_strncasecmp(o[i].data, origin->value.data,
+                                       o[i].len) == 0))
+            {
+                return NGX_OK;
+            }
+        }
+    }
+
+    host = r->headers_in.host;
+
+    p = ngx_strlcasestrn(origin->value.data,
+                         origin->value.data + origin->value.len,
+                         (u_char *) "://", 3 - 1);
+
+    if (n != 1 || host == NULL || p == NULL) {
+        return NGX_DECLINED;
+    }
+
+    authority.data = p + 3;
+    authority.len = origin->value.data + origin->value.len - authority.data;
+
+    return (authority.len == host->value.len
+            && ngx_strncasecmp(authority.data, host->value.data,
+                               authority.len) == 0)
+           ? NGX_OK : NGX_DECLINED;
+}
+
+
+/* the first header of that name (n: how many there are) */
+
+static ngx_table_elt_t *
+ngx_cweb_ws_header(ngx_http_request_t *r, const char *name, size_t len,
+    ngx_uint_t *n)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *found;
+
+    found = NULL;
+    *n = 0;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == len
+                && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+            {
+                found = found ? found : &h[i];
+                (*n)++;
+            }
+        }
+    }
+
+    return found;
+}
+
+
+/* "a, Upgrade ,b": a comma-separated list holds the token, any case */
+
+static ngx_uint_t
+ngx_cweb_ws_has_token(ngx_str_t *value, const char *token, size_t len)
+{
+    u_char  *p, *last, *end;
+
+    p = value->data;
+    last = p + value->len;
+
+    while (p < last) {
+        while (p < last && (*p == ' ' || *p == '\t' || *p == ',')) {
+            p++;
+        }
+
+        end = p;
+
+        while (end < last && *end != ',') {
+            end++;
+        }
+
+        /* the token, and only blanks after it */
+        if ((size_t) (end - p) >= len
+            && ngx_strncasecmp(p, (u_char *) token, len) == 0)
+        {
+            for (p += len; p < end && (*p == ' ' || *p == '\t'); p++) {
+                /* void */
+            }
+
+            if (p == end) {
+                return 1;
+            }
+        }
+
+        p = end;
+    }
+
+    return 0;
+}
+
+
+static ngx_cweb_ws_conn_t *
+ngx_cweb_ws_create(ngx_http_request_t *r, ngx_cweb_route_t *rt)
+{
+    const char          *path;
+    ngx_cweb_ws_conn_t  *wc;
+    ngx_http_cleanup_t  *cln;
+    ngx_cweb_ws_conf_t  *wcf;
+
+    wc = ngx_pcalloc(r->pool, sizeof(ngx_cweb_ws_conn_t));
+    cln = ngx_http_cleanup_add(r, 0);
+
+    if (wc == NULL || cln == NULL) {
+        return NULL;
+    }
+
+    path = rt->plugin->config->websockets[rt->index].path;
+
+    wc->plugin = ngx_pnalloc(r->pool, rt->plugin->name.len + 1);
+    wc->path = ngx_pnalloc(r->pool, ngx_strlen(path) + 1);
+
+    if (wc->plugin == NULL || wc->path == NULL) {
+        return NULL;
+    }
+
+    *ngx_cpymem(wc->plugin, rt->plugin->name.data, rt->plugin->name.len)
+        = '\0';
+    ngx_cpystrn(wc->path, (u_char *) path, ngx_strlen(path) + 1);
+
+    wcf = ngx_http_get_module_main_conf(r, ngx_cweb_ws_module);
+
+    wc->r = r;
+    wc->c = r->connection;
+    wc->opening = r;
+    wc->pub.client_fd = r->connection->fd;
+    wc->pub.send = ngx_cweb_ws_send;
+    wc->pub.close = ngx_cweb_ws_close_api;
+    wc->message = ngx_cweb_ws_message;
+    wc->served = ngx_cweb_ws_served;
+    ngx_cweb_ws_parser_init(&wc->parser, wcf->max_message, 0);
+    wc->last_out = &wc->out;
+    wc->heard = ngx_current_msec;
+
+    /* a close from on_open sets it already */
+    wc->ping.handler = ngx_cweb_ws_ping_handler;
+    wc->ping.data = wc;
+    wc->ping.log = r->connection->log;
+
+    ngx_http_set_ctx(r, wc, ngx_cweb_ws_module);
+
+    wc->node.key = (ngx_rbtree_key_t) (uintptr_t) &wc->pub;
+    ngx_rbtree_insert(&ngx_cweb_ws_tree, &wc->node);
+
+    cln->handler = ngx_cweb_ws_cleanup;
+    cln->data = wc;
+
+    return wc;
+}
+
+
+/*
+ * permessage-deflate, when cweb_websocket_deflate is on and the client
+ * offers it: both sides without context takeover (ngx_cweb_ws_deflate.h),
+ * so an idle connection holds no zlib state
+ */
+
+static ngx_int_t
+ngx_cweb_ws_extensions(ngx_cweb_ws_conn_t *wc)
+{
+    u_char                        answer[NGX_CWEB_WS_DEFLATE_RESPONSE_LEN];
+    size_t                        len;
+    ngx_int_t                     rc;
+    ngx_uint_t                    n;
+    ngx_table_elt_t              *h;
+    ngx_cweb_ws_conf_t           *wcf;
+    ngx_cweb_ws_deflate_params_t  params;
+
+    wcf = ngx_http_get_module_main_conf(wc->r, ngx_cweb_ws_module);
+
+    h = ngx_cweb_ws_header(wc->r, "Sec-WebSocket-Extensions", 24, &n);
+
+    if (!wcf->deflate || h == NULL) {
+        return NGX_OK;
+    }
+
+    rc = ngx_cweb_ws_deflate_negotiate(h->value.data, h->value.len, NULL,
+                                       &params, answer, &len);
+
+    if (rc == NGX_CWEB_WS_DEFLATE_DECLINED) {
+        return NGX_OK;
+    }
+
+    wc->inflate = ngx_pcalloc(wc->r->pool, sizeof(ngx_cweb_ws_inflate_t));
+
+    if (rc != NGX_CWEB_WS_DEFLATE_OK || wc->inflate == NULL
+        || ngx_cweb_ws_inflate_init(wc->inflate, params.client_window_bits,
+                                    wcf->max_message, NULL, NULL, NULL)
+           != NGX_CWEB_WS_DEFLATE_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    h = ngx_list_push(&wc->r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->value.data = ngx_pnalloc(wc->r->pool, len);
+    if (h->value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Sec-WebSocket-Extensions");
+    h->value.len = ngx_cpymem(h->value.data, answer, len) - h->value.data;
+
+    wc->deflate_bits = params.server_window_bits;
+    wc->parser.deflate = 1;
+
+    return NGX_OK;
+}
+
+
+/* the 101, with whatever on_open queued right behind it */
+
+static ngx_int_t
+ngx_cweb_ws_accept(ngx_cweb_ws_conn_t *wc, ngx_str_t *key)
+{
+    u_char               in[24 + sizeof(NGX_CWEB_WS_GUID) - 1];
+    u_char               md[SHA_DIGEST_LENGTH];
+    ngx_str_t            digest, *accept;
+    ngx_int_t            rc;
+    ngx_table_elt_t     *h;
+    ngx_http_request_t  *r;
+
+    r = wc->r;
+
+    ngx_memcpy(ngx_cpymem(in, key->data, 24), NGX_CWEB_WS_GUID,
+               sizeof(NGX_CWEB_WS_GUID) - 1);
+    SHA1(in, sizeof(in), md);
+
+    digest.data = md;
+    digest.len = sizeof(md);
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    accept = &h->value;
+    accept->data = ngx_pnalloc(r->pool, ngx_base64_encoded_length(20));
+    if (accept->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_encode_base64(accept, &digest);
+    h->hash = 1;
+    ngx_str_set(&h->key, "Sec-WebSocket-Accept");
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Upgrade");
+    ngx_str_set(&h->value, "websocket");
+
+    if (wc->protocol.len) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Sec-WebSocket-Protocol");
+        h->value = wc->protocol;
+    }
+
+    /* the header filter adds "Connection: upgrade" for a 101 itself */
+    r->headers_out.status = NGX_HTTP_SWITCHING_PROTOCOLS;
+    ngx_str_set(&r->headers_out.status_line, "101 Switching Protocols");
+    r->headers_out.content_length_n = -1;
+    r->keepalive = 0;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_send_special(r, NGX_HTTP_FLUSH) == NGX_ERROR
+           ? NGX_ERROR : NGX_OK;
+}
+
+
+static void
+ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
+{
+    size_t               n;
+    ngx_connection_t    *c;
+    ngx_http_request_t  *r;
+    ngx_cweb_ws_conf_t  *wcf;
+
+    r = wc->r;
+    c = wc->c;
+
+    r->main->count++;
+    wc->upgraded = 1;
+
+    /*
+     * the connection's own handlers, not ngx_http_request_handler(): a
+     * quitting worker calls the read handler of idle connections with
+     * c->close set, which nginx's would answer by dropping the request;
+     * ours closes the WebSocket with 1001 first
+     */
+    c->read->handler = ngx_cweb_ws_read_event;
+    c->write->handler = ngx_cweb_ws_write_event;
+    c->idle = 1;
+
+    wcf = ngx_http_get_module_main_conf(r, ngx_cweb_ws_module);
+
+    if (wcf->ping_interval) {
+        ngx_add_timer(&wc->ping, wcf->ping_interval);
+    }
+
+    /* frames that came with the handshake */
+    n = r->header_in->last - r->header_in->pos;
+
+    if (n) {
+        (void) ngx_cweb_ws_feed(wc, r->header_in->pos, n);
+        r->header_in->pos = r->header_in->last;
+    }
+
+    ngx_post_event(c->write, &ngx_posted_events);
+
+    if (n == 0 && c->read->ready) {
+        ngx_post_event(c->read, &ngx_posted_events);
+    }
+}
+
+
+/* the request ends (closed by us, by the client, or by a quitting worker) */
+
+static void
+ngx_cweb_ws_cleanup(void *data)
+{
+    ngx_cweb_ws_conn_t  *wc = data;
+
+    if (wc->opened && !wc->closed_called) {
+        wc->closed_called = 1;
+        (void) ngx_cweb_ws_call(wc, NGX_CWEB_WS_ON_CLOSE, NULL, 0);
+    }
+
+    if (wc->ping.timer_set) {
+        ngx_del_timer(&wc->ping);
+    }
+
+    if (wc->ping.posted) {
+        ngx_delete_posted_event(&wc->ping);
+    }
+
+    ngx_cweb_ws_free_queue(wc);
+    ngx_free(wc->msg);
+    wc->msg = NULL;
+
+    /* the seed's contract: the host frees what the plugin put there */
+    free(wc->pub.session);
+    wc->pub.session = NULL;
+
+    ngx_rbtree_delete(&ngx_cweb_ws_tree, &wc->node);
+}
+
+
+/*
+ * one handler of the plugin's current version for this path: NGX_OK,
+ * NGX_DECLINED (no such handler any more), NGX_ABORT (it crashed: the
+ * fault is recorded, the worker retires)
+ */
+
+static ngx_int_t
+ngx_cweb_ws_call(ngx_cweb_ws_conn_t *wc, ngx_uint_t event, u_char *msg,
+    size_t len)
+{
+    int                 signo;
+    ngx_uint_t          i;
+    websocket_info_t   *info;
+    ngx_cweb_plugin_t  *p;
+
+    static const char  *names[] = { "on_open", "on_message", "on_close" };
+
+    p = ngx_cweb_ws_current(wc, &i);
+    if (p == NULL) {
+        return NGX_DECLINED;
+    }
+
+    info = &p->config->websockets[i];
+
+    if ((event == NGX_CWEB_WS_ON_OPEN && info->on_open == NULL)
+        || (event == NGX_CWEB_WS_ON_MESSAGE && info->on_message == NULL)
+        || (event == NGX_CWEB_WS_ON_CLOSE && info->on_close == NULL))
+    {
+        return NGX_OK;
+    }
+
+    ngx_cweb_plugin_acquire(p);
+    ngx_cweb_api_set_plugin(p);
+    wc->in_handler = 1;
+
+    ngx_cweb_call_enter(p, NGX_CWEB_CALL_WS(i));
+    signo = ngx_cweb_fault_call_ws(info, event, &ngx_cweb_context, &wc->pub,
+                                   (char *) msg, len);
+    ngx_cweb_call_leave();
+
+    wc->in_handler = 0;
+    ngx_cweb_api_set_plugin(NULL);
+
+    if (signo) {
+        ngx_log_error(NGX_LOG_ERR, wc->c->log, 0,
+                      "cweb plugin \"%V\" websocket \"%s\": %s crashed "
+                      "(%s): a fault", &p->name, wc->path, names[event],
+                      ngx_cweb_signal_name(signo));
+        ngx_cweb_fault_recovered(signo, wc->c->log);
+    }
+
+    ngx_cweb_plugin_release(p);
+
+    return signo ? NGX_ABORT : NGX_OK;
+}
+
+
+/* the current version of the plugin, if it still serves the path */
+
+static ngx_cweb_plugin_t *
+ngx_cweb_ws_current(ngx_cweb_ws_conn_t *wc, ngx_uint_t *index)
+{
+    int                 i;
+    ngx_cweb_plugin_t  *p;
+
+    if (ngx_cweb_loader_sync(wc->c->log) != NGX_OK) {
+        return NULL;
+    }
+
+    p = ngx_cweb_loader_find((const char *) wc->plugin);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < p->config->ws_size; i++) {
+        if (p->config->websockets[i].path
+            && ngx_strcmp(p->config->websockets[i].path, wc->path) == 0)
+        {
+            *index = i;
+            return p;
+        }
+    }
+
+    return NULL;
+}
+
+
+static ngx_int_t
+ngx_cweb_ws_message(ngx_cweb_ws_conn_t *wc, u_char *msg, size_t len)
+{
+    return ngx_cweb_ws_call(wc, NGX_CWEB_WS_ON_MESSAGE, msg, len);
+}
+
+
+/* the plugin's current version still has a handler for the path */
+
+static ngx_uint_t
+ngx_cweb_ws_served(ngx_cweb_ws_conn_t *wc)
+{
+    ngx_uint_t  i;
+
+    return ngx_cweb_ws_current(wc, &i) != NULL;
+}
+
+
+/* websocket_t, as plugins see it */
+
+static int
+ngx_cweb_ws_send(websocket_t *ws, const char *message, size_t length)
+{
+    ngx_cweb_ws_conn_t  *wc;
+    ngx_cweb_ws_utf8_t   utf8;
+
+    if (ngx_cweb_api_gate("ws->send") != NGX_OK) {
+        return -1;
+    }
+
+    wc = ngx_cweb_ws_lookup(ws, "ws->send");
+    if (wc == NULL) {
+        return -1;
+    }
+
+    if (message == NULL && length) {
+        ngx_cweb_api_error("ws->send(): NULL message of %uz bytes", length);
+        return -1;
+    }
+
+    /* a text frame carries UTF-8: a browser would close 1007 otherwise */
+    ngx_memzero(&utf8, sizeof(ngx_cweb_ws_utf8_t));
+
+    if (ngx_cweb_ws_utf8(&utf8, (const u_char *) message, length)
+        != NGX_CWEB_WS_UTF8_OK)
+    {
+        ngx_cweb_api_error("ws->send(): the message is not UTF-8 text");
+        return -1;
+    }
+
+    return ngx_cweb_ws_queue(wc, NGX_CWEB_WS_TEXT, (const u_char *) message,
+                             length) == NGX_OK ? 0 : -1;
+}
+
+
+static int
+ngx_cweb_ws_close_api(websocket_t *ws)
+{
+    ngx_cweb_ws_conn_t  *wc;
+
+    if (ngx_cweb_api_gate("ws->close") != NGX_OK) {
+        return -1;
+    }
+
+    wc = ngx_cweb_ws_lookup(ws, "ws->close");
+    if (wc == NULL) {
+        return -1;
+    }
+
+    ngx_cweb_ws_close(wc, 1000, "");
+
+    return 0;
+}
+
+
+/* an open WebSocket of this worker, or NULL and an error line */
+
+static ngx_cweb_ws_conn_t *
+ngx_cweb_ws_lookup(websocket_t *ws, const char *fn)
+{
+    uintptr_t           key;
+    ngx_rbtree_node_t  *node, *sentinel;
+
+    key = (uintptr_t) ws;
+    node = ngx_cweb_ws_tree.root;
+    sentinel = ngx_cweb_ws_tree.sentinel;
+
+    while (node != sentinel) {
+        if (key != node->key) {
+            node = (key < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        return (ngx_cweb_ws_conn_t *)
+               ((u_char *) node - offsetof(ngx_cweb_ws_conn_t, node));
+    }
+
+    ngx_cweb_api_error("%s(): %p is not an open WebSocket of this worker",
+                       fn, ws);
+    return NULL;
+}
+
+
+static void *
+ngx_cweb_ws_create_conf(ngx_conf_t *cf)
+{
+    ngx_cweb_ws_conf_t  *wcf;
+
+    wcf = ngx_pcalloc(cf->pool, sizeof(ngx_cweb_ws_conf_t));
+    if (wcf == NULL) {
+        return NULL;
+    }
+
+    wcf->max_message = NGX_CONF_UNSET_SIZE;
+    wcf->max_queue = NGX_CONF_UNSET_SIZE;
+    wcf->ping_interval = NGX_CONF_UNSET_MSEC;
+    wcf->origins = NGX_CONF_UNSET_PTR;
+    wcf->deflate = NGX_CONF_UNSET;
+
+    return wcf;
+}
+
+
+static char *
+ngx_cweb_ws_init_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_cweb_ws_conf_t  *wcf = conf;
+
+    ngx_conf_init_size_value(wcf->max_message, 1024 * 1024);
+    ngx_conf_init_size_value(wcf->max_queue, 1024 * 1024);
+    ngx_conf_init_msec_value(wcf->ping_interval, 30000);
+    ngx_conf_init_ptr_value(wcf->origins, NULL);
+    ngx_conf_init_value(wcf->deflate, 0);
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_cweb_ws_init_process(ngx_cycle_t *cycle)
+{
+    ngx_rbtree_init(&ngx_cweb_ws_tree, &ngx_cweb_ws_sentinel,
+                    ngx_rbtree_insert_value);
+
+    return NGX_OK;
+}

@@ -1,0 +1,99 @@
+
+/*
+ * Plugin WebSockets (RFC 6455) on cweb locations: the handshake and the
+ * connection's life (ngx_cweb_ws.c), its frames on the wire
+ * (ngx_cweb_ws_io.c, on the pure codec of ngx_cweb_ws_frame.c).
+ */
+
+
+#ifndef _NGX_CWEB_WS_H_INCLUDED_
+#define _NGX_CWEB_WS_H_INCLUDED_
+
+
+#include "ngx_cweb.h"
+#include "ngx_cweb_loader.h"
+#include "ngx_cweb_ws_frame.h"
+#include "ngx_cweb_ws_deflate.h"
+
+
+/* the handlers of a connection, as the fault marker names them */
+#define NGX_CWEB_WS_ON_OPEN      0
+#define NGX_CWEB_WS_ON_MESSAGE   1
+#define NGX_CWEB_WS_ON_CLOSE     2
+
+
+typedef struct {
+    size_t                      max_message;  /* cweb_websocket_max_message */
+    size_t                      max_queue;    /* cweb_websocket_max_queue */
+    ngx_msec_t                  ping_interval;
+    ngx_array_t                *origins;      /* of ngx_str_t, NULL: same */
+    ngx_flag_t                  deflate;      /* cweb_websocket_deflate */
+} ngx_cweb_ws_conf_t;
+
+
+typedef struct ngx_cweb_ws_conn_s  ngx_cweb_ws_conn_t;
+
+struct ngx_cweb_ws_conn_s {
+    websocket_t                 pub;          /* first: what plugins see */
+    ngx_rbtree_node_t           node;         /* by the address of pub */
+    ngx_queue_t                 queue;        /* the worker's connections */
+    ngx_http_request_t         *r;
+    ngx_connection_t           *c;
+
+    /* whose handlers: resolved per event from the current version */
+    u_char                     *plugin;       /* name, NUL-terminated */
+    u_char                     *path;         /* as the plugin declared it */
+    ngx_http_request_t         *opening;      /* on_open only: the request */
+    ngx_str_t                   protocol;     /* chosen by on_open */
+
+    /* the plugin's side, for the frames' side (ngx_cweb_ws_io.c) */
+    ngx_int_t                 (*message)(ngx_cweb_ws_conn_t *wc, u_char *msg,
+                                         size_t len);
+    ngx_uint_t                (*served)(ngx_cweb_ws_conn_t *wc);
+
+    ngx_cweb_ws_parser_t        parser;
+    ngx_cweb_ws_inflate_t      *inflate;      /* permessage-deflate, or NULL */
+    ngx_uint_t                  deflate_bits; /* the server's window, 0: off */
+    u_char                     *msg;          /* the message being read */
+    size_t                      msg_len;
+    size_t                      msg_size;
+    ngx_uint_t                  msg_opcode;
+
+    ngx_chain_t                *out;          /* frames not sent yet */
+    ngx_chain_t               **last_out;
+    size_t                      queued;       /* bytes in out */
+
+    ngx_event_t                 ping;         /* keeps an exiting worker */
+    ngx_msec_t                  heard;        /* when the client last spoke */
+    ngx_uint_t                  close_code;   /* sent, or to send */
+
+    unsigned                    opened:1;     /* on_open returned */
+    unsigned                    upgraded:1;   /* the 101 is on its way */
+    unsigned                    in_handler:1;
+    unsigned                    close_sent:1;
+    unsigned                    close_heard:1;
+    unsigned                    closed_called:1;  /* on_close ran */
+    unsigned                    finished:1;
+};
+
+
+extern ngx_module_t  ngx_cweb_ws_module;
+
+/* ngx_cweb_ws.c: the handshake and the plugin's handlers */
+ngx_int_t ngx_cweb_ws_handler(ngx_http_request_t *r, ngx_cweb_route_t *rt);
+
+/* ngx_cweb_ws_io.c: the frames, knowing nothing of plugins */
+void ngx_cweb_ws_finish(ngx_cweb_ws_conn_t *wc);
+void ngx_cweb_ws_read_event(ngx_event_t *ev);
+void ngx_cweb_ws_write_event(ngx_event_t *ev);
+void ngx_cweb_ws_ping_handler(ngx_event_t *ev);
+ngx_int_t ngx_cweb_ws_feed(ngx_cweb_ws_conn_t *wc, u_char *p, size_t n);
+ngx_int_t ngx_cweb_ws_queue(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
+    const u_char *data, size_t len);
+void ngx_cweb_ws_close(ngx_cweb_ws_conn_t *wc, ngx_uint_t code,
+    const char *reason);
+ngx_int_t ngx_cweb_ws_flush(ngx_cweb_ws_conn_t *wc);
+void ngx_cweb_ws_free_queue(ngx_cweb_ws_conn_t *wc);
+
+
+#endif /* _NGX_CWEB_WS_H_INCLUDED_ */
