@@ -13,6 +13,7 @@
 #include "ngx_cweb_fault.h"
 #include "ngx_cweb_helper.h"
 #include "ngx_cweb_http.h"
+#include "ngx_cweb_ipc.h"
 #include "ngx_cweb_loader.h"
 #include "ngx_cweb_shm.h"
 #include "ngx_cweb_store.h"
@@ -30,6 +31,8 @@ static char *ngx_cweb_admin_origins(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_cweb_origin_valid(ngx_str_t *o);
 static char *ngx_cweb_zone_post(ngx_conf_t *cf, void *post, void *data);
+static char *ngx_cweb_event_zone_post(ngx_conf_t *cf, void *post,
+    void *data);
 static char *ngx_cweb_nonempty_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_positive_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_size_post(ngx_conf_t *cf, void *post, void *data);
@@ -49,6 +52,8 @@ static void ngx_cweb_exit_master(ngx_cycle_t *cycle);
 
 
 static ngx_conf_post_handler_pt  ngx_cweb_zone_p = ngx_cweb_zone_post;
+static ngx_conf_post_handler_pt  ngx_cweb_event_zone_p =
+    ngx_cweb_event_zone_post;
 static ngx_conf_post_handler_pt  ngx_cweb_nonempty_p = ngx_cweb_nonempty_post;
 static ngx_conf_post_handler_pt  ngx_cweb_positive_p = ngx_cweb_positive_post;
 static ngx_conf_post_handler_pt  ngx_cweb_size_p = ngx_cweb_size_post;
@@ -78,6 +83,13 @@ static ngx_command_t  ngx_cweb_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cweb_main_conf_t, zone_size),
       &ngx_cweb_zone_p },
+
+    { ngx_string("cweb_event_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, event_zone_size),
+      &ngx_cweb_event_zone_p },
 
     { ngx_string("cweb_database"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -269,6 +281,7 @@ ngx_cweb_create_main_conf(ngx_conf_t *cf)
      *     cmcf->cc_argv = NULL;
      *     cmcf->mgnt = NULL;
      *     cmcf->shm_zone = NULL;
+     *     cmcf->event_zone = NULL;
      *     cmcf->crypto_certificate = { 0, NULL };
      *     cmcf->crypto_certificate_key = { 0, NULL };
      *     cmcf->crypto_ssl = NULL;
@@ -276,6 +289,7 @@ ngx_cweb_create_main_conf(ngx_conf_t *cf)
 
     cmcf->enabled = 0;
     cmcf->zone_size = NGX_CONF_UNSET_SIZE;
+    cmcf->event_zone_size = NGX_CONF_UNSET_SIZE;
     cmcf->compile_timeout = NGX_CONF_UNSET_MSEC;
     cmcf->compile_memory = NGX_CONF_UNSET_SIZE;
     cmcf->compile_file_size = NGX_CONF_UNSET_SIZE;
@@ -349,6 +363,7 @@ ngx_cweb_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     ngx_conf_init_size_value(cmcf->zone_size, 1024 * 1024);
+    ngx_conf_init_size_value(cmcf->event_zone_size, 4 * 1024 * 1024);
     ngx_conf_init_msec_value(cmcf->compile_timeout, 30000);
     ngx_conf_init_size_value(cmcf->compile_memory, 1024 * 1024 * 1024);
     ngx_conf_init_size_value(cmcf->compile_file_size, 64 * 1024 * 1024);
@@ -686,6 +701,23 @@ ngx_cweb_zone_post(ngx_conf_t *cf, void *post, void *data)
 
 
 static char *
+ngx_cweb_event_zone_post(ngx_conf_t *cf, void *post, void *data)
+{
+    size_t  *sp = data;
+
+    if (*sp < NGX_CWEB_IPC_ZONE_MIN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"cweb_event_zone\" size %uz is too small, "
+                           "at least %uzk is needed",
+                           *sp, (size_t) NGX_CWEB_IPC_ZONE_MIN / 1024);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
 ngx_cweb_nonempty_post(ngx_conf_t *cf, void *post, void *data)
 {
     ngx_str_t  *s = data;
@@ -806,6 +838,13 @@ ngx_cweb_postconfiguration(ngx_conf_t *cf)
     cmcf->shm_zone->init = ngx_cweb_shm_init_zone;
     cmcf->shm_zone->data = ctx;
 
+    /* the events' ring and doorbells (ngx_cweb_ipc.c) */
+    cmcf->event_zone = ngx_cweb_ipc_add_zone(cf, &cmcf->module_dir,
+                                             cmcf->event_zone_size);
+    if (cmcf->event_zone == NULL) {
+        return NGX_ERROR;
+    }
+
     /* the "default" pool runs SQLite writes off the event loop */
     if (ngx_thread_pool_add(cf, NULL) == NULL) {
         return NGX_ERROR;
@@ -845,6 +884,11 @@ ngx_cweb_init_process(ngx_cycle_t *cycle)
 
     ngx_cweb_shm_use(cycle);
 
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
+
+    /* any process may publish events: the helper will, for the jobs */
+    ngx_cweb_ipc_use(cmcf ? cmcf->event_zone : NULL);
+
     /* the helper and the canary's children too: onload() may sign */
     ngx_cweb_crypto_init_process(cycle);
 
@@ -853,8 +897,6 @@ ngx_cweb_init_process(ngx_cycle_t *cycle)
     {
         return NGX_OK;
     }
-
-    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
 
     if (cmcf == NULL || !cmcf->enabled) {
         return NGX_OK;
@@ -867,7 +909,8 @@ ngx_cweb_init_process(ngx_cycle_t *cycle)
     ngx_cweb_api_init_process(0, ngx_cweb_unloaded);
 
     if (ngx_cweb_fault_init_process(cycle) != NGX_OK
-        || ngx_cweb_http_init_process(cycle) != NGX_OK)
+        || ngx_cweb_http_init_process(cycle) != NGX_OK
+        || ngx_cweb_ipc_register(cycle) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -892,6 +935,7 @@ ngx_cweb_init_process(ngx_cycle_t *cycle)
 static void
 ngx_cweb_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_cweb_ipc_unregister();
     ngx_cweb_loader_shutdown();
     ngx_cweb_api_close_database();
     ngx_cweb_store_worker_close();

@@ -397,6 +397,11 @@ typedef struct cweb_api_s {
 
     /* cweb_entry.c's free()/realloc() of the host's res->body buffer */
     int                       (*body_release)(void *p);
+
+    /* WebSockets across workers */
+    int                       (*ws_broadcast)(const char *path,
+                                              const void *data, size_t len,
+                                              int opcode);
 } cweb_api_t;
 
 /* set by the host before onload(); hidden, so private to each plugin */
@@ -563,6 +568,35 @@ static inline void
 jobs_bind(jobs_create_fn_t fn, void *user_data)
 {
     cweb_api->jobs_bind(fn, user_data);
+}
+
+
+/* cweb_ws_broadcast() opcodes: RFC 6455's */
+#define CWEB_WS_TEXT    1
+#define CWEB_WS_BINARY  2
+
+/*
+ * cweb_ws_broadcast: sends data[0..len) as one message to every open
+ * WebSocket on path (as this plugin declares it in config.websockets[])
+ * in every nginx worker, this one included; opcode is CWEB_WS_TEXT (data
+ * must be UTF-8) or CWEB_WS_BINARY.  The bytes are copied: data may be
+ * freed when the call returns.  Delivery is asynchronous, within
+ * milliseconds, after the calling handler returned; broadcasts reach each
+ * connection in the order they were made (a ws->send() made right after
+ * one may arrive first).  It reaches connections only, never calls
+ * on_message; a connection whose client does not read is closed 1008 as
+ * for ws->send() (cweb_websocket_max_queue).  A worker that fell too far
+ * behind (cweb_event_zone too small for the rate) loses broadcasts and
+ * logs it.  Returns CWEB_OK once published, CWEB_ERROR (and an error-log
+ * line) for a path this plugin does not declare, text that is not UTF-8,
+ * another opcode, a message larger than a quarter of cweb_event_zone, or
+ * another context.  Contexts: request, websocket, work.
+ */
+static inline int
+cweb_ws_broadcast(const char *path, const void *data, size_t len,
+    int opcode)
+{
+    return cweb_api->ws_broadcast(path, data, len, opcode);
 }
 
 

@@ -54,6 +54,7 @@ typedef struct {
     ngx_flag_t                  enabled;
     ngx_str_t                   module_dir;
     size_t                      zone_size;
+    size_t                      event_zone_size;
     ngx_str_t                   database;
     ngx_array_t                *cc;           /* of char *: words */
     ngx_array_t                *cflags;       /* of char *: words */
@@ -77,6 +78,7 @@ typedef struct {
     ngx_uint_t                  cc_nwords;    /* how many are cc's */
     ngx_array_t                *mgnt;         /* of ngx_cweb_reserved_t */
     ngx_shm_zone_t             *shm_zone;
+    ngx_shm_zone_t             *event_zone;   /* ngx_cweb_ipc.c's */
     ngx_cycle_t                *cycle;
 } ngx_cweb_main_conf_t;
 

@@ -90,7 +90,8 @@ cweb_api_t  ngx_cweb_api = {
     ngx_cweb_crypto_init,
     ngx_cweb_crypto_shutdown,
     ngx_cweb_jobs_bind,
-    ngx_cweb_body_release
+    ngx_cweb_body_release,
+    ngx_cweb_ws_broadcast
 };
 
 static struct symbols  ngx_cweb_symbols = {

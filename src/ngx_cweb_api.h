@@ -63,5 +63,9 @@ ngx_int_t ngx_cweb_api_open_database(ngx_log_t *log);
 void ngx_cweb_api_close_database(void);
 void ngx_cweb_api_drop_database(void);
 
+/* ngx_cweb_ws_bcast.c: cweb_ws_broadcast() */
+int ngx_cweb_ws_broadcast(const char *path, const void *data, size_t len,
+    int opcode);
+
 
 #endif /* _NGX_CWEB_API_H_INCLUDED_ */

@@ -146,6 +146,7 @@ ngx_module_t  ngx_cweb_ws_module = {
 /* this worker's open WebSockets: by the address plugins hold, and a list */
 static ngx_rbtree_t        ngx_cweb_ws_tree;
 static ngx_rbtree_node_t   ngx_cweb_ws_sentinel;
+static ngx_queue_t         ngx_cweb_ws_open;
 
 
 /* a GET on a path of module_t.websockets[] */
@@ -186,6 +187,7 @@ ngx_cweb_ws_handler(ngx_http_request_t *r, ngx_cweb_route_t *rt)
     }
 
     wc->opened = 1;
+    ngx_queue_insert_tail(&ngx_cweb_ws_open, &wc->queue);
 
     if (ngx_cweb_ws_accept(wc, &key) != NGX_OK) {
         return NGX_ERROR;
@@ -678,6 +680,19 @@ ngx_cweb_ws_cleanup(void *data)
     wc->pub.session = NULL;
 
     ngx_rbtree_delete(&ngx_cweb_ws_tree, &wc->node);
+
+    if (wc->opened) {
+        ngx_queue_remove(&wc->queue);
+    }
+}
+
+
+/* the open WebSockets of this worker (wc->queue), for broadcasts */
+
+ngx_queue_t *
+ngx_cweb_ws_connections(void)
+{
+    return &ngx_cweb_ws_open;
 }
 
 
@@ -911,6 +926,7 @@ ngx_cweb_ws_init_process(ngx_cycle_t *cycle)
 {
     ngx_rbtree_init(&ngx_cweb_ws_tree, &ngx_cweb_ws_sentinel,
                     ngx_rbtree_insert_value);
+    ngx_queue_init(&ngx_cweb_ws_open);
 
-    return NGX_OK;
+    return ngx_cweb_ws_bcast_init_process(cycle);
 }

@@ -31,12 +31,13 @@ typedef struct {
 } ngx_cweb_ws_conf_t;
 
 
-typedef struct ngx_cweb_ws_conn_s  ngx_cweb_ws_conn_t;
+typedef struct ngx_cweb_ws_conn_s   ngx_cweb_ws_conn_t;
+typedef struct ngx_cweb_ws_frame_s  ngx_cweb_ws_frame_t;
 
 struct ngx_cweb_ws_conn_s {
     websocket_t                 pub;          /* first: what plugins see */
     ngx_rbtree_node_t           node;         /* by the address of pub */
-    ngx_queue_t                 queue;        /* the worker's connections */
+    ngx_queue_t                 queue;        /* the worker's, once open */
     ngx_http_request_t         *r;
     ngx_connection_t           *c;
 
@@ -81,6 +82,7 @@ extern ngx_module_t  ngx_cweb_ws_module;
 
 /* ngx_cweb_ws.c: the handshake and the plugin's handlers */
 ngx_int_t ngx_cweb_ws_handler(ngx_http_request_t *r, ngx_cweb_route_t *rt);
+ngx_queue_t *ngx_cweb_ws_connections(void);
 
 /* ngx_cweb_ws_io.c: the frames, knowing nothing of plugins */
 void ngx_cweb_ws_finish(ngx_cweb_ws_conn_t *wc);
@@ -94,6 +96,14 @@ void ngx_cweb_ws_close(ngx_cweb_ws_conn_t *wc, ngx_uint_t code,
     const char *reason);
 ngx_int_t ngx_cweb_ws_flush(ngx_cweb_ws_conn_t *wc);
 void ngx_cweb_ws_free_queue(ngx_cweb_ws_conn_t *wc);
+ngx_cweb_ws_frame_t *ngx_cweb_ws_frame_make(ngx_uint_t opcode,
+    const u_char *data, size_t len, ngx_uint_t bits);
+void ngx_cweb_ws_frame_release(ngx_cweb_ws_frame_t *f);
+ngx_int_t ngx_cweb_ws_queue_frame(ngx_cweb_ws_conn_t *wc,
+    ngx_cweb_ws_frame_t *f);
+
+/* ngx_cweb_ws_bcast.c: cweb_ws_broadcast() and its delivery */
+ngx_int_t ngx_cweb_ws_bcast_init_process(ngx_cycle_t *cycle);
 
 
 #endif /* _NGX_CWEB_WS_H_INCLUDED_ */

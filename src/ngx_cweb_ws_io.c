@@ -38,7 +38,16 @@ typedef struct {
     ngx_chain_t                 chain;
     ngx_buf_t                   buf;
     size_t                      size;         /* of the frame */
+    ngx_cweb_ws_frame_t        *frame;        /* shared, or NULL: follows */
 } ngx_cweb_ws_out_t;
+
+
+/* a frame queued on many connections (a broadcast), built once */
+struct ngx_cweb_ws_frame_s {
+    ngx_uint_t                  refs;
+    size_t                      size;
+    u_char                     *data;         /* follows */
+};
 
 
 static ngx_int_t ngx_cweb_ws_message(ngx_cweb_ws_conn_t *wc,
@@ -52,8 +61,11 @@ static ngx_int_t ngx_cweb_ws_deliver(ngx_cweb_ws_conn_t *wc, u_char *msg,
     size_t len);
 static void ngx_cweb_ws_control(ngx_cweb_ws_conn_t *wc,
     ngx_cweb_ws_event_t *ev);
+static ngx_int_t ngx_cweb_ws_room(ngx_cweb_ws_conn_t *wc, size_t len);
 static ngx_int_t ngx_cweb_ws_append(ngx_cweb_ws_conn_t *wc,
     ngx_uint_t opcode, const u_char *data, size_t len);
+static void ngx_cweb_ws_link(ngx_cweb_ws_conn_t *wc, ngx_cweb_ws_out_t *out);
+static void ngx_cweb_ws_out_free(ngx_cweb_ws_out_t *out);
 static ngx_int_t ngx_cweb_ws_compress(ngx_uint_t bits, const u_char *data,
     size_t len);
 static int ngx_cweb_ws_zout(void *data, const unsigned char *p, size_t len);
@@ -417,22 +429,15 @@ ngx_cweb_ws_queue(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
         return NGX_DECLINED;
     }
 
-    wcf = ngx_http_get_module_main_conf(wc->r, ngx_cweb_ws_module);
-
-    /* one message of any size may wait; more than the bound may not */
-    if (wc->queued && wc->queued + len > wcf->max_queue) {
-        ngx_log_error(NGX_LOG_WARN, wc->c->log, 0,
-                      "cweb websocket \"%s\": the client does not read, "
-                      "%uz bytes are queued for it (cweb_websocket_max_"
-                      "queue %uz): closed 1008", wc->path, wc->queued + len,
-                      wcf->max_queue);
-        ngx_cweb_ws_close(wc, 1008, "the client does not read");
+    if (ngx_cweb_ws_room(wc, len) != NGX_OK) {
         return NGX_DECLINED;
     }
 
     if (ngx_cweb_ws_append(wc, opcode, data, len) != NGX_OK) {
         return NGX_ERROR;
     }
+
+    wcf = ngx_http_get_module_main_conf(wc->r, ngx_cweb_ws_module);
 
     /*
      * a handler that sends much: write some now, so that a client that
@@ -444,6 +449,30 @@ ngx_cweb_ws_queue(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
     }
 
     return NGX_OK;
+}
+
+
+/* one message of any size may wait; more than the bound may not */
+
+static ngx_int_t
+ngx_cweb_ws_room(ngx_cweb_ws_conn_t *wc, size_t len)
+{
+    ngx_cweb_ws_conf_t  *wcf;
+
+    wcf = ngx_http_get_module_main_conf(wc->r, ngx_cweb_ws_module);
+
+    if (wc->queued == 0 || wc->queued + len <= wcf->max_queue) {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, wc->c->log, 0,
+                  "cweb websocket \"%s\": the client does not read, "
+                  "%uz bytes are queued for it (cweb_websocket_max_"
+                  "queue %uz): closed 1008", wc->path, wc->queued + len,
+                  wcf->max_queue);
+    ngx_cweb_ws_close(wc, 1008, "the client does not read");
+
+    return NGX_DECLINED;
 }
 
 
@@ -488,10 +517,20 @@ ngx_cweb_ws_append(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
     }
 
     out->buf.last = p;
-    out->buf.end = p;
+    out->size = hlen + len;
+
+    ngx_cweb_ws_link(wc, out);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_cweb_ws_link(ngx_cweb_ws_conn_t *wc, ngx_cweb_ws_out_t *out)
+{
+    out->buf.end = out->buf.last;
     out->buf.memory = 1;
     out->buf.flush = 1;
-    out->size = hlen + len;
     out->chain.buf = &out->buf;
 
     *wc->last_out = &out->chain;
@@ -499,8 +538,99 @@ ngx_cweb_ws_append(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
     wc->queued += out->size;
 
     ngx_cweb_ws_post_write(wc);
+}
+
+
+/*
+ * a data frame for many connections: compressed for the window "bits"
+ * (NULL when that does not make it shorter, or fails), or plain (bits 0)
+ */
+
+ngx_cweb_ws_frame_t *
+ngx_cweb_ws_frame_make(ngx_uint_t opcode, const u_char *data, size_t len,
+    ngx_uint_t bits)
+{
+    u_char               header[NGX_CWEB_WS_MAX_HEADER];
+    size_t               hlen;
+    ngx_cweb_ws_frame_t  *f;
+
+    if (bits) {
+        if (len < NGX_CWEB_WS_DEFLATE_MIN
+            || ngx_cweb_ws_compress(bits, data, len) != NGX_OK
+            || ngx_cweb_ws_zlen >= len)
+        {
+            return NULL;
+        }
+
+        data = ngx_cweb_ws_zbuf;
+        len = ngx_cweb_ws_zlen;
+    }
+
+    hlen = ngx_cweb_ws_frame_header(header, opcode, 1, bits ? 1 : 0, len);
+
+    f = ngx_alloc(sizeof(ngx_cweb_ws_frame_t) + hlen + len, ngx_cycle->log);
+    if (f == NULL) {
+        return NULL;
+    }
+
+    f->refs = 1;
+    f->size = hlen + len;
+    f->data = (u_char *) (f + 1);
+
+    if (len) {
+        ngx_memcpy(ngx_cpymem(f->data, header, hlen), data, len);
+
+    } else {
+        ngx_memcpy(f->data, header, hlen);
+    }
+
+    return f;
+}
+
+
+void
+ngx_cweb_ws_frame_release(ngx_cweb_ws_frame_t *f)
+{
+    if (f && --f->refs == 0) {
+        ngx_free(f);
+    }
+}
+
+
+/* a shared frame on this connection, under cweb_websocket_max_queue */
+
+ngx_int_t
+ngx_cweb_ws_queue_frame(ngx_cweb_ws_conn_t *wc, ngx_cweb_ws_frame_t *f)
+{
+    ngx_cweb_ws_out_t  *out;
+
+    if (wc->close_sent || ngx_cweb_ws_room(wc, f->size) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    out = ngx_calloc(sizeof(ngx_cweb_ws_out_t), wc->c->log);
+    if (out == NULL) {
+        return NGX_ERROR;
+    }
+
+    f->refs++;
+    out->frame = f;
+    out->buf.start = f->data;
+    out->buf.pos = f->data;
+    out->buf.last = f->data + f->size;
+    out->size = f->size;
+
+    ngx_cweb_ws_link(wc, out);
 
     return NGX_OK;
+}
+
+
+static void
+ngx_cweb_ws_out_free(ngx_cweb_ws_out_t *out)
+{
+    ngx_cweb_ws_frame_release(out->frame);
+    ngx_free(out);
 }
 
 
@@ -627,7 +757,7 @@ ngx_cweb_ws_drop_unsent(ngx_cweb_ws_conn_t *wc)
         next = cl->next;
         out = (ngx_cweb_ws_out_t *) cl;
         wc->queued -= out->size;
-        ngx_free(out);
+        ngx_cweb_ws_out_free(out);
     }
 
     *ll = NULL;
@@ -662,7 +792,7 @@ ngx_cweb_ws_flush(ngx_cweb_ws_conn_t *wc)
         out = (ngx_cweb_ws_out_t *) wc->out;
         wc->out = wc->out->next;
         wc->queued -= out->size;
-        ngx_free(out);
+        ngx_cweb_ws_out_free(out);
     }
 
     if (wc->out == NULL) {
@@ -695,7 +825,7 @@ ngx_cweb_ws_free_queue(ngx_cweb_ws_conn_t *wc)
 
     for (cl = wc->out; cl; cl = next) {
         next = cl->next;
-        ngx_free(cl);
+        ngx_cweb_ws_out_free((ngx_cweb_ws_out_t *) cl);
     }
 
     wc->out = NULL;

@@ -1,0 +1,59 @@
+
+/*
+ * Cross-process event fan-out (ngx_cweb_ipc.c): an event ring in a shared
+ * zone of its own (cweb_event_zone) and a doorbell per process.  Any
+ * process that uses the zone may publish; workers subscribe by kind and
+ * get every event published after they started, in order.
+ */
+
+
+#ifndef _NGX_CWEB_IPC_H_INCLUDED_
+#define _NGX_CWEB_IPC_H_INCLUDED_
+
+
+#include "ngx_cweb.h"
+#include "ngx_cweb_ipc_ring.h"
+
+
+/* kinds of events: one list, each subscriber's own payload format */
+#define NGX_CWEB_IPC_WS_BROADCAST  1     /* ngx_cweb_ws_bcast.c */
+#define NGX_CWEB_IPC_JOB_EVENT     2     /* the jobs' (reserved) */
+#define NGX_CWEB_IPC_KINDS         8
+
+#define NGX_CWEB_IPC_PEERS         256
+#define NGX_CWEB_IPC_ZONE_MIN      (32 * 1024)
+#define NGX_CWEB_IPC_DIR           "/ipc"
+
+
+typedef void (*ngx_cweb_ipc_handler_pt)(ngx_uint_t kind, u_char *data,
+    size_t len);
+
+
+/* configuration: the zone, the doorbells in <dir>/ipc */
+ngx_shm_zone_t *ngx_cweb_ipc_add_zone(ngx_conf_t *cf, ngx_str_t *dir,
+    size_t size);
+
+/* any process: the zone of its cycle, to publish */
+void ngx_cweb_ipc_use(ngx_shm_zone_t *zone);
+
+/* a process that receives: its doorbell and its place in the ring */
+ngx_int_t ngx_cweb_ipc_register(ngx_cycle_t *cycle);
+void ngx_cweb_ipc_unregister(void);
+
+ngx_int_t ngx_cweb_ipc_subscribe(ngx_uint_t kind,
+    ngx_cweb_ipc_handler_pt handler);
+
+/*
+ * NGX_OK: in the ring and announced; NGX_DECLINED: larger than
+ * ngx_cweb_ipc_max() or no zone (cweb not enabled)
+ */
+ngx_int_t ngx_cweb_ipc_publish(ngx_uint_t kind, const void *data,
+    size_t len);
+ngx_int_t ngx_cweb_ipc_publishv(ngx_uint_t kind,
+    const ngx_cweb_ring_part_t *parts, size_t n);
+
+/* the largest payload of an event, 0 without a zone */
+size_t ngx_cweb_ipc_max(void);
+
+
+#endif /* _NGX_CWEB_IPC_H_INCLUDED_ */
