@@ -128,7 +128,8 @@ UNIT_CFLAGS  := -std=c11 -Wall -Wextra -Werror -g \
 objs/unit/%: t/unit/%.c t/unit/check.h src/ngx_cweb_multipart.c src/ngx_cweb_diag.c \
 	    src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c src/ngx_cweb_ws_deflate.c \
 	    src/ngx_cweb_ws_deflate.h t/ws/ws_client_frame.c \
-	    src/ngx_cweb_ws_frame.c src/ngx_cweb_ws_frame.h t/unit/ws_stream.h
+	    src/ngx_cweb_ws_frame.c src/ngx_cweb_ws_frame.h t/unit/ws_stream.h \
+	    src/ngx_cweb_ipc_ring.c src/ngx_cweb_ipc_ring.h
 	mkdir -p objs/unit
 	cc $(UNIT_CFLAGS) -Isrc -It/ws -o $@ $< \
 	    $(if $(findstring ws_client,$*),t/ws/ws_client_frame.c) \
@@ -136,7 +137,8 @@ objs/unit/%: t/unit/%.c t/unit/check.h src/ngx_cweb_multipart.c src/ngx_cweb_dia
 	    $(if $(findstring diag,$*),src/ngx_cweb_diag.c) \
 	    $(if $(findstring _ere,$*),src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c) \
 	    $(if $(findstring ws_deflate,$*),src/ngx_cweb_ws_deflate.c -lz) \
-	    $(if $(filter test_ws_frame test_ws_utf8,$*),src/ngx_cweb_ws_frame.c)
+	    $(if $(filter test_ws_frame test_ws_utf8,$*),src/ngx_cweb_ws_frame.c) \
+	    $(if $(findstring ipc_ring,$*),src/ngx_cweb_ipc_ring.c)
 
 # the router needs nginx's types: the headers of the configured tree, and
 # the few nginx functions it calls stubbed in the test itself
