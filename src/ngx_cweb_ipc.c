@@ -44,7 +44,7 @@
 #include <sys/un.h>
 
 
-#define NGX_CWEB_IPC_POLL       500
+#define NGX_CWEB_IPC_POLL       1000      /* ms, a fallback only */
 
 
 typedef struct {

@@ -13,7 +13,7 @@ require "$FindBin::Bin/inc/ws.pl";
 
 master_on();
 workers(2);
-plan tests => repeat_each() * 44;
+plan tests => repeat_each() * 41;
 
 our $Port = Test::Nginx::Util::server_port();
 our $Mgnt = "http://127.0.0.1:$Port/mgnt";
@@ -68,12 +68,14 @@ __DATA__
 
 
 === TEST 2: a broadcast from a handler reaches every connection of the
-path on both workers, the caller's too, and none of another path; one
-from that path reaches only it; frames are built once per worker
+path on both workers, the caller's too, within 300 ms (the doorbells: the
+fallback poll is 1 s), and none of another path; one from that path
+reaches only it; frames are built once per worker
 --- reuse
 --- ws eval
 ::room($::N) . "connect X /ws/other
 X recv
+timeout 300
 C1 send text broadcast hello
 C1 expect text rc=0
 " . ::all($::N, "text hello") . "X expect nothing 300
@@ -98,3 +100,179 @@ ${\ ::all_out($::N, "text end")}$/
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 3: a binary broadcast, a large one (512 KiB), and one from a
+route handler reach every connection
+--- reuse
+--- ws eval
+::room(4) . "C1 send text binary abc
+C1 expect text rc=0
+" . ::all(4, "binary 616263") . "C2 send text big 524288
+C2 expect text rc=0
+" . ::all(4, "text\@524288 b") . "run curl -s -o /dev/null http://127.0.0.1:$::Port/bcast?m=from-route
+" . ::all(4, "text from-route")
+--- response_body_like eval
+qr/^${\ ::room_out(4)}C1 text rc=0
+${\ ::all_out(4, "binary 616263")}C2 text rc=0
+${\ ::all_out(4, "text\@524288 b")}${\ ::all_out(4, "text from-route")}$/
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 4: refused with -1 and an error line, nothing sent: text that is
+not UTF-8, a path the plugin does not declare, another opcode, more than
+a quarter of cweb_event_zone
+--- reuse
+--- ws eval
+::room(2) . "C1 send text badutf8
+C1 expect text rc=-1
+C1 send text nope x
+C1 expect text rc=-1
+C1 send text opcode
+C1 expect text rc=-1
+C1 send text big 1048576
+C1 expect text rc=-1
+C1 expect nothing 300
+C2 expect nothing 300
+"
+--- response_body_like eval
+qr/^${\ ::room_out(2)}C1 text rc=-1
+C1 text rc=-1
+C1 text rc=-1
+C1 text rc=-1
+$/
+--- error_log eval
+[qr/cweb plugin "ws_bcast": cweb_ws_broadcast\(\): the message is not UTF-8 text/,
+ qr/cweb plugin "ws_bcast": cweb_ws_broadcast\(\): not a WebSocket path of this plugin's module_t.websockets\[\]/,
+ qr/cweb plugin "ws_bcast": cweb_ws_broadcast\(\): the opcode is neither CWEB_WS_TEXT nor CWEB_WS_BINARY/,
+ qr/cweb plugin "ws_bcast": cweb_ws_broadcast\(\): a message of 1048576 bytes is larger than cweb_event_zone takes \(\d+ bytes with the path\)/]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 5: kill -9 of a worker: its doorbell is left behind; the next
+broadcast drops it and still reaches the others
+--- reuse
+--- ws eval
+"run kill -9 \$(ps -o pid= -o args= --ppid \$(cat $Test::Nginx::Util::ServRoot/logs/nginx.pid) | awk '/worker process/ { print \$1; exit }')
+sleep 500
+" . ::room(4) . "C1 send text broadcast after-kill
+C1 expect text rc=0
+" . ::all(4, "text after-kill")
+--- response_body_like eval
+qr/^${\ ::room_out(4)}C1 text rc=0
+${\ ::all_out(4, "text after-kill")}$/
+--- error_log eval
+qr/\[notice\] .*cweb ipc: process \d+ is gone, its doorbell dropped/
+--- no_error_log
+sendto() to the cweb doorbell
+
+
+
+=== TEST 6: a reload while connected: the old workers close with 1001 and
+leave the peer table themselves; the zone is reused, so its sequence
+goes on in the new workers, which deliver
+--- http_config
+    cweb_event_zone 2m;
+--- ws eval
+"$::Deploy" . ::room(2) . "C1 send text broadcast before
+C1 expect text rc=0
+" . ::all(2, "text before") . "run kill -HUP \$(cat $Test::Nginx::Util::ServRoot/logs/nginx.pid)
+" . ::all(2, "close 1001") . "sleep 700
+connect D1 /ws/room
+D1 recv
+connect D2 /ws/room
+D2 recv
+D1 send text broadcast after
+D1 expect text rc=0
+D1 expect text after
+D2 expect text after
+"
+--- response_body_like eval
+qr/^${\ ::room_out(2)}C1 text rc=0
+${\ ::all_out(2, "text before")}${\ ::all_out(2, "close 1001 going away")}D1 HTTP\/1.1 101 Switching Protocols
+D1 text pid \d+
+D2 HTTP\/1.1 101 Switching Protocols
+D2 text pid \d+
+D1 text rc=0
+D1 text after
+D2 text after
+$/
+--- grep_error_log eval
+qr/cweb ipc: event \d+ of kind 1 published/
+--- grep_error_log_out
+cweb ipc: event 1 of kind 1 published
+cweb ipc: event 2 of kind 1 published
+--- no_error_log
+[error]
+[alert]
+doorbell dropped
+
+
+
+=== TEST 7: a worker that falls a ring behind (a handler that broadcasts
+100 KB at once into a 32k zone) loses the oldest, says how many at warn,
+and delivers the rest; a message over a quarter of this ring is refused
+--- http_config
+    cweb_event_zone 32k;
+--- ws eval
+"$::Deploy" . "connect A /ws/room
+A recv
+A send text many 100 1000
+A expect text rc=0
+A await text\@1000 V
+A send text big 8000
+A expect text rc=-1
+"
+--- response_body_like eval
+qr/^A HTTP\/1.1 101 Switching Protocols
+A text pid \d+
+A text rc=0
+A text\@1000 V
+A text rc=-1
+$/
+--- error_log eval
+[qr/\[warn\] .*cweb ipc: this process fell behind the event ring and lost \d+ events \(cweb_event_zone 32768 is small for their rate\)/,
+ qr/cweb_ws_broadcast\(\): a message of 8000 bytes is larger than cweb_event_zone takes/]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 8: with permessage-deflate, a worker compresses a broadcast once
+for all its connections that agreed to it (and frames it plainly once
+for the others): never more than 2 frames built per worker for 6 + 2
+connections (cweb-ws reads no compressed frames: an RSV1 frame is its
+"error reserved bits set")
+--- http_config
+    cweb_websocket_deflate on;
+--- ws eval
+"$::Deploy" . "header Sec-WebSocket-Extensions: permessage-deflate
+" . ::room(6) . "header -Sec-WebSocket-Extensions
+connect P1 /ws/room
+P1 recv
+connect P2 /ws/room
+P2 recv
+P1 send text big 200
+P1 expect text rc=0
+P1 expect text\@200 b
+P2 expect text\@200 b
+" . ::all(6, "error")
+--- response_body_like eval
+qr/^${\ ::room_out(6)}P1 HTTP\/1.1 101 Switching Protocols
+P1 text pid \d+
+P2 HTTP\/1.1 101 Switching Protocols
+P2 text pid \d+
+P1 text rc=0
+P1 text\@200 b
+P2 text\@200 b
+${\ ::all_out(6, "error reserved bits set: error")}$/
+--- error_log eval
+qr/cweb websocket: broadcast on "\/ws\/room" of 200 bytes to \d+ connections, [12] frames built/
+--- no_error_log eval
+[qr/connections, [3-9] frames built/, "[alert]"]
