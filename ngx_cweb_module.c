@@ -31,8 +31,6 @@ static char *ngx_cweb_admin_origins(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_cweb_origin_valid(ngx_str_t *o);
 static char *ngx_cweb_zone_post(ngx_conf_t *cf, void *post, void *data);
-static char *ngx_cweb_event_zone_post(ngx_conf_t *cf, void *post,
-    void *data);
 static char *ngx_cweb_nonempty_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_positive_post(ngx_conf_t *cf, void *post, void *data);
 static char *ngx_cweb_size_post(ngx_conf_t *cf, void *post, void *data);
@@ -51,9 +49,21 @@ static void ngx_cweb_exit_master(ngx_cycle_t *cycle);
 #define NGX_CWEB_ZONE_MIN  (512 * 1024)
 
 
-static ngx_conf_post_handler_pt  ngx_cweb_zone_p = ngx_cweb_zone_post;
-static ngx_conf_post_handler_pt  ngx_cweb_event_zone_p =
-    ngx_cweb_event_zone_post;
+/* a zone's smallest size */
+typedef struct {
+    ngx_conf_post_handler_pt    post_handler;
+    size_t                      min;
+} ngx_cweb_zone_min_t;
+
+
+static ngx_cweb_zone_min_t  ngx_cweb_zone_p = {
+    ngx_cweb_zone_post, NGX_CWEB_ZONE_MIN
+};
+
+static ngx_cweb_zone_min_t  ngx_cweb_event_zone_p = {
+    ngx_cweb_zone_post, NGX_CWEB_IPC_ZONE_MIN
+};
+
 static ngx_conf_post_handler_pt  ngx_cweb_nonempty_p = ngx_cweb_nonempty_post;
 static ngx_conf_post_handler_pt  ngx_cweb_positive_p = ngx_cweb_positive_post;
 static ngx_conf_post_handler_pt  ngx_cweb_size_p = ngx_cweb_size_post;
@@ -686,30 +696,17 @@ ngx_cweb_admin_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static char *
 ngx_cweb_zone_post(ngx_conf_t *cf, void *post, void *data)
 {
-    size_t  *sp = data;
+    ngx_cweb_zone_min_t  *zm = post;
 
-    if (*sp < NGX_CWEB_ZONE_MIN) {
+    size_t     *sp = data;
+    ngx_str_t  *name;
+
+    if (*sp < zm->min) {
+        name = cf->args->elts;
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"cweb_zone\" size %uz is too small, "
+                           "\"%V\" size %uz is too small, "
                            "at least %uzk is needed",
-                           *sp, (size_t) NGX_CWEB_ZONE_MIN / 1024);
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_cweb_event_zone_post(ngx_conf_t *cf, void *post, void *data)
-{
-    size_t  *sp = data;
-
-    if (*sp < NGX_CWEB_IPC_ZONE_MIN) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"cweb_event_zone\" size %uz is too small, "
-                           "at least %uzk is needed",
-                           *sp, (size_t) NGX_CWEB_IPC_ZONE_MIN / 1024);
+                           &name[0], *sp, zm->min / 1024);
         return NGX_CONF_ERROR;
     }
 

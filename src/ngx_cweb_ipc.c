@@ -45,6 +45,7 @@
 
 
 #define NGX_CWEB_IPC_POLL       1000      /* ms, a fallback only */
+#define NGX_CWEB_IPC_PID_LEN    7         /* Linux: pid_max <= 2^22 */
 
 
 typedef struct {
@@ -86,17 +87,20 @@ static ngx_cweb_ipc_handler_pt  ngx_cweb_ipc_handlers[NGX_CWEB_IPC_KINDS];
 ngx_shm_zone_t *
 ngx_cweb_ipc_add_zone(ngx_conf_t *cf, ngx_str_t *dir, size_t size)
 {
+    size_t               max;
     ngx_str_t            name;
     ngx_shm_zone_t      *zone;
     ngx_cweb_ipc_ctx_t  *ctx;
 
     /* "<dir>/ipc/<pid>.sock" must fit a unix socket's name */
-    if (dir->len + sizeof(NGX_CWEB_IPC_DIR "/.sock") + NGX_INT64_LEN
-        > sizeof(((struct sockaddr_un *) NULL)->sun_path))
-    {
+    max = sizeof(((struct sockaddr_un *) NULL)->sun_path)
+          - sizeof(NGX_CWEB_IPC_DIR "/.sock") - NGX_CWEB_IPC_PID_LEN;
+
+    if (dir->len > max) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"cweb_module_dir\" \"%V\" is too long for the "
-                           "doorbell sockets in it", dir);
+                           "\"cweb_module_dir\" \"%V\" is too long: the "
+                           "doorbell sockets in it allow at most %uz bytes",
+                           dir, max);
         return NULL;
     }
 
@@ -370,9 +374,10 @@ ngx_cweb_ipc_addr(struct sockaddr_un *sun, ngx_pid_t pid)
     ngx_memzero(sun, sizeof(struct sockaddr_un));
     sun->sun_family = AF_UNIX;
 
-    /* fits: checked with the configuration */
-    p = ngx_sprintf((u_char *) sun->sun_path, "%V/%P.sock%Z",
-                    &ngx_cweb_ipc_ctx->dir, pid);
+    /* fits for pids of up to NGX_CWEB_IPC_PID_LEN digits; bounded anyway */
+    p = ngx_snprintf((u_char *) sun->sun_path, sizeof(sun->sun_path) - 1,
+                     "%V/%P.sock", &ngx_cweb_ipc_ctx->dir, pid);
+    *p++ = '\0';
 
     return (socklen_t) (offsetof(struct sockaddr_un, sun_path)
                         + (p - (u_char *) sun->sun_path));

@@ -14,6 +14,8 @@
     (NGX_CWEB_RING_HEADER + ngx_cweb_ring_align((uint64_t) (len)))
 
 
+static size_t ngx_cweb_ring_span(const ngx_cweb_ring_t *ring, uint64_t pos,
+    size_t n, size_t *first);
 static void ngx_cweb_ring_write(ngx_cweb_ring_t *ring, uint64_t pos,
     const void *src, size_t n);
 static void ngx_cweb_ring_read(const ngx_cweb_ring_t *ring, uint64_t pos,
@@ -175,23 +177,31 @@ ngx_cweb_ring_next(const unsigned char **p, const unsigned char *last,
 }
 
 
+/* where n bytes at pos start in data[], and how many before its end */
+
+static size_t
+ngx_cweb_ring_span(const ngx_cweb_ring_t *ring, uint64_t pos, size_t n,
+    size_t *first)
+{
+    size_t  off;
+
+    off = (size_t) (pos % ring->size);
+    *first = (size_t) ring->size - off;
+    *first = *first < n ? *first : n;
+
+    return off;
+}
+
+
 static void
 ngx_cweb_ring_write(ngx_cweb_ring_t *ring, uint64_t pos, const void *src,
     size_t n)
 {
     size_t  off, first;
 
-    if (n == 0) {
-        return;
-    }
-
-    off = (size_t) (pos % ring->size);
-    first = (size_t) ring->size - off;
-    first = first < n ? first : n;
-
-    memcpy(ring->data + off, src, first);
-
-    if (n > first) {
+    if (n) {
+        off = ngx_cweb_ring_span(ring, pos, n, &first);
+        memcpy(ring->data + off, src, first);
         memcpy(ring->data, (const unsigned char *) src + first, n - first);
     }
 }
@@ -203,17 +213,9 @@ ngx_cweb_ring_read(const ngx_cweb_ring_t *ring, uint64_t pos, void *dst,
 {
     size_t  off, first;
 
-    if (n == 0) {
-        return;
-    }
-
-    off = (size_t) (pos % ring->size);
-    first = (size_t) ring->size - off;
-    first = first < n ? first : n;
-
-    memcpy(dst, ring->data + off, first);
-
-    if (n > first) {
+    if (n) {
+        off = ngx_cweb_ring_span(ring, pos, n, &first);
+        memcpy(dst, ring->data + off, first);
         memcpy((unsigned char *) dst + first, ring->data, n - first);
     }
 }

@@ -13,6 +13,8 @@ my @bad = (
      qr/\[emerg\] .*"cweb_zone" size 102400 is too small, at least 512k is needed/],
     [http => 'cweb_zone lots;',
      qr/\[emerg\] .*"cweb_zone" directive invalid value/],
+    [http => 'cweb_event_zone 16k;',
+     qr/\[emerg\] .*"cweb_event_zone" size 16384 is too small, at least 32k is needed/],
     [http => 'cweb_compile_timeout 0;',
      qr/\[emerg\] .*"cweb_compile_timeout" must be positive/],
     [http => 'cweb_compile_timeout soon;',
@@ -63,6 +65,8 @@ my @bad = (
      qr/\[emerg\] .*"cweb_max_object_size" must be at least 64k/],
     [http => 'cweb_module_dir /tmp/' . ('d' x 95) . ';',
      qr/\[emerg\] .*"cweb_module_dir" "\/tmp\/d{95}" is too long: the canary's unix socket in it allows at most 95 bytes/],
+    [http => 'cweb_module_dir /tmp/' . ('d' x 86) . ';',
+     qr/\[emerg\] .*"cweb_module_dir" "\/tmp\/d{86}" is too long: the doorbell sockets in it allow at most 90 bytes/],
     [http => 'cweb_admin_origins;',
      qr/\[emerg\] .*invalid number of arguments in "cweb_admin_origins" directive/],
 );
@@ -119,6 +123,7 @@ __DATA__
 === TEST 1: every directive set to a non-default value still deploys
 --- http_config
     cweb_zone 2m;
+    cweb_event_zone 8m;
     cweb_database cweb_temp/registry.db;
     cweb_cc cc;
     cweb_cflags -O1 -Wall;
