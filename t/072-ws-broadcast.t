@@ -46,6 +46,17 @@ sub all_out {
     return join "", map { "C$_ $what\n" } 1 .. $n;
 }
 
+# prints whether a worker that was shutting down (a reload's old one)
+# delivered event N: it read the ring it shares with the new workers
+sub old_delivered {
+    my ($n) = @_;
+    my $log = "$Test::Nginx::Util::ServRoot/logs/error.log";
+    return "run awk '/gracefully shutting down/ { old[\$4] = 1 }"
+         . " /cweb ipc: event $n of kind 1,/ && (\$4 in old) { n++ }"
+         . " END { print \"old workers delivering event $n: \" n + 0 }'"
+         . " $log\n";
+}
+
 # the connections were served by (at least) two workers
 our $TwoPids = '(?=(?s:.*?text pid (\d+)\n.*text pid (?!\1\n)\d+\n))';
 
@@ -176,15 +187,18 @@ sendto() to the cweb doorbell
 
 === TEST 6: a reload while connected: the old workers close with 1001 and
 leave the peer table themselves; the zone is reused, so its sequence
-goes on in the new workers, which deliver
+goes on in the new workers, which deliver, and the old ones (kept a second
+by clients that do not answer their close) get the new workers' events
+too
 --- http_config
     cweb_event_zone 2m;
 --- ws eval
-"$::Deploy" . ::room(2) . "C1 send text broadcast before
+"$::Deploy" . ::room(2) . "C1 autoclose off
+C2 autoclose off
+C1 send text broadcast before
 C1 expect text rc=0
 " . ::all(2, "text before") . "run kill -HUP \$(cat $Test::Nginx::Util::ServRoot/logs/nginx.pid)
-" . ::all(2, "close 1001") . "sleep 700
-connect D1 /ws/room
+" . ::all(2, "close 1001") . "connect D1 /ws/room
 D1 recv
 connect D2 /ws/room
 D2 recv
@@ -192,7 +206,8 @@ D1 send text broadcast after
 D1 expect text rc=0
 D1 expect text after
 D2 expect text after
-"
+sleep 1500
+" . ::old_delivered(2)
 --- response_body_like eval
 qr/^${\ ::room_out(2)}C1 text rc=0
 ${\ ::all_out(2, "text before")}${\ ::all_out(2, "close 1001 going away")}D1 HTTP\/1.1 101 Switching Protocols
@@ -202,6 +217,7 @@ D2 text pid \d+
 D1 text rc=0
 D1 text after
 D2 text after
+old workers delivering event 2: [12]
 $/
 --- grep_error_log eval
 qr/cweb ipc: event \d+ of kind 1 published/
