@@ -580,6 +580,10 @@ ngx_cweb_ipc_deliver(ngx_log_t *log)
 
     ctx = ngx_cweb_ipc_ctx;
 
+    if (ctx == NULL || ngx_cweb_ipc_buf == NULL) {
+        return;
+    }
+
     /* a word read without the lock: only whether to take it */
     if (*(volatile uint64_t *) &ctx->ring->next_seq
         == ngx_cweb_ipc_reader.seq)

@@ -36,7 +36,12 @@ ngx_shm_zone_t *ngx_cweb_ipc_add_zone(ngx_conf_t *cf, ngx_str_t *dir,
 /* any process: the zone of its cycle, to publish */
 void ngx_cweb_ipc_use(ngx_shm_zone_t *zone);
 
-/* a process that receives: its doorbell and its place in the ring */
+/*
+ * a process that receives: its doorbell and its place in the ring; the
+ * workers register in init_process and leave at exit_process; the helper
+ * (for the jobs) may register from its manager callback and must then
+ * unregister from an atexit() hook, having no exit_process
+ */
 ngx_int_t ngx_cweb_ipc_register(ngx_cycle_t *cycle);
 void ngx_cweb_ipc_unregister(void);
 
@@ -45,7 +50,10 @@ ngx_int_t ngx_cweb_ipc_subscribe(ngx_uint_t kind,
 
 /*
  * NGX_OK: in the ring and announced; NGX_DECLINED: larger than
- * ngx_cweb_ipc_max() or no zone (cweb not enabled)
+ * ngx_cweb_ipc_max() or no zone (cweb not enabled).  From the event
+ * loop's thread of any process with the zone (it takes the slab mutex
+ * and logs at debug); delivery is asynchronous, the publisher's own
+ * subscribers included.
  */
 ngx_int_t ngx_cweb_ipc_publish(ngx_uint_t kind, const void *data,
     size_t len);

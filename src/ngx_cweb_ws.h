@@ -2,7 +2,8 @@
 /*
  * Plugin WebSockets (RFC 6455) on cweb locations: the handshake and the
  * connection's life (ngx_cweb_ws.c), its frames on the wire
- * (ngx_cweb_ws_io.c, on the pure codec of ngx_cweb_ws_frame.c).
+ * (ngx_cweb_ws_io.c, on the pure codec of ngx_cweb_ws_frame.c), the
+ * broadcast across workers (ngx_cweb_ws_bcast.c, on ngx_cweb_ipc.c).
  */
 
 
