@@ -42,7 +42,7 @@ static ngx_int_t ngx_cweb_ws_origin_ok(ngx_http_request_t *r);
 static ngx_table_elt_t *ngx_cweb_ws_header(ngx_http_request_t *r,
     const char *name, size_t len, ngx_uint_t *n);
 static ngx_uint_t ngx_cweb_ws_has_token(ngx_str_t *value, const char *token,
-    size_t len);
+    size_t len, ngx_uint_t nocase);
 static ngx_cweb_ws_conn_t *ngx_cweb_ws_create(ngx_http_request_t *r,
     ngx_cweb_route_t *rt);
 static ngx_int_t ngx_cweb_ws_extensions(ngx_cweb_ws_conn_t *wc);
@@ -151,24 +151,28 @@ static ngx_rbtree_node_t   ngx_cweb_ws_sentinel;
 /* a GET on a path of module_t.websockets[] */
 
 ngx_int_t
-ngx_cweb_ws_handler(ngx_http_request_t *r, ngx_cweb_route_t *rt)
+ngx_cweb_ws_handler(ngx_cweb_call_t *call)
 {
     ngx_int_t            rc;
     ngx_str_t            key;
     ngx_uint_t           status;
     const char          *why;
     ngx_cweb_ws_conn_t  *wc;
+    ngx_http_request_t  *r;
+
+    r = call->r;
 
     why = ngx_cweb_ws_check(r, &key, &status);
     if (why) {
         return ngx_cweb_send_error(r, status, "%s", why);
     }
 
-    wc = ngx_cweb_ws_create(r, rt);
+    wc = ngx_cweb_ws_create(r, call->route);
     if (wc == NULL || ngx_cweb_ws_extensions(wc) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    wc->opening = call;
     rc = ngx_cweb_ws_call(wc, NGX_CWEB_WS_ON_OPEN, NULL, 0);
     wc->opening = NULL;
 
@@ -226,8 +230,8 @@ ngx_cweb_ws_check(ngx_http_request_t *r, ngx_str_t *key, ngx_uint_t *status)
     h = ngx_cweb_ws_header(r, "Upgrade", 7, &n);
     c = ngx_cweb_ws_header(r, "Connection", 10, &n);
 
-    if (h == NULL || !ngx_cweb_ws_has_token(&h->value, "websocket", 9)
-        || c == NULL || !ngx_cweb_ws_has_token(&c->value, "upgrade", 7))
+    if (h == NULL || !ngx_cweb_ws_has_token(&h->value, "websocket", 9, 1)
+        || c == NULL || !ngx_cweb_ws_has_token(&c->value, "upgrade", 7, 1))
     {
         *status = NGX_HTTP_BAD_REQUEST;
         return "not a WebSocket handshake: it needs \"Upgrade: websocket\" "
@@ -367,10 +371,11 @@ ngx_cweb_ws_header(ngx_http_request_t *r, const char *name, size_t len,
 }
 
 
-/* "a, Upgrade ,b": a comma-separated list holds the token, any case */
+/* "a, Upgrade ,b": a comma-separated list holds the token (in any case) */
 
 static ngx_uint_t
-ngx_cweb_ws_has_token(ngx_str_t *value, const char *token, size_t len)
+ngx_cweb_ws_has_token(ngx_str_t *value, const char *token, size_t len,
+    ngx_uint_t nocase)
 {
     u_char  *p, *last, *end;
 
@@ -390,7 +395,8 @@ ngx_cweb_ws_has_token(ngx_str_t *value, const char *token, size_t len)
 
         /* the token, and only blanks after it */
         if ((size_t) (end - p) >= len
-            && ngx_strncasecmp(p, (u_char *) token, len) == 0)
+            && (nocase ? ngx_strncasecmp(p, (u_char *) token, len)
+                       : ngx_strncmp(p, token, len)) == 0)
         {
             for (p += len; p < end && (*p == ' ' || *p == '\t'); p++) {
                 /* void */
@@ -440,7 +446,6 @@ ngx_cweb_ws_create(ngx_http_request_t *r, ngx_cweb_route_t *rt)
 
     wc->r = r;
     wc->c = r->connection;
-    wc->opening = r;
     wc->pub.client_fd = r->connection->fd;
     wc->pub.send = ngx_cweb_ws_send;
     wc->pub.close = ngx_cweb_ws_close_api;
@@ -713,6 +718,12 @@ ngx_cweb_ws_call(ngx_cweb_ws_conn_t *wc, ngx_uint_t event, u_char *msg,
     }
 
     ngx_cweb_plugin_acquire(p);
+
+    /* on_open may read its request's stores: they are its call's */
+    if (wc->opening) {
+        ngx_cweb_api_set_call(wc->opening);
+    }
+
     ngx_cweb_api_set_plugin(p);
     wc->in_handler = 1;
 
@@ -722,7 +733,7 @@ ngx_cweb_ws_call(ngx_cweb_ws_conn_t *wc, ngx_uint_t event, u_char *msg,
     ngx_cweb_call_leave();
 
     wc->in_handler = 0;
-    ngx_cweb_api_set_plugin(NULL);
+    ngx_cweb_api_set_call(NULL);
 
     if (signo) {
         ngx_log_error(NGX_LOG_ERR, wc->c->log, 0,
@@ -840,6 +851,141 @@ ngx_cweb_ws_close_api(websocket_t *ws)
     ngx_cweb_ws_close(wc, 1000, "");
 
     return 0;
+}
+
+
+int
+ngx_cweb_ws_send_binary(websocket_t *ws, const void *data, size_t len)
+{
+    ngx_cweb_ws_conn_t  *wc;
+
+    if (ngx_cweb_api_gate("cweb_ws_send_binary") != NGX_OK) {
+        return CWEB_ERROR;
+    }
+
+    wc = ngx_cweb_ws_lookup(ws, "cweb_ws_send_binary");
+    if (wc == NULL) {
+        return CWEB_ERROR;
+    }
+
+    if (data == NULL && len) {
+        ngx_cweb_api_error("cweb_ws_send_binary(): NULL data of %uz bytes",
+                           len);
+        return CWEB_ERROR;
+    }
+
+    return ngx_cweb_ws_queue(wc, NGX_CWEB_WS_BINARY, data, len) == NGX_OK
+           ? CWEB_OK : CWEB_ERROR;
+}
+
+
+int
+ngx_cweb_ws_ping(websocket_t *ws, const void *data, size_t len)
+{
+    ngx_cweb_ws_conn_t  *wc;
+
+    if (ngx_cweb_api_gate("cweb_ws_ping") != NGX_OK) {
+        return CWEB_ERROR;
+    }
+
+    wc = ngx_cweb_ws_lookup(ws, "cweb_ws_ping");
+    if (wc == NULL) {
+        return CWEB_ERROR;
+    }
+
+    if (len > NGX_CWEB_WS_MAX_CONTROL || (data == NULL && len)) {
+        ngx_cweb_api_error("cweb_ws_ping(): a ping carries 0-125 bytes, "
+                           "not %uz", len);
+        return CWEB_ERROR;
+    }
+
+    return ngx_cweb_ws_queue(wc, NGX_CWEB_WS_PING, data, len) == NGX_OK
+           ? CWEB_OK : CWEB_ERROR;
+}
+
+
+/* the opening request, for on_open */
+
+http_request_t *
+ngx_cweb_ws_request(websocket_t *ws)
+{
+    ngx_cweb_ws_conn_t  *wc;
+
+    if (ngx_cweb_api_gate("cweb_ws_request") != NGX_OK) {
+        return NULL;
+    }
+
+    wc = ngx_cweb_ws_lookup(ws, "cweb_ws_request");
+    if (wc == NULL) {
+        return NULL;
+    }
+
+    if (wc->opening == NULL) {
+        ngx_cweb_api_error("cweb_ws_request(): only in on_open");
+        return NULL;
+    }
+
+    return &wc->opening->req;
+}
+
+
+/* the subprotocol the 101 names: one the client offered */
+
+int
+ngx_cweb_ws_protocol(websocket_t *ws, const char *protocol)
+{
+    size_t               len;
+    ngx_uint_t           i, n;
+    ngx_list_part_t     *part;
+    ngx_table_elt_t     *h;
+    ngx_cweb_ws_conn_t  *wc;
+
+    if (ngx_cweb_api_gate("cweb_ws_protocol") != NGX_OK) {
+        return CWEB_ERROR;
+    }
+
+    wc = ngx_cweb_ws_lookup(ws, "cweb_ws_protocol");
+    if (wc == NULL) {
+        return CWEB_ERROR;
+    }
+
+    if (wc->opening == NULL || protocol == NULL) {
+        ngx_cweb_api_error("cweb_ws_protocol(): only in on_open, with a "
+                           "protocol");
+        return CWEB_ERROR;
+    }
+
+    len = ngx_strlen(protocol);
+
+    /* "Sec-WebSocket-Protocol: a, b" may come in several lines */
+    for (part = &wc->r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            n = sizeof("Sec-WebSocket-Protocol") - 1;
+
+            if (h[i].key.len == n
+                && ngx_strncasecmp(h[i].key.data,
+                                   (u_char *) "Sec-WebSocket-Protocol", n)
+                   == 0
+                && ngx_cweb_ws_has_token(&h[i].value, protocol, len, 0))
+            {
+                wc->protocol.data = ngx_pnalloc(wc->r->pool, len);
+                if (wc->protocol.data == NULL) {
+                    return CWEB_ERROR;
+                }
+
+                wc->protocol.len = ngx_cpymem(wc->protocol.data, protocol,
+                                              len)
+                                   - wc->protocol.data;
+                return CWEB_OK;
+            }
+        }
+    }
+
+    ngx_cweb_api_error("cweb_ws_protocol(): \"%s\" was not offered",
+                       protocol);
+    return CWEB_ERROR;
 }
 
 

@@ -11,7 +11,7 @@
 
 
 #include "ngx_cweb.h"
-#include "ngx_cweb_loader.h"
+#include "ngx_cweb_http.h"
 #include "ngx_cweb_ws_frame.h"
 #include "ngx_cweb_ws_deflate.h"
 
@@ -43,7 +43,7 @@ struct ngx_cweb_ws_conn_s {
     /* whose handlers: resolved per event from the current version */
     u_char                     *plugin;       /* name, NUL-terminated */
     u_char                     *path;         /* as the plugin declared it */
-    ngx_http_request_t         *opening;      /* on_open only: the request */
+    ngx_cweb_call_t            *opening;      /* on_open only: its request */
     ngx_str_t                   protocol;     /* chosen by on_open */
 
     /* the plugin's side, for the frames' side (ngx_cweb_ws_io.c) */
@@ -80,7 +80,13 @@ struct ngx_cweb_ws_conn_s {
 extern ngx_module_t  ngx_cweb_ws_module;
 
 /* ngx_cweb_ws.c: the handshake and the plugin's handlers */
-ngx_int_t ngx_cweb_ws_handler(ngx_http_request_t *r, ngx_cweb_route_t *rt);
+ngx_int_t ngx_cweb_ws_handler(ngx_cweb_call_t *call);
+
+/* for plugins, through cweb_api_t */
+int ngx_cweb_ws_send_binary(websocket_t *ws, const void *data, size_t len);
+int ngx_cweb_ws_ping(websocket_t *ws, const void *data, size_t len);
+http_request_t *ngx_cweb_ws_request(websocket_t *ws);
+int ngx_cweb_ws_protocol(websocket_t *ws, const char *protocol);
 
 /* ngx_cweb_ws_io.c: the frames, knowing nothing of plugins */
 void ngx_cweb_ws_finish(ngx_cweb_ws_conn_t *wc);

@@ -12,7 +12,7 @@ require "$FindBin::Bin/inc/ws.pl";
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 59;
+plan tests => repeat_each() * 64;
 
 our $Mgnt = "http://127.0.0.1:" . Test::Nginx::Util::server_port() . "/mgnt";
 our $Src = "$FindBin::Bin/plugins/ws_test.c";
@@ -329,7 +329,41 @@ qr/\[warn\] .*cweb websocket "\/ws\/flood": the client does not read, \d+ bytes 
 
 
 
-=== TEST 10: ws->send of invalid UTF-8 is refused: -1 and an error line
+=== TEST 10: on_open reads its request (path, query, headers) and picks
+one of the offered subprotocols; later the request is gone (NULL with an
+error line); binary frames and pings from the plugin
+--- reuse
+--- ws
+header Sec-WebSocket-Protocol: chat.v1, chat.v2
+header X-Who: me
+connect A /ws/info?name=ann --show Sec-WebSocket-Protocol
+A expect text path=/ws/info name=ann who=me ws=1 proto=0
+A send text x
+A expect text later=NULL
+A expect binary 0001ff
+A expect ping pp
+header Sec-WebSocket-Protocol: other
+connect B /ws/info --show Sec-WebSocket-Protocol
+B expect text path=/ws/info name=- who=me ws=1 proto=-1
+--- response_body
+A HTTP/1.1 101 Switching Protocols
+A Sec-WebSocket-Protocol: chat.v2
+A text path=/ws/info name=ann who=me ws=1 proto=0
+A text later=NULL
+A binary 0001ff
+A ping pp
+B HTTP/1.1 101 Switching Protocols
+B Sec-WebSocket-Protocol: (none)
+B text path=/ws/info name=- who=me ws=1 proto=-1
+--- error_log
+cweb plugin "ws_test": cweb_ws_request(): only in on_open
+cweb plugin "ws_test": cweb_ws_protocol(): "chat.v2" was not offered
+--- no_error_log
+[alert]
+
+
+
+=== TEST 11: ws->send of invalid UTF-8 is refused: -1 and an error line
 (the blocks from here on log errors on purpose)
 --- reuse
 --- ws_path: /ws/utf8
@@ -346,7 +380,7 @@ cweb plugin "ws_test": ws->send(): the message is not UTF-8 text
 
 
 
-=== TEST 11: hot swap: a deploy keeps the connection and its next message
+=== TEST 12: hot swap: a deploy keeps the connection and its next message
 runs the new version's handler; a version without the path closes it
 with 1001; the chat's on_close ran for the old connection
 --- reuse
@@ -379,7 +413,7 @@ cweb plugin "ws_test" version 3 active
 
 
 
-=== TEST 12: a reload: the old worker closes its WebSockets with 1001 and
+=== TEST 13: a reload: the old worker closes its WebSockets with 1001 and
 exits (no open socket left behind); the new one serves
 --- reuse
 --- ws eval
@@ -408,7 +442,7 @@ open socket
 
 
 
-=== TEST 13: a handler that crashes: its connection is closed with 1011,
+=== TEST 14: a handler that crashes: its connection is closed with 1011,
 the fault counts for the version (the worker retires, closing its other
 WebSockets with 1001); the next connection is served by a new worker
 --- reuse
@@ -440,7 +474,7 @@ B text ok
 
 
 
-=== TEST 14: with cweb_websocket_deflate on: deploy again (a new server)
+=== TEST 15: with cweb_websocket_deflate on: deploy again (a new server)
 --- http_config
     cweb_websocket_deflate on;
     cweb_websocket_max_message 1k;
@@ -452,7 +486,7 @@ B text ok
 
 
 
-=== TEST 15: permessage-deflate is agreed without context takeover both
+=== TEST 16: permessage-deflate is agreed without context takeover both
 ways; a compressed message is inflated (RFC 7692's "Hello"); inflated
 text is checked as UTF-8 (1007); a message that inflates past
 cweb_websocket_max_message closes 1009 (a deflate bomb stops there); a
