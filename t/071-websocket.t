@@ -7,12 +7,23 @@
 
 use Test::Nginx::Socket;
 use FindBin;
+use IO::Socket::INET;
 require "$FindBin::Bin/inc/cweb.pl";
 require "$FindBin::Bin/inc/ws.pl";
 
 master_on();
 workers(1);
 plan tests => repeat_each() * 64;
+
+# a second listener, HTTP/2 without TLS (prior knowledge), on a free port
+$ENV{TEST_NGINX_CWEB_H2_PORT} ||= do {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1)
+        or die "cannot find a free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    $port;
+};
 
 our $Mgnt = "http://127.0.0.1:" . Test::Nginx::Util::server_port() . "/mgnt";
 our $Src = "$FindBin::Bin/plugins/ws_test.c";
@@ -35,6 +46,12 @@ __DATA__
 === TEST 1: deploy
 --- http_config
     cweb_websocket_max_queue 64k;
+    server {
+        listen 127.0.0.1:$TEST_NGINX_CWEB_H2_PORT http2;
+        location / {
+            cweb;
+        }
+    }
 --- request eval
 ::deploy("ws_test.c", NAME => "ws_test", TAG => "")
 --- error_code: 201
@@ -118,7 +135,7 @@ text partial
 
 
 === TEST 4: the handshake matrix: another version is 426 naming 13; no
-key, a key that is not 16 bytes, HTTP/1.0, no Upgrade: 400; a page of
+key, a key that is not 16 bytes, HTTP/1.0, HTTP/2, no Upgrade: 400; a page of
 another origin: 403; this server's own origin: 101
 --- reuse
 --- ws_path: /ws/echo
@@ -131,6 +148,7 @@ connect S /ws/echo --key c2hvcnQ=
 expect status 400
 connect H /ws/echo --http10
 expect status 400
+run test "$(curl -s -o /dev/null -w '%{http_code}' --http2-prior-knowledge -H 'Upgrade: websocket' -H 'Connection: upgrade' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' -H 'Sec-WebSocket-Version: 13' http://127.0.0.1:$TEST_NGINX_CWEB_H2_PORT/ws/echo)" = 400
 header Upgrade: h2c
 connect U /ws/echo
 expect status 400
