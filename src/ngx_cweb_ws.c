@@ -56,6 +56,7 @@ static ngx_int_t ngx_cweb_ws_message(ngx_cweb_ws_conn_t *wc, u_char *msg,
 static ngx_uint_t ngx_cweb_ws_served(ngx_cweb_ws_conn_t *wc);
 static ngx_cweb_plugin_t *ngx_cweb_ws_current(ngx_cweb_ws_conn_t *wc,
     ngx_uint_t *index);
+static void ngx_cweb_ws_last_words(ngx_cweb_ws_conn_t *wc);
 static int ngx_cweb_ws_send(websocket_t *ws, const char *message,
     size_t length);
 static int ngx_cweb_ws_close_api(websocket_t *ws);
@@ -727,10 +728,13 @@ ngx_cweb_ws_call(ngx_cweb_ws_conn_t *wc, ngx_uint_t event, u_char *msg,
     ngx_cweb_api_set_plugin(p);
     wc->in_handler = 1;
 
+    ngx_cweb_ws_last_words(wc);
     ngx_cweb_call_enter(p, NGX_CWEB_CALL_WS(i));
     signo = ngx_cweb_fault_call_ws(info, event, &ngx_cweb_context, &wc->pub,
                                    (char *) msg, len);
     ngx_cweb_call_leave();
+    ngx_cweb_fault_fd = -1;
+    ngx_cweb_fault_fd_ws = 0;
 
     wc->in_handler = 0;
     ngx_cweb_api_set_call(NULL);
@@ -746,6 +750,32 @@ ngx_cweb_ws_call(ngx_cweb_ws_conn_t *wc, ngx_uint_t event, u_char *msg,
     ngx_cweb_plugin_release(p);
 
     return signo ? NGX_ABORT : NGX_OK;
+}
+
+
+/*
+ * if the worker dies in the call (the watchdog, abort(), exit()), the
+ * client gets a Close 1011 written on the raw socket: only a plain one,
+ * between frames, after the 101
+ */
+
+static void
+ngx_cweb_ws_last_words(ngx_cweb_ws_conn_t *wc)
+{
+    ngx_cweb_fault_fd = -1;
+    ngx_cweb_fault_fd_ws = 1;
+
+#if (NGX_HTTP_SSL)
+    if (wc->c->ssl) {
+        return;
+    }
+#endif
+
+    if (wc->upgraded && !wc->close_sent
+        && (wc->out == NULL || wc->out->buf->pos == wc->out->buf->start))
+    {
+        ngx_cweb_fault_fd = wc->c->fd;
+    }
 }
 
 

@@ -13,7 +13,7 @@ require "$FindBin::Bin/inc/ws.pl";
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 64;
+plan tests => repeat_each() * 67;
 
 # a second listener, HTTP/2 without TLS (prior knowledge), on a free port
 $ENV{TEST_NGINX_CWEB_H2_PORT} ||= do {
@@ -496,6 +496,7 @@ B text ok
 --- http_config
     cweb_websocket_deflate on;
     cweb_websocket_max_message 1k;
+    cweb_handler_timeout 1s;
 --- request eval
 ::deploy("ws_test.c", NAME => "ws_test", TAG => "")
 --- error_code: 201
@@ -548,3 +549,20 @@ D close 1002 rsv1 without permessage-deflate
 --- no_error_log
 [alert]
 [error]
+
+
+
+=== TEST 17: a handler that never returns: the watchdog ends the call
+after cweb_handler_timeout (the worker dies: its last words to the
+client are a Close 1011) and the timeout counts as a fault of the
+version
+--- reuse
+--- ws
+connect A /ws/fault
+A send text spin
+A await close 1011
+--- response_body
+A HTTP/1.1 101 Switching Protocols
+A close 1011 the plugin failed
+--- error_log eval
+qr/cweb plugin "ws_test" version 1 faulted: still running after 1000 ms in websocket \/ws\/fault/
