@@ -13,7 +13,7 @@ require "$FindBin::Bin/inc/ws.pl";
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 67;
+plan tests => repeat_each() * 69;
 
 # a second listener, HTTP/2 without TLS (prior knowledge), on a free port
 $ENV{TEST_NGINX_CWEB_H2_PORT} ||= do {
@@ -229,7 +229,9 @@ F eof
 === TEST 6: a message over cweb_websocket_max_message is refused from its
 header (1009); a close code that may not be sent (1005) and a 1-byte
 close payload: 1002; invalid UTF-8 in a close reason: 1007; the client's
-close without a code is answered without one
+close without a code is answered without one; the close code classes
+(3000-4999 and the registered 1012-1014 are echoed; below 1000, 1004,
+1015, 2999, 5000 and up are 1002)
 --- reuse
 --- ws_path: /ws/echo
 --- ws
@@ -249,6 +251,30 @@ connect E
 E close
 E expect close none
 E expect eof
+connect F
+F close 3000 app
+F expect close 3000
+connect G
+G close 4999
+G expect close 4999
+connect H
+H close 1014
+H expect close 1014
+connect I
+I close 999
+I expect close 1002
+connect J
+J close 1004
+J expect close 1002
+connect K
+K close 1015
+K expect close 1002
+connect L
+L close 2999
+L expect close 1002
+connect M
+M close 5000
+M expect close 1002
 --- response_body
 A HTTP/1.1 101 Switching Protocols
 A close 1009 message too big
@@ -261,6 +287,22 @@ D close 1007 invalid utf-8 in close reason
 E HTTP/1.1 101 Switching Protocols
 E close
 E eof
+F HTTP/1.1 101 Switching Protocols
+F close 3000
+G HTTP/1.1 101 Switching Protocols
+G close 4999
+H HTTP/1.1 101 Switching Protocols
+H close 1014
+I HTTP/1.1 101 Switching Protocols
+I close 1002 invalid close code
+J HTTP/1.1 101 Switching Protocols
+J close 1002 invalid close code
+K HTTP/1.1 101 Switching Protocols
+K close 1002 invalid close code
+L HTTP/1.1 101 Switching Protocols
+L close 1002 invalid close code
+M HTTP/1.1 101 Switching Protocols
+M close 1002 invalid close code
 --- no_error_log
 [alert]
 [error]
@@ -323,7 +365,7 @@ A text left
 
 === TEST 9: backpressure: a client that does not read is closed with
 1008 once cweb_websocket_max_queue (64k here) is queued for it; one that
-reads gets everything
+reads gets everything; the stalled one delays no other
 --- reuse
 --- ws
 connect R /ws/flood
@@ -332,6 +374,9 @@ R await text@1024 x
 connect S /ws/flood --rcvbuf 4096
 S stall
 S send text 5000
+connect Q /ws/echo
+Q send text not-delayed
+Q expect text not-delayed
 sleep 500
 S resume
 S await close 1008
@@ -339,6 +384,8 @@ S await close 1008
 R HTTP/1.1 101 Switching Protocols
 R text@1024 x
 S HTTP/1.1 101 Switching Protocols
+Q HTTP/1.1 101 Switching Protocols
+Q text not-delayed
 S close 1008 the client does not read
 --- error_log eval
 qr/\[warn\] .*cweb websocket "\/ws\/flood": the client does not read, \d+ bytes are queued for it \(cweb_websocket_max_queue 65536\): closed 1008/
@@ -492,7 +539,31 @@ B text ok
 
 
 
-=== TEST 15: with cweb_websocket_deflate on: deploy again (a new server)
+=== TEST 15: kill -9 of the worker drops only its connections: the
+client sees the end, a new worker serves the next one, /mgnt answers
+--- reuse
+--- ws eval
+"connect A /ws/echo-moved
+A send text before
+A expect text v3:before
+run kill -9 \$(pgrep -P \$(cat $Test::Nginx::Util::ServRoot/logs/nginx.pid) -f 'nginx: worker process')
+A expect eof
+sleep 500
+connect B /ws/echo-moved
+B send text after
+B expect text v3:after
+run test \$(curl -s -o /dev/null -w '%{http_code}' $::Mgnt) = 200
+"
+--- response_body
+A HTTP/1.1 101 Switching Protocols
+A text v3:before
+A eof
+B HTTP/1.1 101 Switching Protocols
+B text v3:after
+
+
+
+=== TEST 16: with cweb_websocket_deflate on: deploy again (a new server)
 --- http_config
     cweb_websocket_deflate on;
     cweb_websocket_max_message 1k;
@@ -505,7 +576,7 @@ B text ok
 
 
 
-=== TEST 16: permessage-deflate is agreed without context takeover both
+=== TEST 17: permessage-deflate is agreed without context takeover both
 ways; a compressed message is inflated (RFC 7692's "Hello"); inflated
 text is checked as UTF-8 (1007); a message that inflates past
 cweb_websocket_max_message closes 1009 (a deflate bomb stops there); a
@@ -552,7 +623,7 @@ D close 1002 rsv1 without permessage-deflate
 
 
 
-=== TEST 17: a handler that never returns: the watchdog ends the call
+=== TEST 18: a handler that never returns: the watchdog ends the call
 after cweb_handler_timeout (the worker dies: its last words to the
 client are a Close 1011) and the timeout counts as a fault of the
 version
