@@ -57,11 +57,6 @@ static ngx_uint_t ngx_cweb_ws_served(ngx_cweb_ws_conn_t *wc);
 static ngx_cweb_plugin_t *ngx_cweb_ws_current(ngx_cweb_ws_conn_t *wc,
     ngx_uint_t *index);
 static void ngx_cweb_ws_last_words(ngx_cweb_ws_conn_t *wc);
-static int ngx_cweb_ws_send(websocket_t *ws, const char *message,
-    size_t length);
-static int ngx_cweb_ws_close_api(websocket_t *ws);
-static ngx_cweb_ws_conn_t *ngx_cweb_ws_lookup(websocket_t *ws,
-    const char *fn);
 static void *ngx_cweb_ws_create_conf(ngx_conf_t *cf);
 static char *ngx_cweb_ws_init_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_cweb_ws_init_process(ngx_cycle_t *cycle);
@@ -142,11 +137,6 @@ ngx_module_t  ngx_cweb_ws_module = {
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
-
-
-/* this worker's open WebSockets: by the address plugins hold, and a list */
-static ngx_rbtree_t        ngx_cweb_ws_tree;
-static ngx_rbtree_node_t   ngx_cweb_ws_sentinel;
 
 
 /* a GET on a path of module_t.websockets[] */
@@ -464,7 +454,7 @@ ngx_cweb_ws_create(ngx_http_request_t *r, ngx_cweb_route_t *rt)
     ngx_http_set_ctx(r, wc, ngx_cweb_ws_module);
 
     wc->node.key = (ngx_rbtree_key_t) (uintptr_t) &wc->pub;
-    ngx_rbtree_insert(&ngx_cweb_ws_tree, &wc->node);
+    ngx_cweb_ws_register(wc);
 
     cln->handler = ngx_cweb_ws_cleanup;
     cln->data = wc;
@@ -683,7 +673,7 @@ ngx_cweb_ws_cleanup(void *data)
     free(wc->pub.session);
     wc->pub.session = NULL;
 
-    ngx_rbtree_delete(&ngx_cweb_ws_tree, &wc->node);
+    ngx_cweb_ws_unregister(wc);
 }
 
 
@@ -827,138 +817,6 @@ ngx_cweb_ws_served(ngx_cweb_ws_conn_t *wc)
 }
 
 
-/* websocket_t, as plugins see it */
-
-static int
-ngx_cweb_ws_send(websocket_t *ws, const char *message, size_t length)
-{
-    ngx_cweb_ws_conn_t  *wc;
-    ngx_cweb_ws_utf8_t   utf8;
-
-    if (ngx_cweb_api_gate("ws->send") != NGX_OK) {
-        return -1;
-    }
-
-    wc = ngx_cweb_ws_lookup(ws, "ws->send");
-    if (wc == NULL) {
-        return -1;
-    }
-
-    if (message == NULL && length) {
-        ngx_cweb_api_error("ws->send(): NULL message of %uz bytes", length);
-        return -1;
-    }
-
-    /* a text frame carries UTF-8: a browser would close 1007 otherwise */
-    ngx_memzero(&utf8, sizeof(ngx_cweb_ws_utf8_t));
-
-    if (ngx_cweb_ws_utf8(&utf8, (const u_char *) message, length)
-        != NGX_CWEB_WS_UTF8_OK)
-    {
-        ngx_cweb_api_error("ws->send(): the message is not UTF-8 text");
-        return -1;
-    }
-
-    return ngx_cweb_ws_queue(wc, NGX_CWEB_WS_TEXT, (const u_char *) message,
-                             length) == NGX_OK ? 0 : -1;
-}
-
-
-static int
-ngx_cweb_ws_close_api(websocket_t *ws)
-{
-    ngx_cweb_ws_conn_t  *wc;
-
-    if (ngx_cweb_api_gate("ws->close") != NGX_OK) {
-        return -1;
-    }
-
-    wc = ngx_cweb_ws_lookup(ws, "ws->close");
-    if (wc == NULL) {
-        return -1;
-    }
-
-    ngx_cweb_ws_close(wc, 1000, "");
-
-    return 0;
-}
-
-
-int
-ngx_cweb_ws_send_binary(websocket_t *ws, const void *data, size_t len)
-{
-    ngx_cweb_ws_conn_t  *wc;
-
-    if (ngx_cweb_api_gate("cweb_ws_send_binary") != NGX_OK) {
-        return CWEB_ERROR;
-    }
-
-    wc = ngx_cweb_ws_lookup(ws, "cweb_ws_send_binary");
-    if (wc == NULL) {
-        return CWEB_ERROR;
-    }
-
-    if (data == NULL && len) {
-        ngx_cweb_api_error("cweb_ws_send_binary(): NULL data of %uz bytes",
-                           len);
-        return CWEB_ERROR;
-    }
-
-    return ngx_cweb_ws_queue(wc, NGX_CWEB_WS_BINARY, data, len) == NGX_OK
-           ? CWEB_OK : CWEB_ERROR;
-}
-
-
-int
-ngx_cweb_ws_ping(websocket_t *ws, const void *data, size_t len)
-{
-    ngx_cweb_ws_conn_t  *wc;
-
-    if (ngx_cweb_api_gate("cweb_ws_ping") != NGX_OK) {
-        return CWEB_ERROR;
-    }
-
-    wc = ngx_cweb_ws_lookup(ws, "cweb_ws_ping");
-    if (wc == NULL) {
-        return CWEB_ERROR;
-    }
-
-    if (len > NGX_CWEB_WS_MAX_CONTROL || (data == NULL && len)) {
-        ngx_cweb_api_error("cweb_ws_ping(): a ping carries 0-125 bytes, "
-                           "not %uz", len);
-        return CWEB_ERROR;
-    }
-
-    return ngx_cweb_ws_queue(wc, NGX_CWEB_WS_PING, data, len) == NGX_OK
-           ? CWEB_OK : CWEB_ERROR;
-}
-
-
-/* the opening request, for on_open */
-
-http_request_t *
-ngx_cweb_ws_request(websocket_t *ws)
-{
-    ngx_cweb_ws_conn_t  *wc;
-
-    if (ngx_cweb_api_gate("cweb_ws_request") != NGX_OK) {
-        return NULL;
-    }
-
-    wc = ngx_cweb_ws_lookup(ws, "cweb_ws_request");
-    if (wc == NULL) {
-        return NULL;
-    }
-
-    if (wc->opening == NULL) {
-        ngx_cweb_api_error("cweb_ws_request(): only in on_open");
-        return NULL;
-    }
-
-    return &wc->opening->req;
-}
-
-
 /* the subprotocol the 101 names: one the client offered */
 
 int
@@ -1019,34 +877,6 @@ ngx_cweb_ws_protocol(websocket_t *ws, const char *protocol)
 }
 
 
-/* an open WebSocket of this worker, or NULL and an error line */
-
-static ngx_cweb_ws_conn_t *
-ngx_cweb_ws_lookup(websocket_t *ws, const char *fn)
-{
-    uintptr_t           key;
-    ngx_rbtree_node_t  *node, *sentinel;
-
-    key = (uintptr_t) ws;
-    node = ngx_cweb_ws_tree.root;
-    sentinel = ngx_cweb_ws_tree.sentinel;
-
-    while (node != sentinel) {
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        return (ngx_cweb_ws_conn_t *)
-               ((u_char *) node - offsetof(ngx_cweb_ws_conn_t, node));
-    }
-
-    ngx_cweb_api_error("%s(): %p is not an open WebSocket of this worker",
-                       fn, ws);
-    return NULL;
-}
-
-
 static void *
 ngx_cweb_ws_create_conf(ngx_conf_t *cf)
 {
@@ -1085,8 +915,7 @@ ngx_cweb_ws_init_conf(ngx_conf_t *cf, void *conf)
 static ngx_int_t
 ngx_cweb_ws_init_process(ngx_cycle_t *cycle)
 {
-    ngx_rbtree_init(&ngx_cweb_ws_tree, &ngx_cweb_ws_sentinel,
-                    ngx_rbtree_insert_value);
+    ngx_cweb_ws_api_init();
 
     return NGX_OK;
 }

@@ -82,11 +82,18 @@ extern ngx_module_t  ngx_cweb_ws_module;
 /* ngx_cweb_ws.c: the handshake and the plugin's handlers */
 ngx_int_t ngx_cweb_ws_handler(ngx_cweb_call_t *call);
 
-/* for plugins, through cweb_api_t */
+int ngx_cweb_ws_protocol(websocket_t *ws, const char *protocol);
+
+/* ngx_cweb_ws_api.c: a plugin's side, and the worker's open connections */
+void ngx_cweb_ws_api_init(void);
+void ngx_cweb_ws_register(ngx_cweb_ws_conn_t *wc);
+void ngx_cweb_ws_unregister(ngx_cweb_ws_conn_t *wc);
+ngx_cweb_ws_conn_t *ngx_cweb_ws_lookup(websocket_t *ws, const char *fn);
+int ngx_cweb_ws_send(websocket_t *ws, const char *message, size_t length);
+int ngx_cweb_ws_close_api(websocket_t *ws);
 int ngx_cweb_ws_send_binary(websocket_t *ws, const void *data, size_t len);
 int ngx_cweb_ws_ping(websocket_t *ws, const void *data, size_t len);
 http_request_t *ngx_cweb_ws_request(websocket_t *ws);
-int ngx_cweb_ws_protocol(websocket_t *ws, const char *protocol);
 
 /* ngx_cweb_ws_io.c: the frames, knowing nothing of plugins */
 void ngx_cweb_ws_finish(ngx_cweb_ws_conn_t *wc);
