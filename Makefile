@@ -4,7 +4,7 @@
 #   make run      install missing packages, build, nginx on 127.0.0.1:8080
 #   make test     install missing packages, build, unit tests + t/*.t
 #   make bench    benchmarks (bench/http, deploy, instructions, faults,
-#                 routes); not in test
+#                 routes, ws); not in test
 #   make valgrind the suites under memcheck (VALGRIND_SUITES=t/060-api.t
 #                 ...); fails on invalid accesses and definite leaks
 
@@ -24,6 +24,12 @@ DEB_PKGS     := nginx nginx-dev libsqlite3-dev libjansson-dev libssl-dev \
                 zlib1g-dev libpcre2-dev libelf-dev gcc make perl libtest-base-perl \
                 curl procps sqlite3 strace chromium openssl
 BENCH_PKGS   := wrk libnginx-mod-http-lua libnginx-mod-http-js valgrind
+# bench/ws's peer: lua-resty-websocket, Debian's lua-nginx-websocket (pure
+# Lua).  The package depends on nginx-extras (some 30 other nginx modules),
+# so unless it is installed its .deb is fetched with apt-get download and
+# unpacked under build/ instead (bench/ws looks in both places)
+LUA_WS_PKG   := lua-nginx-websocket
+LUA_WS_DIR   := $(BUILD)/lua-nginx-websocket
 # what the real Test::Nginx (openresty/test-nginx, a checkout given to
 # ../shared/tools/real-test-nginx) needs beyond DEB_PKGS
 REAL_PKGS    := libtest-longstring-perl liblist-moreutils-perl \
@@ -61,7 +67,7 @@ UNIT_TESTS   := $(patsubst t/unit/%.c,objs/unit/%,$(wildcard t/unit/test_*.c))
 PROVE_INC    := $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
                   || echo "-I t/lib")
 
-.PHONY: all deps bench-deps real-deps valgrind-deps run test unit \
+.PHONY: all deps bench-deps bench-ws-deps real-deps valgrind-deps run test unit \
         compat-check prove bench valgrind clean ws-client FORCE
 
 all: $(MODULE)
@@ -79,6 +85,18 @@ deps:
 
 bench-deps: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PKGS)"
+
+bench-ws-deps: bench-deps
+	@dpkg-query -W -f='$${Status}' $(LUA_WS_PKG) 2>/dev/null \
+	    | grep -q 'ok installed' \
+	|| test -f $(LUA_WS_DIR)/usr/share/lua/5.1/nginx/websocket/server.lua \
+	|| { rm -rf $(LUA_WS_DIR).tmp && mkdir -p $(LUA_WS_DIR).tmp \
+	     && chmod 755 $(LUA_WS_DIR).tmp \
+	     && (cd $(LUA_WS_DIR).tmp && apt-get download -q $(LUA_WS_PKG)) \
+	     && dpkg -x $(LUA_WS_DIR).tmp/$(LUA_WS_PKG)_*.deb $(LUA_WS_DIR).tmp \
+	     && rm -f $(LUA_WS_DIR).tmp/$(LUA_WS_PKG)_*.deb \
+	     && rm -rf $(LUA_WS_DIR) && mv $(LUA_WS_DIR).tmp $(LUA_WS_DIR) \
+	     && echo "unpacked $(LUA_WS_PKG) in $(LUA_WS_DIR)"; }
 
 real-deps: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(REAL_PKGS)"
@@ -206,12 +224,13 @@ run: deps $(MODULE)
 	$(NGINX_BIN) -p $(RUN_PREFIX)/ -c $(CURDIR)/conf/nginx.conf \
 	    -g 'daemon off;'
 
-bench: bench-deps $(MODULE)
+bench: bench-ws-deps $(MODULE) $(WS_CLIENT)
 	bench/http
 	bench/deploy
 	bench/instructions
 	bench/faults
 	bench/routes
+	bench/ws
 
 clean:
 	rm -rf objs $(BUILD) t/servroot*
