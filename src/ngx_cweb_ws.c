@@ -48,7 +48,9 @@ static ngx_cweb_ws_conn_t *ngx_cweb_ws_create(ngx_http_request_t *r,
 static ngx_int_t ngx_cweb_ws_extensions(ngx_cweb_ws_conn_t *wc);
 static ngx_int_t ngx_cweb_ws_accept(ngx_cweb_ws_conn_t *wc, ngx_str_t *key);
 static void ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc);
+static void ngx_cweb_ws_release(ngx_event_t *ev);
 static void ngx_cweb_ws_cleanup(void *data);
+static void ngx_cweb_ws_cleanup_conn(ngx_cweb_ws_conn_t *wc);
 static ngx_int_t ngx_cweb_ws_call(ngx_cweb_ws_conn_t *wc, ngx_uint_t event,
     u_char *msg, size_t len);
 static ngx_int_t ngx_cweb_ws_message(ngx_cweb_ws_conn_t *wc, u_char *msg,
@@ -408,40 +410,55 @@ ngx_cweb_ws_has_token(ngx_str_t *value, const char *token, size_t len,
 static ngx_cweb_ws_conn_t *
 ngx_cweb_ws_create(ngx_http_request_t *r, ngx_cweb_route_t *rt)
 {
-    const char          *path;
-    ngx_cweb_ws_conn_t  *wc;
-    ngx_http_cleanup_t  *cln;
-    ngx_cweb_ws_conf_t  *wcf;
+    size_t                     nlen, plen;
+    const char                *path;
+    ngx_cweb_ws_conn_t        *wc;
+    ngx_http_cleanup_t        *cln;
+    ngx_cweb_ws_conf_t        *wcf;
+    ngx_http_core_loc_conf_t  *clcf;
 
-    wc = ngx_pcalloc(r->pool, sizeof(ngx_cweb_ws_conn_t));
     cln = ngx_http_cleanup_add(r, 0);
-
-    if (wc == NULL || cln == NULL) {
+    if (cln == NULL) {
         return NULL;
     }
 
+    /*
+     * malloc()ed with its names, not from the request's pool: the request
+     * is released once the 101 is out (ngx_cweb_ws_release())
+     */
     path = rt->plugin->config->websockets[rt->index].path;
+    nlen = rt->plugin->name.len;
+    plen = ngx_strlen(path);
 
-    wc->plugin = ngx_pnalloc(r->pool, rt->plugin->name.len + 1);
-    wc->path = ngx_pnalloc(r->pool, ngx_strlen(path) + 1);
-
-    if (wc->plugin == NULL || wc->path == NULL) {
+    wc = ngx_calloc(sizeof(ngx_cweb_ws_conn_t) + nlen + 1 + plen + 1,
+                    r->connection->log);
+    if (wc == NULL) {
         return NULL;
     }
 
-    *ngx_cpymem(wc->plugin, rt->plugin->name.data, rt->plugin->name.len)
-        = '\0';
-    ngx_cpystrn(wc->path, (u_char *) path, ngx_strlen(path) + 1);
+    cln->handler = ngx_cweb_ws_cleanup;
+    cln->data = wc;
+
+    wc->plugin = (u_char *) (wc + 1);
+    wc->path = wc->plugin + nlen + 1;
+    ngx_memcpy(wc->plugin, rt->plugin->name.data, nlen);
+    ngx_memcpy(wc->path, path, plen);
 
     wcf = ngx_http_get_module_main_conf(r, ngx_cweb_ws_module);
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
+    wc->signature = NGX_CWEB_WS_SIGNATURE;
     wc->r = r;
     wc->c = r->connection;
+    wc->conf = wcf;
+    wc->send_timeout = clcf->send_timeout;
+    wc->cln = cln;
     wc->pub.client_fd = r->connection->fd;
     wc->pub.send = ngx_cweb_ws_send;
     wc->pub.close = ngx_cweb_ws_close_api;
     wc->message = ngx_cweb_ws_message;
     wc->served = ngx_cweb_ws_served;
+    wc->done = ngx_cweb_ws_cleanup_conn;
     ngx_cweb_ws_parser_init(&wc->parser, wcf->max_message, 0);
     wc->last_out = &wc->out;
     wc->heard = ngx_current_msec;
@@ -451,15 +468,48 @@ ngx_cweb_ws_create(ngx_http_request_t *r, ngx_cweb_route_t *rt)
     wc->ping.data = wc;
     wc->ping.log = r->connection->log;
 
+    wc->release.handler = ngx_cweb_ws_release;
+    wc->release.data = wc;
+    wc->release.log = r->connection->log;
+
     ngx_http_set_ctx(r, wc, ngx_cweb_ws_module);
 
-    wc->node.key = (ngx_rbtree_key_t) (uintptr_t) &wc->pub;
     ngx_cweb_ws_register(wc);
-
-    cln->handler = ngx_cweb_ws_cleanup;
-    cln->data = wc;
+    wc->registered = 1;
 
     return wc;
+}
+
+
+/*
+ * once the 101 is out the HTTP request is done with: it is freed (logged
+ * to the access log with its 101), and the connection is ours alone,
+ * holding no more than its own pool, this struct and its queue; posted
+ * by the takeover, as nginx still uses the request until its content
+ * handler's event ends
+ */
+
+static void
+ngx_cweb_ws_release(ngx_event_t *ev)
+{
+    ngx_connection_t    *c;
+    ngx_cweb_ws_conn_t  *wc;
+    ngx_http_request_t  *r;
+
+    wc = ev->data;
+    r = wc->r;
+    c = wc->c;
+
+    wc->cln->handler = NULL;
+    wc->cln = NULL;
+    wc->r = NULL;
+    r->keepalive = 0;
+
+    ngx_http_free_request(r, 0);
+
+    c->data = wc;
+    c->destroyed = 0;
+    c->log->action = "serving a WebSocket";
 }
 
 
@@ -495,7 +545,7 @@ ngx_cweb_ws_extensions(ngx_cweb_ws_conn_t *wc)
         return NGX_OK;
     }
 
-    wc->inflate = ngx_pcalloc(wc->r->pool, sizeof(ngx_cweb_ws_inflate_t));
+    wc->inflate = ngx_calloc(sizeof(ngx_cweb_ws_inflate_t), wc->c->log);
 
     if (rc != NGX_CWEB_WS_DEFLATE_OK || wc->inflate == NULL
         || ngx_cweb_ws_inflate_init(wc->inflate, params.client_window_bits,
@@ -613,6 +663,7 @@ ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
     r->main->count++;
     wc->upgraded = 1;
 
+
     /*
      * the connection's own handlers, not ngx_http_request_handler(): a
      * quitting worker calls the read handler of idle connections with
@@ -637,6 +688,8 @@ ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
         r->header_in->pos = r->header_in->last;
     }
 
+    /* first in line: nginx is done with the request by then */
+    ngx_post_event(&wc->release, &ngx_posted_events);
     ngx_post_event(c->write, &ngx_posted_events);
 
     if (n == 0 && c->read->ready) {
@@ -650,7 +703,18 @@ ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
 static void
 ngx_cweb_ws_cleanup(void *data)
 {
-    ngx_cweb_ws_conn_t  *wc = data;
+    ngx_cweb_ws_cleanup_conn(data);
+}
+
+
+/* on_close, and everything the connection holds but its pool */
+
+static void
+ngx_cweb_ws_cleanup_conn(ngx_cweb_ws_conn_t *wc)
+{
+    /* nothing more may be queued, whatever on_close sends */
+    wc->close_sent = 1;
+    wc->finished = 1;
 
     if (wc->opened && !wc->closed_called) {
         wc->closed_called = 1;
@@ -665,15 +729,29 @@ ngx_cweb_ws_cleanup(void *data)
         ngx_delete_posted_event(&wc->ping);
     }
 
+    if (wc->release.posted) {
+        ngx_delete_posted_event(&wc->release);
+    }
+
     ngx_cweb_ws_free_queue(wc);
     ngx_free(wc->msg);
     wc->msg = NULL;
+
+    /* a connection that ended inside a compressed message */
+    if (wc->inflate) {
+        ngx_cweb_ws_inflate_free(wc->inflate);
+        ngx_free(wc->inflate);
+    }
 
     /* the seed's contract: the host frees what the plugin put there */
     free(wc->pub.session);
     wc->pub.session = NULL;
 
-    ngx_cweb_ws_unregister(wc);
+    if (wc->registered) {
+        ngx_cweb_ws_unregister(wc);
+    }
+
+    ngx_free(wc);
 }
 
 

@@ -33,12 +33,19 @@ typedef struct {
 
 typedef struct ngx_cweb_ws_conn_s  ngx_cweb_ws_conn_t;
 
+/* c->data of a connection whose request is released: not "HTTP" */
+#define NGX_CWEB_WS_SIGNATURE    0x53575743   /* "CWWS" */
+
 struct ngx_cweb_ws_conn_s {
-    websocket_t                 pub;          /* first: what plugins see */
+    uint32_t                    signature;    /* c->data: request or us */
+    websocket_t                 pub;          /* what plugins see */
     ngx_rbtree_node_t           node;         /* by the address of pub */
-    ngx_queue_t                 queue;        /* the worker's connections */
-    ngx_http_request_t         *r;
+    ngx_http_request_t         *r;            /* NULL once released */
     ngx_connection_t           *c;
+    ngx_cweb_ws_conf_t         *conf;
+    ngx_msec_t                  send_timeout;
+    ngx_http_cleanup_t         *cln;          /* until the release */
+    ngx_event_t                 release;      /* frees the request */
 
     /* whose handlers: resolved per event from the current version */
     u_char                     *plugin;       /* name, NUL-terminated */
@@ -50,6 +57,7 @@ struct ngx_cweb_ws_conn_s {
     ngx_int_t                 (*message)(ngx_cweb_ws_conn_t *wc, u_char *msg,
                                          size_t len);
     ngx_uint_t                (*served)(ngx_cweb_ws_conn_t *wc);
+    void                      (*done)(ngx_cweb_ws_conn_t *wc);  /* frees it */
 
     ngx_cweb_ws_parser_t        parser;
     ngx_cweb_ws_inflate_t      *inflate;      /* permessage-deflate, or NULL */
@@ -67,6 +75,7 @@ struct ngx_cweb_ws_conn_s {
     ngx_msec_t                  heard;        /* when the client last spoke */
     ngx_uint_t                  close_code;   /* sent, or to send */
 
+    unsigned                    registered:1; /* in the worker's tree */
     unsigned                    opened:1;     /* on_open returned */
     unsigned                    upgraded:1;   /* the 101 is on its way */
     unsigned                    in_handler:1;

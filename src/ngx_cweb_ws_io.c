@@ -60,6 +60,7 @@ static int ngx_cweb_ws_zout(void *data, const unsigned char *p, size_t len);
 static void ngx_cweb_ws_drop_unsent(ngx_cweb_ws_conn_t *wc);
 static void ngx_cweb_ws_post_write(ngx_cweb_ws_conn_t *wc);
 static ngx_uint_t ngx_cweb_ws_done(ngx_cweb_ws_conn_t *wc);
+static ngx_cweb_ws_conn_t *ngx_cweb_ws_of(ngx_connection_t *c);
 
 
 /* one buffer for every connection's reads: + 1 for a message's NUL */
@@ -81,8 +82,7 @@ ngx_cweb_ws_read_event(ngx_event_t *ev)
     ngx_cweb_ws_conn_t  *wc;
 
     c = ev->data;
-    wc = ngx_http_get_module_ctx((ngx_http_request_t *) c->data,
-                                 ngx_cweb_ws_module);
+    wc = ngx_cweb_ws_of(c);
 
     if (c->close) {
         if (c->error) {
@@ -140,8 +140,7 @@ ngx_cweb_ws_write_event(ngx_event_t *ev)
     ngx_cweb_ws_conn_t  *wc;
 
     c = ev->data;
-    wc = ngx_http_get_module_ctx((ngx_http_request_t *) c->data,
-                                 ngx_cweb_ws_module);
+    wc = ngx_cweb_ws_of(c);
 
     if (ev->timedout) {
         ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
@@ -155,6 +154,26 @@ ngx_cweb_ws_write_event(ngx_event_t *ev)
     if (ngx_cweb_ws_flush(wc) == NGX_ERROR || ngx_cweb_ws_done(wc)) {
         ngx_cweb_ws_finish(wc);
     }
+}
+
+
+/*
+ * the connection's WebSocket: c->data is its request until the request
+ * is released (a request starts with its "HTTP" signature), then ours
+ */
+
+static ngx_cweb_ws_conn_t *
+ngx_cweb_ws_of(ngx_connection_t *c)
+{
+    ngx_http_request_t  *r;
+
+    if (*(uint32_t *) c->data == NGX_CWEB_WS_SIGNATURE) {
+        return c->data;
+    }
+
+    r = c->data;
+
+    return ngx_http_get_module_ctx(r, ngx_cweb_ws_module);
 }
 
 
@@ -417,7 +436,7 @@ ngx_cweb_ws_queue(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
         return NGX_DECLINED;
     }
 
-    wcf = ngx_http_get_module_main_conf(wc->r, ngx_cweb_ws_module);
+    wcf = wc->conf;
 
     /* one message of any size may wait; more than the bound may not */
     if (wc->queued && wc->queued + len > wcf->max_queue) {
@@ -640,10 +659,9 @@ ngx_cweb_ws_drop_unsent(ngx_cweb_ws_conn_t *wc)
 ngx_int_t
 ngx_cweb_ws_flush(ngx_cweb_ws_conn_t *wc)
 {
-    ngx_chain_t               *cl;
-    ngx_connection_t          *c;
-    ngx_cweb_ws_out_t         *out;
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_chain_t        *cl;
+    ngx_connection_t   *c;
+    ngx_cweb_ws_out_t  *out;
 
     c = wc->c;
 
@@ -676,8 +694,7 @@ ngx_cweb_ws_flush(ngx_cweb_ws_conn_t *wc)
     }
 
     if (!c->write->timer_set) {
-        clcf = ngx_http_get_module_loc_conf(wc->r, ngx_http_core_module);
-        ngx_add_timer(c->write, clcf->send_timeout);
+        ngx_add_timer(c->write, wc->send_timeout);
     }
 
     if (ngx_handle_write_event(c->write, 0) != NGX_OK) {
@@ -719,7 +736,7 @@ ngx_cweb_ws_ping_handler(ngx_event_t *ev)
         return;
     }
 
-    wcf = ngx_http_get_module_main_conf(wc->r, ngx_cweb_ws_module);
+    wcf = wc->conf;
 
     if (ngx_current_msec - wc->heard >= 2 * wcf->ping_interval) {
         ngx_cweb_ws_close(wc, 1001, "idle");
@@ -737,22 +754,35 @@ ngx_cweb_ws_ping_handler(ngx_event_t *ev)
 }
 
 
-/* the end: the request, its connection, and (in the cleanup) on_close */
+/*
+ * the end: on_close and our memory (wc->done), the connection; before the
+ * release the request still holds it all, and its cleanup does that part
+ */
 
 void
 ngx_cweb_ws_finish(ngx_cweb_ws_conn_t *wc)
 {
+    ngx_connection_t  *c;
+
     if (wc->finished) {
         return;
     }
 
     wc->finished = 1;
     wc->close_sent = 1;        /* nothing more may be queued */
-    wc->c->idle = 0;
 
-    if (wc->c->write->posted) {
-        ngx_delete_posted_event(wc->c->write);
+    c = wc->c;
+    c->idle = 0;
+
+    if (c->write->posted) {
+        ngx_delete_posted_event(c->write);
     }
 
-    ngx_http_finalize_request(wc->r, NGX_DONE);
+    if (wc->r) {
+        ngx_http_finalize_request(wc->r, NGX_DONE);
+        return;
+    }
+
+    wc->done(wc);
+    ngx_http_close_connection(c);
 }
