@@ -99,6 +99,12 @@ ngx_cweb_ws_read_event(ngx_event_t *ev)
     }
 
     for (i = 0; i < NGX_CWEB_WS_READS; i++) {
+
+        /* nginx knows the socket is drained (EPOLLRDHUP): no recv() */
+        if (i > 0 && !c->read->ready) {
+            break;
+        }
+
         n = c->recv(c, ngx_cweb_ws_buf, sizeof(ngx_cweb_ws_buf) - 1);
 
         if (n == NGX_AGAIN) {
