@@ -4,6 +4,7 @@
 use strict;
 use warnings;
 use FindBin;
+use Time::HiRes ();
 
 our $CWEB_ROOT = $ENV{TEST_NGINX_CWEB_ROOT} || "$FindBin::Bin/..";
 
@@ -74,6 +75,73 @@ sub skip_under_valgrind {
     my $why = shift;
     Test::More::plan(skip_all => "under valgrind: $why")
         if $ENV{TEST_NGINX_USE_VALGRIND};
+}
+
+# the state letter of a process ("" once it is gone) and its parent's pid
+sub proc_stat {
+    my $pid = shift;
+    open my $fh, '<', "/proc/$pid/stat" or return ("", 0);
+    my $line = <$fh> // '';
+    return $line =~ /^\d+ \(.*\) (\S) (\d+)/ ? ($1, $2) : ("", 0);
+}
+
+# The test server's processes by what its error.log says of them, not by
+# their titles (under valgrind /proc/PID/cmdline is valgrind's command
+# line): the pids that lines matching $re name (their first capture, or
+# else the pid that logged the line: nginx starts each with "PID#TID: "),
+# of the processes that still run, as children of $parent.  The lines are
+# notices, the level both runners log at: "start worker process PID" (the
+# master), "cweb helper started" (the helper itself), "cweb canary
+# process PID started" (the helper).
+sub logged_pids {
+    my ($re, $parent) = @_;
+    my $log = "$ENV{TEST_NGINX_SERVER_ROOT}/logs/error.log";
+    my %pids;
+    open my $fh, '<', $log or die "cannot open $log: $!";
+    while (my $line = <$fh>) {
+        next unless $line =~ /^\S+ \S+ \[\w+\] (\d+)#\d+: (?:\*\d+ )?(.*)/;
+        my ($by, $msg) = ($1, $2);
+        $pids{defined $1 ? $1 : $by} = 1 if $msg =~ $re;
+    }
+    close $fh;
+    return sort { $a <=> $b } grep {
+        my ($state, $ppid) = proc_stat($_);
+        $state =~ /^[^ZX]$/ && $ppid == $parent
+    } keys %pids;
+}
+
+# CODE's value once it is true, tried every 50 ms for up to SECONDS (what
+# nginx does within a fixed time takes longer under valgrind: wait for it
+# to be done instead of a fixed time), or its last false value
+sub wait_for {
+    my ($seconds, $code) = @_;
+    my $until = Time::HiRes::time() + $seconds;
+    for (;;) {
+        my $v = $code->();
+        return $v if $v || Time::HiRes::time() >= $until;
+        Time::HiRes::sleep(0.05);
+    }
+}
+
+# how many lines of the test server's error.log match $re
+sub log_count {
+    my ($re) = @_;
+    open my $fh, '<', "$ENV{TEST_NGINX_SERVER_ROOT}/logs/error.log"
+        or return 0;
+    return scalar grep { $_ =~ $re } <$fh>;
+}
+
+# the cweb helpers of the test server (children of the master), their
+# canaries, its workers
+sub helper_pids { logged_pids(qr/^cweb helper started/, nginx_pid()) }
+
+sub canary_pids {
+    map { logged_pids(qr/^cweb canary process (\d+) started/, $_) }
+        helper_pids();
+}
+
+sub started_worker_pids {
+    logged_pids(qr/^start worker process (\d+)/, nginx_pid());
 }
 
 sub worker_pids {
