@@ -174,6 +174,18 @@ our $CwebConfig = <<'_EOC_';
     }
 _EOC_
 
+# Under valgrind a block's client timeout is at least the run's (make
+# valgrind: 20 s instead of 3): what takes nginx a second there takes it
+# ten, and a block's own "--- timeout: 5" would undo the run's.  Without
+# valgrind the block's timeout stands.
+sub valgrind_timeout {
+    my $block = shift;
+    my $t = $block->timeout;
+    return unless $ENV{TEST_NGINX_USE_VALGRIND} && defined $t;
+    my $s = $t =~ /^([\d.]+)ms$/ ? $1 / 1000 : $t =~ /^([\d.]+)s?$/ ? $1 : 0;
+    $block->set_value("timeout", timeout()) if $s < timeout();
+}
+
 # Block defaults for the cweb suites: file order, no default root location,
 # the server config above (or
 # config => ...), cweb_module_dir in servroot/cweb_temp (wiped per block by
@@ -202,6 +214,7 @@ sub cweb_blocks {
         $http = "    cweb_module_dir $dir;\n$http"
             unless $http =~ /cweb_module_dir/;
         $block->set_value("http_config", $http);
+        valgrind_timeout($block);
     });
 }
 
