@@ -546,7 +546,7 @@ client sees the end, a new worker serves the next one, /mgnt answers
 "connect A /ws/echo-moved
 A send text before
 A expect text v3:before
-run kill -9 \$(pgrep -P \$(cat $Test::Nginx::Util::ServRoot/logs/nginx.pid) -f 'nginx: worker process')
+run kill -9 \$(grep -o 'start worker process [0-9]*' $Test::Nginx::Util::ServRoot/logs/error.log | tail -n 1 | cut -d' ' -f4)
 A expect eof
 sleep 500
 connect B /ws/echo-moved
