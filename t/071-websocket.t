@@ -13,7 +13,7 @@ require "$FindBin::Bin/inc/ws.pl";
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 69;
+plan tests => repeat_each() * 73;
 
 # a second listener, HTTP/2 without TLS (prior knowledge), on a free port
 $ENV{TEST_NGINX_CWEB_H2_PORT} ||= do {
@@ -567,7 +567,9 @@ B text v3:after
 --- http_config
     cweb_websocket_deflate on;
     cweb_websocket_max_message 1k;
+    cweb_websocket_max_queue 16m;
     cweb_handler_timeout 1s;
+    send_timeout 1s;
 --- request eval
 ::deploy("ws_test.c", NAME => "ws_test", TAG => "")
 --- error_code: 201
@@ -637,3 +639,24 @@ A HTTP/1.1 101 Switching Protocols
 A close 1011 the plugin failed
 --- error_log eval
 qr/cweb plugin "ws_test" version 1 faulted: still running after 1000 ms in websocket \/ws\/fault/
+
+
+
+=== TEST 19: send_timeout: a client that stops reading while less than
+cweb_websocket_max_queue is queued for it is dropped once a write has
+waited send_timeout (1s here)
+--- reuse
+--- ws
+connect S /ws/flood --rcvbuf 4096
+S stall
+S send text 8000
+sleep 2500
+S resume
+S await eof
+--- response_body
+S HTTP/1.1 101 Switching Protocols
+S eof
+--- error_log
+cweb websocket "/ws/flood": the client did not read within send_timeout
+--- no_error_log
+closed 1008
