@@ -58,7 +58,8 @@ flood(struct cweb_context *ctx, websocket_t *ws, const char *msg, size_t len)
 
 
 static void
-faults(struct cweb_context *ctx, websocket_t *ws, const char *msg, size_t len)
+ws_test_fault(struct cweb_context *ctx, websocket_t *ws, const char *msg,
+    size_t len)
 {
     if (strcmp(msg, "crash") == 0) {
         *(volatile int *) 16 = 1;
@@ -173,7 +174,7 @@ export module_t config = {
         { "/ws/echo", NULL, echo, NULL },
         { "/ws/greet", greet, echo, NULL },
         { "/ws/flood", NULL, flood, NULL },
-        { "/ws/fault", NULL, faults, NULL },
+        { "/ws/fault", NULL, ws_test_fault, NULL },
         { "/ws/close", closer, echo, NULL },
         { "/ws/utf8", NULL, bad_utf8, NULL },
         { "/ws/chat", chat_open, chat_message, chat_close },
