@@ -19,10 +19,11 @@ RUN_PREFIX   := $(CURDIR)/$(BUILD)/run
 
 # Debian packages the build, the tests and `make run` need (chromium: the
 # browser suites, t/133; openssl: t/134's certificate; strace: t/039;
-# libelf-dev: elfutils' libelf, which reads a stored object's ABI stamp)
+# libelf-dev: elfutils' libelf, which reads a stored object's ABI stamp;
+# python3: the raw WebSocket clients of t/074)
 DEB_PKGS     := nginx nginx-dev libsqlite3-dev libjansson-dev libssl-dev \
                 zlib1g-dev libpcre2-dev libelf-dev gcc make perl libtest-base-perl \
-                curl procps sqlite3 strace chromium openssl
+                curl procps sqlite3 strace chromium openssl python3
 BENCH_PKGS   := wrk libnginx-mod-http-lua libnginx-mod-http-js valgrind
 # bench/ws's peer: lua-resty-websocket, Debian's lua-nginx-websocket (pure
 # Lua).  The package depends on nginx-extras (some 30 other nginx modules),

@@ -324,6 +324,16 @@ ngx_cweb_ws_origin_ok(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
+    /* the origins a browser sends: http or https (never "null" here) */
+    if (!((p - origin->value.data == 4
+           && ngx_strncasecmp(origin->value.data, (u_char *) "http", 4) == 0)
+          || (p - origin->value.data == 5
+              && ngx_strncasecmp(origin->value.data, (u_char *) "https", 5)
+                 == 0)))
+    {
+        return NGX_DECLINED;
+    }
+
     authority.data = p + 3;
     authority.len = origin->value.data + origin->value.len - authority.data;
 
@@ -663,7 +673,6 @@ ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
     r->main->count++;
     wc->upgraded = 1;
 
-
     /*
      * the connection's own handlers, not ngx_http_request_handler(): a
      * quitting worker calls the read handler of idle connections with
@@ -676,7 +685,8 @@ ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
 
     wcf = ngx_http_get_module_main_conf(r, ngx_cweb_ws_module);
 
-    if (wcf->ping_interval) {
+    /* a close from on_open has set the close wait already */
+    if (wcf->ping_interval && !wc->close_sent) {
         ngx_add_timer(&wc->ping, wcf->ping_interval);
     }
 
@@ -684,7 +694,7 @@ ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
     n = r->header_in->last - r->header_in->pos;
 
     if (n) {
-        (void) ngx_cweb_ws_feed(wc, r->header_in->pos, n);
+        ngx_cweb_ws_feed_early(wc, r->header_in->pos, n);
         r->header_in->pos = r->header_in->last;
     }
 
@@ -692,7 +702,8 @@ ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
     ngx_post_event(&wc->release, &ngx_posted_events);
     ngx_post_event(c->write, &ngx_posted_events);
 
-    if (n == 0 && c->read->ready) {
+    /* more may wait in the socket than the header buffer took */
+    if (c->read->ready) {
         ngx_post_event(c->read, &ngx_posted_events);
     }
 }
@@ -751,7 +762,7 @@ ngx_cweb_ws_cleanup_conn(ngx_cweb_ws_conn_t *wc)
         ngx_cweb_ws_unregister(wc);
     }
 
-    ngx_free(wc);
+    ngx_cweb_ws_retire(wc);
 }
 
 

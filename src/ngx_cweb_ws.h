@@ -32,6 +32,7 @@ typedef struct {
 
 
 typedef struct ngx_cweb_ws_conn_s  ngx_cweb_ws_conn_t;
+typedef struct ngx_cweb_ws_out_s   ngx_cweb_ws_out_t;     /* a frame queued */
 
 /* c->data of a connection whose request is released: not "HTTP" */
 #define NGX_CWEB_WS_SIGNATURE    0x53575743   /* "CWWS" */
@@ -68,6 +69,7 @@ struct ngx_cweb_ws_conn_s {
     ngx_uint_t                  msg_opcode;
 
     ngx_chain_t                *out;          /* frames not sent yet */
+    ngx_cweb_ws_out_t          *pong;         /* queued, not begun */
     ngx_chain_t               **last_out;
     size_t                      queued;       /* bytes in out */
 
@@ -97,6 +99,7 @@ int ngx_cweb_ws_protocol(websocket_t *ws, const char *protocol);
 void ngx_cweb_ws_api_init(void);
 void ngx_cweb_ws_register(ngx_cweb_ws_conn_t *wc);
 void ngx_cweb_ws_unregister(ngx_cweb_ws_conn_t *wc);
+void ngx_cweb_ws_retire(ngx_cweb_ws_conn_t *wc);
 ngx_cweb_ws_conn_t *ngx_cweb_ws_lookup(websocket_t *ws, const char *fn);
 int ngx_cweb_ws_send(websocket_t *ws, const char *message, size_t length);
 int ngx_cweb_ws_close_api(websocket_t *ws);
@@ -110,6 +113,7 @@ void ngx_cweb_ws_read_event(ngx_event_t *ev);
 void ngx_cweb_ws_write_event(ngx_event_t *ev);
 void ngx_cweb_ws_ping_handler(ngx_event_t *ev);
 ngx_int_t ngx_cweb_ws_feed(ngx_cweb_ws_conn_t *wc, u_char *p, size_t n);
+void ngx_cweb_ws_feed_early(ngx_cweb_ws_conn_t *wc, u_char *p, size_t n);
 ngx_int_t ngx_cweb_ws_queue(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
     const u_char *data, size_t len);
 void ngx_cweb_ws_close(ngx_cweb_ws_conn_t *wc, ngx_uint_t code,

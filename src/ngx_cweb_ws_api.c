@@ -12,9 +12,16 @@
 #include "ngx_cweb_ws.h"
 
 
+#define NGX_CWEB_WS_RETIRED  256
+
+
 /* this worker's open WebSockets, by the address of their websocket_t */
-static ngx_rbtree_t        ngx_cweb_ws_tree;
-static ngx_rbtree_node_t   ngx_cweb_ws_sentinel;
+static ngx_rbtree_t         ngx_cweb_ws_tree;
+static ngx_rbtree_node_t    ngx_cweb_ws_sentinel;
+
+/* closed ones, not freed yet (ngx_cweb_ws_retire()) */
+static ngx_cweb_ws_conn_t  *ngx_cweb_ws_retired[NGX_CWEB_WS_RETIRED];
+static ngx_uint_t           ngx_cweb_ws_retired_next;
 
 
 void
@@ -177,8 +184,10 @@ ngx_cweb_ws_request(websocket_t *ws)
 ngx_cweb_ws_conn_t *
 ngx_cweb_ws_lookup(websocket_t *ws, const char *fn)
 {
-    uintptr_t           key;
-    ngx_rbtree_node_t  *node, *sentinel;
+    uintptr_t            key;
+    ngx_rbtree_node_t   *node, *sentinel;
+    ngx_cweb_plugin_t   *p;
+    ngx_cweb_ws_conn_t  *wc;
 
     key = (uintptr_t) ws;
     node = ngx_cweb_ws_tree.root;
@@ -190,11 +199,41 @@ ngx_cweb_ws_lookup(websocket_t *ws, const char *fn)
             continue;
         }
 
-        return (ngx_cweb_ws_conn_t *)
-               ((u_char *) node - offsetof(ngx_cweb_ws_conn_t, node));
+        wc = (ngx_cweb_ws_conn_t *)
+             ((u_char *) node - offsetof(ngx_cweb_ws_conn_t, node));
+
+        /* a plugin reaches its own connections only */
+        p = ngx_cweb_api_current();
+
+        if (p == NULL || p->name.len != ngx_strlen(wc->plugin)
+            || ngx_strncmp(p->name.data, wc->plugin, p->name.len) != 0)
+        {
+            ngx_cweb_api_error("%s(): %p is a WebSocket of another plugin",
+                               fn, ws);
+            return NULL;
+        }
+
+        return wc;
     }
 
     ngx_cweb_api_error("%s(): %p is not an open WebSocket of this worker",
                        fn, ws);
     return NULL;
+}
+
+
+/*
+ * a closed connection's memory is freed only after NGX_CWEB_WS_RETIRED
+ * more have closed, so that a websocket_t * a plugin kept past on_close
+ * does not soon name a new connection (it is refused meanwhile)
+ */
+
+void
+ngx_cweb_ws_retire(ngx_cweb_ws_conn_t *wc)
+{
+    ngx_free(ngx_cweb_ws_retired[ngx_cweb_ws_retired_next]);
+
+    ngx_cweb_ws_retired[ngx_cweb_ws_retired_next] = wc;
+    ngx_cweb_ws_retired_next = (ngx_cweb_ws_retired_next + 1)
+                               % NGX_CWEB_WS_RETIRED;
 }

@@ -28,17 +28,18 @@
 
 
 #define NGX_CWEB_WS_READS       8
-#define NGX_CWEB_WS_KEEP_MSG    65536     /* a larger buffer is freed */
+#define NGX_CWEB_WS_KEEP_MSG    4096      /* a larger buffer is freed */
 #define NGX_CWEB_WS_CLOSE_WAIT  5000
 #define NGX_CWEB_WS_EXIT_WAIT   1000      /* a quitting worker's */
 #define NGX_CWEB_WS_DEFLATE_MIN 64        /* shorter: sent as it is */
+#define NGX_CWEB_WS_KEEP_ZBUF   65536     /* a larger one is freed */
 
 
-typedef struct {
+struct ngx_cweb_ws_out_s {
     ngx_chain_t                 chain;
     ngx_buf_t                   buf;
-    size_t                      size;         /* of the frame */
-} ngx_cweb_ws_out_t;
+    size_t                      size;         /* of the frame, as queued */
+};
 
 
 static ngx_int_t ngx_cweb_ws_message(ngx_cweb_ws_conn_t *wc,
@@ -54,9 +55,13 @@ static void ngx_cweb_ws_control(ngx_cweb_ws_conn_t *wc,
     ngx_cweb_ws_event_t *ev);
 static ngx_int_t ngx_cweb_ws_append(ngx_cweb_ws_conn_t *wc,
     ngx_uint_t opcode, const u_char *data, size_t len);
+static ngx_int_t ngx_cweb_ws_append_frame(ngx_cweb_ws_conn_t *wc,
+    ngx_uint_t opcode, ngx_uint_t rsv1, const u_char *data, size_t len);
 static ngx_int_t ngx_cweb_ws_compress(ngx_uint_t bits, const u_char *data,
     size_t len);
 static int ngx_cweb_ws_zout(void *data, const unsigned char *p, size_t len);
+static void ngx_cweb_ws_pong_payload(ngx_cweb_ws_out_t *out,
+    const u_char *data, size_t len);
 static void ngx_cweb_ws_drop_unsent(ngx_cweb_ws_conn_t *wc);
 static void ngx_cweb_ws_post_write(ngx_cweb_ws_conn_t *wc);
 static ngx_uint_t ngx_cweb_ws_done(ngx_cweb_ws_conn_t *wc);
@@ -193,6 +198,31 @@ ngx_cweb_ws_done(ngx_cweb_ws_conn_t *wc)
 
 
 /*
+ * bytes the client sent with the handshake (in nginx's header buffer,
+ * which may end right after them: no room for a message's NUL), fed from
+ * the worker's read buffer
+ */
+
+void
+ngx_cweb_ws_feed_early(ngx_cweb_ws_conn_t *wc, u_char *p, size_t n)
+{
+    size_t  chunk;
+
+    while (n) {
+        chunk = ngx_min(n, sizeof(ngx_cweb_ws_buf) - 1);
+        ngx_memcpy(ngx_cweb_ws_buf, p, chunk);
+
+        if (ngx_cweb_ws_feed(wc, ngx_cweb_ws_buf, chunk) != NGX_OK) {
+            return;
+        }
+
+        p += chunk;
+        n -= chunk;
+    }
+}
+
+
+/*
  * n bytes from the client: NGX_OK to read on, NGX_DECLINED when nothing
  * more will be taken (the connection is closing)
  */
@@ -240,7 +270,8 @@ ngx_cweb_ws_feed(ngx_cweb_ws_conn_t *wc, u_char *p, size_t n)
         }
     }
 
-    return wc->close_sent ? NGX_DECLINED : NGX_OK;
+    /* after our Close, frames are read and dropped until the peer's */
+    return wc->close_heard ? NGX_DECLINED : NGX_OK;
 }
 
 
@@ -406,11 +437,20 @@ ngx_cweb_ws_control(ngx_cweb_ws_conn_t *wc, ngx_cweb_ws_event_t *ev)
     switch (ev->opcode) {
 
     case NGX_CWEB_WS_PING:
-        if (!wc->close_sent) {
-            (void) ngx_cweb_ws_append(wc, NGX_CWEB_WS_PONG, ev->data,
-                                      ev->len);
+        if (wc->close_sent) {
+            return;
         }
 
+        /*
+         * one pong waits at most: a client that pings and does not read
+         * gets the answer to its latest ping only (RFC 6455 5.5.3)
+         */
+        if (wc->pong && wc->pong->buf.pos == wc->pong->buf.start) {
+            ngx_cweb_ws_pong_payload(wc->pong, ev->data, ev->len);
+            return;
+        }
+
+        (void) ngx_cweb_ws_append(wc, NGX_CWEB_WS_PONG, ev->data, ev->len);
         return;
 
     case NGX_CWEB_WS_CLOSE:
@@ -476,11 +516,8 @@ static ngx_int_t
 ngx_cweb_ws_append(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
     const u_char *data, size_t len)
 {
-    u_char             *p;
-    size_t              hlen;
-    u_char              header[NGX_CWEB_WS_MAX_HEADER];
-    ngx_uint_t          rsv1;
-    ngx_cweb_ws_out_t  *out;
+    ngx_int_t   rc;
+    ngx_uint_t  rsv1;
 
     rsv1 = 0;
 
@@ -494,9 +531,35 @@ ngx_cweb_ws_append(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
         rsv1 = 1;
     }
 
+    rc = ngx_cweb_ws_append_frame(wc, opcode, rsv1, data, len);
+
+    /* the worker keeps no large compression output between messages */
+    if (ngx_cweb_ws_zsize > NGX_CWEB_WS_KEEP_ZBUF) {
+        ngx_free(ngx_cweb_ws_zbuf);
+        ngx_cweb_ws_zbuf = NULL;
+        ngx_cweb_ws_zsize = 0;
+    }
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_cweb_ws_append_frame(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
+    ngx_uint_t rsv1, const u_char *data, size_t len)
+{
+    u_char             *p;
+    size_t              hlen;
+    u_char              header[NGX_CWEB_WS_MAX_HEADER];
+    ngx_cweb_ws_out_t  *out;
+
     hlen = ngx_cweb_ws_frame_header(header, opcode, 1, rsv1, len);
 
-    out = ngx_alloc(sizeof(ngx_cweb_ws_out_t) + hlen + len, wc->c->log);
+    /* a pong has room for any other pong's payload (it may be replaced) */
+    out = ngx_alloc(sizeof(ngx_cweb_ws_out_t) + hlen
+                    + (opcode == NGX_CWEB_WS_PONG ? NGX_CWEB_WS_MAX_CONTROL
+                                                  : len),
+                    wc->c->log);
     if (out == NULL) {
         return NGX_ERROR;
     }
@@ -523,9 +586,33 @@ ngx_cweb_ws_append(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
     wc->last_out = &out->chain.next;
     wc->queued += out->size;
 
+    if (opcode == NGX_CWEB_WS_PONG) {
+        wc->pong = out;
+    }
+
     ngx_cweb_ws_post_write(wc);
 
     return NGX_OK;
+}
+
+
+/* the waiting pong answers the latest ping instead */
+
+static void
+ngx_cweb_ws_pong_payload(ngx_cweb_ws_out_t *out, const u_char *data,
+    size_t len)
+{
+    u_char  *p;
+
+    p = out->buf.start;
+    p += ngx_cweb_ws_frame_header(p, NGX_CWEB_WS_PONG, 1, 0, len);
+
+    if (len) {
+        p = ngx_cpymem(p, data, len);
+    }
+
+    /* control payloads are at most 125 bytes: the frame's size is kept */
+    out->buf.last = p;
 }
 
 
@@ -652,6 +739,11 @@ ngx_cweb_ws_drop_unsent(ngx_cweb_ws_conn_t *wc)
         next = cl->next;
         out = (ngx_cweb_ws_out_t *) cl;
         wc->queued -= out->size;
+
+        if (out == wc->pong) {
+            wc->pong = NULL;
+        }
+
         ngx_free(out);
     }
 
@@ -665,6 +757,7 @@ ngx_cweb_ws_drop_unsent(ngx_cweb_ws_conn_t *wc)
 ngx_int_t
 ngx_cweb_ws_flush(ngx_cweb_ws_conn_t *wc)
 {
+    off_t               sent;
     ngx_chain_t        *cl;
     ngx_connection_t   *c;
     ngx_cweb_ws_out_t  *out;
@@ -675,11 +768,21 @@ ngx_cweb_ws_flush(ngx_cweb_ws_conn_t *wc)
         return NGX_OK;
     }
 
+    sent = c->sent;
     cl = c->send_chain(c, wc->out, 0);
 
     if (cl == NGX_CHAIN_ERROR) {
         c->error = 1;
         return NGX_ERROR;
+    }
+
+    /* send_timeout is the time between two writes, as ngx_http_writer's */
+    if (c->sent != sent && c->write->timer_set) {
+        ngx_del_timer(c->write);
+    }
+
+    if (wc->pong && wc->pong->buf.pos != wc->pong->buf.start) {
+        wc->pong = NULL;           /* begun: it can no longer change */
     }
 
     while (wc->out && wc->out->buf->pos == wc->out->buf->last) {
@@ -724,6 +827,7 @@ ngx_cweb_ws_free_queue(ngx_cweb_ws_conn_t *wc)
     wc->out = NULL;
     wc->last_out = &wc->out;
     wc->queued = 0;
+    wc->pong = NULL;
 }
 
 
