@@ -4,7 +4,7 @@
 #   make run      install missing packages, build, nginx on 127.0.0.1:8080
 #   make test     install missing packages, build, unit tests + t/*.t
 #   make bench    benchmarks (bench/http, deploy, instructions, faults,
-#                 routes); not in test
+#                 routes, ws); not in test
 #   make valgrind the suites under memcheck (VALGRIND_SUITES=t/060-api.t
 #                 ...); fails on invalid accesses and definite leaks
 
@@ -19,11 +19,18 @@ RUN_PREFIX   := $(CURDIR)/$(BUILD)/run
 
 # Debian packages the build, the tests and `make run` need (chromium: the
 # browser suites, t/133; openssl: t/134's certificate; strace: t/039;
-# libelf-dev: elfutils' libelf, which reads a stored object's ABI stamp)
+# libelf-dev: elfutils' libelf, which reads a stored object's ABI stamp;
+# python3: the raw WebSocket clients of t/074)
 DEB_PKGS     := nginx nginx-dev libsqlite3-dev libjansson-dev libssl-dev \
                 zlib1g-dev libpcre2-dev libelf-dev gcc make perl libtest-base-perl \
-                curl procps sqlite3 strace chromium openssl
+                curl procps sqlite3 strace chromium openssl python3
 BENCH_PKGS   := wrk libnginx-mod-http-lua libnginx-mod-http-js valgrind
+# bench/ws's peer: lua-resty-websocket, Debian's lua-nginx-websocket (pure
+# Lua).  The package depends on nginx-extras (some 30 other nginx modules),
+# so unless it is installed its .deb is fetched with apt-get download and
+# unpacked under build/ instead (bench/ws looks in both places)
+LUA_WS_PKG   := lua-nginx-websocket
+LUA_WS_DIR   := $(BUILD)/lua-nginx-websocket
 # what the real Test::Nginx (openresty/test-nginx, a checkout given to
 # ../shared/tools/real-test-nginx) needs beyond DEB_PKGS
 REAL_PKGS    := libtest-longstring-perl liblist-moreutils-perl \
@@ -33,6 +40,11 @@ REAL_PKGS    := libtest-longstring-perl liblist-moreutils-perl \
 # `make valgrind`: valgrind.suppress holds nginx/OpenSSL/SQLite/loader
 # noise only, t/lib/fixtures.suppress the deliberate faults of the test
 # plugins; plugins are dlclose()d, --keep-debuginfo keeps their frames.
+# Memcheck's malloc replaces glibc's only (somalloc=nouserintercepts): by
+# default it takes over every global function of that family in any
+# object, so t/065's plugin, which defines its own malloc(), got memcheck's
+# (its count stayed 0, and what it took was reported lost).  A plugin's
+# hidden free()/realloc() were never taken over.
 # The same options work with the real Test::Nginx (a TEST_NGINX_USE_VALGRIND
 # that is not a number is passed to valgrind as it is).
 VALGRIND_PKGS   := valgrind
@@ -41,8 +53,14 @@ VALGRIND_LOGS   := $(CURDIR)/$(BUILD)/valgrind
 VALGRIND_OPTS   := --tool=memcheck --leak-check=full --keep-debuginfo=yes \
                    --show-possibly-lost=no --errors-for-leak-kinds=definite \
                    --num-callers=100 --gen-suppressions=all \
+                   --soname-synonyms=somalloc=nouserintercepts \
                    --suppressions=$(CURDIR)/valgrind.suppress \
                    --suppressions=$(CURDIR)/t/lib/fixtures.suppress
+# Each suite's log directory is writable by all (sticky): valgrind opens
+# the log of a forked child (%p) in the child, and a child of a worker or
+# the helper running as nobody (t/014) could not, so it exited 1 before it
+# exec()ed the compiler, and a canary died at birth.
+
 # seconds a client waits for nginx under valgrind (the suites' default: 3)
 VALGRIND_TIMEOUT ?= 20
 
@@ -61,7 +79,7 @@ UNIT_TESTS   := $(patsubst t/unit/%.c,objs/unit/%,$(wildcard t/unit/test_*.c))
 PROVE_INC    := $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null \
                   || echo "-I t/lib")
 
-.PHONY: all deps bench-deps real-deps valgrind-deps run test unit \
+.PHONY: all deps bench-deps bench-ws-deps real-deps valgrind-deps run test unit \
         compat-check prove bench valgrind clean ws-client FORCE
 
 all: $(MODULE)
@@ -79,6 +97,18 @@ deps:
 
 bench-deps: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PKGS)"
+
+bench-ws-deps: bench-deps
+	@dpkg-query -W -f='$${Status}' $(LUA_WS_PKG) 2>/dev/null \
+	    | grep -q 'ok installed' \
+	|| test -f $(LUA_WS_DIR)/usr/share/lua/5.1/nginx/websocket/server.lua \
+	|| { rm -rf $(LUA_WS_DIR).tmp && mkdir -p $(LUA_WS_DIR).tmp \
+	     && chmod 755 $(LUA_WS_DIR).tmp \
+	     && (cd $(LUA_WS_DIR).tmp && apt-get download -q $(LUA_WS_PKG)) \
+	     && dpkg -x $(LUA_WS_DIR).tmp/$(LUA_WS_PKG)_*.deb $(LUA_WS_DIR).tmp \
+	     && rm -f $(LUA_WS_DIR).tmp/$(LUA_WS_PKG)_*.deb \
+	     && rm -rf $(LUA_WS_DIR) && mv $(LUA_WS_DIR).tmp $(LUA_WS_DIR) \
+	     && echo "unpacked $(LUA_WS_PKG) in $(LUA_WS_DIR)"; }
 
 real-deps: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(REAL_PKGS)"
@@ -186,7 +216,7 @@ compat-check:
 valgrind: valgrind-deps $(MODULE)
 	@failed=""; for t in $(VALGRIND_SUITES); do \
 	    logs=$(VALGRIND_LOGS)/$$(basename $$t .t); \
-	    rm -rf $$logs && mkdir -p $$logs || exit 1; \
+	    rm -rf $$logs && mkdir -p $$logs && chmod 1777 $$logs || exit 1; \
 	    echo "# valgrind: $$t (logs: $$logs)"; \
 	    TEST_NGINX_BINARY=$(NGINX_BIN) \
 	    TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) \
@@ -208,12 +238,13 @@ run: deps $(MODULE)
 	$(NGINX_BIN) -p $(RUN_PREFIX)/ -c $(CURDIR)/conf/nginx.conf \
 	    -g 'daemon off;'
 
-bench: bench-deps $(MODULE)
+bench: bench-ws-deps $(MODULE) $(WS_CLIENT)
 	bench/http
 	bench/deploy
 	bench/instructions
 	bench/faults
 	bench/routes
+	bench/ws
 
 clean:
 	rm -rf objs $(BUILD) t/servroot*

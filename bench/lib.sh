@@ -86,19 +86,12 @@ bench_setup() {
 }
 
 bench_cleanup() {
-    local rc=$? p i
+    local rc=$? p
     trap - EXIT
     for p in "${BG_PIDS[@]}"; do
         kill -INT "$p" 2>/dev/null || true
     done
-    if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
-        kill -TERM "$NGINX_PID" 2>/dev/null || true
-        for ((i = 0; i < 100; i++)); do
-            kill -0 "$NGINX_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$NGINX_PID" 2>/dev/null || true
-    fi
+    stop_nginx
     for p in "${BG_PIDS[@]}"; do
         kill -KILL "$p" 2>/dev/null || true
     done
@@ -113,6 +106,21 @@ bench_cleanup() {
     exit "$rc"
 }
 
+
+# stop_nginx: our nginx (SIGTERM, SIGKILL after 10 s), by its PID
+stop_nginx() {
+    local i
+    if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
+        kill -TERM "$NGINX_PID" 2>/dev/null || true
+        for ((i = 0; i < 100; i++)); do
+            kill -0 "$NGINX_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$NGINX_PID" 2>/dev/null || true
+        wait "$NGINX_PID" 2>/dev/null || true
+    fi
+    NGINX_PID=""
+}
 
 # nginx_test CONF: does this configuration pass `nginx -t`?
 nginx_test() {

@@ -398,6 +398,16 @@ typedef struct cweb_api_s {
     /* cweb_entry.c's free()/realloc() of the host's res->body buffer */
     int                       (*body_release)(void *p);
 
+    /* WebSockets beyond websocket_t */
+    int                       (*ws_send_binary)(websocket_t *ws,
+                                                const void *data,
+                                                size_t len);
+    int                       (*ws_ping)(websocket_t *ws, const void *data,
+                                         size_t len);
+    http_request_t           *(*ws_request)(websocket_t *ws);
+    int                       (*ws_protocol)(websocket_t *ws,
+                                             const char *protocol);
+
     /* WebSockets across workers */
     int                       (*ws_broadcast)(const char *path,
                                               const void *data, size_t len,
@@ -597,6 +607,51 @@ cweb_ws_broadcast(const char *path, const void *data, size_t len,
     int opcode)
 {
     return cweb_api->ws_broadcast(path, data, len, opcode);
+}
+
+
+/*
+ * WebSockets, besides websocket_t's send (a text frame: UTF-8 only) and
+ * close (1000).  ws is the handler's own or another open WebSocket of
+ * this worker; each returns CWEB_OK, or CWEB_ERROR with an error-log line
+ * (ws not open here, the connection closing, a bad argument).
+ * Contexts: any (but a thread of the plugin's own).
+ */
+
+/* cweb_ws_send_binary: one binary frame of len bytes */
+static inline int
+cweb_ws_send_binary(websocket_t *ws, const void *data, size_t len)
+{
+    return cweb_api->ws_send_binary(ws, data, len);
+}
+
+/* cweb_ws_ping: a ping with up to 125 bytes; the client's pong is ignored */
+static inline int
+cweb_ws_ping(websocket_t *ws, const void *data, size_t len)
+{
+    return cweb_api->ws_ping(ws, data, len);
+}
+
+/*
+ * cweb_ws_request: the opening request (method, path, params, headers,
+ * websocket = 1), in on_open only (NULL elsewhere): e.g. a token in the
+ * query, a cookie, the offered Sec-WebSocket-Protocol.
+ */
+static inline http_request_t *
+cweb_ws_request(websocket_t *ws)
+{
+    return cweb_api->ws_request(ws);
+}
+
+/*
+ * cweb_ws_protocol: in on_open, the subprotocol to answer with
+ * (Sec-WebSocket-Protocol): one of those the client offered, compared
+ * exactly; CWEB_ERROR for any other, or outside on_open.
+ */
+static inline int
+cweb_ws_protocol(websocket_t *ws, const char *protocol)
+{
+    return cweb_api->ws_protocol(ws, protocol);
 }
 
 

@@ -18,6 +18,7 @@
 #include "ngx_cweb_fault.h"
 #include "ngx_cweb_http.h"
 #include "ngx_cweb_loader.h"
+#include "ngx_cweb_ws.h"
 
 #include <dlfcn.h>
 
@@ -91,6 +92,10 @@ cweb_api_t  ngx_cweb_api = {
     ngx_cweb_crypto_shutdown,
     ngx_cweb_jobs_bind,
     ngx_cweb_body_release,
+    ngx_cweb_ws_send_binary,
+    ngx_cweb_ws_ping,
+    ngx_cweb_ws_request,
+    ngx_cweb_ws_protocol,
     ngx_cweb_ws_broadcast
 };
 

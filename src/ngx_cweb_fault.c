@@ -69,6 +69,7 @@ static void ngx_cweb_fault_answer(ngx_uint_t timeout);
 
 ngx_cweb_proc_t  *ngx_cweb_self;
 ngx_socket_t      ngx_cweb_fault_fd = -1;
+ngx_uint_t        ngx_cweb_fault_fd_ws;
 ngx_int_t         ngx_cweb_call_now = NGX_CWEB_CALL_NONE;
 
 /* armed while a recoverable call runs: where its fault handler returns */
@@ -463,6 +464,12 @@ ngx_cweb_fault_answer(ngx_uint_t timeout)
     ngx_cweb_fault_fd = -1;
 
     if (fd == -1) {
+        return;
+    }
+
+    /* a WebSocket between frames: a Close with 1011 */
+    if (ngx_cweb_fault_fd_ws) {
+        (void) write(fd, "\x88\x13\x03\xf3the plugin failed", 21);
         return;
     }
 

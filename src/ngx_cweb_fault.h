@@ -34,6 +34,7 @@
 
 extern ngx_cweb_proc_t  *ngx_cweb_self;
 extern ngx_socket_t      ngx_cweb_fault_fd;  /* raw answer if it dies */
+extern ngx_uint_t        ngx_cweb_fault_fd_ws;   /* ... a WebSocket's */
 /* what plugin code runs on this process's event loop (its API contexts) */
 extern ngx_int_t         ngx_cweb_call_now;
 

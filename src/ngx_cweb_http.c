@@ -114,6 +114,7 @@ static ngx_int_t
 ngx_cweb_http_dispatch(ngx_http_request_t *r, ngx_cweb_call_t *call)
 {
     u_char             *reason;
+    ngx_str_t           body;
     ngx_int_t           rc;
     ngx_uint_t          state;
     ngx_cweb_route_t   *route;
@@ -186,11 +187,20 @@ ngx_cweb_http_dispatch(ngx_http_request_t *r, ngx_cweb_call_t *call)
         }
     }
 
-    if (route->ws) {
-        return ngx_cweb_ws_handler(r, route);
-    }
-
     call->route = route;
+
+    /* the opening request is on_open's (cweb_ws_request()) */
+    if (route->ws) {
+        ngx_str_set(&body, "");
+
+        if (ngx_cweb_http_request(call, &body) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        call->req.websocket = 1;
+
+        return ngx_cweb_ws_handler(call);
+    }
 
     /* nothing to read or discard */
     if (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked) {

@@ -58,7 +58,7 @@ ngx_cweb_watchdog_run(void *db, ngx_cweb_main_conf_t *cmcf)
     union sigval        value;
     ngx_cweb_shm_t     *sh;
     ngx_cweb_proc_t    *p;
-    ngx_atomic_uint_t   pid, since, what, again;
+    ngx_atomic_uint_t   pid, since, what, again, flags;
 
     ngx_cweb_watchdog_db = db;
     ngx_cweb_watchdog_cmcf = cmcf;
@@ -130,17 +130,25 @@ ngx_cweb_watchdog_run(void *db, ngx_cweb_main_conf_t *cmcf)
             continue;
         }
 
-        (void) __atomic_fetch_or(&p->flags,
-                                 NGX_CWEB_PROC_KILLED|NGX_CWEB_PROC_REPORTED,
-                                 __ATOMIC_SEQ_CST);
+        flags = __atomic_fetch_or(&p->flags,
+                                  NGX_CWEB_PROC_KILLED|NGX_CWEB_PROC_REPORTED,
+                                  __ATOMIC_SEQ_CST);
 
         ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                       "cweb watchdog: process %P has been inside plugin code "
                       "for %M ms (cweb_handler_timeout %M ms), killing it",
                       (ngx_pid_t) pid, ngx_current_msec - since, timeout);
 
-        ngx_cweb_fault_record_call(what, since, NGX_CWEB_FAULT_TIMEOUT,
-                                   timeout, (ngx_pid_t) pid);
+        /*
+         * one that recorded this call's fault itself (exit(), a signal
+         * re-raised) and is still there is ended all the same, but the
+         * fault is not counted twice: leaving can outlast the timeout
+         * (a core dump, valgrind's exit-time leak check)
+         */
+        if (!(flags & NGX_CWEB_PROC_REPORTED)) {
+            ngx_cweb_fault_record_call(what, since, NGX_CWEB_FAULT_TIMEOUT,
+                                       timeout, (ngx_pid_t) pid);
+        }
 
         /*
          * its fault handler answers the stuck request (504), then it

@@ -42,13 +42,15 @@ static ngx_int_t ngx_cweb_ws_origin_ok(ngx_http_request_t *r);
 static ngx_table_elt_t *ngx_cweb_ws_header(ngx_http_request_t *r,
     const char *name, size_t len, ngx_uint_t *n);
 static ngx_uint_t ngx_cweb_ws_has_token(ngx_str_t *value, const char *token,
-    size_t len);
+    size_t len, ngx_uint_t nocase);
 static ngx_cweb_ws_conn_t *ngx_cweb_ws_create(ngx_http_request_t *r,
     ngx_cweb_route_t *rt);
 static ngx_int_t ngx_cweb_ws_extensions(ngx_cweb_ws_conn_t *wc);
 static ngx_int_t ngx_cweb_ws_accept(ngx_cweb_ws_conn_t *wc, ngx_str_t *key);
 static void ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc);
+static void ngx_cweb_ws_release(ngx_event_t *ev);
 static void ngx_cweb_ws_cleanup(void *data);
+static void ngx_cweb_ws_cleanup_conn(ngx_cweb_ws_conn_t *wc);
 static ngx_int_t ngx_cweb_ws_call(ngx_cweb_ws_conn_t *wc, ngx_uint_t event,
     u_char *msg, size_t len);
 static ngx_int_t ngx_cweb_ws_message(ngx_cweb_ws_conn_t *wc, u_char *msg,
@@ -56,11 +58,7 @@ static ngx_int_t ngx_cweb_ws_message(ngx_cweb_ws_conn_t *wc, u_char *msg,
 static ngx_uint_t ngx_cweb_ws_served(ngx_cweb_ws_conn_t *wc);
 static ngx_cweb_plugin_t *ngx_cweb_ws_current(ngx_cweb_ws_conn_t *wc,
     ngx_uint_t *index);
-static int ngx_cweb_ws_send(websocket_t *ws, const char *message,
-    size_t length);
-static int ngx_cweb_ws_close_api(websocket_t *ws);
-static ngx_cweb_ws_conn_t *ngx_cweb_ws_lookup(websocket_t *ws,
-    const char *fn);
+static void ngx_cweb_ws_last_words(ngx_cweb_ws_conn_t *wc);
 static void *ngx_cweb_ws_create_conf(ngx_conf_t *cf);
 static char *ngx_cweb_ws_init_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_cweb_ws_init_process(ngx_cycle_t *cycle);
@@ -143,33 +141,31 @@ ngx_module_t  ngx_cweb_ws_module = {
 };
 
 
-/* this worker's open WebSockets: by the address plugins hold, and a list */
-static ngx_rbtree_t        ngx_cweb_ws_tree;
-static ngx_rbtree_node_t   ngx_cweb_ws_sentinel;
-static ngx_queue_t         ngx_cweb_ws_open;
-
-
 /* a GET on a path of module_t.websockets[] */
 
 ngx_int_t
-ngx_cweb_ws_handler(ngx_http_request_t *r, ngx_cweb_route_t *rt)
+ngx_cweb_ws_handler(ngx_cweb_call_t *call)
 {
     ngx_int_t            rc;
     ngx_str_t            key;
     ngx_uint_t           status;
     const char          *why;
     ngx_cweb_ws_conn_t  *wc;
+    ngx_http_request_t  *r;
+
+    r = call->r;
 
     why = ngx_cweb_ws_check(r, &key, &status);
     if (why) {
         return ngx_cweb_send_error(r, status, "%s", why);
     }
 
-    wc = ngx_cweb_ws_create(r, rt);
+    wc = ngx_cweb_ws_create(r, call->route);
     if (wc == NULL || ngx_cweb_ws_extensions(wc) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    wc->opening = call;
     rc = ngx_cweb_ws_call(wc, NGX_CWEB_WS_ON_OPEN, NULL, 0);
     wc->opening = NULL;
 
@@ -187,7 +183,6 @@ ngx_cweb_ws_handler(ngx_http_request_t *r, ngx_cweb_route_t *rt)
     }
 
     wc->opened = 1;
-    ngx_queue_insert_tail(&ngx_cweb_ws_open, &wc->queue);
 
     if (ngx_cweb_ws_accept(wc, &key) != NGX_OK) {
         return NGX_ERROR;
@@ -228,8 +223,8 @@ ngx_cweb_ws_check(ngx_http_request_t *r, ngx_str_t *key, ngx_uint_t *status)
     h = ngx_cweb_ws_header(r, "Upgrade", 7, &n);
     c = ngx_cweb_ws_header(r, "Connection", 10, &n);
 
-    if (h == NULL || !ngx_cweb_ws_has_token(&h->value, "websocket", 9)
-        || c == NULL || !ngx_cweb_ws_has_token(&c->value, "upgrade", 7))
+    if (h == NULL || !ngx_cweb_ws_has_token(&h->value, "websocket", 9, 1)
+        || c == NULL || !ngx_cweb_ws_has_token(&c->value, "upgrade", 7, 1))
     {
         *status = NGX_HTTP_BAD_REQUEST;
         return "not a WebSocket handshake: it needs \"Upgrade: websocket\" "
@@ -329,6 +324,16 @@ ngx_cweb_ws_origin_ok(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
+    /* the origins a browser sends: http or https (never "null" here) */
+    if (!((p - origin->value.data == 4
+           && ngx_strncasecmp(origin->value.data, (u_char *) "http", 4) == 0)
+          || (p - origin->value.data == 5
+              && ngx_strncasecmp(origin->value.data, (u_char *) "https", 5)
+                 == 0)))
+    {
+        return NGX_DECLINED;
+    }
+
     authority.data = p + 3;
     authority.len = origin->value.data + origin->value.len - authority.data;
 
@@ -369,10 +374,11 @@ ngx_cweb_ws_header(ngx_http_request_t *r, const char *name, size_t len,
 }
 
 
-/* "a, Upgrade ,b": a comma-separated list holds the token, any case */
+/* "a, Upgrade ,b": a comma-separated list holds the token (in any case) */
 
 static ngx_uint_t
-ngx_cweb_ws_has_token(ngx_str_t *value, const char *token, size_t len)
+ngx_cweb_ws_has_token(ngx_str_t *value, const char *token, size_t len,
+    ngx_uint_t nocase)
 {
     u_char  *p, *last, *end;
 
@@ -392,7 +398,8 @@ ngx_cweb_ws_has_token(ngx_str_t *value, const char *token, size_t len)
 
         /* the token, and only blanks after it */
         if ((size_t) (end - p) >= len
-            && ngx_strncasecmp(p, (u_char *) token, len) == 0)
+            && (nocase ? ngx_strncasecmp(p, (u_char *) token, len)
+                       : ngx_strncmp(p, token, len)) == 0)
         {
             for (p += len; p < end && (*p == ' ' || *p == '\t'); p++) {
                 /* void */
@@ -413,41 +420,55 @@ ngx_cweb_ws_has_token(ngx_str_t *value, const char *token, size_t len)
 static ngx_cweb_ws_conn_t *
 ngx_cweb_ws_create(ngx_http_request_t *r, ngx_cweb_route_t *rt)
 {
-    const char          *path;
-    ngx_cweb_ws_conn_t  *wc;
-    ngx_http_cleanup_t  *cln;
-    ngx_cweb_ws_conf_t  *wcf;
+    size_t                     nlen, plen;
+    const char                *path;
+    ngx_cweb_ws_conn_t        *wc;
+    ngx_http_cleanup_t        *cln;
+    ngx_cweb_ws_conf_t        *wcf;
+    ngx_http_core_loc_conf_t  *clcf;
 
-    wc = ngx_pcalloc(r->pool, sizeof(ngx_cweb_ws_conn_t));
     cln = ngx_http_cleanup_add(r, 0);
-
-    if (wc == NULL || cln == NULL) {
+    if (cln == NULL) {
         return NULL;
     }
 
+    /*
+     * malloc()ed with its names, not from the request's pool: the request
+     * is released once the 101 is out (ngx_cweb_ws_release())
+     */
     path = rt->plugin->config->websockets[rt->index].path;
+    nlen = rt->plugin->name.len;
+    plen = ngx_strlen(path);
 
-    wc->plugin = ngx_pnalloc(r->pool, rt->plugin->name.len + 1);
-    wc->path = ngx_pnalloc(r->pool, ngx_strlen(path) + 1);
-
-    if (wc->plugin == NULL || wc->path == NULL) {
+    wc = ngx_calloc(sizeof(ngx_cweb_ws_conn_t) + nlen + 1 + plen + 1,
+                    r->connection->log);
+    if (wc == NULL) {
         return NULL;
     }
 
-    *ngx_cpymem(wc->plugin, rt->plugin->name.data, rt->plugin->name.len)
-        = '\0';
-    ngx_cpystrn(wc->path, (u_char *) path, ngx_strlen(path) + 1);
+    cln->handler = ngx_cweb_ws_cleanup;
+    cln->data = wc;
+
+    wc->plugin = (u_char *) (wc + 1);
+    wc->path = wc->plugin + nlen + 1;
+    ngx_memcpy(wc->plugin, rt->plugin->name.data, nlen);
+    ngx_memcpy(wc->path, path, plen);
 
     wcf = ngx_http_get_module_main_conf(r, ngx_cweb_ws_module);
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
+    wc->signature = NGX_CWEB_WS_SIGNATURE;
     wc->r = r;
     wc->c = r->connection;
-    wc->opening = r;
+    wc->conf = wcf;
+    wc->send_timeout = clcf->send_timeout;
+    wc->cln = cln;
     wc->pub.client_fd = r->connection->fd;
     wc->pub.send = ngx_cweb_ws_send;
     wc->pub.close = ngx_cweb_ws_close_api;
     wc->message = ngx_cweb_ws_message;
     wc->served = ngx_cweb_ws_served;
+    wc->done = ngx_cweb_ws_cleanup_conn;
     ngx_cweb_ws_parser_init(&wc->parser, wcf->max_message, 0);
     wc->last_out = &wc->out;
     wc->heard = ngx_current_msec;
@@ -457,15 +478,48 @@ ngx_cweb_ws_create(ngx_http_request_t *r, ngx_cweb_route_t *rt)
     wc->ping.data = wc;
     wc->ping.log = r->connection->log;
 
+    wc->release.handler = ngx_cweb_ws_release;
+    wc->release.data = wc;
+    wc->release.log = r->connection->log;
+
     ngx_http_set_ctx(r, wc, ngx_cweb_ws_module);
 
-    wc->node.key = (ngx_rbtree_key_t) (uintptr_t) &wc->pub;
-    ngx_rbtree_insert(&ngx_cweb_ws_tree, &wc->node);
-
-    cln->handler = ngx_cweb_ws_cleanup;
-    cln->data = wc;
+    ngx_cweb_ws_register(wc);
+    wc->registered = 1;
 
     return wc;
+}
+
+
+/*
+ * once the 101 is out the HTTP request is done with: it is freed (logged
+ * to the access log with its 101), and the connection is ours alone,
+ * holding no more than its own pool, this struct and its queue; posted
+ * by the takeover, as nginx still uses the request until its content
+ * handler's event ends
+ */
+
+static void
+ngx_cweb_ws_release(ngx_event_t *ev)
+{
+    ngx_connection_t    *c;
+    ngx_cweb_ws_conn_t  *wc;
+    ngx_http_request_t  *r;
+
+    wc = ev->data;
+    r = wc->r;
+    c = wc->c;
+
+    wc->cln->handler = NULL;
+    wc->cln = NULL;
+    wc->r = NULL;
+    r->keepalive = 0;
+
+    ngx_http_free_request(r, 0);
+
+    c->data = wc;
+    c->destroyed = 0;
+    c->log->action = "serving a WebSocket";
 }
 
 
@@ -501,7 +555,7 @@ ngx_cweb_ws_extensions(ngx_cweb_ws_conn_t *wc)
         return NGX_OK;
     }
 
-    wc->inflate = ngx_pcalloc(wc->r->pool, sizeof(ngx_cweb_ws_inflate_t));
+    wc->inflate = ngx_calloc(sizeof(ngx_cweb_ws_inflate_t), wc->c->log);
 
     if (rc != NGX_CWEB_WS_DEFLATE_OK || wc->inflate == NULL
         || ngx_cweb_ws_inflate_init(wc->inflate, params.client_window_bits,
@@ -631,7 +685,8 @@ ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
 
     wcf = ngx_http_get_module_main_conf(r, ngx_cweb_ws_module);
 
-    if (wcf->ping_interval) {
+    /* a close from on_open has set the close wait already */
+    if (wcf->ping_interval && !wc->close_sent) {
         ngx_add_timer(&wc->ping, wcf->ping_interval);
     }
 
@@ -639,13 +694,16 @@ ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
     n = r->header_in->last - r->header_in->pos;
 
     if (n) {
-        (void) ngx_cweb_ws_feed(wc, r->header_in->pos, n);
+        ngx_cweb_ws_feed_early(wc, r->header_in->pos, n);
         r->header_in->pos = r->header_in->last;
     }
 
+    /* first in line: nginx is done with the request by then */
+    ngx_post_event(&wc->release, &ngx_posted_events);
     ngx_post_event(c->write, &ngx_posted_events);
 
-    if (n == 0 && c->read->ready) {
+    /* more may wait in the socket than the header buffer took */
+    if (c->read->ready) {
         ngx_post_event(c->read, &ngx_posted_events);
     }
 }
@@ -656,7 +714,18 @@ ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
 static void
 ngx_cweb_ws_cleanup(void *data)
 {
-    ngx_cweb_ws_conn_t  *wc = data;
+    ngx_cweb_ws_cleanup_conn(data);
+}
+
+
+/* on_close, and everything the connection holds but its pool */
+
+static void
+ngx_cweb_ws_cleanup_conn(ngx_cweb_ws_conn_t *wc)
+{
+    /* nothing more may be queued, whatever on_close sends */
+    wc->close_sent = 1;
+    wc->finished = 1;
 
     if (wc->opened && !wc->closed_called) {
         wc->closed_called = 1;
@@ -671,28 +740,29 @@ ngx_cweb_ws_cleanup(void *data)
         ngx_delete_posted_event(&wc->ping);
     }
 
+    if (wc->release.posted) {
+        ngx_delete_posted_event(&wc->release);
+    }
+
     ngx_cweb_ws_free_queue(wc);
     ngx_free(wc->msg);
     wc->msg = NULL;
+
+    /* a connection that ended inside a compressed message */
+    if (wc->inflate) {
+        ngx_cweb_ws_inflate_free(wc->inflate);
+        ngx_free(wc->inflate);
+    }
 
     /* the seed's contract: the host frees what the plugin put there */
     free(wc->pub.session);
     wc->pub.session = NULL;
 
-    ngx_rbtree_delete(&ngx_cweb_ws_tree, &wc->node);
-
-    if (wc->opened) {
-        ngx_queue_remove(&wc->queue);
+    if (wc->registered) {
+        ngx_cweb_ws_unregister(wc);
     }
-}
 
-
-/* the open WebSockets of this worker (wc->queue), for broadcasts */
-
-ngx_queue_t *
-ngx_cweb_ws_connections(void)
-{
-    return &ngx_cweb_ws_open;
+    ngx_cweb_ws_retire(wc);
 }
 
 
@@ -728,16 +798,25 @@ ngx_cweb_ws_call(ngx_cweb_ws_conn_t *wc, ngx_uint_t event, u_char *msg,
     }
 
     ngx_cweb_plugin_acquire(p);
+
+    /* on_open may read its request's stores: they are its call's */
+    if (wc->opening) {
+        ngx_cweb_api_set_call(wc->opening);
+    }
+
     ngx_cweb_api_set_plugin(p);
     wc->in_handler = 1;
 
+    ngx_cweb_ws_last_words(wc);
     ngx_cweb_call_enter(p, NGX_CWEB_CALL_WS(i));
     signo = ngx_cweb_fault_call_ws(info, event, &ngx_cweb_context, &wc->pub,
                                    (char *) msg, len);
     ngx_cweb_call_leave();
+    ngx_cweb_fault_fd = -1;
+    ngx_cweb_fault_fd_ws = 0;
 
     wc->in_handler = 0;
-    ngx_cweb_api_set_plugin(NULL);
+    ngx_cweb_api_set_call(NULL);
 
     if (signo) {
         ngx_log_error(NGX_LOG_ERR, wc->c->log, 0,
@@ -750,6 +829,32 @@ ngx_cweb_ws_call(ngx_cweb_ws_conn_t *wc, ngx_uint_t event, u_char *msg,
     ngx_cweb_plugin_release(p);
 
     return signo ? NGX_ABORT : NGX_OK;
+}
+
+
+/*
+ * if the worker dies in the call (the watchdog, abort(), exit()), the
+ * client gets a Close 1011 written on the raw socket: only a plain one,
+ * between frames, after the 101
+ */
+
+static void
+ngx_cweb_ws_last_words(ngx_cweb_ws_conn_t *wc)
+{
+    ngx_cweb_fault_fd = -1;
+    ngx_cweb_fault_fd_ws = 1;
+
+#if (NGX_HTTP_SSL)
+    if (wc->c->ssl) {
+        return;
+    }
+#endif
+
+    if (wc->upgraded && !wc->close_sent
+        && (wc->out == NULL || wc->out->buf->pos == wc->out->buf->start))
+    {
+        ngx_cweb_fault_fd = wc->c->fd;
+    }
 }
 
 
@@ -801,88 +906,63 @@ ngx_cweb_ws_served(ngx_cweb_ws_conn_t *wc)
 }
 
 
-/* websocket_t, as plugins see it */
+/* the subprotocol the 101 names: one the client offered */
 
-static int
-ngx_cweb_ws_send(websocket_t *ws, const char *message, size_t length)
+int
+ngx_cweb_ws_protocol(websocket_t *ws, const char *protocol)
 {
-    ngx_cweb_ws_conn_t  *wc;
-    ngx_cweb_ws_utf8_t   utf8;
-
-    if (ngx_cweb_api_gate("ws->send") != NGX_OK) {
-        return -1;
-    }
-
-    wc = ngx_cweb_ws_lookup(ws, "ws->send");
-    if (wc == NULL) {
-        return -1;
-    }
-
-    if (message == NULL && length) {
-        ngx_cweb_api_error("ws->send(): NULL message of %uz bytes", length);
-        return -1;
-    }
-
-    /* a text frame carries UTF-8: a browser would close 1007 otherwise */
-    ngx_memzero(&utf8, sizeof(ngx_cweb_ws_utf8_t));
-
-    if (ngx_cweb_ws_utf8(&utf8, (const u_char *) message, length)
-        != NGX_CWEB_WS_UTF8_OK)
-    {
-        ngx_cweb_api_error("ws->send(): the message is not UTF-8 text");
-        return -1;
-    }
-
-    return ngx_cweb_ws_queue(wc, NGX_CWEB_WS_TEXT, (const u_char *) message,
-                             length) == NGX_OK ? 0 : -1;
-}
-
-
-static int
-ngx_cweb_ws_close_api(websocket_t *ws)
-{
+    size_t               len;
+    ngx_uint_t           i, n;
+    ngx_list_part_t     *part;
+    ngx_table_elt_t     *h;
     ngx_cweb_ws_conn_t  *wc;
 
-    if (ngx_cweb_api_gate("ws->close") != NGX_OK) {
-        return -1;
+    if (ngx_cweb_api_gate("cweb_ws_protocol") != NGX_OK) {
+        return CWEB_ERROR;
     }
 
-    wc = ngx_cweb_ws_lookup(ws, "ws->close");
+    wc = ngx_cweb_ws_lookup(ws, "cweb_ws_protocol");
     if (wc == NULL) {
-        return -1;
+        return CWEB_ERROR;
     }
 
-    ngx_cweb_ws_close(wc, 1000, "");
+    if (wc->opening == NULL || protocol == NULL) {
+        ngx_cweb_api_error("cweb_ws_protocol(): only in on_open, with a "
+                           "protocol");
+        return CWEB_ERROR;
+    }
 
-    return 0;
-}
+    len = ngx_strlen(protocol);
 
+    /* "Sec-WebSocket-Protocol: a, b" may come in several lines */
+    for (part = &wc->r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
 
-/* an open WebSocket of this worker, or NULL and an error line */
+        for (i = 0; i < part->nelts; i++) {
+            n = sizeof("Sec-WebSocket-Protocol") - 1;
 
-static ngx_cweb_ws_conn_t *
-ngx_cweb_ws_lookup(websocket_t *ws, const char *fn)
-{
-    uintptr_t           key;
-    ngx_rbtree_node_t  *node, *sentinel;
+            if (h[i].key.len == n
+                && ngx_strncasecmp(h[i].key.data,
+                                   (u_char *) "Sec-WebSocket-Protocol", n)
+                   == 0
+                && ngx_cweb_ws_has_token(&h[i].value, protocol, len, 0))
+            {
+                wc->protocol.data = ngx_pnalloc(wc->r->pool, len);
+                if (wc->protocol.data == NULL) {
+                    return CWEB_ERROR;
+                }
 
-    key = (uintptr_t) ws;
-    node = ngx_cweb_ws_tree.root;
-    sentinel = ngx_cweb_ws_tree.sentinel;
-
-    while (node != sentinel) {
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
-            continue;
+                wc->protocol.len = ngx_cpymem(wc->protocol.data, protocol,
+                                              len)
+                                   - wc->protocol.data;
+                return CWEB_OK;
+            }
         }
-
-        return (ngx_cweb_ws_conn_t *)
-               ((u_char *) node - offsetof(ngx_cweb_ws_conn_t, node));
     }
 
-    ngx_cweb_api_error("%s(): %p is not an open WebSocket of this worker",
-                       fn, ws);
-    return NULL;
+    ngx_cweb_api_error("cweb_ws_protocol(): \"%s\" was not offered",
+                       protocol);
+    return CWEB_ERROR;
 }
 
 
@@ -924,9 +1004,7 @@ ngx_cweb_ws_init_conf(ngx_conf_t *cf, void *conf)
 static ngx_int_t
 ngx_cweb_ws_init_process(ngx_cycle_t *cycle)
 {
-    ngx_rbtree_init(&ngx_cweb_ws_tree, &ngx_cweb_ws_sentinel,
-                    ngx_rbtree_insert_value);
-    ngx_queue_init(&ngx_cweb_ws_open);
+    ngx_cweb_ws_api_init();
 
     return ngx_cweb_ws_bcast_init_process(cycle);
 }

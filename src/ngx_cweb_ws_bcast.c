@@ -30,6 +30,14 @@
 #define NGX_CWEB_WS_WINDOWS     16        /* deflate_bits 0 (off), 8..15 */
 
 
+/* a frame queued on many connections by reference, built once */
+struct ngx_cweb_ws_frame_s {
+    ngx_uint_t                  refs;
+    size_t                      size;
+    u_char                     *data;         /* follows */
+};
+
+
 typedef struct {
     ngx_cweb_ws_frame_t        *frame[NGX_CWEB_WS_WINDOWS];
     ngx_uint_t                  tried;        /* bit per window */
@@ -203,7 +211,7 @@ ngx_cweb_ws_bcast_handler(ngx_uint_t kind, u_char *data, size_t len)
     for (q = ngx_queue_head(open); q != open; q = ngx_queue_next(q)) {
         wc = ngx_queue_data(q, ngx_cweb_ws_conn_t, queue);
 
-        if (!wc->upgraded || wc->close_sent
+        if (!wc->opened || !wc->upgraded || wc->close_sent
             || ngx_strncmp(wc->plugin, plugin, plen) != 0
             || wc->plugin[plen] != '\0'
             || ngx_strncmp(wc->path, path, n16) != 0
@@ -257,4 +265,86 @@ ngx_cweb_ws_bcast_frame(ngx_cweb_ws_bcast_t *b, ngx_uint_t bits)
     }
 
     return b->frame[0];
+}
+
+
+/*
+ * a data frame for many connections: compressed for the window "bits"
+ * (NULL when that does not make it shorter, or fails), or plain (bits 0)
+ */
+
+ngx_cweb_ws_frame_t *
+ngx_cweb_ws_frame_make(ngx_uint_t opcode, const u_char *data, size_t len,
+    ngx_uint_t bits)
+{
+    u_char               header[NGX_CWEB_WS_MAX_HEADER];
+    size_t               hlen;
+    ngx_cweb_ws_frame_t  *f;
+
+    if (bits) {
+        data = ngx_cweb_ws_deflated(bits, data, len, &len);
+
+        if (data == NULL) {
+            ngx_cweb_ws_zbuf_trim();
+            return NULL;
+        }
+    }
+
+    hlen = ngx_cweb_ws_frame_header(header, opcode, 1, bits ? 1 : 0, len);
+
+    f = ngx_alloc(sizeof(ngx_cweb_ws_frame_t) + hlen + len, ngx_cycle->log);
+
+    if (f != NULL) {
+        f->refs = 1;
+        f->size = hlen + len;
+        f->data = (u_char *) (f + 1);
+
+        ngx_memcpy(f->data, header, hlen);
+
+        if (len) {
+            ngx_memcpy(f->data + hlen, data, len);
+        }
+    }
+
+    ngx_cweb_ws_zbuf_trim();
+
+    return f;
+}
+
+
+void
+ngx_cweb_ws_frame_release(ngx_cweb_ws_frame_t *f)
+{
+    if (f && --f->refs == 0) {
+        ngx_free(f);
+    }
+}
+
+
+/* a shared frame on this connection, under cweb_websocket_max_queue */
+
+ngx_int_t
+ngx_cweb_ws_queue_frame(ngx_cweb_ws_conn_t *wc, ngx_cweb_ws_frame_t *f)
+{
+    ngx_cweb_ws_out_t  *out;
+
+    if (wc->close_sent || ngx_cweb_ws_room(wc, f->size) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    out = ngx_calloc(sizeof(ngx_cweb_ws_out_t), wc->c->log);
+    if (out == NULL) {
+        return NGX_ERROR;
+    }
+
+    f->refs++;
+    out->frame = f;
+    out->buf.start = f->data;
+    out->buf.pos = f->data;
+    out->buf.last = f->data + f->size;
+    out->size = f->size;
+
+    ngx_cweb_ws_link(wc, out);
+
+    return NGX_OK;
 }

@@ -37,9 +37,9 @@ static void ngx_cweb_ws_unmask(ngx_cweb_ws_parser_t *p, unsigned char *d,
     size_t n);
 static int ngx_cweb_ws_data(ngx_cweb_ws_parser_t *p, unsigned char *d,
     size_t n, ngx_cweb_ws_event_t *ev);
-static int ngx_cweb_ws_control(ngx_cweb_ws_parser_t *p, unsigned char *d,
+static int ngx_cweb_ws_parse_control(ngx_cweb_ws_parser_t *p, unsigned char *d,
     size_t n, ngx_cweb_ws_event_t *ev);
-static int ngx_cweb_ws_close(ngx_cweb_ws_parser_t *p,
+static int ngx_cweb_ws_parse_close(ngx_cweb_ws_parser_t *p,
     ngx_cweb_ws_event_t *ev);
 static int ngx_cweb_ws_utf8_lead(ngx_cweb_ws_utf8_t *u, unsigned c);
 
@@ -96,7 +96,7 @@ ngx_cweb_ws_parse(ngx_cweb_ws_parser_t *p, unsigned char *buf, size_t len,
         }
 
         if (p->opcode & 0x8) {
-            rc = ngx_cweb_ws_control(p, buf + pos, n, ev);
+            rc = ngx_cweb_ws_parse_control(p, buf + pos, n, ev);
 
         } else {
             rc = ngx_cweb_ws_data(p, buf + pos, n, ev);
@@ -408,7 +408,7 @@ ngx_cweb_ws_data(ngx_cweb_ws_parser_t *p, unsigned char *d, size_t n,
 
 
 static int
-ngx_cweb_ws_control(ngx_cweb_ws_parser_t *p, unsigned char *d, size_t n,
+ngx_cweb_ws_parse_control(ngx_cweb_ws_parser_t *p, unsigned char *d, size_t n,
     ngx_cweb_ws_event_t *ev)
 {
     unsigned char  *payload;
@@ -445,7 +445,7 @@ ngx_cweb_ws_control(ngx_cweb_ws_parser_t *p, unsigned char *d, size_t n,
     ev->reason_len = 0;
 
     if (p->opcode == NGX_CWEB_WS_CLOSE) {
-        return ngx_cweb_ws_close(p, ev);
+        return ngx_cweb_ws_parse_close(p, ev);
     }
 
     return NGX_CWEB_WS_CONTROL;
@@ -453,7 +453,7 @@ ngx_cweb_ws_control(ngx_cweb_ws_parser_t *p, unsigned char *d, size_t n,
 
 
 static int
-ngx_cweb_ws_close(ngx_cweb_ws_parser_t *p, ngx_cweb_ws_event_t *ev)
+ngx_cweb_ws_parse_close(ngx_cweb_ws_parser_t *p, ngx_cweb_ws_event_t *ev)
 {
     unsigned            code;
     ngx_cweb_ws_utf8_t  u;

@@ -28,26 +28,11 @@
 
 
 #define NGX_CWEB_WS_READS       8
-#define NGX_CWEB_WS_KEEP_MSG    65536     /* a larger buffer is freed */
+#define NGX_CWEB_WS_KEEP_MSG    4096      /* a larger buffer is freed */
 #define NGX_CWEB_WS_CLOSE_WAIT  5000
 #define NGX_CWEB_WS_EXIT_WAIT   1000      /* a quitting worker's */
 #define NGX_CWEB_WS_DEFLATE_MIN 64        /* shorter: sent as it is */
-
-
-typedef struct {
-    ngx_chain_t                 chain;
-    ngx_buf_t                   buf;
-    size_t                      size;         /* of the frame */
-    ngx_cweb_ws_frame_t        *frame;        /* shared, or NULL: follows */
-} ngx_cweb_ws_out_t;
-
-
-/* a frame queued on many connections (a broadcast), built once */
-struct ngx_cweb_ws_frame_s {
-    ngx_uint_t                  refs;
-    size_t                      size;
-    u_char                     *data;         /* follows */
-};
+#define NGX_CWEB_WS_KEEP_ZBUF   65536     /* a larger one is freed */
 
 
 static ngx_int_t ngx_cweb_ws_message(ngx_cweb_ws_conn_t *wc,
@@ -61,17 +46,20 @@ static ngx_int_t ngx_cweb_ws_deliver(ngx_cweb_ws_conn_t *wc, u_char *msg,
     size_t len);
 static void ngx_cweb_ws_control(ngx_cweb_ws_conn_t *wc,
     ngx_cweb_ws_event_t *ev);
-static ngx_int_t ngx_cweb_ws_room(ngx_cweb_ws_conn_t *wc, size_t len);
 static ngx_int_t ngx_cweb_ws_append(ngx_cweb_ws_conn_t *wc,
     ngx_uint_t opcode, const u_char *data, size_t len);
-static void ngx_cweb_ws_link(ngx_cweb_ws_conn_t *wc, ngx_cweb_ws_out_t *out);
 static void ngx_cweb_ws_out_free(ngx_cweb_ws_out_t *out);
+static ngx_int_t ngx_cweb_ws_append_frame(ngx_cweb_ws_conn_t *wc,
+    ngx_uint_t opcode, ngx_uint_t rsv1, const u_char *data, size_t len);
 static ngx_int_t ngx_cweb_ws_compress(ngx_uint_t bits, const u_char *data,
     size_t len);
 static int ngx_cweb_ws_zout(void *data, const unsigned char *p, size_t len);
+static void ngx_cweb_ws_pong_payload(ngx_cweb_ws_out_t *out,
+    const u_char *data, size_t len);
 static void ngx_cweb_ws_drop_unsent(ngx_cweb_ws_conn_t *wc);
 static void ngx_cweb_ws_post_write(ngx_cweb_ws_conn_t *wc);
 static ngx_uint_t ngx_cweb_ws_done(ngx_cweb_ws_conn_t *wc);
+static ngx_cweb_ws_conn_t *ngx_cweb_ws_of(ngx_connection_t *c);
 
 
 /* one buffer for every connection's reads: + 1 for a message's NUL */
@@ -93,8 +81,7 @@ ngx_cweb_ws_read_event(ngx_event_t *ev)
     ngx_cweb_ws_conn_t  *wc;
 
     c = ev->data;
-    wc = ngx_http_get_module_ctx((ngx_http_request_t *) c->data,
-                                 ngx_cweb_ws_module);
+    wc = ngx_cweb_ws_of(c);
 
     if (c->close) {
         if (c->error) {
@@ -111,6 +98,12 @@ ngx_cweb_ws_read_event(ngx_event_t *ev)
     }
 
     for (i = 0; i < NGX_CWEB_WS_READS; i++) {
+
+        /* nginx knows the socket is drained (EPOLLRDHUP): no recv() */
+        if (i > 0 && !c->read->ready) {
+            break;
+        }
+
         n = c->recv(c, ngx_cweb_ws_buf, sizeof(ngx_cweb_ws_buf) - 1);
 
         if (n == NGX_AGAIN) {
@@ -152,8 +145,7 @@ ngx_cweb_ws_write_event(ngx_event_t *ev)
     ngx_cweb_ws_conn_t  *wc;
 
     c = ev->data;
-    wc = ngx_http_get_module_ctx((ngx_http_request_t *) c->data,
-                                 ngx_cweb_ws_module);
+    wc = ngx_cweb_ws_of(c);
 
     if (ev->timedout) {
         ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
@@ -170,12 +162,57 @@ ngx_cweb_ws_write_event(ngx_event_t *ev)
 }
 
 
+/*
+ * the connection's WebSocket: c->data is its request until the request
+ * is released (a request starts with its "HTTP" signature), then ours
+ */
+
+static ngx_cweb_ws_conn_t *
+ngx_cweb_ws_of(ngx_connection_t *c)
+{
+    ngx_http_request_t  *r;
+
+    if (*(uint32_t *) c->data == NGX_CWEB_WS_SIGNATURE) {
+        return c->data;
+    }
+
+    r = c->data;
+
+    return ngx_http_get_module_ctx(r, ngx_cweb_ws_module);
+}
+
+
 /* our Close frame is out, and the peer's is in (or it is gone) */
 
 static ngx_uint_t
 ngx_cweb_ws_done(ngx_cweb_ws_conn_t *wc)
 {
     return wc->close_sent && wc->out == NULL && wc->close_heard;
+}
+
+
+/*
+ * bytes the client sent with the handshake (in nginx's header buffer,
+ * which may end right after them: no room for a message's NUL), fed from
+ * the worker's read buffer
+ */
+
+void
+ngx_cweb_ws_feed_early(ngx_cweb_ws_conn_t *wc, u_char *p, size_t n)
+{
+    size_t  chunk;
+
+    while (n) {
+        chunk = ngx_min(n, sizeof(ngx_cweb_ws_buf) - 1);
+        ngx_memcpy(ngx_cweb_ws_buf, p, chunk);
+
+        if (ngx_cweb_ws_feed(wc, ngx_cweb_ws_buf, chunk) != NGX_OK) {
+            return;
+        }
+
+        p += chunk;
+        n -= chunk;
+    }
 }
 
 
@@ -227,7 +264,8 @@ ngx_cweb_ws_feed(ngx_cweb_ws_conn_t *wc, u_char *p, size_t n)
         }
     }
 
-    return wc->close_sent ? NGX_DECLINED : NGX_OK;
+    /* after our Close, frames are read and dropped until the peer's */
+    return wc->close_heard ? NGX_DECLINED : NGX_OK;
 }
 
 
@@ -393,11 +431,20 @@ ngx_cweb_ws_control(ngx_cweb_ws_conn_t *wc, ngx_cweb_ws_event_t *ev)
     switch (ev->opcode) {
 
     case NGX_CWEB_WS_PING:
-        if (!wc->close_sent) {
-            (void) ngx_cweb_ws_append(wc, NGX_CWEB_WS_PONG, ev->data,
-                                      ev->len);
+        if (wc->close_sent) {
+            return;
         }
 
+        /*
+         * one pong waits at most: a client that pings and does not read
+         * gets the answer to its latest ping only (RFC 6455 5.5.3)
+         */
+        if (wc->pong && wc->pong->buf.pos == wc->pong->buf.start) {
+            ngx_cweb_ws_pong_payload(wc->pong, ev->data, ev->len);
+            return;
+        }
+
+        (void) ngx_cweb_ws_append(wc, NGX_CWEB_WS_PONG, ev->data, ev->len);
         return;
 
     case NGX_CWEB_WS_CLOSE:
@@ -437,7 +484,7 @@ ngx_cweb_ws_queue(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
         return NGX_ERROR;
     }
 
-    wcf = ngx_http_get_module_main_conf(wc->r, ngx_cweb_ws_module);
+    wcf = wc->conf;
 
     /*
      * a handler that sends much: write some now, so that a client that
@@ -454,14 +501,10 @@ ngx_cweb_ws_queue(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
 
 /* one message of any size may wait; more than the bound may not */
 
-static ngx_int_t
+ngx_int_t
 ngx_cweb_ws_room(ngx_cweb_ws_conn_t *wc, size_t len)
 {
-    ngx_cweb_ws_conf_t  *wcf;
-
-    wcf = ngx_http_get_module_main_conf(wc->r, ngx_cweb_ws_module);
-
-    if (wc->queued == 0 || wc->queued + len <= wcf->max_queue) {
+    if (wc->queued == 0 || wc->queued + len <= wc->conf->max_queue) {
         return NGX_OK;
     }
 
@@ -469,7 +512,7 @@ ngx_cweb_ws_room(ngx_cweb_ws_conn_t *wc, size_t len)
                   "cweb websocket \"%s\": the client does not read, "
                   "%uz bytes are queued for it (cweb_websocket_max_"
                   "queue %uz): closed 1008", wc->path, wc->queued + len,
-                  wcf->max_queue);
+                  wc->conf->max_queue);
     ngx_cweb_ws_close(wc, 1008, "the client does not read");
 
     return NGX_DECLINED;
@@ -480,11 +523,8 @@ static ngx_int_t
 ngx_cweb_ws_append(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
     const u_char *data, size_t len)
 {
-    u_char             *p;
-    size_t              hlen;
-    u_char              header[NGX_CWEB_WS_MAX_HEADER];
-    ngx_uint_t          rsv1;
-    ngx_cweb_ws_out_t  *out;
+    ngx_int_t   rc;
+    ngx_uint_t  rsv1;
 
     rsv1 = 0;
 
@@ -498,9 +538,43 @@ ngx_cweb_ws_append(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
         rsv1 = 1;
     }
 
+    rc = ngx_cweb_ws_append_frame(wc, opcode, rsv1, data, len);
+
+    ngx_cweb_ws_zbuf_trim();
+
+    return rc;
+}
+
+
+/* the worker keeps no large compression output between messages */
+
+void
+ngx_cweb_ws_zbuf_trim(void)
+{
+    if (ngx_cweb_ws_zsize > NGX_CWEB_WS_KEEP_ZBUF) {
+        ngx_free(ngx_cweb_ws_zbuf);
+        ngx_cweb_ws_zbuf = NULL;
+        ngx_cweb_ws_zsize = 0;
+    }
+}
+
+
+static ngx_int_t
+ngx_cweb_ws_append_frame(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
+    ngx_uint_t rsv1, const u_char *data, size_t len)
+{
+    u_char             *p;
+    size_t              hlen;
+    u_char              header[NGX_CWEB_WS_MAX_HEADER];
+    ngx_cweb_ws_out_t  *out;
+
     hlen = ngx_cweb_ws_frame_header(header, opcode, 1, rsv1, len);
 
-    out = ngx_alloc(sizeof(ngx_cweb_ws_out_t) + hlen + len, wc->c->log);
+    /* a pong has room for any other pong's payload (it may be replaced) */
+    out = ngx_alloc(sizeof(ngx_cweb_ws_out_t) + hlen
+                    + (opcode == NGX_CWEB_WS_PONG ? NGX_CWEB_WS_MAX_CONTROL
+                                                  : len),
+                    wc->c->log);
     if (out == NULL) {
         return NGX_ERROR;
     }
@@ -519,13 +593,17 @@ ngx_cweb_ws_append(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
     out->buf.last = p;
     out->size = hlen + len;
 
+    if (opcode == NGX_CWEB_WS_PONG) {
+        wc->pong = out;
+    }
+
     ngx_cweb_ws_link(wc, out);
 
     return NGX_OK;
 }
 
 
-static void
+void
 ngx_cweb_ws_link(ngx_cweb_ws_conn_t *wc, ngx_cweb_ws_out_t *out)
 {
     out->buf.end = out->buf.last;
@@ -541,96 +619,54 @@ ngx_cweb_ws_link(ngx_cweb_ws_conn_t *wc, ngx_cweb_ws_out_t *out)
 }
 
 
-/*
- * a data frame for many connections: compressed for the window "bits"
- * (NULL when that does not make it shorter, or fails), or plain (bits 0)
- */
-
-ngx_cweb_ws_frame_t *
-ngx_cweb_ws_frame_make(ngx_uint_t opcode, const u_char *data, size_t len,
-    ngx_uint_t bits)
-{
-    u_char               header[NGX_CWEB_WS_MAX_HEADER];
-    size_t               hlen;
-    ngx_cweb_ws_frame_t  *f;
-
-    if (bits) {
-        if (len < NGX_CWEB_WS_DEFLATE_MIN
-            || ngx_cweb_ws_compress(bits, data, len) != NGX_OK
-            || ngx_cweb_ws_zlen >= len)
-        {
-            return NULL;
-        }
-
-        data = ngx_cweb_ws_zbuf;
-        len = ngx_cweb_ws_zlen;
-    }
-
-    hlen = ngx_cweb_ws_frame_header(header, opcode, 1, bits ? 1 : 0, len);
-
-    f = ngx_alloc(sizeof(ngx_cweb_ws_frame_t) + hlen + len, ngx_cycle->log);
-    if (f == NULL) {
-        return NULL;
-    }
-
-    f->refs = 1;
-    f->size = hlen + len;
-    f->data = (u_char *) (f + 1);
-
-    if (len) {
-        ngx_memcpy(ngx_cpymem(f->data, header, hlen), data, len);
-
-    } else {
-        ngx_memcpy(f->data, header, hlen);
-    }
-
-    return f;
-}
-
-
-void
-ngx_cweb_ws_frame_release(ngx_cweb_ws_frame_t *f)
-{
-    if (f && --f->refs == 0) {
-        ngx_free(f);
-    }
-}
-
-
-/* a shared frame on this connection, under cweb_websocket_max_queue */
-
-ngx_int_t
-ngx_cweb_ws_queue_frame(ngx_cweb_ws_conn_t *wc, ngx_cweb_ws_frame_t *f)
-{
-    ngx_cweb_ws_out_t  *out;
-
-    if (wc->close_sent || ngx_cweb_ws_room(wc, f->size) != NGX_OK) {
-        return NGX_DECLINED;
-    }
-
-    out = ngx_calloc(sizeof(ngx_cweb_ws_out_t), wc->c->log);
-    if (out == NULL) {
-        return NGX_ERROR;
-    }
-
-    f->refs++;
-    out->frame = f;
-    out->buf.start = f->data;
-    out->buf.pos = f->data;
-    out->buf.last = f->data + f->size;
-    out->size = f->size;
-
-    ngx_cweb_ws_link(wc, out);
-
-    return NGX_OK;
-}
-
-
 static void
 ngx_cweb_ws_out_free(ngx_cweb_ws_out_t *out)
 {
     ngx_cweb_ws_frame_release(out->frame);
     ngx_free(out);
+}
+
+
+/* the waiting pong answers the latest ping instead */
+
+static void
+ngx_cweb_ws_pong_payload(ngx_cweb_ws_out_t *out, const u_char *data,
+    size_t len)
+{
+    u_char  *p;
+
+    p = out->buf.start;
+    p += ngx_cweb_ws_frame_header(p, NGX_CWEB_WS_PONG, 1, 0, len);
+
+    if (len) {
+        p = ngx_cpymem(p, data, len);
+    }
+
+    /* control payloads are at most 125 bytes: the frame's size is kept */
+    out->buf.last = p;
+}
+
+
+/*
+ * a message compressed for the window "bits", in the worker's buffer until
+ * the next compression or ngx_cweb_ws_zbuf_trim(); NULL when that is not
+ * shorter (or fails)
+ */
+
+u_char *
+ngx_cweb_ws_deflated(ngx_uint_t bits, const u_char *data, size_t len,
+    size_t *zlen)
+{
+    if (len < NGX_CWEB_WS_DEFLATE_MIN
+        || ngx_cweb_ws_compress(bits, data, len) != NGX_OK
+        || ngx_cweb_ws_zlen >= len)
+    {
+        return NULL;
+    }
+
+    *zlen = ngx_cweb_ws_zlen;
+
+    return ngx_cweb_ws_zbuf;
 }
 
 
@@ -757,6 +793,11 @@ ngx_cweb_ws_drop_unsent(ngx_cweb_ws_conn_t *wc)
         next = cl->next;
         out = (ngx_cweb_ws_out_t *) cl;
         wc->queued -= out->size;
+
+        if (out == wc->pong) {
+            wc->pong = NULL;
+        }
+
         ngx_cweb_ws_out_free(out);
     }
 
@@ -770,10 +811,10 @@ ngx_cweb_ws_drop_unsent(ngx_cweb_ws_conn_t *wc)
 ngx_int_t
 ngx_cweb_ws_flush(ngx_cweb_ws_conn_t *wc)
 {
-    ngx_chain_t               *cl;
-    ngx_connection_t          *c;
-    ngx_cweb_ws_out_t         *out;
-    ngx_http_core_loc_conf_t  *clcf;
+    off_t               sent;
+    ngx_chain_t        *cl;
+    ngx_connection_t   *c;
+    ngx_cweb_ws_out_t  *out;
 
     c = wc->c;
 
@@ -781,11 +822,21 @@ ngx_cweb_ws_flush(ngx_cweb_ws_conn_t *wc)
         return NGX_OK;
     }
 
+    sent = c->sent;
     cl = c->send_chain(c, wc->out, 0);
 
     if (cl == NGX_CHAIN_ERROR) {
         c->error = 1;
         return NGX_ERROR;
+    }
+
+    /* send_timeout is the time between two writes, as ngx_http_writer's */
+    if (c->sent != sent && c->write->timer_set) {
+        ngx_del_timer(c->write);
+    }
+
+    if (wc->pong && wc->pong->buf.pos != wc->pong->buf.start) {
+        wc->pong = NULL;           /* begun: it can no longer change */
     }
 
     while (wc->out && wc->out->buf->pos == wc->out->buf->last) {
@@ -806,8 +857,7 @@ ngx_cweb_ws_flush(ngx_cweb_ws_conn_t *wc)
     }
 
     if (!c->write->timer_set) {
-        clcf = ngx_http_get_module_loc_conf(wc->r, ngx_http_core_module);
-        ngx_add_timer(c->write, clcf->send_timeout);
+        ngx_add_timer(c->write, wc->send_timeout);
     }
 
     if (ngx_handle_write_event(c->write, 0) != NGX_OK) {
@@ -831,6 +881,7 @@ ngx_cweb_ws_free_queue(ngx_cweb_ws_conn_t *wc)
     wc->out = NULL;
     wc->last_out = &wc->out;
     wc->queued = 0;
+    wc->pong = NULL;
 }
 
 
@@ -849,7 +900,7 @@ ngx_cweb_ws_ping_handler(ngx_event_t *ev)
         return;
     }
 
-    wcf = ngx_http_get_module_main_conf(wc->r, ngx_cweb_ws_module);
+    wcf = wc->conf;
 
     if (ngx_current_msec - wc->heard >= 2 * wcf->ping_interval) {
         ngx_cweb_ws_close(wc, 1001, "idle");
@@ -867,22 +918,35 @@ ngx_cweb_ws_ping_handler(ngx_event_t *ev)
 }
 
 
-/* the end: the request, its connection, and (in the cleanup) on_close */
+/*
+ * the end: on_close and our memory (wc->done), the connection; before the
+ * release the request still holds it all, and its cleanup does that part
+ */
 
 void
 ngx_cweb_ws_finish(ngx_cweb_ws_conn_t *wc)
 {
+    ngx_connection_t  *c;
+
     if (wc->finished) {
         return;
     }
 
     wc->finished = 1;
     wc->close_sent = 1;        /* nothing more may be queued */
-    wc->c->idle = 0;
 
-    if (wc->c->write->posted) {
-        ngx_delete_posted_event(wc->c->write);
+    c = wc->c;
+    c->idle = 0;
+
+    if (c->write->posted) {
+        ngx_delete_posted_event(c->write);
     }
 
-    ngx_http_finalize_request(wc->r, NGX_DONE);
+    if (wc->r) {
+        ngx_http_finalize_request(wc->r, NGX_DONE);
+        return;
+    }
+
+    wc->done(wc);
+    ngx_http_close_connection(c);
 }

@@ -9,8 +9,6 @@ use Test::Nginx::Socket;
 use FindBin;
 use File::Path qw(remove_tree);
 require "$FindBin::Bin/inc/cweb.pl";
-::skip_under_valgrind("as nobody under valgrind the default limit already "
-    . "fails the compile (\"errors\", no output; not diagnosed)");
 
 # the state directory where nobody can reach it (a server root may sit in
 # a 0700 directory); nginx creates it, owned by the workers' user

@@ -10,8 +10,6 @@
 use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
-::skip_under_valgrind("it finds the canary and the helper by their process "
-    . "titles, which valgrind hides");
 
 master_on();
 workers(2);
@@ -28,28 +26,12 @@ sub hostile {
 }
 
 # the state letter of a process, "" once it is gone
-sub state {
-    open my $st, '<', "/proc/$_[0]/stat" or return "";
-    return (split ' ', scalar <$st>)[2];
-}
+sub state { (::proc_stat($_[0]))[0] }
 
-# pids of the processes titled "nginx: cweb canary" under a helper of ours
-sub canaries {
-    my $master = ::nginx_pid();
-    my (%title, %ppid);
-    for my $dir (glob "/proc/[0-9]*") {
-        my $pid = (split m{/}, $dir)[-1];
-        open my $cmd, '<', "$dir/cmdline" or next;
-        $title{$pid} = scalar <$cmd> // '';
-        open my $st, '<', "$dir/stat" or next;
-        $ppid{$pid} = (split ' ', scalar <$st>)[3];
-    }
-    return grep {
-        $title{$_} =~ /^nginx: cweb canary/
-        && $title{$ppid{$_}} =~ /^nginx: cweb helper/
-        && $ppid{$ppid{$_}} == $master
-    } keys %title;
-}
+# the canaries of helpers of ours, by what error.log says of them
+# (t/inc/cweb.pl), so that the suite runs under valgrind, which hides
+# their titles
+sub canaries { ::canary_pids() }
 
 # deploys with curl in the background, each from its own source file
 sub deploy_in_background {

@@ -10,8 +10,6 @@ use FindBin;
 use File::Path qw(make_path remove_tree);
 use POSIX ();
 require "$FindBin::Bin/inc/cweb.pl";
-::skip_under_valgrind("it finds the helper by its process title (hidden by "
-    . "valgrind) and straces it");
 
 my $state = "/tmp/ngx_cweb_t039_$$";
 remove_tree($state);
@@ -58,15 +56,9 @@ sub deploy_one {
     return `curl -s --data-binary \@$f http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}/mgnt`;
 }
 
-# the "nginx: cweb helper" child of the master
-sub helper_pid {
-    for my $pid (worker_pids()) {
-        open my $fh, '<', "/proc/$pid/cmdline" or next;
-        my $cmdline = <$fh> // '';
-        return $pid if $cmdline =~ /cweb helper/;
-    }
-    return undef;
-}
+# the cweb helper (a child of the master), by what error.log says of it
+# (t/inc/cweb.pl): valgrind hides its title, and makes it slow to start
+sub helper_pid { wait_for(10, sub { (helper_pids())[0] }) }
 
 # strace -f of PID for the syscalls in TRACE while CODE runs: the lines
 sub strace_during {
@@ -108,7 +100,7 @@ qr/cweb removed 3 files left in ".*\/tmp"/
 directory (strace on the worker, whose pool thread commits)
 --- reuse
 --- init
-my ($worker) = main::worker_pids();
+my ($worker) = main::started_worker_pids();
 my $out = "$ENV{TEST_NGINX_SERVER_ROOT}/html/strace.out";
 my $st = main::background("strace", "-f", "-y", "-qq", "-o", $out,
                           "-e", "trace=rename,renameat,renameat2,fsync",
@@ -200,7 +192,7 @@ of so/ (strace on the worker)
 --- reuse
 --- init
 main::deploy_one("diskq", "/diskq/$_") for 1 .. 3;
-my @calls = main::strace_during((main::worker_pids())[0],
+my @calls = main::strace_during((main::started_worker_pids())[0],
                                 "unlink,unlinkat,fsync", sub {
     main::deploy_one("diskq", "/diskq/4");      # prunes version 1
     system("curl -s -o /dev/null -X DELETE "

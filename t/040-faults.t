@@ -13,8 +13,6 @@ BEGIN { $ENV{TEST_NGINX_REUSE_PORT} = 1 }   # both workers get connections
 use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
-::skip_under_valgrind("it finds the helper by its process title, which "
-    . "valgrind hides");
 
 master_on();
 workers(2);
@@ -30,20 +28,14 @@ our $Onload = qr/^\{"error":"plugin fault","module":"wonky","version":2,"reason"
 # a recovered segfault: answered through nginx
 sub segv { qr/^\{"error":"plugin fault","module":"$_[0]","version":$_[1],"reason":"the plugin crashed while handling this request"\}$/ }
 
-# the cweb helper of the test server (a child of the master)
+# the cweb helper of the test server (a child of the master), by what
+# error.log says of it (t/inc/cweb.pl): valgrind hides its title
 sub helper_signal {
     my ($sig) = @_;
-    my $master = ::nginx_pid();
-    for my $dir (glob "/proc/[0-9]*") {
-        open my $st, '<', "$dir/stat" or next;
-        my @f = split ' ', scalar <$st>;
-        next unless $f[3] == $master;
-        open my $cmd, '<', "$dir/cmdline" or next;
-        next unless (scalar <$cmd> // '') =~ /^nginx: cweb helper/;
-        kill $sig, (split m{/}, $dir)[-1];
-        return;
-    }
-    die "no cweb helper under master $master";
+    my @h = ::helper_pids();
+    die "expected one cweb helper under master " . ::nginx_pid()
+        . ", found @h" unless @h == 1;
+    kill $sig, @h;
 }
 
 # never leave it stopped, whatever failed

@@ -6,8 +6,6 @@
 use Test::Nginx::Socket;
 use FindBin;
 require "$FindBin::Bin/inc/cweb.pl";
-::skip_under_valgrind("it finds the helper and the canary by their process "
-    . "titles, which valgrind hides");
 
 master_on();
 workers(1);
@@ -15,35 +13,14 @@ plan tests => repeat_each() * 15;
 
 cweb_blocks();
 
-# pids of the processes titled "nginx: <title>" under the test's master
-sub titled {
-    my ($title) = @_;
-    my @pids;
-    for my $dir (glob "/proc/[0-9]*") {
-        open my $cmd, '<', "$dir/cmdline" or next;
-        my $line = scalar <$cmd> // '';
-        push @pids, (split m{/}, $dir)[-1] if $line =~ /^nginx: \Q$title\E/;
-    }
-    return @pids;
-}
+# the processes by what error.log says of them (t/inc/cweb.pl), so that
+# the suite runs under valgrind too, which hides their titles
+sub helper { ::helper_pids() }
 
-# this server's processes only: other nginx instances may run on the machine
-sub ours { my ($title) = @_; my $m = ::nginx_pid(); grep { ppid($_) == $m } titled($title) }
-
-sub helper { ours("cweb helper") }
-
-sub ppid {
-    open my $st, '<', "/proc/$_[0]/stat" or return 0;
-    return (split ' ', scalar <$st>)[3];
-}
+sub canary { ::canary_pids() }
 
 # the state letter of a process, "" once it is gone
-sub state {
-    open my $st, '<', "/proc/$_[0]/stat" or return "";
-    return (split ' ', scalar <$st>)[2];
-}
-
-sub canary { my @h = helper(); grep { ppid($_) == $h[0] } titled("cweb canary") }
+sub state { (::proc_stat($_[0]))[0] }
 
 our @Killed;
 
@@ -129,9 +106,14 @@ handler of its own runs) is seen dead by the helper and the fault recorded
 --- reuse
 --- init
 my $url = "http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}";
-main::background("curl", "-s", "--max-time", "3", "$url/faulty/spin");
+my $in = qr/cweb http: "\/faulty\/spin" -> plugin "faulty" version 3/;
+my $before = ::log_count($in);
+main::background("curl", "-s", "--max-time", "30", "$url/faulty/spin");
+# the worker took the request up (a debug line; a worker that valgrind
+# has just started takes seconds to), and went on into the plugin
+::wait_for(20, sub { ::log_count($in) > $before });
 select(undef, undef, undef, 0.4);
-my @w = ::ours("worker process");
+my @w = ::started_worker_pids();
 die "expected one worker, found @w" unless @w == 1;
 kill 'KILL', @w;
 select(undef, undef, undef, 0.5);

@@ -7,12 +7,23 @@
 
 use Test::Nginx::Socket;
 use FindBin;
+use IO::Socket::INET;
 require "$FindBin::Bin/inc/cweb.pl";
 require "$FindBin::Bin/inc/ws.pl";
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 59;
+plan tests => repeat_each() * 73;
+
+# a second listener, HTTP/2 without TLS (prior knowledge), on a free port
+$ENV{TEST_NGINX_CWEB_H2_PORT} ||= do {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1)
+        or die "cannot find a free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    $port;
+};
 
 our $Mgnt = "http://127.0.0.1:" . Test::Nginx::Util::server_port() . "/mgnt";
 our $Src = "$FindBin::Bin/plugins/ws_test.c";
@@ -35,6 +46,12 @@ __DATA__
 === TEST 1: deploy
 --- http_config
     cweb_websocket_max_queue 64k;
+    server {
+        listen 127.0.0.1:$TEST_NGINX_CWEB_H2_PORT http2;
+        location / {
+            cweb;
+        }
+    }
 --- request eval
 ::deploy("ws_test.c", NAME => "ws_test", TAG => "")
 --- error_code: 201
@@ -118,7 +135,7 @@ text partial
 
 
 === TEST 4: the handshake matrix: another version is 426 naming 13; no
-key, a key that is not 16 bytes, HTTP/1.0, no Upgrade: 400; a page of
+key, a key that is not 16 bytes, HTTP/1.0, HTTP/2, no Upgrade: 400; a page of
 another origin: 403; this server's own origin: 101
 --- reuse
 --- ws_path: /ws/echo
@@ -131,6 +148,7 @@ connect S /ws/echo --key c2hvcnQ=
 expect status 400
 connect H /ws/echo --http10
 expect status 400
+run test "$(curl -s -o /dev/null -w '%{http_code}' --http2-prior-knowledge -H 'Upgrade: websocket' -H 'Connection: upgrade' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' -H 'Sec-WebSocket-Version: 13' http://127.0.0.1:$TEST_NGINX_CWEB_H2_PORT/ws/echo)" = 400
 header Upgrade: h2c
 connect U /ws/echo
 expect status 400
@@ -211,7 +229,9 @@ F eof
 === TEST 6: a message over cweb_websocket_max_message is refused from its
 header (1009); a close code that may not be sent (1005) and a 1-byte
 close payload: 1002; invalid UTF-8 in a close reason: 1007; the client's
-close without a code is answered without one
+close without a code is answered without one; the close code classes
+(3000-4999 and the registered 1012-1014 are echoed; below 1000, 1004,
+1015, 2999, 5000 and up are 1002)
 --- reuse
 --- ws_path: /ws/echo
 --- ws
@@ -231,6 +251,30 @@ connect E
 E close
 E expect close none
 E expect eof
+connect F
+F close 3000 app
+F expect close 3000
+connect G
+G close 4999
+G expect close 4999
+connect H
+H close 1014
+H expect close 1014
+connect I
+I close 999
+I expect close 1002
+connect J
+J close 1004
+J expect close 1002
+connect K
+K close 1015
+K expect close 1002
+connect L
+L close 2999
+L expect close 1002
+connect M
+M close 5000
+M expect close 1002
 --- response_body
 A HTTP/1.1 101 Switching Protocols
 A close 1009 message too big
@@ -243,6 +287,22 @@ D close 1007 invalid utf-8 in close reason
 E HTTP/1.1 101 Switching Protocols
 E close
 E eof
+F HTTP/1.1 101 Switching Protocols
+F close 3000
+G HTTP/1.1 101 Switching Protocols
+G close 4999
+H HTTP/1.1 101 Switching Protocols
+H close 1014
+I HTTP/1.1 101 Switching Protocols
+I close 1002 invalid close code
+J HTTP/1.1 101 Switching Protocols
+J close 1002 invalid close code
+K HTTP/1.1 101 Switching Protocols
+K close 1002 invalid close code
+L HTTP/1.1 101 Switching Protocols
+L close 1002 invalid close code
+M HTTP/1.1 101 Switching Protocols
+M close 1002 invalid close code
 --- no_error_log
 [alert]
 [error]
@@ -305,7 +365,7 @@ A text left
 
 === TEST 9: backpressure: a client that does not read is closed with
 1008 once cweb_websocket_max_queue (64k here) is queued for it; one that
-reads gets everything
+reads gets everything; the stalled one delays no other
 --- reuse
 --- ws
 connect R /ws/flood
@@ -314,6 +374,9 @@ R await text@1024 x
 connect S /ws/flood --rcvbuf 4096
 S stall
 S send text 5000
+connect Q /ws/echo
+Q send text not-delayed
+Q expect text not-delayed
 sleep 500
 S resume
 S await close 1008
@@ -321,6 +384,8 @@ S await close 1008
 R HTTP/1.1 101 Switching Protocols
 R text@1024 x
 S HTTP/1.1 101 Switching Protocols
+Q HTTP/1.1 101 Switching Protocols
+Q text not-delayed
 S close 1008 the client does not read
 --- error_log eval
 qr/\[warn\] .*cweb websocket "\/ws\/flood": the client does not read, \d+ bytes are queued for it \(cweb_websocket_max_queue 65536\): closed 1008/
@@ -329,7 +394,41 @@ qr/\[warn\] .*cweb websocket "\/ws\/flood": the client does not read, \d+ bytes 
 
 
 
-=== TEST 10: ws->send of invalid UTF-8 is refused: -1 and an error line
+=== TEST 10: on_open reads its request (path, query, headers) and picks
+one of the offered subprotocols; later the request is gone (NULL with an
+error line); binary frames and pings from the plugin
+--- reuse
+--- ws
+header Sec-WebSocket-Protocol: chat.v1, chat.v2
+header X-Who: me
+connect A /ws/info?name=ann --show Sec-WebSocket-Protocol
+A expect text path=/ws/info name=ann who=me ws=1 proto=0
+A send text x
+A expect text later=NULL
+A expect binary 0001ff
+A expect ping pp
+header Sec-WebSocket-Protocol: other
+connect B /ws/info --show Sec-WebSocket-Protocol
+B expect text path=/ws/info name=- who=me ws=1 proto=-1
+--- response_body
+A HTTP/1.1 101 Switching Protocols
+A Sec-WebSocket-Protocol: chat.v2
+A text path=/ws/info name=ann who=me ws=1 proto=0
+A text later=NULL
+A binary 0001ff
+A ping pp
+B HTTP/1.1 101 Switching Protocols
+B Sec-WebSocket-Protocol: (none)
+B text path=/ws/info name=- who=me ws=1 proto=-1
+--- error_log
+cweb plugin "ws_test": cweb_ws_request(): only in on_open
+cweb plugin "ws_test": cweb_ws_protocol(): "chat.v2" was not offered
+--- no_error_log
+[alert]
+
+
+
+=== TEST 11: ws->send of invalid UTF-8 is refused: -1 and an error line
 (the blocks from here on log errors on purpose)
 --- reuse
 --- ws_path: /ws/utf8
@@ -346,7 +445,7 @@ cweb plugin "ws_test": ws->send(): the message is not UTF-8 text
 
 
 
-=== TEST 11: hot swap: a deploy keeps the connection and its next message
+=== TEST 12: hot swap: a deploy keeps the connection and its next message
 runs the new version's handler; a version without the path closes it
 with 1001; the chat's on_close ran for the old connection
 --- reuse
@@ -379,7 +478,7 @@ cweb plugin "ws_test" version 3 active
 
 
 
-=== TEST 12: a reload: the old worker closes its WebSockets with 1001 and
+=== TEST 13: a reload: the old worker closes its WebSockets with 1001 and
 exits (no open socket left behind); the new one serves
 --- reuse
 --- ws eval
@@ -408,7 +507,7 @@ open socket
 
 
 
-=== TEST 13: a handler that crashes: its connection is closed with 1011,
+=== TEST 14: a handler that crashes: its connection is closed with 1011,
 the fault counts for the version (the worker retires, closing its other
 WebSockets with 1001); the next connection is served by a new worker
 --- reuse
@@ -440,10 +539,37 @@ B text ok
 
 
 
-=== TEST 14: with cweb_websocket_deflate on: deploy again (a new server)
+=== TEST 15: kill -9 of the worker drops only its connections: the
+client sees the end, a new worker serves the next one, /mgnt answers
+--- reuse
+--- ws eval
+"connect A /ws/echo-moved
+A send text before
+A expect text v3:before
+run kill -9 \$(grep -o 'start worker process [0-9]*' $Test::Nginx::Util::ServRoot/logs/error.log | tail -n 1 | cut -d' ' -f4)
+A expect eof
+sleep 500
+connect B /ws/echo-moved
+B send text after
+B expect text v3:after
+run test \$(curl -s -o /dev/null -w '%{http_code}' $::Mgnt) = 200
+"
+--- response_body
+A HTTP/1.1 101 Switching Protocols
+A text v3:before
+A eof
+B HTTP/1.1 101 Switching Protocols
+B text v3:after
+
+
+
+=== TEST 16: with cweb_websocket_deflate on: deploy again (a new server)
 --- http_config
     cweb_websocket_deflate on;
     cweb_websocket_max_message 1k;
+    cweb_websocket_max_queue 16m;
+    cweb_handler_timeout 1s;
+    send_timeout 1s;
 --- request eval
 ::deploy("ws_test.c", NAME => "ws_test", TAG => "")
 --- error_code: 201
@@ -452,7 +578,7 @@ B text ok
 
 
 
-=== TEST 15: permessage-deflate is agreed without context takeover both
+=== TEST 17: permessage-deflate is agreed without context takeover both
 ways; a compressed message is inflated (RFC 7692's "Hello"); inflated
 text is checked as UTF-8 (1007); a message that inflates past
 cweb_websocket_max_message closes 1009 (a deflate bomb stops there); a
@@ -496,3 +622,41 @@ D close 1002 rsv1 without permessage-deflate
 --- no_error_log
 [alert]
 [error]
+
+
+
+=== TEST 18: a handler that never returns: the watchdog ends the call
+after cweb_handler_timeout (the worker dies: its last words to the
+client are a Close 1011) and the timeout counts as a fault of the
+version
+--- reuse
+--- ws
+connect A /ws/fault
+A send text spin
+A await close 1011
+--- response_body
+A HTTP/1.1 101 Switching Protocols
+A close 1011 the plugin failed
+--- error_log eval
+qr/cweb plugin "ws_test" version 1 faulted: still running after 1000 ms in websocket \/ws\/fault/
+
+
+
+=== TEST 19: send_timeout: a client that stops reading while less than
+cweb_websocket_max_queue is queued for it is dropped once a write has
+waited send_timeout (1s here)
+--- reuse
+--- ws
+connect S /ws/flood --rcvbuf 4096
+S stall
+S send text 8000
+sleep 2500
+S resume
+S await eof
+--- response_body
+S HTTP/1.1 101 Switching Protocols
+S eof
+--- error_log
+cweb websocket "/ws/flood": the client did not read within send_timeout
+--- no_error_log
+closed 1008

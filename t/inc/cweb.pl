@@ -4,6 +4,7 @@
 use strict;
 use warnings;
 use FindBin;
+use Time::HiRes ();
 
 our $CWEB_ROOT = $ENV{TEST_NGINX_CWEB_ROOT} || "$FindBin::Bin/..";
 
@@ -76,6 +77,73 @@ sub skip_under_valgrind {
         if $ENV{TEST_NGINX_USE_VALGRIND};
 }
 
+# the state letter of a process ("" once it is gone) and its parent's pid
+sub proc_stat {
+    my $pid = shift;
+    open my $fh, '<', "/proc/$pid/stat" or return ("", 0);
+    my $line = <$fh> // '';
+    return $line =~ /^\d+ \(.*\) (\S) (\d+)/ ? ($1, $2) : ("", 0);
+}
+
+# The test server's processes by what its error.log says of them, not by
+# their titles (under valgrind /proc/PID/cmdline is valgrind's command
+# line): the pids that lines matching $re name (their first capture, or
+# else the pid that logged the line: nginx starts each with "PID#TID: "),
+# of the processes that still run, as children of $parent.  The lines are
+# notices, the level both runners log at: "start worker process PID" (the
+# master), "cweb helper started" (the helper itself), "cweb canary
+# process PID started" (the helper).
+sub logged_pids {
+    my ($re, $parent) = @_;
+    my $log = "$ENV{TEST_NGINX_SERVER_ROOT}/logs/error.log";
+    my %pids;
+    open my $fh, '<', $log or die "cannot open $log: $!";
+    while (my $line = <$fh>) {
+        next unless $line =~ /^\S+ \S+ \[\w+\] (\d+)#\d+: (?:\*\d+ )?(.*)/;
+        my ($by, $msg) = ($1, $2);
+        $pids{defined $1 ? $1 : $by} = 1 if $msg =~ $re;
+    }
+    close $fh;
+    return sort { $a <=> $b } grep {
+        my ($state, $ppid) = proc_stat($_);
+        $state =~ /^[^ZX]$/ && $ppid == $parent
+    } keys %pids;
+}
+
+# CODE's value once it is true, tried every 50 ms for up to SECONDS (what
+# nginx does within a fixed time takes longer under valgrind: wait for it
+# to be done instead of a fixed time), or its last false value
+sub wait_for {
+    my ($seconds, $code) = @_;
+    my $until = Time::HiRes::time() + $seconds;
+    for (;;) {
+        my $v = $code->();
+        return $v if $v || Time::HiRes::time() >= $until;
+        Time::HiRes::sleep(0.05);
+    }
+}
+
+# how many lines of the test server's error.log match $re
+sub log_count {
+    my ($re) = @_;
+    open my $fh, '<', "$ENV{TEST_NGINX_SERVER_ROOT}/logs/error.log"
+        or return 0;
+    return scalar grep { $_ =~ $re } <$fh>;
+}
+
+# the cweb helpers of the test server (children of the master), their
+# canaries, its workers
+sub helper_pids { logged_pids(qr/^cweb helper started/, nginx_pid()) }
+
+sub canary_pids {
+    map { logged_pids(qr/^cweb canary process (\d+) started/, $_) }
+        helper_pids();
+}
+
+sub started_worker_pids {
+    logged_pids(qr/^start worker process (\d+)/, nginx_pid());
+}
+
 sub worker_pids {
     my $master = nginx_pid();
     my @pids;
@@ -106,6 +174,18 @@ our $CwebConfig = <<'_EOC_';
     }
 _EOC_
 
+# Under valgrind a block's client timeout is at least the run's (make
+# valgrind: 20 s instead of 3): what takes nginx a second there takes it
+# ten, and a block's own "--- timeout: 5" would undo the run's.  Without
+# valgrind the block's timeout stands.
+sub valgrind_timeout {
+    my $block = shift;
+    my $t = $block->timeout;
+    return unless $ENV{TEST_NGINX_USE_VALGRIND} && defined $t;
+    my $s = $t =~ /^([\d.]+)ms$/ ? $1 / 1000 : $t =~ /^([\d.]+)s?$/ ? $1 : 0;
+    $block->set_value("timeout", timeout()) if $s < timeout();
+}
+
 # Block defaults for the cweb suites: file order, no default root location,
 # the server config above (or
 # config => ...), cweb_module_dir in servroot/cweb_temp (wiped per block by
@@ -134,6 +214,7 @@ sub cweb_blocks {
         $http = "    cweb_module_dir $dir;\n$http"
             unless $http =~ /cweb_module_dir/;
         $block->set_value("http_config", $http);
+        valgrind_timeout($block);
     });
 }
 

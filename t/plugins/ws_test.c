@@ -58,7 +58,8 @@ flood(struct cweb_context *ctx, websocket_t *ws, const char *msg, size_t len)
 
 
 static void
-faults(struct cweb_context *ctx, websocket_t *ws, const char *msg, size_t len)
+ws_test_fault(struct cweb_context *ctx, websocket_t *ws, const char *msg,
+    size_t len)
 {
     if (strcmp(msg, "crash") == 0) {
         *(volatile int *) 16 = 1;
@@ -90,6 +91,40 @@ bad_utf8(struct cweb_context *ctx, websocket_t *ws, const char *msg,
     rc = ws->send(ws, "\xff\xfe", 2);
     snprintf(reply, sizeof(reply), "send rc=%d", rc);
     ws->send(ws, reply, strlen(reply));
+}
+
+
+/* the opening request and the subprotocol, in on_open */
+static void
+info_open(struct cweb_context *ctx, websocket_t *ws)
+{
+    char             reply[256];
+    const char      *name, *who;
+    http_request_t  *req;
+
+    req = cweb_ws_request(ws);
+    name = req ? http_kv_get(req->params, "name") : NULL;
+    who = req ? http_kv_get(req->headers, "x-who") : NULL;
+
+    snprintf(reply, sizeof(reply), "path=%s name=%s who=%s ws=%d proto=%d",
+             req ? req->path : "-", name ? name : "-", who ? who : "-",
+             req ? req->websocket : -1, cweb_ws_protocol(ws, "chat.v2"));
+    ws->send(ws, reply, strlen(reply));
+}
+
+
+/* later, the request is gone; binary frames and pings */
+static void
+info_message(struct cweb_context *ctx, websocket_t *ws, const char *msg,
+    size_t len)
+{
+    char  reply[64];
+
+    snprintf(reply, sizeof(reply), "later=%s",
+             cweb_ws_request(ws) ? "request" : "NULL");
+    ws->send(ws, reply, strlen(reply));
+    cweb_ws_send_binary(ws, "\x00\x01\xff", 3);
+    cweb_ws_ping(ws, "pp", 2);
 }
 
 
@@ -139,10 +174,11 @@ export module_t config = {
         { "/ws/echo", NULL, echo, NULL },
         { "/ws/greet", greet, echo, NULL },
         { "/ws/flood", NULL, flood, NULL },
-        { "/ws/fault", NULL, faults, NULL },
+        { "/ws/fault", NULL, ws_test_fault, NULL },
         { "/ws/close", closer, echo, NULL },
         { "/ws/utf8", NULL, bad_utf8, NULL },
         { "/ws/chat", chat_open, chat_message, chat_close },
+        { "/ws/info", info_open, info_message, NULL },
     },
-    .ws_size = 7,
+    .ws_size = 8,
 };
