@@ -13,7 +13,7 @@ require "$FindBin::Bin/inc/ws.pl";
 
 master_on();
 workers(1);
-plan tests => repeat_each() * 73;
+plan tests => repeat_each() * 81;
 
 # a second listener, HTTP/2 without TLS (prior knowledge), on a free port
 $ENV{TEST_NGINX_CWEB_H2_PORT} ||= do {
@@ -660,3 +660,50 @@ S eof
 cweb websocket "/ws/flood": the client did not read within send_timeout
 --- no_error_log
 closed 1008
+
+
+
+=== TEST 20: a new server: pings every 500 ms; the websocket.c example
+--- http_config
+    cweb_websocket_ping_interval 500ms;
+--- request eval
+[::deploy("ws_test.c", NAME => "ws_test", TAG => ""),
+ ::deploy("$ENV{TEST_NGINX_CWEB_ROOT}/example-modules/websocket.c")]
+--- error_code eval
+[201, 201]
+--- no_error_log
+[error]
+
+
+
+=== TEST 21: the server pings a quiet client every
+cweb_websocket_ping_interval; one that answers stays; one silent for two
+intervals is closed with 1001 "idle"; the example answers "You: ..."
+--- reuse
+--- ws
+connect E /websocket
+E send text hi
+E expect text You: hi
+connect A /ws/echo
+A autopong off
+A expect ping
+A pong
+A expect ping
+A pong
+A send text still-here
+A expect text still-here
+connect S /ws/echo
+S autopong off
+S await close 1001
+--- response_body
+E HTTP/1.1 101 Switching Protocols
+E text You: hi
+A HTTP/1.1 101 Switching Protocols
+A ping
+A ping
+A text still-here
+S HTTP/1.1 101 Switching Protocols
+S close 1001 idle
+--- no_error_log
+[error]
+[alert]

@@ -5,6 +5,9 @@
 # cweb_ws_broadcast(), whichever worker holds their connection.  The chat's
 # own page (GET /chat) is served by its route.
 #
+# The two users are two sockets of one page; with 2 workers they may land
+# on one worker or on two (t/072 proves the delivery across workers).
+#
 # Needs /usr/bin/chromium (Debian package chromium); without it every test
 # is skipped.
 
@@ -14,7 +17,7 @@ use File::Temp qw(tempdir);
 require "$FindBin::Bin/inc/cweb.pl";
 
 my $init_tests = 2;
-my $tests = 6;
+my $tests = 12;
 
 our $Chromium = '/usr/bin/chromium';
 
@@ -37,6 +40,10 @@ our $Config = <<'_EOC_';
     }
     location /page/ {
         alias $TEST_NGINX_SERVER_ROOT/html/;
+    }
+    location /slow/ {
+        alias $TEST_NGINX_SERVER_ROOT/html/;
+        limit_rate 100;
     }
     location = /favicon.ico {
         return 204;
@@ -81,9 +88,25 @@ function step() {
         stage = 4;
         out.textContent = 'ann: ' + got.ann.join(' | ') + ' ## bob: '
                           + got.bob.join(' | ') + ' ## done';
+        finished = true;
     }
 }
 
+/*
+ * Chromium's virtual time (--virtual-time-budget) does not wait for
+ * WebSocket messages, only for pending fetches: one slow fetch (100
+ * bytes at 100 bytes/s) is kept pending until the page is done
+ */
+var finished = false;
+
+function hold() {
+    if (!finished) {
+        fetch('/slow/slow.txt?' + Math.random())
+        .then(function (r) { return r.text(); }).then(hold, hold);
+    }
+}
+
+hold();
 open('ann');
 </script>
 </body>
@@ -134,7 +157,7 @@ __DATA__
 
 === TEST 1: deploy the chat example; its page is served by its route
 --- user_files eval
-[["chat-test.html", $::Page]]
+[["chat-test.html", $::Page], ["slow.txt", "x" x 100]]
 --- request eval
 [::deploy("$ENV{TEST_NGINX_CWEB_ROOT}/example-modules/chat.c"), "GET /chat"]
 --- error_code eval
