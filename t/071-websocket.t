@@ -7,7 +7,6 @@
 
 use Test::Nginx::Socket;
 use FindBin;
-use IO::Socket::INET;
 require "$FindBin::Bin/inc/cweb.pl";
 require "$FindBin::Bin/inc/ws.pl";
 
@@ -16,14 +15,7 @@ workers(1);
 plan tests => repeat_each() * 81;
 
 # a second listener, HTTP/2 without TLS (prior knowledge), on a free port
-$ENV{TEST_NGINX_CWEB_H2_PORT} ||= do {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Proto => 'tcp', Listen => 1)
-        or die "cannot find a free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    $port;
-};
+$ENV{TEST_NGINX_CWEB_H2_PORT} ||= ::free_port();
 
 our $Mgnt = "http://127.0.0.1:" . Test::Nginx::Util::server_port() . "/mgnt";
 our $Src = "$FindBin::Bin/plugins/ws_test.c";

@@ -13,7 +13,6 @@
 
 use Test::Nginx::Socket;
 use FindBin;
-use File::Temp qw(tempdir);
 require "$FindBin::Bin/inc/cweb.pl";
 
 my $init_tests = 2;
@@ -113,34 +112,9 @@ open('ann');
 </html>
 _EOP_
 
-# the DOM of URL after its script ran, from a fresh profile, bounded
-sub chromium {
-    my ($url) = @_;
-    my $dir = tempdir("t073-chromium-XXXXXX", TMPDIR => 1, CLEANUP => 1);
-
-    my $pid = open(my $fh, '-|');
-    die "fork: $!" unless defined $pid;
-    if ($pid == 0) {
-        open STDERR, '>', "$dir/stderr";
-        exec 'timeout', '-k', '2', '20', $Chromium,
-             qw(--headless=old --no-sandbox --disable-gpu
-                --disable-background-networking --disable-component-update
-                --disable-sync --no-first-run),
-             "--user-data-dir=$dir/profile",
-             '--virtual-time-budget=5000', '--dump-dom', $url;
-        exit 127;
-    }
-
-    local $/;
-    my $dom = <$fh> // '';
-    close $fh;
-
-    my ($out) = $dom =~ m{<div id="out">(.*?)</div>}s;
-    return $out // '';
-}
 
 sub chat_in_browser {
-    my $out = chromium("http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}"
+    my $out = ::chromium_out("http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}"
                        . "/page/chat-test.html");
     like($out, qr/ done$/, "the page ran to its end");
     is($out, "ann: * ann joined | * bob joined | ann: hello from ann"

@@ -19,8 +19,6 @@
 
 use Test::Nginx::Socket;
 use FindBin;
-use File::Temp qw(tempdir);
-use IO::Socket::INET;
 require "$FindBin::Bin/inc/cweb.pl";
 
 my $init_tests = 11;       # run once per block, whatever repeat_each
@@ -46,14 +44,7 @@ our $SiteLog = "cweb mgnt: cross-site browser requests are refused "
 
 # the attacker's origin: a second listener of the nginx under test, on a
 # port the kernel hands out (away from the TEST_NGINX_PORT of other runs)
-$ENV{TEST_NGINX_CWEB_ATTACKER_PORT} ||= do {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Proto => 'tcp', Listen => 1)
-        or die "cannot find a free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    $port;
-};
+$ENV{TEST_NGINX_CWEB_ATTACKER_PORT} ||= ::free_port();
 
 our $Attacker = <<'_EOC_';
     server {
@@ -169,42 +160,10 @@ if (q.get('mode') === 'control') {
 </html>
 _EOP_
 
-# the DOM of URL after its script ran, from a fresh profile, bounded
+# the DOM's <div id="out"> after the page ran (t/inc/cweb.pl)
 sub chromium {
     my ($url) = @_;
-    my $dir = tempdir("t133-chromium-XXXXXX", TMPDIR => 1, CLEANUP => 1);
-
-    my $pid = open(my $fh, '-|');
-    die "fork: $!" unless defined $pid;
-    if ($pid == 0) {
-        open STDERR, '>', "$dir/stderr";
-        exec 'timeout', '-k', '2', '20', $Chromium,
-             qw(--headless=old --no-sandbox --disable-gpu
-                --disable-background-networking --disable-component-update
-                --disable-sync --no-first-run),
-             "--user-data-dir=$dir/profile",
-             '--host-resolver-rules=MAP mgnt.test 127.0.0.1',
-             '--virtual-time-budget=5000', '--dump-dom', $url;
-        exit 127;
-    }
-
-    local $/;
-    my $dom = <$fh> // '';
-    close $fh;
-
-    if ($? != 0 || $dom !~ /\bdone\b/) {
-        my $err = '';
-        if (open my $e, '<', "$dir/stderr") {
-            $err = <$e> // '';
-            close $e;
-        }
-        diag "chromium $url exited with status " . ($? >> 8)
-             . "\n--- dom\n$dom\n--- stderr (tail)\n"
-             . substr($err, -2000);
-    }
-
-    my ($out) = $dom =~ m{<div id="out">(.*?)</div>}s;
-    return $out // '';
+    return ::chromium_out($url, '--host-resolver-rules=MAP mgnt.test 127.0.0.1');
 }
 
 # the attack page ran to its end and every request completed

@@ -218,4 +218,57 @@ sub cweb_blocks {
     });
 }
 
+# a free loopback port the kernel hands out (away from the TEST_NGINX_PORT
+# of other runs), for a second listener of the nginx under test
+sub free_port {
+    require IO::Socket::INET;
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1)
+        or die "cannot find a free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+# the DOM of URL after its script ran in headless Chromium (a fresh
+# profile, bounded in time), and the text of its <div id="out">; a page
+# that did not write "done" there is reported with Chromium's stderr
+sub chromium_out {
+    my ($url, @args) = @_;
+    require File::Temp;
+    my $dir = File::Temp::tempdir("cweb-chromium-XXXXXX", TMPDIR => 1,
+                                  CLEANUP => 1);
+
+    my $pid = open(my $fh, '-|');
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        open STDERR, '>', "$dir/stderr";
+        exec 'timeout', '-k', '2', '20', '/usr/bin/chromium',
+             qw(--headless=old --no-sandbox --disable-gpu
+                --disable-background-networking --disable-component-update
+                --disable-sync --no-first-run),
+             "--user-data-dir=$dir/profile", @args,
+             '--virtual-time-budget=5000', '--dump-dom', $url;
+        exit 127;
+    }
+
+    local $/;
+    my $dom = <$fh> // '';
+    close $fh;
+
+    if ($? != 0 || $dom !~ /\bdone\b/) {
+        my $err = '';
+        if (open my $e, '<', "$dir/stderr") {
+            $err = <$e> // '';
+            close $e;
+        }
+        Test::More::diag("chromium $url exited with status " . ($? >> 8)
+                         . "\n--- dom\n$dom\n--- stderr (tail)\n"
+                         . substr($err, -2000));
+    }
+
+    my ($out) = $dom =~ m{<div id="out">(.*?)</div>}s;
+    return $out // '';
+}
+
 1;
