@@ -662,10 +662,11 @@ ngx_cweb_ws_accept(ngx_cweb_ws_conn_t *wc, ngx_str_t *key)
 static void
 ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
 {
-    size_t               n;
-    ngx_connection_t    *c;
-    ngx_http_request_t  *r;
-    ngx_cweb_ws_conf_t  *wcf;
+    size_t                     n;
+    ngx_connection_t          *c;
+    ngx_http_request_t        *r;
+    ngx_cweb_ws_conf_t        *wcf;
+    ngx_http_core_loc_conf_t  *clcf;
 
     r = wc->r;
     c = wc->c;
@@ -682,6 +683,13 @@ ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
     c->read->handler = ngx_cweb_ws_read_event;
     c->write->handler = ngx_cweb_ws_write_event;
     c->idle = 1;
+
+    /* small frames go out at once, as ngx_http_upstream_upgrade() does */
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (clcf->tcp_nodelay) {
+        (void) ngx_tcp_nodelay(c);
+    }
 
     wcf = ngx_http_get_module_main_conf(r, ngx_cweb_ws_module);
 
