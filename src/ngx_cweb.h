@@ -133,4 +133,60 @@ ngx_cweb_errf(u_char *err, size_t errlen, const char *fmt, ...)
 }
 
 
+/*
+ * the node keyed by an address a plugin handed back (a store, a map, a
+ * websocket_t): found in the tree of those the host gave out, never read
+ * through
+ */
+static ngx_inline ngx_rbtree_node_t *
+ngx_cweb_addr_find(ngx_rbtree_t *tree, const void *addr)
+{
+    ngx_rbtree_key_t    key;
+    ngx_rbtree_node_t  *node, *sentinel;
+
+    key = (ngx_rbtree_key_t) (uintptr_t) addr;
+    node = tree->root;
+    sentinel = tree->sentinel;
+
+    while (node != NULL && node != sentinel) {
+        if (key == node->key) {
+            return node;
+        }
+
+        node = (key < node->key) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+/* the first request header of that name (*n: how many there are) */
+static ngx_inline ngx_table_elt_t *
+ngx_cweb_header_in(ngx_http_request_t *r, const char *name, size_t len,
+    ngx_uint_t *n)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *found;
+
+    found = NULL;
+    *n = 0;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == len
+                && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+            {
+                found = found ? found : &h[i];
+                (*n)++;
+            }
+        }
+    }
+
+    return found;
+}
+
+
 #endif /* _NGX_CWEB_H_INCLUDED_ */

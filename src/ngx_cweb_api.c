@@ -313,28 +313,13 @@ ngx_cweb_kv_check(const http_kv_store_t *store, const char *fn)
 ngx_uint_t
 ngx_cweb_kv_known(ngx_cweb_call_t *c, const http_kv_store_t *store)
 {
-    ngx_rbtree_key_t    key;
-    ngx_rbtree_node_t  *node, *sentinel;
-
     if (c && (store == &c->params.pub || store == &c->headers.pub
               || store == &c->data.pub || store == &c->res_headers.pub))
     {
         return 1;
     }
 
-    key = (ngx_rbtree_key_t) (uintptr_t) store;
-    node = ngx_cweb_kv_own.root;
-    sentinel = ngx_cweb_kv_own.sentinel;
-
-    while (node && node != sentinel) {
-        if (key == node->key) {
-            return 1;
-        }
-
-        node = (key < node->key) ? node->left : node->right;
-    }
-
-    return 0;
+    return ngx_cweb_addr_find(&ngx_cweb_kv_own, store) != NULL;
 }
 
 

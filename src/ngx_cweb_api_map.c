@@ -109,8 +109,7 @@ struct scheduler  ngx_cweb_scheduler = {
 static ngx_cweb_map_t *
 ngx_cweb_map_lookup(const struct map *map, const char *fn)
 {
-    uintptr_t           key;
-    ngx_rbtree_node_t  *node, *sentinel;
+    ngx_rbtree_node_t  *node;
 
     if (map == NULL) {
         ngx_cweb_api_error("%s(): NULL map", fn);
@@ -121,16 +120,9 @@ ngx_cweb_map_lookup(const struct map *map, const char *fn)
         return &ngx_cweb_cache_map;
     }
 
-    key = (uintptr_t) map;
-    node = ngx_cweb_maps.root;
-    sentinel = ngx_cweb_maps.sentinel;
-
-    while (node != NULL && node != sentinel) {
-        if (key == node->key) {
-            return (ngx_cweb_map_t *) node;
-        }
-
-        node = (key < node->key) ? node->left : node->right;
+    node = ngx_cweb_addr_find(&ngx_cweb_maps, map);
+    if (node != NULL) {
+        return (ngx_cweb_map_t *) node;
     }
 
     ngx_cweb_api_error("%s(): %p is not a map of this process (not from "

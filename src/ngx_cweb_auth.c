@@ -265,23 +265,12 @@ ngx_cweb_auth_local_host(ngx_http_request_t *r)
 static ngx_str_t *
 ngx_cweb_auth_header(ngx_http_request_t *r, const char *name, size_t len)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
+    ngx_uint_t        n;
     ngx_table_elt_t  *h;
 
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
-        h = part->elts;
+    h = ngx_cweb_header_in(r, name, len, &n);
 
-        for (i = 0; i < part->nelts; i++) {
-            if (h[i].key.len == len
-                && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-            {
-                return &h[i].value;
-            }
-        }
-    }
-
-    return NULL;
+    return h ? &h->value : NULL;
 }
 
 

@@ -39,8 +39,6 @@
 static const char *ngx_cweb_ws_check(ngx_http_request_t *r, ngx_str_t *key,
     ngx_uint_t *status);
 static ngx_int_t ngx_cweb_ws_origin_ok(ngx_http_request_t *r);
-static ngx_table_elt_t *ngx_cweb_ws_header(ngx_http_request_t *r,
-    const char *name, size_t len, ngx_uint_t *n);
 static ngx_uint_t ngx_cweb_ws_has_token(ngx_str_t *value, const char *token,
     size_t len, ngx_uint_t nocase);
 static ngx_cweb_ws_conn_t *ngx_cweb_ws_create(ngx_http_request_t *r,
@@ -220,8 +218,8 @@ ngx_cweb_ws_check(ngx_http_request_t *r, ngx_str_t *key, ngx_uint_t *status)
     }
 
     /* nginx does not keep Upgrade in headers_in: looked up like the rest */
-    h = ngx_cweb_ws_header(r, "Upgrade", 7, &n);
-    c = ngx_cweb_ws_header(r, "Connection", 10, &n);
+    h = ngx_cweb_header_in(r, "Upgrade", 7, &n);
+    c = ngx_cweb_header_in(r, "Connection", 10, &n);
 
     if (h == NULL || !ngx_cweb_ws_has_token(&h->value, "websocket", 9, 1)
         || c == NULL || !ngx_cweb_ws_has_token(&c->value, "upgrade", 7, 1))
@@ -231,7 +229,7 @@ ngx_cweb_ws_check(ngx_http_request_t *r, ngx_str_t *key, ngx_uint_t *status)
                "and \"Connection: upgrade\"";
     }
 
-    h = ngx_cweb_ws_header(r, "Sec-WebSocket-Version", 21, &n);
+    h = ngx_cweb_header_in(r, "Sec-WebSocket-Version", 21, &n);
 
     if (h == NULL || n != 1) {
         *status = NGX_HTTP_BAD_REQUEST;
@@ -255,7 +253,7 @@ ngx_cweb_ws_check(ngx_http_request_t *r, ngx_str_t *key, ngx_uint_t *status)
         return "WebSocket version 13 only";
     }
 
-    h = ngx_cweb_ws_header(r, "Sec-WebSocket-Key", 17, &n);
+    h = ngx_cweb_header_in(r, "Sec-WebSocket-Key", 17, &n);
 
     /* 16 bytes in base64: 24 characters, the last two "==" */
     dec.data = buf;
@@ -293,7 +291,7 @@ ngx_cweb_ws_origin_ok(ngx_http_request_t *r)
     ngx_table_elt_t     *origin, *host;
     ngx_cweb_ws_conf_t  *wcf;
 
-    origin = ngx_cweb_ws_header(r, "Origin", 6, &n);
+    origin = ngx_cweb_header_in(r, "Origin", 6, &n);
     if (origin == NULL) {
         return NGX_OK;
     }
@@ -344,34 +342,6 @@ ngx_cweb_ws_origin_ok(ngx_http_request_t *r)
 }
 
 
-/* the first header of that name (n: how many there are) */
-
-static ngx_table_elt_t *
-ngx_cweb_ws_header(ngx_http_request_t *r, const char *name, size_t len,
-    ngx_uint_t *n)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h, *found;
-
-    found = NULL;
-    *n = 0;
-
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
-        h = part->elts;
-
-        for (i = 0; i < part->nelts; i++) {
-            if (h[i].key.len == len
-                && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-            {
-                found = found ? found : &h[i];
-                (*n)++;
-            }
-        }
-    }
-
-    return found;
-}
 
 
 /* "a, Upgrade ,b": a comma-separated list holds the token (in any case) */
@@ -542,7 +512,7 @@ ngx_cweb_ws_extensions(ngx_cweb_ws_conn_t *wc)
 
     wcf = ngx_http_get_module_main_conf(wc->r, ngx_cweb_ws_module);
 
-    h = ngx_cweb_ws_header(wc->r, "Sec-WebSocket-Extensions", 24, &n);
+    h = ngx_cweb_header_in(wc->r, "Sec-WebSocket-Extensions", 24, &n);
 
     if (!wcf->deflate || h == NULL) {
         return NGX_OK;

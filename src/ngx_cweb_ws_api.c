@@ -197,41 +197,33 @@ ngx_cweb_ws_request(websocket_t *ws)
 ngx_cweb_ws_conn_t *
 ngx_cweb_ws_lookup(websocket_t *ws, const char *fn)
 {
-    uintptr_t            key;
-    ngx_rbtree_node_t   *node, *sentinel;
+    ngx_rbtree_node_t   *node;
     ngx_cweb_plugin_t   *p;
     ngx_cweb_ws_conn_t  *wc;
 
-    key = (uintptr_t) ws;
-    node = ngx_cweb_ws_tree.root;
-    sentinel = ngx_cweb_ws_tree.sentinel;
+    node = ngx_cweb_addr_find(&ngx_cweb_ws_tree, ws);
 
-    while (node != sentinel) {
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        wc = (ngx_cweb_ws_conn_t *)
-             ((u_char *) node - offsetof(ngx_cweb_ws_conn_t, node));
-
-        /* a plugin reaches its own connections only */
-        p = ngx_cweb_api_current();
-
-        if (p == NULL || p->name.len != ngx_strlen(wc->plugin)
-            || ngx_strncmp(p->name.data, wc->plugin, p->name.len) != 0)
-        {
-            ngx_cweb_api_error("%s(): %p is a WebSocket of another plugin",
-                               fn, ws);
-            return NULL;
-        }
-
-        return wc;
+    if (node == NULL) {
+        ngx_cweb_api_error("%s(): %p is not an open WebSocket of this "
+                           "worker", fn, ws);
+        return NULL;
     }
 
-    ngx_cweb_api_error("%s(): %p is not an open WebSocket of this worker",
-                       fn, ws);
-    return NULL;
+    wc = (ngx_cweb_ws_conn_t *)
+         ((u_char *) node - offsetof(ngx_cweb_ws_conn_t, node));
+
+    /* a plugin reaches its own connections only */
+    p = ngx_cweb_api_current();
+
+    if (p == NULL || p->name.len != ngx_strlen(wc->plugin)
+        || ngx_strncmp(p->name.data, wc->plugin, p->name.len) != 0)
+    {
+        ngx_cweb_api_error("%s(): %p is a WebSocket of another plugin", fn,
+                           ws);
+        return NULL;
+    }
+
+    return wc;
 }
 
 
