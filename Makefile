@@ -245,6 +245,7 @@ bench: bench-ws-deps $(MODULE) $(WS_CLIENT)
 	bench/faults
 	bench/routes
 	bench/ws
+	bench/ws-instructions
 
 clean:
 	rm -rf objs $(BUILD) t/servroot*

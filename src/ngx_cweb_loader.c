@@ -171,6 +171,15 @@ ngx_cweb_loader_sync(ngx_log_t *log)
 }
 
 
+/* the table this worker serves: a version stays current while it holds */
+
+ngx_uint_t
+ngx_cweb_loader_generation(void)
+{
+    return ngx_cweb_generation;
+}
+
+
 ngx_cweb_router_t *
 ngx_cweb_loader_router(void)
 {

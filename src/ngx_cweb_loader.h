@@ -54,6 +54,7 @@ struct ngx_cweb_route_s {
 /* ngx_cweb_loader.c: per-process versions, lazy dlopen, refcounts */
 ngx_int_t ngx_cweb_loader_sync(ngx_log_t *log);
 ngx_cweb_router_t *ngx_cweb_loader_router(void);
+ngx_uint_t ngx_cweb_loader_generation(void);
 ngx_int_t ngx_cweb_loader_ready(ngx_cweb_plugin_t *p, ngx_log_t *log);
 typedef void (*ngx_cweb_loader_unload_pt)(ngx_cweb_plugin_t *p);
 void ngx_cweb_loader_init(const cweb_api_t *api, cweb_context_t *ctx,

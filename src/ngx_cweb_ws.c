@@ -848,6 +848,24 @@ ngx_cweb_ws_current(ngx_cweb_ws_conn_t *wc, ngx_uint_t *index)
         return NULL;
     }
 
+    /*
+     * The last event's answer stands while what it came from holds: the
+     * table (a deploy, rollback or delete changes its generation, and a
+     * current version is not unloaded before that), the plugin's
+     * quarantine and the version's state.
+     */
+    p = wc->cur;
+
+    if (p && wc->cur_gen == ngx_cweb_loader_generation() && p->current
+        && p->state == NGX_CWEB_MOD_ACTIVE && p->handle
+        && p->shm->quarantine == wc->cur_quarantine)
+    {
+        *index = wc->cur_index;
+        return p;
+    }
+
+    wc->cur = NULL;
+
     p = ngx_cweb_loader_find((const char *) wc->plugin);
     if (p == NULL) {
         return NULL;
@@ -857,6 +875,11 @@ ngx_cweb_ws_current(ngx_cweb_ws_conn_t *wc, ngx_uint_t *index)
         if (p->config->websockets[i].path
             && ngx_strcmp(p->config->websockets[i].path, wc->path) == 0)
         {
+            wc->cur = p;
+            wc->cur_gen = ngx_cweb_loader_generation();
+            wc->cur_quarantine = p->shm->quarantine;
+            wc->cur_index = i;
+
             *index = i;
             return p;
         }

@@ -41,7 +41,12 @@ struct ngx_cweb_ws_out_s {
     ngx_buf_t                   buf;
     size_t                      size;         /* of the frame, as queued */
     ngx_cweb_ws_frame_t        *frame;        /* shared, or NULL: follows */
+    unsigned                    small:1;      /* NGX_CWEB_WS_SMALL_OUT room */
 };
+
+/* frames this small reuse freed nodes: no malloc()/free() per message */
+#define NGX_CWEB_WS_SMALL_OUT    256
+#define NGX_CWEB_WS_KEEP_OUT     64
 
 /* c->data of a connection whose request is released: not "HTTP" */
 #define NGX_CWEB_WS_SIGNATURE    0x53575743   /* "CWWS" */
@@ -61,6 +66,12 @@ struct ngx_cweb_ws_conn_s {
     /* whose handlers: resolved per event from the current version */
     u_char                     *plugin;       /* name, NUL-terminated */
     u_char                     *path;         /* as the plugin declared it */
+
+    /* the version that served the last event, see ngx_cweb_ws_current() */
+    ngx_cweb_plugin_t          *cur;
+    ngx_uint_t                  cur_gen;
+    ngx_uint_t                  cur_quarantine;
+    ngx_uint_t                  cur_index;
     ngx_cweb_call_t            *opening;      /* on_open only: its request */
     ngx_str_t                   protocol;     /* chosen by on_open */
 
@@ -130,6 +141,7 @@ ngx_int_t ngx_cweb_ws_queue(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
 void ngx_cweb_ws_close(ngx_cweb_ws_conn_t *wc, ngx_uint_t code,
     const char *reason);
 ngx_int_t ngx_cweb_ws_flush(ngx_cweb_ws_conn_t *wc);
+ngx_cweb_ws_out_t *ngx_cweb_ws_out_alloc(size_t room, ngx_log_t *log);
 void ngx_cweb_ws_free_queue(ngx_cweb_ws_conn_t *wc);
 ngx_int_t ngx_cweb_ws_room(ngx_cweb_ws_conn_t *wc, size_t len);
 void ngx_cweb_ws_link(ngx_cweb_ws_conn_t *wc, ngx_cweb_ws_out_t *out);

@@ -332,7 +332,7 @@ ngx_cweb_ws_queue_frame(ngx_cweb_ws_conn_t *wc, ngx_cweb_ws_frame_t *f)
         return NGX_DECLINED;
     }
 
-    out = ngx_calloc(sizeof(ngx_cweb_ws_out_t), wc->c->log);
+    out = ngx_cweb_ws_out_alloc(0, wc->c->log);
     if (out == NULL) {
         return NGX_ERROR;
     }

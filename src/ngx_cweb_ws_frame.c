@@ -2,10 +2,10 @@
 /*
  * RFC 6455 frame codec, see ngx_cweb_ws_frame.h.
  *
- * The parser reads a frame header byte by byte into p->hdr (at most 14
- * bytes: 2, 8 of extended length, 4 of mask), checking each field as soon
- * as it is complete, so that a bad frame fails before its payload is
- * awaited; then it returns the payload as it comes.  A message's state
+ * The parser reads a frame header whole when it is all in the buffer, else
+ * byte by byte into p->hdr (at most 14 bytes: 2, 8 of extended length, 4
+ * of mask), checking each field as soon as it is complete, so that a bad
+ * frame fails before its payload is awaited; then it returns the payload as it comes.  A message's state
  * (its opcode, whether it is compressed, its length so far and its UTF-8
  * state) lives across frames until the frame with FIN; control frames in
  * between have their own state (p->ctrl) and leave it alone.
@@ -28,6 +28,8 @@
 static int ngx_cweb_ws_fail(ngx_cweb_ws_parser_t *p, unsigned code,
     const char *error);
 static int ngx_cweb_ws_header(ngx_cweb_ws_parser_t *p, unsigned char c);
+static size_t ngx_cweb_ws_header_whole(ngx_cweb_ws_parser_t *p,
+    unsigned char *b, size_t avail, int *rc);
 static int ngx_cweb_ws_first_byte(ngx_cweb_ws_parser_t *p, unsigned char c);
 static int ngx_cweb_ws_second_byte(ngx_cweb_ws_parser_t *p,
     unsigned char c);
@@ -75,6 +77,17 @@ ngx_cweb_ws_parse(ngx_cweb_ws_parser_t *p, unsigned char *buf, size_t len,
     }
 
     for ( ;; ) {
+
+        if (p->state == NGX_CWEB_WS_HEADER && p->hdr_len == 0) {
+            n = ngx_cweb_ws_header_whole(p, buf + pos, len - pos, &rc);
+
+            if (rc != NGX_CWEB_WS_OK) {
+                *used = pos + n;
+                return NGX_CWEB_WS_ERROR;
+            }
+
+            pos += n;
+        }
 
         while (p->state == NGX_CWEB_WS_HEADER) {
 
@@ -159,6 +172,70 @@ ngx_cweb_ws_header(ngx_cweb_ws_parser_t *p, unsigned char c)
     }
 
     return NGX_CWEB_WS_OK;
+}
+
+
+/*
+ * The usual case: the whole header is in the buffer.  The same checks as
+ * the byte loop, without a call per byte; 0 when the header is not all
+ * there (the byte loop takes it), else the bytes used, which on an error
+ * are those the byte loop would have used to find it.
+ */
+
+static size_t
+ngx_cweb_ws_header_whole(ngx_cweb_ws_parser_t *p, unsigned char *b,
+    size_t avail, int *rc)
+{
+    size_t  need;
+
+    *rc = NGX_CWEB_WS_OK;
+
+    if (avail < 2) {
+        return 0;
+    }
+
+    need = 6 + ((b[1] & 0x7f) == 126 ? 2 : ((b[1] & 0x7f) == 127 ? 8 : 0));
+
+    if (avail < need) {
+        return 0;
+    }
+
+    p->hdr_len = 1;
+    *rc = ngx_cweb_ws_first_byte(p, b[0]);
+
+    if (*rc != NGX_CWEB_WS_OK) {
+        return 1;
+    }
+
+    p->hdr_len = 2;
+    *rc = ngx_cweb_ws_second_byte(p, b[1]);
+
+    if (*rc != NGX_CWEB_WS_OK) {
+        return 2;
+    }
+
+    if (need == 14 && (b[2] & 0x80)) {
+        *rc = ngx_cweb_ws_fail(p, 1002, "length with the top bit set");
+        return 3;
+    }
+
+    if (need > 6) {
+        memcpy(p->hdr, b, need - 4);
+        p->hdr_len = need - 4;
+        *rc = ngx_cweb_ws_ext_length(p);
+
+        if (*rc != NGX_CWEB_WS_OK) {
+            return need - 4;
+        }
+    }
+
+    memcpy(p->mask, b + need - 4, 4);
+    p->mask_pos = 0;
+    p->ctrl_len = 0;
+    p->hdr_len = 0;
+    p->state = NGX_CWEB_WS_PAYLOAD;
+
+    return need;
 }
 
 
@@ -307,10 +384,9 @@ ngx_cweb_ws_length(ngx_cweb_ws_parser_t *p, uint64_t len)
 
 
 /*
- * XORs the mask into the payload a 64-bit word at a time once the buffer
- * is aligned; the word loop keeps the mask's phase because 8 is a
- * multiple of 4.  memcpy() is how C allows the access; compilers make it
- * one load and one store.
+ * XORs the mask into the payload a 64-bit word at a time; the word keeps
+ * the mask's phase because 8 is a multiple of 4.  memcpy() is how C
+ * allows the unaligned access; compilers make it one load and one store.
  */
 
 static void
@@ -321,12 +397,6 @@ ngx_cweb_ws_unmask(ngx_cweb_ws_parser_t *p, unsigned char *d, size_t n)
     unsigned char  mm[8];
 
     k = p->mask_pos;
-
-    while (n && ((uintptr_t) d & 7)) {
-        *d++ ^= p->mask[k];
-        k = (k + 1) & 3;
-        n--;
-    }
 
     if (n >= 8) {
         for (i = 0; i < 8; i++) {

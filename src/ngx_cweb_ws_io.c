@@ -58,6 +58,7 @@ static void ngx_cweb_ws_pong_payload(ngx_cweb_ws_out_t *out,
     const u_char *data, size_t len);
 static void ngx_cweb_ws_drop_unsent(ngx_cweb_ws_conn_t *wc);
 static void ngx_cweb_ws_post_write(ngx_cweb_ws_conn_t *wc);
+static ngx_int_t ngx_cweb_ws_send_out(ngx_connection_t *c, ngx_chain_t *out);
 static ngx_uint_t ngx_cweb_ws_done(ngx_cweb_ws_conn_t *wc);
 static ngx_cweb_ws_conn_t *ngx_cweb_ws_of(ngx_connection_t *c);
 
@@ -67,6 +68,8 @@ static u_char  ngx_cweb_ws_buf[16384 + 1];
 
 /* permessage-deflate: a compressor per window, and their output */
 static ngx_cweb_ws_deflate_t   ngx_cweb_ws_compressors[16];
+static ngx_cweb_ws_out_t      *ngx_cweb_ws_free_out;
+static ngx_uint_t              ngx_cweb_ws_nfree_out;
 static u_char                 *ngx_cweb_ws_zbuf;
 static size_t                  ngx_cweb_ws_zlen;
 static size_t                  ngx_cweb_ws_zsize;
@@ -571,15 +574,12 @@ ngx_cweb_ws_append_frame(ngx_cweb_ws_conn_t *wc, ngx_uint_t opcode,
     hlen = ngx_cweb_ws_frame_header(header, opcode, 1, rsv1, len);
 
     /* a pong has room for any other pong's payload (it may be replaced) */
-    out = ngx_alloc(sizeof(ngx_cweb_ws_out_t) + hlen
-                    + (opcode == NGX_CWEB_WS_PONG ? NGX_CWEB_WS_MAX_CONTROL
-                                                  : len),
-                    wc->c->log);
+    out = ngx_cweb_ws_out_alloc(hlen + (opcode == NGX_CWEB_WS_PONG
+                                        ? NGX_CWEB_WS_MAX_CONTROL : len),
+                                wc->c->log);
     if (out == NULL) {
         return NGX_ERROR;
     }
-
-    ngx_memzero(out, sizeof(ngx_cweb_ws_out_t));
 
     p = (u_char *) (out + 1);
     out->buf.start = p;
@@ -619,10 +619,51 @@ ngx_cweb_ws_link(ngx_cweb_ws_conn_t *wc, ngx_cweb_ws_out_t *out)
 }
 
 
+/*
+ * a zeroed node with room for "room" bytes after it; the small ones come
+ * from the worker's free list (an echo or a chat line is one of them)
+ */
+
+ngx_cweb_ws_out_t *
+ngx_cweb_ws_out_alloc(size_t room, ngx_log_t *log)
+{
+    ngx_uint_t          small;
+    ngx_cweb_ws_out_t  *out;
+
+    small = (room <= NGX_CWEB_WS_SMALL_OUT);
+
+    if (small && ngx_cweb_ws_free_out) {
+        out = ngx_cweb_ws_free_out;
+        ngx_cweb_ws_free_out = (ngx_cweb_ws_out_t *) out->chain.next;
+        ngx_cweb_ws_nfree_out--;
+
+    } else {
+        out = ngx_alloc(sizeof(ngx_cweb_ws_out_t)
+                        + (small ? NGX_CWEB_WS_SMALL_OUT : room), log);
+        if (out == NULL) {
+            return NULL;
+        }
+    }
+
+    ngx_memzero(out, sizeof(ngx_cweb_ws_out_t));
+    out->small = small;
+
+    return out;
+}
+
+
 static void
 ngx_cweb_ws_out_free(ngx_cweb_ws_out_t *out)
 {
     ngx_cweb_ws_frame_release(out->frame);
+
+    if (out->small && ngx_cweb_ws_nfree_out < NGX_CWEB_WS_KEEP_OUT) {
+        out->chain.next = (ngx_chain_t *) ngx_cweb_ws_free_out;
+        ngx_cweb_ws_free_out = out;
+        ngx_cweb_ws_nfree_out++;
+        return;
+    }
+
     ngx_free(out);
 }
 
@@ -806,13 +847,40 @@ ngx_cweb_ws_drop_unsent(ngx_cweb_ws_conn_t *wc)
 }
 
 
+/*
+ * One frame waiting (an echo, a chat line) goes with send(), more with
+ * nginx's writev() chain; both move buf->pos past what the kernel took.
+ */
+
+static ngx_int_t
+ngx_cweb_ws_send_out(ngx_connection_t *c, ngx_chain_t *out)
+{
+    ssize_t  n;
+
+    if (out->next == NULL && !c->buffered) {
+        n = c->send(c, out->buf->pos, out->buf->last - out->buf->pos);
+
+        if (n == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (n > 0) {
+            out->buf->pos += n;
+        }
+
+        return NGX_OK;
+    }
+
+    return c->send_chain(c, out, 0) == NGX_CHAIN_ERROR ? NGX_ERROR : NGX_OK;
+}
+
+
 /* NGX_OK: all written; NGX_AGAIN: the rest on the next write event */
 
 ngx_int_t
 ngx_cweb_ws_flush(ngx_cweb_ws_conn_t *wc)
 {
     off_t               sent;
-    ngx_chain_t        *cl;
     ngx_connection_t   *c;
     ngx_cweb_ws_out_t  *out;
 
@@ -823,9 +891,8 @@ ngx_cweb_ws_flush(ngx_cweb_ws_conn_t *wc)
     }
 
     sent = c->sent;
-    cl = c->send_chain(c, wc->out, 0);
 
-    if (cl == NGX_CHAIN_ERROR) {
+    if (ngx_cweb_ws_send_out(c, wc->out) == NGX_ERROR) {
         c->error = 1;
         return NGX_ERROR;
     }

@@ -270,6 +270,14 @@ static raw_error_t  raw_errors[] = {
        "non-minimal length", 10),
     RE("\x82\xff\x00\x00\x00\x00\x00\x00\x00\x01",
        "non-minimal length", 10),
+
+    /* the same with the mask: the whole header is there (another path) */
+    RE("\x82\xfe\x00\x7dxxxx", "non-minimal length", 4),
+    RE("\x82\xff\x00\x00\x00\x00\x00\x00\xff\xffxxxx",
+       "non-minimal length", 10),
+    RE("\x82\xff\x80\x00\x00\x00\x00\x00\x00\x00",
+       "length with the top bit set", 3),
+    RE("\x89\xfe\x00\x7exxxx", "control frame too long", 2),
 };
 
 
