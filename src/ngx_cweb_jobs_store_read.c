@@ -1,0 +1,575 @@
+
+/*
+ * The jobs store's reads (see ngx_cweb_jobs_store.c) and the checks that
+ * every row read back passes before it is used: plugins can write the
+ * file, so a field that has not the form this code writes makes the row
+ * damaged, reported as such, never passed on.
+ */
+
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ngx_cweb_jobs_store_int.h"
+
+
+static int ngx_cweb_jstore_hex_ok(const char *s, size_t len);
+static const char *ngx_cweb_jstore_row_ints(sqlite3_stmt *st,
+    ngx_cweb_jrow_t *r);
+static const char *ngx_cweb_jstore_row_texts(sqlite3_stmt *st,
+    ngx_cweb_jrow_t *r);
+static json_t *ngx_cweb_jstore_job_json(ngx_cweb_jrow_t *r);
+static int ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s, int64_t job_id,
+    json_t *o);
+static int ngx_cweb_jstore_find(ngx_cweb_jstore_t *s, const char *uuid,
+    ngx_cweb_jrow_t *r);
+
+
+static const char  *ngx_cweb_jstore_states[] = {
+    "pending", "running", "done", "failed", "canceled", NULL
+};
+
+static const char  *ngx_cweb_jstore_builtin[] = {
+    "created", "started", "done", "failed", "canceled", "retry", NULL
+};
+
+
+int
+ngx_cweb_jstore_uuid_ok(const char *s, size_t len)
+{
+    size_t  i;
+
+    if (len != NGX_CWEB_JSTORE_UUID_LEN) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-') {
+                return 0;
+            }
+
+        } else if (!ngx_cweb_jstore_hex_ok(&s[i], 1)) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+ngx_cweb_jstore_hex_ok(const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+int
+ngx_cweb_jstore_state_ok(const char *s)
+{
+    int  i;
+
+    for (i = 0; s && ngx_cweb_jstore_states[i]; i++) {
+        if (strcmp(s, ngx_cweb_jstore_states[i]) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* 1 to max - 1 bytes, no control byte (valid UTF-8 is checked by jansson) */
+
+int
+ngx_cweb_jstore_name_ok(const char *s, size_t max)
+{
+    size_t  i;
+
+    if (s == NULL || s[0] == '\0') {
+        return 0;
+    }
+
+    for (i = 0; s[i]; i++) {
+        if (i + 1 >= max || (unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* a plugin's type, or with builtin one of the host's too */
+
+int
+ngx_cweb_jstore_type_ok(const char *s, int builtin)
+{
+    int     i;
+    size_t  n;
+
+    if (s == NULL) {
+        return 0;
+    }
+
+    n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                  "0123456789_-.:");
+
+    if (n == 0 || s[n] != '\0' || n >= NGX_CWEB_JSTORE_TYPE_LEN) {
+        return 0;
+    }
+
+    for (i = 0; ngx_cweb_jstore_builtin[i]; i++) {
+        if (strcmp(s, ngx_cweb_jstore_builtin[i]) == 0) {
+            return builtin;
+        }
+    }
+
+    return 1;
+}
+
+
+int
+ngx_cweb_jstore_json_ok(const char *text)
+{
+    json_t  *v;
+
+    v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+    json_decref(v);
+
+    return v != NULL;
+}
+
+
+/*
+ * *r from a row of NGX_CWEB_JSTORE_JOB_COLS, or -1 and why it is damaged;
+ * the result and the payload are parsed by those who use them
+ */
+
+int
+ngx_cweb_jstore_row(ngx_cweb_jstore_t *s, sqlite3_stmt *st,
+    ngx_cweb_jrow_t *r)
+{
+    const char  *bad;
+
+    memset(r, 0, sizeof(ngx_cweb_jrow_t));
+    r->id = sqlite3_column_int64(st, NGX_CWEB_JSTORE_C_ID);
+
+    bad = ngx_cweb_jstore_row_ints(st, r);
+
+    if (bad == NULL) {
+        bad = ngx_cweb_jstore_row_texts(st, r);
+    }
+
+    if (bad) {
+        return ngx_cweb_jstore_fail(s, "the jobs database is damaged: job %"
+                                    PRId64 " has %s", r->id, bad);
+    }
+
+    return 0;
+}
+
+
+#define ngx_cweb_jstore_int(col, field)                                      \
+    { NGX_CWEB_JSTORE_C_##col, offsetof(ngx_cweb_jrow_t, field),             \
+      "a bad " #field }
+
+
+static const char *
+ngx_cweb_jstore_row_ints(sqlite3_stmt *st, ngx_cweb_jrow_t *r)
+{
+    int       i;
+    int64_t  *v;
+
+    static const struct {
+        int          col;
+        size_t       off;
+        const char  *name;
+    } ints[] = {
+        ngx_cweb_jstore_int(VERSION, version),
+        ngx_cweb_jstore_int(CREATED, created_at),
+        ngx_cweb_jstore_int(UPDATED, updated_at),
+        ngx_cweb_jstore_int(RUN_AT, run_at),
+        ngx_cweb_jstore_int(TIMEOUT, timeout_ms),
+        ngx_cweb_jstore_int(MAX, max_attempts),
+        ngx_cweb_jstore_int(ATTEMPTS, attempts),
+        ngx_cweb_jstore_int(CANCEL, cancel_requested),
+    };
+
+    for (i = 0; i < (int) (sizeof(ints) / sizeof(ints[0])); i++) {
+        if (sqlite3_column_type(st, ints[i].col) != SQLITE_INTEGER) {
+            return ints[i].name;
+        }
+
+        v = (int64_t *) ((char *) r + ints[i].off);
+        *v = sqlite3_column_int64(st, ints[i].col);
+
+        if (*v < 0) {
+            return ints[i].name;
+        }
+    }
+
+    if (r->version < 1 || r->max_attempts < 1 || r->cancel_requested > 1
+        || r->attempts > r->max_attempts)
+    {
+        return "numbers out of range";
+    }
+
+    return NULL;
+}
+
+
+#define ngx_cweb_jstore_text(st, col)                                        \
+    ((sqlite3_column_type(st, col) == SQLITE_TEXT)                           \
+     ? (const char *) sqlite3_column_text(st, col) : NULL)
+
+#define ngx_cweb_jstore_text_len(st, col, len)                               \
+    (ngx_cweb_jstore_text(st, col) != NULL                                   \
+     && (size_t) sqlite3_column_bytes(st, col) == (len)                      \
+     && strlen((const char *) sqlite3_column_text(st, col)) == (len))
+
+
+static const char *
+ngx_cweb_jstore_row_texts(sqlite3_stmt *st, ngx_cweb_jrow_t *r)
+{
+    r->uuid = ngx_cweb_jstore_text(st, NGX_CWEB_JSTORE_C_UUID);
+    if (!ngx_cweb_jstore_text_len(st, NGX_CWEB_JSTORE_C_UUID,
+                                  NGX_CWEB_JSTORE_UUID_LEN)
+        || !ngx_cweb_jstore_uuid_ok(r->uuid, NGX_CWEB_JSTORE_UUID_LEN))
+    {
+        return "a bad uuid";
+    }
+
+    r->module_hash = ngx_cweb_jstore_text(st, NGX_CWEB_JSTORE_C_HASH);
+    if (!ngx_cweb_jstore_text_len(st, NGX_CWEB_JSTORE_C_HASH,
+                                  NGX_CWEB_JSTORE_HASH_LEN)
+        || !ngx_cweb_jstore_hex_ok(r->module_hash, NGX_CWEB_JSTORE_HASH_LEN))
+    {
+        return "a bad module_hash";
+    }
+
+    r->module = ngx_cweb_jstore_text(st, NGX_CWEB_JSTORE_C_MODULE);
+    r->job = ngx_cweb_jstore_text(st, NGX_CWEB_JSTORE_C_JOB);
+    if (!ngx_cweb_jstore_name_ok(r->module, NGX_CWEB_JSTORE_NAME_LEN)
+        || !ngx_cweb_jstore_name_ok(r->job, NGX_CWEB_JSTORE_NAME_LEN))
+    {
+        return "a bad module or job name";
+    }
+
+    r->state = ngx_cweb_jstore_text(st, NGX_CWEB_JSTORE_C_STATE);
+    if (!ngx_cweb_jstore_state_ok(r->state)) {
+        return "an unknown state";
+    }
+
+    r->error = ngx_cweb_jstore_text(st, NGX_CWEB_JSTORE_C_ERROR);
+    if (r->error == NULL
+        && sqlite3_column_type(st, NGX_CWEB_JSTORE_C_ERROR) != SQLITE_NULL)
+    {
+        return "an error that is not text";
+    }
+
+    r->result = ngx_cweb_jstore_text(st, NGX_CWEB_JSTORE_C_RESULT);
+    r->payload = ngx_cweb_jstore_text(st, NGX_CWEB_JSTORE_C_PAYLOAD);
+
+    if (r->payload == NULL) {
+        return "a payload that is not text";
+    }
+
+    /* whether it parses is known when it is parsed, if ever */
+    if (r->result == NULL
+        && sqlite3_column_type(st, NGX_CWEB_JSTORE_C_RESULT) != SQLITE_NULL)
+    {
+        return "a result that is not text";
+    }
+
+    return NULL;
+}
+
+
+/*
+ * get's and list's shape; NULL: a result that is not JSON, a string not
+ * UTF-8, or no memory
+ */
+
+static json_t *
+ngx_cweb_jstore_job_json(ngx_cweb_jrow_t *r)
+{
+    json_t  *result;
+
+    result = r->result ? json_loads(r->result, JSON_DECODE_ANY, NULL)
+                       : json_null();
+    if (result == NULL) {
+        return NULL;
+    }
+
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,"
+                     "s:s?}",
+                     "job_uuid", r->uuid, "module", r->module,
+                     "job", r->job, "state", r->state,
+                     "module_hash", r->module_hash,
+                     "version", (json_int_t) r->version,
+                     "created_at", (json_int_t) r->created_at,
+                     "updated_at", (json_int_t) r->updated_at,
+                     "run_at", (json_int_t) r->run_at,
+                     "timeout_ms", (json_int_t) r->timeout_ms,
+                     "max_attempts", (json_int_t) r->max_attempts,
+                     "result", result, "error", r->error);
+}
+
+
+/* the job's row, checked (its JSON parsed): 1, 0 unknown, -1 */
+
+static int
+ngx_cweb_jstore_find(ngx_cweb_jstore_t *s, const char *uuid,
+    ngx_cweb_jrow_t *r)
+{
+    int            rc;
+    sqlite3_stmt  *st;
+
+    if (uuid == NULL || !ngx_cweb_jstore_uuid_ok(uuid, strlen(uuid))) {
+        return 0;
+    }
+
+    st = s->stmt[NGX_CWEB_JSTORE_BY_UUID];
+    sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+
+    rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW) {
+        return (ngx_cweb_jstore_row(s, st, r) == 0) ? 1 : -1;
+    }
+
+    sqlite3_reset(st);
+
+    return (rc == SQLITE_DONE) ? 0 : ngx_cweb_jstore_db_error(s, "job");
+}
+
+
+int
+ngx_cweb_jstore_get(ngx_cweb_jstore_t *s, const char *uuid, json_t **out)
+{
+    int              rc;
+    ngx_cweb_jrow_t  r;
+
+    *out = NULL;
+
+    rc = ngx_cweb_jstore_find(s, uuid, &r);
+
+    if (rc == 1) {
+        *out = ngx_cweb_jstore_job_json(&r);
+        if (*out == NULL) {
+            rc = ngx_cweb_jstore_fail(s, "the jobs database is damaged: "
+                                      "job %" PRId64 " has a result that "
+                                      "is not JSON or text not UTF-8",
+                                      r.id);
+        }
+    }
+
+    sqlite3_reset(s->stmt[NGX_CWEB_JSTORE_BY_UUID]);
+
+    if (rc == 1 && ngx_cweb_jstore_attempts(s, r.id, *out) != 0) {
+        json_decref(*out);
+        *out = NULL;
+        return -1;
+    }
+
+    return rc;
+}
+
+
+static int
+ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s, int64_t job_id, json_t *o)
+{
+    int            rc, ended;
+    json_t        *a, *one;
+    sqlite3_stmt  *st;
+
+    a = json_array();
+    if (a == NULL || json_object_set_new(o, "attempts", a) != 0) {
+        return ngx_cweb_jstore_fail(s, "no memory");
+    }
+
+    st = s->stmt[NGX_CWEB_JSTORE_ATTEMPTS];
+    sqlite3_bind_int64(st, 1, job_id);
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ended = sqlite3_column_type(st, 2) != SQLITE_NULL;
+
+        one = (sqlite3_column_type(st, 0) == SQLITE_INTEGER
+               && sqlite3_column_type(st, 1) == SQLITE_INTEGER
+               && (!ended || sqlite3_column_type(st, 2) == SQLITE_INTEGER)
+               && sqlite3_column_type(st, 3) != SQLITE_BLOB)
+              ? json_pack("{s:I,s:I,s:o,s:s?}",
+                          "attempt", (json_int_t) sqlite3_column_int64(st, 0),
+                          "started_at",
+                          (json_int_t) sqlite3_column_int64(st, 1),
+                          "ended_at", ended ? json_integer(
+                                      sqlite3_column_int64(st, 2))
+                                            : json_null(),
+                          "error", (const char *) sqlite3_column_text(st, 3))
+              : NULL;
+
+        if (one == NULL || json_array_append_new(a, one) != 0) {
+            sqlite3_reset(st);
+            return ngx_cweb_jstore_fail(s, "the jobs database is damaged: "
+                                        "an attempt of job %" PRId64
+                                        " is not of the form written",
+                                        job_id);
+        }
+    }
+
+    sqlite3_reset(st);
+
+    return (rc == SQLITE_DONE) ? 0 : ngx_cweb_jstore_db_error(s, "attempts");
+}
+
+
+json_t *
+ngx_cweb_jstore_list(ngx_cweb_jstore_t *s, const char *state, int limit)
+{
+    int               rc;
+    json_t           *list, *o;
+    sqlite3_stmt     *st;
+    ngx_cweb_jrow_t   r;
+
+    if (state && !ngx_cweb_jstore_state_ok(state)) {
+        ngx_cweb_jstore_fail(s, "unknown state \"%s\"", state);
+        return NULL;
+    }
+
+    st = s->stmt[state ? NGX_CWEB_JSTORE_LIST_STATE
+                       : NGX_CWEB_JSTORE_LIST_ALL];
+    sqlite3_bind_int(st, 1, limit);
+    sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+
+    list = json_array();
+    rc = list ? SQLITE_OK : SQLITE_NOMEM;
+
+    while (list && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (ngx_cweb_jstore_row(s, st, &r) != 0) {
+            break;
+        }
+
+        o = ngx_cweb_jstore_job_json(&r);
+
+        if (o == NULL || json_array_append_new(list, o) != 0) {
+            ngx_cweb_jstore_fail(s, "the jobs database is damaged: job %"
+                                 PRId64 " has a result that is not JSON or "
+                                 "text not UTF-8", r.id);
+            break;
+        }
+    }
+
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+
+    if (rc != SQLITE_DONE) {
+        if (rc != SQLITE_ROW) {
+            ngx_cweb_jstore_db_error(s, "jobs");
+        }
+
+        json_decref(list);
+        return NULL;
+    }
+
+    return list;
+}
+
+
+int
+ngx_cweb_jstore_events(ngx_cweb_jstore_t *s, const char *uuid,
+    int64_t since_id, int limit, json_t **out, int64_t *last_id)
+{
+    int               rc;
+    json_t           *e;
+    sqlite3_stmt     *st;
+    ngx_cweb_jrow_t   r;
+    char              id[NGX_CWEB_JSTORE_UUID_LEN + 1];
+
+    *out = NULL;
+    *last_id = since_id;
+
+    rc = ngx_cweb_jstore_find(s, uuid, &r);
+    sqlite3_reset(s->stmt[NGX_CWEB_JSTORE_BY_UUID]);
+
+    if (rc != 1) {
+        return rc;
+    }
+
+    memcpy(id, uuid, sizeof(id));
+
+    *out = json_array();
+    if (*out == NULL) {
+        return ngx_cweb_jstore_fail(s, "no memory");
+    }
+
+    st = s->stmt[NGX_CWEB_JSTORE_EVENTS];
+    sqlite3_bind_int64(st, 1, r.id);
+    sqlite3_bind_int64(st, 2, since_id);
+    sqlite3_bind_int(st, 3, limit);
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        e = (sqlite3_column_type(st, 1) == SQLITE_INTEGER
+             && sqlite3_column_type(st, 2) == SQLITE_TEXT
+             && ngx_cweb_jstore_type_ok(
+                    (const char *) sqlite3_column_text(st, 2), 1)
+             && sqlite3_column_type(st, 3) != SQLITE_BLOB)
+            ? ngx_cweb_jstore_event_json(id, sqlite3_column_int64(st, 0),
+                  sqlite3_column_int64(st, 1),
+                  (const char *) sqlite3_column_text(st, 2),
+                  (const char *) sqlite3_column_text(st, 3))
+            : NULL;
+
+        if (e == NULL || json_array_append_new(*out, e) != 0) {
+            ngx_cweb_jstore_fail(s, "the jobs database is damaged: event %"
+                                 PRId64 " is not of the form written",
+                                 (int64_t) sqlite3_column_int64(st, 0));
+            break;
+        }
+
+        *last_id = sqlite3_column_int64(st, 0);
+    }
+
+    sqlite3_reset(st);
+
+    if (rc != SQLITE_DONE) {
+        if (rc != SQLITE_ROW) {
+            ngx_cweb_jstore_db_error(s, "events");
+        }
+
+        json_decref(*out);
+        *out = NULL;
+        *last_id = since_id;
+        return -1;
+    }
+
+    return 1;
+}
+
+
+json_t *
+ngx_cweb_jstore_event_json(const char *uuid, int64_t id, int64_t ts,
+    const char *type, const char *data_json)
+{
+    json_t  *data;
+
+    data = data_json ? json_loads(data_json, JSON_DECODE_ANY, NULL)
+                     : json_null();
+    if (data == NULL) {
+        return NULL;
+    }
+
+    return json_pack("{s:s,s:I,s:I,s:s,s:o}", "job_uuid", uuid,
+                     "event_id", (json_int_t) id, "ts", (json_int_t) ts,
+                     "type", type, "data", data);
+}
