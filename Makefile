@@ -193,6 +193,16 @@ objs/unit/test_elf: t/unit/test_elf.c t/unit/check.h src/ngx_cweb_elf.c \
 	cc $(UNIT_CFLAGS:-std=c11=-std=gnu11) -Wno-unused-parameter -Isrc \
 	    $(NGX_INCS) -o $@ $< src/ngx_cweb_elf.c -lelf
 
+# the jobs store is pure C on SQLite and jansson: it links alone
+JSTORE_SRCS  := src/ngx_cweb_jobs_store.c src/ngx_cweb_jobs_store_end.c \
+                src/ngx_cweb_jobs_store_read.c
+
+objs/unit/test_jobs_store: t/unit/test_jobs_store.c t/unit/check.h \
+	    $(JSTORE_SRCS) src/ngx_cweb_jobs_store.h \
+	    src/ngx_cweb_jobs_store_int.h
+	mkdir -p objs/unit
+	cc $(UNIT_CFLAGS) -Isrc -o $@ $< $(JSTORE_SRCS) -lsqlite3 -ljansson
+
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "# $$t"; $$t || exit 1; done
 

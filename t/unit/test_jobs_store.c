@@ -1,0 +1,1253 @@
+
+/*
+ * Unit tests for the durable jobs store (src/ngx_cweb_jobs_store*.c):
+ * every write and state transition, claim order, events (one sequence,
+ * replay boundaries), lists, damaged rows planted with raw SQL, reopening,
+ * and a throughput line; no nginx needed.  The database is a temporary
+ * file under /tmp, removed at the end.
+ *
+ *   cc -std=c11 -Wall -Wextra -Werror -Isrc -o objs/unit/test_jobs_store \
+ *       t/unit/test_jobs_store.c src/ngx_cweb_jobs_store.c \
+ *       src/ngx_cweb_jobs_store_end.c src/ngx_cweb_jobs_store_read.c \
+ *       -lsqlite3 -ljansson
+ */
+
+
+#define _POSIX_C_SOURCE  200809L
+
+#include "check.h"
+#include "ngx_cweb_jobs_store_int.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+
+#define HASH  "0123456789abcdef0123456789abcdef" \
+              "0123456789abcdef0123456789abcdef"
+
+
+static char  path[256];
+static int   heard;
+static char  heard_types[8][16];
+
+
+static void
+db_remove(const char *p)
+{
+    char  buf[300];
+
+    unlink(p);
+    snprintf(buf, sizeof(buf), "%s-wal", p);
+    unlink(buf);
+    snprintf(buf, sizeof(buf), "%s-shm", p);
+    unlink(buf);
+}
+
+
+/* a new store; without one no check can run */
+static ngx_cweb_jstore_t *
+fresh(void)
+{
+    char                err[256];
+    ngx_cweb_jstore_t  *s;
+
+    db_remove(path);
+
+    s = ngx_cweb_jstore_open(path, 0, err, sizeof(err));
+    if (s == NULL) {
+        printf("FAIL %s:%d: open: %s\n", __FILE__, __LINE__, err);
+        db_remove(path);
+        exit(1);
+    }
+
+    return s;
+}
+
+
+/* SQL as a plugin could run it, on a connection of its own */
+static int
+raw(const char *sql)
+{
+    int       rc;
+    sqlite3  *db;
+
+    if (sqlite3_open(path, &db) != SQLITE_OK) {
+        sqlite3_close(db);
+        return -1;
+    }
+
+    sqlite3_busy_timeout(db, 2000);
+    rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+
+/* the first column of the first row of sql on the store's connection */
+static int64_t
+scalar(ngx_cweb_jstore_t *s, const char *sql)
+{
+    int64_t        v;
+    sqlite3_stmt  *st;
+
+    v = -999;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            v = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+    }
+
+    return v;
+}
+
+
+/* v is the string str (strcmp() of a member that may be missing) */
+static int
+str_is(json_t *v, const char *str)
+{
+    return json_is_string(v) && strcmp(json_string_value(v), str) == 0;
+}
+
+
+static void
+uuid_of(int n, char *buf)
+{
+    snprintf(buf, NGX_CWEB_JSTORE_UUID_LEN + 1,
+             "%08x-0000-4000-8000-%012x", (unsigned) n, (unsigned) n);
+}
+
+
+/* job n, its own transaction; its id */
+static int64_t
+add(ngx_cweb_jstore_t *s, int n, int64_t run_at, int64_t max_attempts)
+{
+    char             uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
+    int64_t          eid;
+    ngx_cweb_jnew_t  j = { uuid, "mod", "job", HASH, 3, "{\"n\":1}",
+                           run_at, 5000, max_attempts };
+
+    uuid_of(n, uuid);
+    eid = 0;
+
+    if (ngx_cweb_jstore_begin(s) != 0
+        || ngx_cweb_jstore_create(s, &j, 10, &eid) != 0
+        || ngx_cweb_jstore_commit(s) != 0)
+    {
+        printf("add %d: %s\n", n, ngx_cweb_jstore_error(s));
+        return -1;
+    }
+
+    return scalar(s, "SELECT max(id) FROM jobs");
+}
+
+
+/* job n, created and claimed (the only one due): its id */
+static int64_t
+started(ngx_cweb_jstore_t *s, int n, int64_t max_attempts, int64_t now)
+{
+    int64_t             id, eid;
+    ngx_cweb_jclaim_t   c;
+
+    id = add(s, n, 0, max_attempts);
+
+    ngx_cweb_jstore_begin(s);
+    if (ngx_cweb_jstore_claim(s, now, &c, &eid) != 1 || c.id != id) {
+        id = -1;
+    }
+    ngx_cweb_jstore_claim_free(&c);
+    ngx_cweb_jstore_commit(s);
+
+    return id;
+}
+
+
+/* claims one in its own transaction: 1, 0 or -1 */
+static int
+claim(ngx_cweb_jstore_t *s, int64_t now, ngx_cweb_jclaim_t *c)
+{
+    int      rc;
+    int64_t  eid;
+
+    ngx_cweb_jstore_begin(s);
+    rc = ngx_cweb_jstore_claim(s, now, c, &eid);
+    ngx_cweb_jstore_commit(s);
+
+    if (rc == 1) {
+        ngx_cweb_jstore_claim_free(c);
+    }
+
+    return rc;
+}
+
+
+/* a string member of job n's get(), in a static buffer ("" when none) */
+static const char *
+field(ngx_cweb_jstore_t *s, int n, const char *key)
+{
+    char         uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
+    json_t      *o;
+    const char  *v;
+
+    static char  buf[256];
+
+    uuid_of(n, uuid);
+    buf[0] = '\0';
+
+    if (ngx_cweb_jstore_get(s, uuid, &o) == 1) {
+        v = json_string_value(json_object_get(o, key));
+        snprintf(buf, sizeof(buf), "%s", v ? v : "");
+        json_decref(o);
+    }
+
+    return buf;
+}
+
+
+static int64_t
+field_int(ngx_cweb_jstore_t *s, int n, const char *key)
+{
+    char     uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
+    json_t  *o;
+    int64_t  v;
+
+    uuid_of(n, uuid);
+    v = -1;
+
+    if (ngx_cweb_jstore_get(s, uuid, &o) == 1) {
+        v = json_integer_value(json_object_get(o, key));
+        json_decref(o);
+    }
+
+    return v;
+}
+
+
+/* job n's events after since, as "type,type,..." */
+static const char *
+types(ngx_cweb_jstore_t *s, int n, int64_t since)
+{
+    char     uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
+    json_t      *a, *e;
+    size_t       i;
+    int64_t      last;
+    const char  *t;
+
+    static char  buf[512];
+
+    uuid_of(n, uuid);
+    buf[0] = '\0';
+
+    if (ngx_cweb_jstore_events(s, uuid, since, 100, &a, &last) != 1) {
+        return "(error)";
+    }
+
+    json_array_foreach(a, i, e) {
+        t = json_string_value(json_object_get(e, "type"));
+        snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+                 i ? "," : "", t ? t : "(none)");
+    }
+
+    json_decref(a);
+
+    return buf;
+}
+
+
+static void
+test_open(void)
+{
+    char                err[256];
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+    CHECK(s != NULL);
+    CHECK(scalar(s, "PRAGMA user_version") == 1);
+    CHECK(scalar(s, "PRAGMA synchronous") == 1);
+    CHECK(scalar(s, "SELECT count(*) FROM pragma_journal_mode "
+                    "WHERE journal_mode = 'wal'") == 1);
+    CHECK(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                    "('jobs', 'job_attempts', 'job_events', 'jobs_due', "
+                    "'job_events_job')") == 5);
+    ngx_cweb_jstore_close(s);
+
+    s = ngx_cweb_jstore_open(path, 1, err, sizeof(err));
+    CHECK(s != NULL);
+    CHECK(scalar(s, "PRAGMA synchronous") == 2);
+    CHECK(scalar(s, "PRAGMA busy_timeout") >= 1000);
+    ngx_cweb_jstore_close(s);
+
+
+    /* a file of a newer build is refused, not written to */
+    CHECK(raw("PRAGMA user_version = 7") == 0);
+    err[0] = '\0';
+    s = ngx_cweb_jstore_open(path, 0, err, sizeof(err));
+    CHECK(s == NULL);
+    CHECK(strstr(err, "newer") != NULL);
+    ngx_cweb_jstore_close(s);
+
+    CHECK(raw("PRAGMA user_version = -1") == 0);
+    s = ngx_cweb_jstore_open(path, 0, err, sizeof(err));
+    CHECK(s == NULL);
+    CHECK(strstr(err, "damaged") != NULL);
+    ngx_cweb_jstore_close(s);
+
+    s = ngx_cweb_jstore_open("/nonexistent/dir/jobs.db", 0, err,
+                             sizeof(err));
+    CHECK(s == NULL);
+    CHECK(strstr(err, "cannot be opened") != NULL);
+}
+
+
+static void
+test_create(void)
+{
+    char                uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
+    json_t             *o, *a;
+    int64_t             eid, eid2;
+    ngx_cweb_jstore_t  *s;
+    ngx_cweb_jnew_t     j = { uuid, "mod", "job", HASH, 3, "[1,2]",
+                              100, 5000, 2 };
+
+    s = fresh();
+    uuid_of(1, uuid);
+
+    /* a write outside a transaction is refused */
+    CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == -1);
+    CHECK(strstr(ngx_cweb_jstore_error(s), "no transaction") != NULL);
+
+    CHECK(ngx_cweb_jstore_begin(s) == 0);
+    CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == 0);
+    CHECK(eid == 1);
+
+    /* a failing write undoes itself only: the batch still commits */
+    CHECK(ngx_cweb_jstore_create(s, &j, 11, &eid2) == -1);
+    CHECK(strstr(ngx_cweb_jstore_error(s), "UNIQUE") != NULL);
+    CHECK(ngx_cweb_jstore_commit(s) == 0);
+    CHECK(scalar(s, "SELECT count(*) FROM jobs") == 1);
+    CHECK(scalar(s, "SELECT count(*) FROM job_events") == 1);
+
+    CHECK(ngx_cweb_jstore_get(s, uuid, &o) == 1);
+    CHECK(str_is(json_object_get(o, "job_uuid"), uuid));
+    CHECK(str_is(json_object_get(o, "state"), "pending"));
+    CHECK(str_is(json_object_get(o, "module"), "mod"));
+    CHECK(str_is(json_object_get(o, "module_hash"), HASH));
+    CHECK(json_integer_value(json_object_get(o, "version")) == 3);
+    CHECK(json_integer_value(json_object_get(o, "created_at")) == 10);
+    CHECK(json_integer_value(json_object_get(o, "run_at")) == 100);
+    CHECK(json_integer_value(json_object_get(o, "timeout_ms")) == 5000);
+    CHECK(json_integer_value(json_object_get(o, "max_attempts")) == 2);
+    CHECK(json_is_null(json_object_get(o, "result")));
+    CHECK(json_is_null(json_object_get(o, "error")));
+    a = json_object_get(o, "attempts");
+    CHECK(json_is_array(a) && json_array_size(a) == 0);
+    json_decref(o);
+    CHECK(strcmp(types(s, 1, 0), "created") == 0);
+
+    /* a rolled-back create leaves nothing */
+    uuid_of(2, uuid);
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == 0);
+    CHECK(ngx_cweb_jstore_rollback(s) == 0);
+    CHECK(ngx_cweb_jstore_get(s, uuid, &o) == 0);
+
+    /* forms the store would not read back are refused on the way in */
+    ngx_cweb_jstore_begin(s);
+    j.uuid = "0000000A-0000-4000-8000-00000000000a";
+    CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == -1);
+    j.uuid = uuid;
+    j.module_hash = "abc";
+    CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == -1);
+    j.module_hash = HASH;
+    j.payload = "{bad";
+    CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == -1);
+    j.payload = "{}";
+    j.max_attempts = 0;
+    CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == -1);
+    j.max_attempts = 1;
+    j.module = "";
+    CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == -1);
+    j.module = "mod";
+    CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == 0);
+    ngx_cweb_jstore_commit(s);
+    CHECK(scalar(s, "SELECT count(*) FROM jobs") == 2);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+/* SQLite failing half way through a write: the batch must be rolled back */
+static void
+test_broken(void)
+{
+    char                uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
+    json_t             *o;
+    int64_t             eid;
+    ngx_cweb_jstore_t  *s;
+    ngx_cweb_jnew_t     j = { uuid, "mod", "job", HASH, 3, "{}", 0, 0, 1 };
+
+    s = fresh();
+    add(s, 1, 0, 1);
+    CHECK(raw("CREATE TRIGGER no_events BEFORE INSERT ON job_events "
+              "BEGIN SELECT RAISE(ABORT, 'planted'); END") == 0);
+
+    uuid_of(2, uuid);
+    CHECK(ngx_cweb_jstore_begin(s) == 0);
+    CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == -1);
+    CHECK(strstr(ngx_cweb_jstore_error(s), "planted") != NULL);
+    uuid_of(3, uuid);
+    CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == -1);
+    CHECK(strstr(ngx_cweb_jstore_error(s), "roll it back") != NULL);
+    CHECK(ngx_cweb_jstore_commit(s) == -1);
+    CHECK(ngx_cweb_jstore_rollback(s) == 0);
+
+    /* nothing of the half write is left; the store works again */
+    uuid_of(2, uuid);
+    CHECK(ngx_cweb_jstore_get(s, uuid, &o) == 0);
+    CHECK(raw("DROP TRIGGER no_events") == 0);
+    CHECK(ngx_cweb_jstore_begin(s) == 0);
+    CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == 0);
+    CHECK(ngx_cweb_jstore_commit(s) == 0);
+    CHECK(strcmp(types(s, 2, 0), "created") == 0);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+static void
+test_claim(void)
+{
+    int64_t             at, eid, a, b;
+    json_t             *o, *att;
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+
+    CHECK(ngx_cweb_jstore_next_run_at(s, &at) == 0);
+
+    add(s, 1, 300, 1);
+    a = add(s, 2, 100, 1);
+    add(s, 3, 200, 1);
+    b = add(s, 4, 100, 1);
+
+    CHECK(ngx_cweb_jstore_next_run_at(s, &at) == 1 && at == 100);
+    CHECK(claim(s, 99, &c) == 0);
+
+    /* run_at first, then the older job */
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_claim(s, 150, &c, &eid) == 1);
+    CHECK(c.id == a && c.attempt == 1 && c.max_attempts == 1);
+    CHECK(c.version == 3 && c.timeout_ms == 5000);
+    CHECK(strcmp(c.payload, "{\"n\":1}") == 0);
+    CHECK(strcmp(c.module, "mod") == 0 && strcmp(c.job, "job") == 0);
+    CHECK(strcmp(c.module_hash, HASH) == 0);
+    CHECK(strcmp(c.uuid, "00000002-0000-4000-8000-000000000002") == 0);
+    CHECK(eid == 5);
+    ngx_cweb_jstore_claim_free(&c);
+    CHECK(ngx_cweb_jstore_claim(s, 150, &c, &eid) == 1 && c.id == b);
+    ngx_cweb_jstore_claim_free(&c);
+    CHECK(ngx_cweb_jstore_claim(s, 150, &c, &eid) == 0);
+    ngx_cweb_jstore_commit(s);
+
+    CHECK(ngx_cweb_jstore_next_run_at(s, &at) == 1 && at == 200);
+    CHECK(strcmp(field(s, 2, "state"), "running") == 0);
+    CHECK(field_int(s, 2, "updated_at") == 150);
+    CHECK(strcmp(types(s, 2, 0), "created,started") == 0);
+
+    CHECK(ngx_cweb_jstore_get(s, "00000002-0000-4000-8000-000000000002",
+                              &o) == 1);
+    att = json_array_get(json_object_get(o, "attempts"), 0);
+    CHECK(json_integer_value(json_object_get(att, "attempt")) == 1);
+    CHECK(json_integer_value(json_object_get(att, "started_at")) == 150);
+    CHECK(json_is_null(json_object_get(att, "ended_at")));
+    json_decref(o);
+
+    /* an earlier run_at goes first, whatever the job's age */
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_claim(s, 1000, &c, &eid) == 1 && c.id == 3);
+    ngx_cweb_jstore_claim_free(&c);
+    CHECK(ngx_cweb_jstore_claim(s, 1000, &c, &eid) == 1 && c.id == 1);
+    ngx_cweb_jstore_claim_free(&c);
+    ngx_cweb_jstore_commit(s);
+    CHECK(claim(s, 1000, &c) == 0);
+    CHECK(ngx_cweb_jstore_next_run_at(s, &at) == 0);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+static void
+test_finish(void)
+{
+    char                state[16];
+    json_t             *o, *att, *ev;
+    int64_t             eid, last, id;
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+    id = add(s, 1, 0, 1);
+    add(s, 2, 0, 1);
+    claim(s, 5, &c);
+    claim(s, 5, &c);
+
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_finish(s, id, "bogus", NULL, NULL, 7, state, &eid)
+          == -1);
+    CHECK(ngx_cweb_jstore_finish(s, id, "done", "{oops", NULL, 7, state,
+                                 &eid) == -1);
+    CHECK(ngx_cweb_jstore_finish(s, id, "done", "{\"sum\":3}", NULL, 7,
+                                 state, &eid) == 0);
+    CHECK(strcmp(state, "done") == 0);
+    CHECK(ngx_cweb_jstore_finish(s, id, "done", NULL, NULL, 8, state, &eid)
+          == -1);
+    CHECK(strstr(ngx_cweb_jstore_error(s), "not running") != NULL);
+    CHECK(ngx_cweb_jstore_finish(s, 999, "done", NULL, NULL, 8, state, &eid)
+          == -1);
+    CHECK(ngx_cweb_jstore_finish(s, id + 1, "failed", NULL, "boom", 9,
+                                 state, &eid) == 0);
+    CHECK(strcmp(state, "failed") == 0);
+    ngx_cweb_jstore_commit(s);
+
+    CHECK(ngx_cweb_jstore_get(s, "00000001-0000-4000-8000-000000000001",
+                              &o) == 1);
+    CHECK(str_is(json_object_get(o, "state"), "done"));
+    CHECK(json_integer_value(json_object_get(json_object_get(o, "result"),
+                                             "sum")) == 3);
+    att = json_array_get(json_object_get(o, "attempts"), 0);
+    CHECK(json_integer_value(json_object_get(att, "ended_at")) == 7);
+    CHECK(json_is_null(json_object_get(att, "error")));
+    json_decref(o);
+
+    CHECK(strcmp(types(s, 1, 0), "created,started,done") == 0);
+    CHECK(ngx_cweb_jstore_events(s, "00000001-0000-4000-8000-000000000001",
+                                 0, 10, &o, &last) == 1);
+    ev = json_array_get(o, 2);
+    CHECK(json_integer_value(json_object_get(json_object_get(ev, "data"),
+                                             "sum")) == 3);
+    CHECK(json_integer_value(json_object_get(ev, "ts")) == 7);
+    json_decref(o);
+
+    CHECK(strcmp(field(s, 2, "state"), "failed") == 0);
+    CHECK(strcmp(field(s, 2, "error"), "boom") == 0);
+    CHECK(ngx_cweb_jstore_events(s, "00000002-0000-4000-8000-000000000002",
+                                 0, 10, &o, &last) == 1);
+    ev = json_array_get(o, 2);
+    CHECK(str_is(json_object_get(json_object_get(ev, "data"), "error"),
+                 "boom"));
+    json_decref(o);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+static void
+test_emit(void)
+{
+    int64_t             eid, eid2, id, id2;
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+    id = add(s, 1, 0, 1);
+    id2 = add(s, 2, 0, 1);
+    claim(s, 5, &c);
+
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_emit(s, id, "progress", "{\"pct\":50}", 6, &eid)
+          == 0);
+    CHECK(ngx_cweb_jstore_emit(s, id, "log.line", NULL, 6, &eid2) == 0);
+    CHECK(eid2 == eid + 1);
+
+    CHECK(ngx_cweb_jstore_emit(s, id2, "progress", NULL, 6, &eid) == -1);
+    CHECK(strstr(ngx_cweb_jstore_error(s), "not running") != NULL);
+    CHECK(ngx_cweb_jstore_emit(s, id, "done", NULL, 6, &eid) == -1);
+    CHECK(ngx_cweb_jstore_emit(s, id, "retry", NULL, 6, &eid) == -1);
+    CHECK(ngx_cweb_jstore_emit(s, id, "bad type", NULL, 6, &eid) == -1);
+    CHECK(ngx_cweb_jstore_emit(s, id, "", NULL, 6, &eid) == -1);
+    CHECK(ngx_cweb_jstore_emit(s, id, "x", "{nope", 6, &eid) == -1);
+    CHECK(ngx_cweb_jstore_finish(s, id, "done", NULL, NULL, 7, NULL, &eid)
+          == 0);
+    CHECK(ngx_cweb_jstore_emit(s, id, "late", NULL, 8, &eid) == -1);
+    ngx_cweb_jstore_commit(s);
+
+    CHECK(strcmp(types(s, 1, 0), "created,started,progress,log.line,done")
+          == 0);
+    CHECK(strcmp(types(s, 2, 0), "created") == 0);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+static void
+test_cancel(void)
+{
+    char                state[16];
+    int64_t             eid, id;
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+    add(s, 1, 0, 1);
+    id = add(s, 2, 0, 1);
+    add(s, 3, 0, 1);
+    claim(s, 5, &c);
+    claim(s, 5, &c);
+    add(s, 4, 0, 1);
+
+    ngx_cweb_jstore_begin(s);
+
+    /* pending: at once */
+    CHECK(ngx_cweb_jstore_cancel(s, "00000004-0000-4000-8000-000000000004",
+                                 20, state, &eid) == 0);
+    CHECK(strcmp(state, "canceled") == 0 && eid > 0);
+
+    /* running: requested; the job's own ending is overruled */
+    CHECK(ngx_cweb_jstore_cancel(s, "00000002-0000-4000-8000-000000000002",
+                                 21, state, &eid) == 0);
+    CHECK(strcmp(state, "running") == 0 && eid == 0);
+    CHECK(ngx_cweb_jstore_cancel(s, "00000002-0000-4000-8000-000000000002",
+                                 22, state, &eid) == 0);
+    CHECK(strcmp(state, "running") == 0);
+    CHECK(scalar(s, "SELECT cancel_requested FROM jobs WHERE id = 2") == 1);
+    CHECK(ngx_cweb_jstore_finish(s, id, "done", "42", NULL, 23, state,
+                                 &eid) == 0);
+    CHECK(strcmp(state, "canceled") == 0);
+
+    /* finished: nothing changes */
+    CHECK(ngx_cweb_jstore_cancel(s, "00000002-0000-4000-8000-000000000002",
+                                 24, state, &eid) == 0);
+    CHECK(strcmp(state, "canceled") == 0 && eid == 0);
+
+    /* unknown */
+    CHECK(ngx_cweb_jstore_cancel(s, "00000009-0000-4000-8000-000000000009",
+                                 24, state, &eid) == 0);
+    CHECK(state[0] == '\0' && eid == 0);
+    ngx_cweb_jstore_commit(s);
+
+    CHECK(strcmp(field(s, 4, "state"), "canceled") == 0);
+    CHECK(strcmp(types(s, 4, 0), "created,canceled") == 0);
+    CHECK(claim(s, 100, &c) == 1 && strcmp(field(s, 3, "state"), "running")
+          == 0);
+    CHECK(claim(s, 100, &c) == 0);
+
+    CHECK(strcmp(field(s, 2, "state"), "canceled") == 0);
+    CHECK(strcmp(field(s, 1, "state"), "running") == 0);
+    CHECK(field_int(s, 2, "updated_at") == 23);
+    CHECK(scalar(s, "SELECT result IS NULL FROM jobs WHERE id = 2") == 1);
+    CHECK(strcmp(types(s, 2, 0), "created,started,canceled") == 0);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+static void
+test_retry(void)
+{
+    char                state[16];
+    json_t             *o, *a;
+    int64_t             eid, id, last;
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+    id = started(s, 1, 3, 10);
+
+    /* attempt 1 of 3 failed: again at 1000 */
+    ngx_cweb_jstore_begin(s);
+    CHECK(id > 0
+          && ngx_cweb_jstore_retry(s, id, "e1", 1000, 11, state, &eid) == 0);
+    CHECK(strcmp(state, "pending") == 0);
+    CHECK(ngx_cweb_jstore_retry(s, id, "again", 1000, 11, state, &eid)
+          == -1);
+    ngx_cweb_jstore_commit(s);
+
+    CHECK(ngx_cweb_jstore_events(s, "00000001-0000-4000-8000-000000000001",
+                                 2, 10, &o, &last) == 1);
+    CHECK(json_array_size(o) == 1);
+    a = json_object_get(json_array_get(o, 0), "data");
+    CHECK(str_is(json_object_get(a, "error"), "e1"));
+    CHECK(json_integer_value(json_object_get(a, "attempt")) == 1);
+    CHECK(json_integer_value(json_object_get(a, "run_at")) == 1000);
+    json_decref(o);
+
+    CHECK(strcmp(field(s, 1, "error"), "e1") == 0);
+    CHECK(field_int(s, 1, "run_at") == 1000);
+    CHECK(claim(s, 999, &c) == 0);
+
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_claim(s, 1000, &c, &eid) == 1 && c.attempt == 2);
+    ngx_cweb_jstore_claim_free(&c);
+    CHECK(ngx_cweb_jstore_retry(s, id, "e2", 2000, 1001, state, &eid) == 0);
+    CHECK(ngx_cweb_jstore_claim(s, 2000, &c, &eid) == 1 && c.attempt == 3);
+    ngx_cweb_jstore_claim_free(&c);
+    CHECK(ngx_cweb_jstore_retry(s, id, "e3", 3000, 2001, state, &eid) == 0);
+    CHECK(strcmp(state, "failed") == 0);
+    ngx_cweb_jstore_commit(s);
+
+    CHECK(strcmp(field(s, 1, "state"), "failed") == 0);
+    CHECK(strcmp(field(s, 1, "error"), "e3") == 0);
+    CHECK(strcmp(types(s, 1, 0), "created,started,retry,started,retry,"
+                                 "started,failed") == 0);
+
+    CHECK(ngx_cweb_jstore_get(s, "00000001-0000-4000-8000-000000000001",
+                              &o) == 1);
+    a = json_object_get(o, "attempts");
+    CHECK(json_array_size(a) == 3);
+    CHECK(str_is(json_object_get(json_array_get(a, 1), "error"), "e2"));
+    CHECK(json_integer_value(json_object_get(json_array_get(a, 2),
+                                             "ended_at")) == 2001);
+    json_decref(o);
+
+    /* a retry of a job whose cancel was requested ends it canceled */
+    id = add(s, 2, 0, 5);
+    claim(s, 10, &c);
+    ngx_cweb_jstore_begin(s);
+    ngx_cweb_jstore_cancel(s, "00000002-0000-4000-8000-000000000002", 11,
+                           state, &eid);
+    CHECK(ngx_cweb_jstore_retry(s, id, "x", 20, 12, state, &eid) == 0);
+    CHECK(strcmp(state, "canceled") == 0);
+    ngx_cweb_jstore_commit(s);
+    CHECK(strcmp(field(s, 2, "state"), "canceled") == 0);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+/* the job's error is the one it ended with; the attempts keep theirs */
+static void
+test_retry_done(void)
+{
+    json_t             *o;
+    int64_t             eid, id;
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+    id = started(s, 1, 2, 10);
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_retry(s, id, "flaky", 20, 11, NULL, &eid) == 0);
+    CHECK(ngx_cweb_jstore_claim(s, 20, &c, &eid) == 1 && c.attempt == 2);
+    ngx_cweb_jstore_claim_free(&c);
+    CHECK(ngx_cweb_jstore_finish(s, id, "done", "true", NULL, 21, NULL,
+                                 &eid) == 0);
+    ngx_cweb_jstore_commit(s);
+
+    CHECK(ngx_cweb_jstore_get(s, "00000001-0000-4000-8000-000000000001",
+                              &o) == 1);
+    CHECK(json_is_null(json_object_get(o, "error")));
+    CHECK(json_is_true(json_object_get(o, "result")));
+    CHECK(str_is(json_object_get(json_array_get(
+                 json_object_get(o, "attempts"), 0), "error"), "flaky"));
+    json_decref(o);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+static void
+test_requeue(void)
+{
+    char                state[16];
+    json_t             *o;
+    int64_t             eid, id, last;
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+    id = started(s, 1, 1, 60);
+    CHECK(id > 0);
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_requeue(s, id, 61, &eid) == 0);
+    CHECK(ngx_cweb_jstore_requeue(s, id, 62, &eid) == -1);
+    ngx_cweb_jstore_commit(s);
+
+    CHECK(strcmp(field(s, 1, "state"), "pending") == 0);
+    CHECK(field_int(s, 1, "run_at") == 0);
+    CHECK(ngx_cweb_jstore_get(s, "00000001-0000-4000-8000-000000000001",
+                              &o) == 1);
+    CHECK(json_array_size(json_object_get(o, "attempts")) == 0);
+    json_decref(o);
+    CHECK(ngx_cweb_jstore_events(s, "00000001-0000-4000-8000-000000000001",
+                                 2, 10, &o, &last) == 1);
+    CHECK(json_is_true(json_object_get(json_object_get(json_array_get(o, 0),
+                                       "data"), "interrupted")));
+    json_decref(o);
+
+    /* the attempt was not counted: one of one is still left */
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_claim(s, 70, &c, &eid) == 1 && c.attempt == 1);
+    ngx_cweb_jstore_claim_free(&c);
+    ngx_cweb_jstore_cancel(s, "00000001-0000-4000-8000-000000000001", 71,
+                           state, &eid);
+    CHECK(ngx_cweb_jstore_requeue(s, id, 72, &eid) == 0);
+    ngx_cweb_jstore_commit(s);
+
+    CHECK(strcmp(field(s, 1, "state"), "canceled") == 0);
+    CHECK(strcmp(types(s, 1, 0), "created,started,retry,started,canceled")
+          == 0);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+static void
+hear(void *data, const char *uuid, int64_t event_id, int64_t ts,
+    const char *type, const char *data_json)
+{
+    (void) data;
+    (void) data_json;
+
+    if (heard < 8 && strlen(uuid) == 36 && event_id > 0 && ts == 500) {
+        snprintf(heard_types[heard++], 16, "%s", type);
+    }
+}
+
+
+static void
+test_recover(void)
+{
+    char                state[16];
+    int64_t             eid, id3;
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    CHECK(ngx_cweb_jstore_backoff(100, 1) == 100);
+    CHECK(ngx_cweb_jstore_backoff(100, 2) == 200);
+    CHECK(ngx_cweb_jstore_backoff(100, 4) == 800);
+    CHECK(ngx_cweb_jstore_backoff(100, 1000) == 100LL << 20);
+    CHECK(ngx_cweb_jstore_backoff(INT64_MAX / 2, 5) > 0);
+    CHECK(ngx_cweb_jstore_backoff(0, 3) == 0);
+
+    s = fresh();
+    add(s, 1, 0, 1);
+    add(s, 2, 0, 3);
+    id3 = add(s, 3, 0, 2);
+    add(s, 4, 0, 1);
+
+    claim(s, 10, &c);
+    claim(s, 10, &c);
+    claim(s, 10, &c);
+    ngx_cweb_jstore_begin(s);
+    ngx_cweb_jstore_retry(s, id3, "first", 0, 11, state, &eid);
+    ngx_cweb_jstore_commit(s);
+    claim(s, 12, &c);
+
+    /* 1, 2 and 3 running (3 on its last attempt), 4 pending */
+    CHECK(ngx_cweb_jstore_recover(s, 500, 100, hear, NULL) == -1);
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_recover(s, 500, 100, hear, NULL) == 3);
+    ngx_cweb_jstore_commit(s);
+
+    CHECK(heard == 3);
+    CHECK(strcmp(heard_types[0], "failed") == 0);
+    CHECK(strcmp(heard_types[1], "retry") == 0);
+    CHECK(strcmp(heard_types[2], "failed") == 0);
+
+    CHECK(strcmp(field(s, 1, "state"), "failed") == 0);
+    CHECK(strcmp(field(s, 1, "error"), NGX_CWEB_JSTORE_INTERRUPTED) == 0);
+    CHECK(strcmp(field(s, 2, "state"), "pending") == 0);
+    CHECK(field_int(s, 2, "run_at") == 600);
+    CHECK(strcmp(field(s, 3, "state"), "failed") == 0);
+    CHECK(strcmp(field(s, 4, "state"), "pending") == 0);
+
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_recover(s, 600, 100, NULL, NULL) == 0);
+    ngx_cweb_jstore_commit(s);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+static void
+test_events(void)
+{
+    json_t             *a, *e;
+    size_t              i;
+    int64_t             eid, last, prev, id1, id2;
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+    id1 = started(s, 1, 1, 5);
+    id2 = started(s, 2, 1, 5);
+
+    /* the two jobs' events interleave in one sequence */
+    ngx_cweb_jstore_begin(s);
+    for (i = 0; i < 5; i++) {
+        CHECK(ngx_cweb_jstore_emit(s, id1, "tick", "1", 6, &eid) == 0);
+        CHECK(eid == (int64_t) (5 + 2 * i));
+        CHECK(ngx_cweb_jstore_emit(s, id2, "tick", "2", 6, &eid) == 0);
+        CHECK(eid == (int64_t) (6 + 2 * i));
+    }
+    ngx_cweb_jstore_commit(s);
+
+    CHECK(ngx_cweb_jstore_events(s, "00000001-0000-4000-8000-000000000001",
+                                 0, 100, &a, &last) == 1);
+    CHECK(json_array_size(a) == 7);
+    prev = 0;
+    json_array_foreach(a, i, e) {
+        CHECK(json_integer_value(json_object_get(e, "event_id")) > prev);
+        prev = json_integer_value(json_object_get(e, "event_id"));
+        CHECK(str_is(json_object_get(e, "job_uuid"),
+                     "00000001-0000-4000-8000-000000000001"));
+    }
+    CHECK(last == prev && last == 13);
+    e = json_array_get(a, 2);
+    CHECK(json_integer_value(json_object_get(e, "data")) == 1);
+    json_decref(a);
+
+    /* since = the last id: nothing, and the position stays */
+    CHECK(ngx_cweb_jstore_events(s, "00000001-0000-4000-8000-000000000001",
+                                 13, 100, &a, &last) == 1);
+    CHECK(json_array_size(a) == 0 && last == 13);
+    json_decref(a);
+
+    /* since in the middle (an id of the other job), and a limit */
+    CHECK(ngx_cweb_jstore_events(s, "00000001-0000-4000-8000-000000000001",
+                                 6, 2, &a, &last) == 1);
+    CHECK(json_array_size(a) == 2 && last == 9);
+    CHECK(json_integer_value(json_object_get(json_array_get(a, 0),
+                                             "event_id")) == 7);
+    json_decref(a);
+
+    CHECK(ngx_cweb_jstore_events(s, "00000009-0000-4000-8000-000000000009",
+                                 0, 100, &a, &last) == 0);
+    CHECK(a == NULL && last == 0);
+    CHECK(ngx_cweb_jstore_events(s, "not-a-uuid", 0, 100, &a, &last) == 0);
+
+    /* ids are never reused, even after the newest event is gone */
+    CHECK(raw("DELETE FROM job_events WHERE id = 14") == 0);
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_emit(s, id1, "tick", NULL, 7, &eid) == 0);
+    ngx_cweb_jstore_commit(s);
+    CHECK(eid == 15);
+
+    e = ngx_cweb_jstore_event_json("00000001-0000-4000-8000-000000000001",
+                                   3, 4, "x", "{\"a\":[1]}");
+    CHECK(e != NULL && json_object_size(e) == 5);
+    CHECK(json_integer_value(json_object_get(e, "event_id")) == 3);
+    CHECK(json_integer_value(json_object_get(e, "ts")) == 4);
+    CHECK(str_is(json_object_get(e, "type"), "x"));
+    CHECK(json_is_array(json_object_get(json_object_get(e, "data"), "a")));
+    json_decref(e);
+    e = ngx_cweb_jstore_event_json("00000001-0000-4000-8000-000000000001",
+                                   3, 4, "x", NULL);
+    CHECK(e != NULL && json_is_null(json_object_get(e, "data")));
+    json_decref(e);
+    CHECK(ngx_cweb_jstore_event_json("u", 3, 4, "x", "{bad") == NULL);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+static void
+test_list(void)
+{
+    int                 n;
+    json_t             *a;
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+
+    a = ngx_cweb_jstore_list(s, NULL, 10);
+    CHECK(a != NULL && json_array_size(a) == 0);
+    json_decref(a);
+
+    for (n = 1; n <= 5; n++) {
+        add(s, n, 0, 1);
+    }
+    claim(s, 1, &c);
+    claim(s, 1, &c);
+
+    a = ngx_cweb_jstore_list(s, NULL, 10);
+    CHECK(json_array_size(a) == 5);
+    CHECK(str_is(json_object_get(json_array_get(a, 0),
+                 "job_uuid"), "00000005-0000-4000-8000-000000000005"));
+    CHECK(json_object_get(json_array_get(a, 0), "attempts") == NULL);
+    CHECK(json_object_get(json_array_get(a, 0), "module_hash") != NULL);
+    json_decref(a);
+
+    a = ngx_cweb_jstore_list(s, NULL, 2);
+    CHECK(json_array_size(a) == 2);
+    json_decref(a);
+
+    a = ngx_cweb_jstore_list(s, "running", 10);
+    CHECK(json_array_size(a) == 2);
+    CHECK(str_is(json_object_get(json_array_get(a, 0),
+                 "job_uuid"), "00000002-0000-4000-8000-000000000002"));
+    json_decref(a);
+
+    a = ngx_cweb_jstore_list(s, "pending", 1);
+    CHECK(json_array_size(a) == 1);
+    CHECK(str_is(json_object_get(json_array_get(a, 0),
+                 "state"), "pending"));
+    json_decref(a);
+
+    a = ngx_cweb_jstore_list(s, "done", 10);
+    CHECK(a != NULL && json_array_size(a) == 0);
+    json_decref(a);
+
+    CHECK(ngx_cweb_jstore_list(s, "sleeping", 10) == NULL);
+    CHECK(strstr(ngx_cweb_jstore_error(s), "unknown state") != NULL);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+/* job n's get() fails as damaged once sql has been run */
+static int
+damaged_by(ngx_cweb_jstore_t *s, int n, const char *sql)
+{
+    int      rc;
+    char     uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
+    json_t  *o;
+
+    uuid_of(n, uuid);
+
+    if (raw(sql) != 0) {
+        return 0;
+    }
+
+    rc = ngx_cweb_jstore_get(s, uuid, &o);
+    json_decref(o);
+
+    return rc == -1 && o == NULL
+           && strstr(ngx_cweb_jstore_error(s), "damaged") != NULL;
+}
+
+
+static void
+test_damaged(void)
+{
+    char                state[16], sql[64];
+    json_t             *a;
+    int64_t             eid, id;
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+
+    for (id = 1; id <= 12; id++) {
+        add(s, id, 0, 2);
+    }
+
+    CHECK(damaged_by(s, 1, "UPDATE jobs SET state = 'bogus' WHERE id = 1"));
+    a = ngx_cweb_jstore_list(s, NULL, 100);
+    CHECK(a == NULL && strstr(ngx_cweb_jstore_error(s), "damaged"));
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_cancel(s, "00000001-0000-4000-8000-000000000001",
+                                 9, state, &eid) == -1);
+    ngx_cweb_jstore_commit(s);
+    CHECK(raw("UPDATE jobs SET state = 'pending' WHERE id = 1") == 0);
+
+    CHECK(damaged_by(s, 2, "UPDATE jobs SET result = '{x' WHERE id = 2"));
+    CHECK(damaged_by(s, 3, "UPDATE jobs SET run_at = 'soon' WHERE id = 3"));
+    CHECK(damaged_by(s, 4, "UPDATE jobs SET module_hash = upper(module_hash) "
+                           "WHERE id = 4"));
+    CHECK(damaged_by(s, 5, "UPDATE jobs SET attempts = 7 WHERE id = 5"));
+    CHECK(damaged_by(s, 6, "UPDATE jobs SET module = '' WHERE id = 6"));
+    CHECK(damaged_by(s, 7, "UPDATE jobs SET error = x'41ff' WHERE id = 7"));
+    CHECK(damaged_by(s, 8, "INSERT INTO job_attempts VALUES "
+                           "(8, 1, 'then', NULL, NULL)"));
+    CHECK(damaged_by(s, 9, "UPDATE jobs SET error = 'caf' || x'e9' "
+                           "WHERE id = 9"));
+    CHECK(damaged_by(s, 12, "UPDATE jobs SET result = x'7b7d' WHERE id = 12"));
+
+    /* each of them alone makes the list fail */
+    for (id = 2; id <= 12; id++) {
+        if (id == 10 || id == 11) {
+            continue;
+        }
+
+        a = ngx_cweb_jstore_list(s, NULL, 100);
+        CHECK(a == NULL);
+        json_decref(a);
+        snprintf(sql, sizeof(sql), "DELETE FROM jobs WHERE id = %d",
+                 (int) id);
+        CHECK(raw(sql) == 0);
+    }
+
+    a = ngx_cweb_jstore_list(s, NULL, 100);
+    CHECK(json_array_size(a) == 3);
+    json_decref(a);
+    CHECK(raw("UPDATE jobs SET uuid = upper(uuid) WHERE id = 10") == 0);
+    CHECK(ngx_cweb_jstore_list(s, "pending", 100) == NULL);
+    CHECK(raw("DELETE FROM jobs WHERE id = 10") == 0);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+/* damaged rows met by the writer: a claim, an ending; damaged events */
+static void
+test_damaged_writer(void)
+{
+    char                state[16];
+    json_t             *a;
+    int64_t             eid, last;
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+
+    for (eid = 1; eid <= 11; eid++) {
+        add(s, eid, 0, 2);
+    }
+
+    CHECK(raw("DELETE FROM jobs WHERE id BETWEEN 2 AND 10") == 0);
+
+    /* a damaged pending job is failed, not run; the next one is claimed */
+    CHECK(raw("UPDATE jobs SET payload = 'not json' WHERE id = 1") == 0);
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_claim(s, 100, &c, &eid) == 1 && c.id == 11);
+    ngx_cweb_jstore_claim_free(&c);
+    ngx_cweb_jstore_commit(s);
+    CHECK(strcmp(field(s, 1, "state"), "failed") == 0);
+    CHECK(strstr(field(s, 1, "error"), "payload") != NULL);
+
+    /* an event that is not of the form written */
+    CHECK(raw("UPDATE job_events SET data = '{' WHERE job_id = 11 "
+              "AND type = 'started'") == 0);
+    CHECK(ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-00000000000b",
+                                 0, 10, &a, &last) == -1);
+    CHECK(a == NULL && last == 0);
+    CHECK(raw("UPDATE job_events SET data = NULL, type = 'no spaces' "
+              "WHERE job_id = 11") == 0);
+    CHECK(ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-00000000000b",
+                                 0, 10, &a, &last) == -1);
+
+    /* a running job made damaged: its ending is refused, not guessed */
+    CHECK(raw("UPDATE jobs SET max_attempts = 'many' WHERE id = 11") == 0);
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_finish(s, 11, "done", NULL, NULL, 101, state,
+                                 &eid) == -1);
+    ngx_cweb_jstore_commit(s);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+static void
+test_reopen(void)
+{
+    char                err[256];
+    int64_t             eid;
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+    add(s, 1, 0, 1);
+    add(s, 2, 0, 1);
+    claim(s, 5, &c);
+    ngx_cweb_jstore_close(s);
+
+    s = ngx_cweb_jstore_open(path, 1, err, sizeof(err));
+    CHECK(s != NULL);
+    CHECK(scalar(s, "PRAGMA user_version") == 1);
+    CHECK(strcmp(field(s, 1, "state"), "running") == 0);
+    CHECK(strcmp(field(s, 2, "state"), "pending") == 0);
+
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_emit(s, 1, "after", NULL, 6, &eid) == 0);
+    ngx_cweb_jstore_commit(s);
+    CHECK(eid == 4);
+    CHECK(strcmp(types(s, 1, 0), "created,started,after") == 0);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+static double
+now_s(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+
+/* create+claim+finish of 10,000 jobs, 100 to a commit: printed only */
+static void
+test_throughput(int sync_full)
+{
+    int                 i, b, ok;
+    char                err[256], uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
+    double              t;
+    int64_t             eid;
+    ngx_cweb_jnew_t     j = { uuid, "mod", "job", HASH, 1, "{}", 0, 0, 1 };
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    db_remove(path);
+    s = ngx_cweb_jstore_open(path, sync_full, err, sizeof(err));
+    ok = (s != NULL);
+    t = now_s();
+
+    for (b = 0; ok && b < 100; b++) {
+        ok = ngx_cweb_jstore_begin(s) == 0;
+        for (i = 0; ok && i < 100; i++) {
+            uuid_of(b * 100 + i + 1, uuid);
+            ok = ngx_cweb_jstore_create(s, &j, 1, &eid) == 0;
+        }
+        ok = ok && ngx_cweb_jstore_commit(s) == 0;
+
+        ok = ok && ngx_cweb_jstore_begin(s) == 0;
+        for (i = 0; ok && i < 100; i++) {
+            ok = ngx_cweb_jstore_claim(s, 2, &c, &eid) == 1;
+            ngx_cweb_jstore_claim_free(&c);
+            ok = ok && ngx_cweb_jstore_finish(s, c.id, "done", NULL, NULL,
+                                              3, NULL, &eid) == 0;
+        }
+        ok = ok && ngx_cweb_jstore_commit(s) == 0;
+    }
+
+    t = now_s() - t;
+    CHECK(ok);
+    CHECK(s && scalar(s, "SELECT count(*) FROM jobs WHERE state = 'done'")
+               == 10000);
+
+    printf("# throughput (synchronous=%s): 10000 jobs, 30000 ops in %.3f s: "
+           "%.0f ops/s, %.0f jobs/s\n", sync_full ? "FULL" : "NORMAL", t,
+           30000 / t, 10000 / t);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+int
+main(void)
+{
+    snprintf(path, sizeof(path), "/tmp/test_jobs_store.%d.db",
+             (int) getpid());
+
+    test_open();
+    test_create();
+    test_broken();
+    test_claim();
+    test_finish();
+    test_emit();
+    test_cancel();
+    test_retry();
+    test_retry_done();
+    test_requeue();
+    test_recover();
+    test_events();
+    test_list();
+    test_damaged();
+    test_damaged_writer();
+    test_reopen();
+    test_throughput(0);
+    test_throughput(1);
+
+    db_remove(path);
+
+    return check_report();
+}
