@@ -201,16 +201,18 @@ int ngx_cweb_jstore_get(ngx_cweb_jstore_t *s, const char *uuid,
     json_t **out);
 
 /*
- * At most limit jobs in state (NULL: all), newest first, shaped as get's
- * without "attempts"; NULL on error (an unknown state, a damaged row).
+ * At most limit (a negative one is 0) jobs in state (NULL: all), newest
+ * first, shaped as get's without "attempts"; NULL on error (an unknown
+ * state, a damaged row).
  */
 json_t *ngx_cweb_jstore_list(ngx_cweb_jstore_t *s, const char *state,
     int limit);
 
 /*
- * 1 and *out the job's events with id > since_id, ascending, at most limit,
- * each shaped by ngx_cweb_jstore_event_json(); *last_id the id of the last
- * one (since_id when none).  0 when the uuid is unknown, -1 on error.
+ * 1 and *out the job's events with id > since_id, ascending, at most limit
+ * (a negative one is 0), each shaped by ngx_cweb_jstore_event_json();
+ * *last_id the id of the last one (since_id when none).  0 when the uuid
+ * is unknown, -1 on error.
  */
 int ngx_cweb_jstore_events(ngx_cweb_jstore_t *s, const char *uuid,
     int64_t since_id, int limit, json_t **out, int64_t *last_id);

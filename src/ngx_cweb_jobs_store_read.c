@@ -449,7 +449,8 @@ ngx_cweb_jstore_list(ngx_cweb_jstore_t *s, const char *state, int limit)
 
     st = s->stmt[state ? NGX_CWEB_JSTORE_LIST_STATE
                        : NGX_CWEB_JSTORE_LIST_ALL];
-    sqlite3_bind_int(st, 1, limit);
+    /* SQLite reads a negative LIMIT as none */
+    sqlite3_bind_int(st, 1, limit < 0 ? 0 : limit);
     sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
 
     list = json_array();
@@ -516,7 +517,7 @@ ngx_cweb_jstore_events(ngx_cweb_jstore_t *s, const char *uuid,
     st = s->stmt[NGX_CWEB_JSTORE_EVENTS];
     sqlite3_bind_int64(st, 1, r.id);
     sqlite3_bind_int64(st, 2, since_id);
-    sqlite3_bind_int(st, 3, limit);
+    sqlite3_bind_int(st, 3, limit < 0 ? 0 : limit);
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         e = (sqlite3_column_type(st, 1) == SQLITE_INTEGER

@@ -978,6 +978,10 @@ test_list(void)
     CHECK(json_array_size(a) == 2);
     json_decref(a);
 
+    a = ngx_cweb_jstore_list(s, NULL, -1);
+    CHECK(a != NULL && json_array_size(a) == 0);
+    json_decref(a);
+
     a = ngx_cweb_jstore_list(s, "running", 10);
     CHECK(json_array_size(a) == 2);
     CHECK(str_is(json_object_get(json_array_get(a, 0),
