@@ -14,6 +14,7 @@
 #include "ngx_cweb_helper.h"
 #include "ngx_cweb_http.h"
 #include "ngx_cweb_ipc.h"
+#include "ngx_cweb_jobs.h"
 #include "ngx_cweb_loader.h"
 #include "ngx_cweb_shm.h"
 #include "ngx_cweb_store.h"
@@ -233,6 +234,13 @@ static ngx_command_t  ngx_cweb_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       (void *) NGX_CWEB_LOC_MGNT },
+
+    { ngx_string("cweb_jobs"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_cweb_location,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      (void *) NGX_CWEB_LOC_JOBS },
 
       ngx_null_command
 };
@@ -553,7 +561,9 @@ ngx_cweb_location(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = (cwlcf->kind == NGX_CWEB_LOC_MGNT)
-                    ? ngx_cweb_admin_handler : ngx_cweb_http_handler;
+                    ? ngx_cweb_admin_handler
+                    : (cwlcf->kind == NGX_CWEB_LOC_JOBS)
+                      ? ngx_cweb_jobs_handler : ngx_cweb_http_handler;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_cweb_module);
     cmcf->enabled = 1;

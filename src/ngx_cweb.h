@@ -31,6 +31,7 @@
 #define NGX_CWEB_LOC_NONE        0
 #define NGX_CWEB_LOC_ROUTES      1
 #define NGX_CWEB_LOC_MGNT        2
+#define NGX_CWEB_LOC_JOBS        3
 
 /* the zone as a whole */
 #define NGX_CWEB_ZONE_STARTING   0       /* registry not restored yet */

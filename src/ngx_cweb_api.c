@@ -173,9 +173,14 @@ ngx_cweb_api_gate_ctx(const char *fn, ngx_uint_t allowed)
     if (!pthread_equal(pthread_self(), ngx_cweb_api_thread)) {
         /* not ngx_cweb_api_error(): the running plugin is the loop's */
         ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
-                      "cweb plugin: %s(): called from a thread of the "
-                      "plugin's own; the host's functions run on the "
-                      "worker's event loop only", fn);
+                      ngx_process == NGX_PROCESS_HELPER
+                      ? "cweb plugin: %s(): called from a job (or a thread "
+                        "of the plugin's own); in this release a job has "
+                        "its payload and job_ctx_t, not the host's "
+                        "functions, which run on a worker's event loop only"
+                      : "cweb plugin: %s(): called from a thread of the "
+                        "plugin's own; the host's functions run on the "
+                        "worker's event loop only", fn);
         return NGX_DECLINED;
     }
 

@@ -16,6 +16,7 @@
  *   another ABI stamp than this server's (an upgrade; read from the file,
  *   ngx_cweb_elf.c), are rebuilt here from their sources, compiled and
  *   canaried like an upload, never by the master;
+ * - the job scheduler (ngx_cweb_jobs_sched.c), once the zone is ready;
  * - the watchdog: a worker inside one call for longer than
  *   cweb_handler_timeout is killed, a worker that died inside a call
  *   without saying so is noticed; both are faults of that version;
@@ -35,6 +36,7 @@
 #include "ngx_cweb_compile.h"
 #include "ngx_cweb_fault.h"
 #include "ngx_cweb_helper.h"
+#include "ngx_cweb_jobs.h"
 #include "ngx_cweb_loader.h"
 #include "ngx_cweb_shm.h"
 #include "ngx_cweb_store.h"
@@ -172,6 +174,10 @@ ngx_cweb_helper_tick(ngx_event_t *ev)
             }
 
             ngx_cweb_helper_rebuild_next();
+
+            if (ngx_process == NGX_PROCESS_HELPER) {
+                ngx_cweb_jobs_helper_tick(ngx_cweb_helper_cycle);
+            }
 
             if (ngx_current_msec - ngx_cweb_helper_swept
                 > NGX_CWEB_SWEEP_EVERY)

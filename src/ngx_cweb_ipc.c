@@ -64,7 +64,6 @@ typedef struct {
 
 static ngx_int_t ngx_cweb_ipc_init_zone(ngx_shm_zone_t *zone, void *data);
 static ngx_int_t ngx_cweb_ipc_doorbell(ngx_cycle_t *cycle);
-static ngx_int_t ngx_cweb_ipc_mkdir(ngx_log_t *log);
 static socklen_t ngx_cweb_ipc_addr(struct sockaddr_un *sun, ngx_pid_t pid);
 static void ngx_cweb_ipc_ring_all(void);
 static void ngx_cweb_ipc_bell_handler(ngx_event_t *ev);
@@ -331,7 +330,7 @@ failed:
 
 /* <module_dir>/ipc: 0700, the workers' own (a symlink is refused) */
 
-static ngx_int_t
+ngx_int_t
 ngx_cweb_ipc_mkdir(ngx_log_t *log)
 {
     u_char           *dir;

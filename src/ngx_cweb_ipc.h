@@ -60,6 +60,9 @@ ngx_int_t ngx_cweb_ipc_publish(ngx_uint_t kind, const void *data,
 ngx_int_t ngx_cweb_ipc_publishv(ngx_uint_t kind,
     const ngx_cweb_ring_part_t *parts, size_t n);
 
+/* <module_dir>/ipc, for the sockets in it (after ngx_cweb_ipc_use()) */
+ngx_int_t ngx_cweb_ipc_mkdir(ngx_log_t *log);
+
 /* the largest payload of an event, 0 without a zone */
 size_t ngx_cweb_ipc_max(void);
 

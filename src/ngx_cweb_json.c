@@ -213,7 +213,7 @@ ngx_cweb_json_ctx(ngx_http_request_t *r)
 }
 
 
-/* nginx's own error pages in cweb_mgnt locations become JSON */
+/* nginx's own error pages in cweb_mgnt and cweb_jobs locations: JSON */
 
 static ngx_int_t
 ngx_cweb_json_init_filters(ngx_conf_t *cf)
@@ -236,7 +236,7 @@ ngx_cweb_json_header_filter(ngx_http_request_t *r)
 
     cwlcf = ngx_http_get_module_loc_conf(r, ngx_cweb_module);
 
-    if (cwlcf->kind != NGX_CWEB_LOC_MGNT
+    if ((cwlcf->kind != NGX_CWEB_LOC_MGNT && cwlcf->kind != NGX_CWEB_LOC_JOBS)
         || r->headers_out.status < NGX_HTTP_BAD_REQUEST
         || r != r->main)
     {

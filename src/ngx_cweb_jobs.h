@@ -1,0 +1,96 @@
+
+/*
+ * Durable jobs: the /jobs API of the workers (ngx_cweb_jobs_http.c), the
+ * scheduler of the cweb helper (ngx_cweb_jobs_sched.c) and its runner
+ * threads (ngx_cweb_jobs_run.c), the store (ngx_cweb_jobs_store.c).
+ *
+ * A worker never touches jobs.db: every /jobs request becomes one message
+ * to the helper over the unix stream socket <cweb_module_dir>/ipc/jobs.sock
+ * (a 4-byte big-endian length, then a JSON object), and the helper's answer
+ * {"status": N, "body": {...}} is the HTTP answer.  The helper is the one
+ * writer: it commits what many workers asked in one transaction, and it
+ * answers a create only once the job is committed.
+ */
+
+
+#ifndef _NGX_CWEB_JOBS_H_INCLUDED_
+#define _NGX_CWEB_JOBS_H_INCLUDED_
+
+
+#include "ngx_cweb.h"
+
+
+#define NGX_CWEB_JOBS_SOCKET     "/ipc/jobs.sock"
+#define NGX_CWEB_JOBS_LOCK       "/jobs.lock"
+#define NGX_CWEB_JOBS_DB         "/jobs.db"
+
+/* a message of the protocol: its length, then its JSON */
+#define NGX_CWEB_JOBS_HDR        4
+
+#define NGX_CWEB_JOBS_SYNC_FULL    1
+#define NGX_CWEB_JOBS_SYNC_NORMAL  0
+
+
+typedef struct {
+    ngx_uint_t                  threads;      /* cweb_job_threads */
+    size_t                      max_payload;  /* cweb_job_max_payload */
+    ngx_uint_t                  retries;      /* cweb_job_retries */
+    ngx_msec_t                  backoff;      /* cweb_job_retry_backoff */
+    ngx_msec_t                  timeout;      /* cweb_job_timeout */
+    ngx_uint_t                  sync;         /* cweb_job_sync */
+} ngx_cweb_jobs_conf_t;
+
+
+extern ngx_module_t  ngx_cweb_jobs_module;
+
+
+/*
+ * what the helper answered, for a request of the worker's own: the body's
+ * reference passes to it; its value finalizes the request
+ */
+typedef ngx_int_t (*ngx_cweb_jobs_answered_pt)(ngx_http_request_t *r,
+    void *data, ngx_uint_t status, json_t *body);
+
+/* a cweb_jobs location's handler */
+ngx_int_t ngx_cweb_jobs_handler(ngx_http_request_t *r);
+
+/*
+ * asks the helper msg (its reference is taken) for r: NGX_DONE, and r is
+ * finalized with the answer (relayed, or answered's value) or an error
+ */
+ngx_int_t ngx_cweb_jobs_ask(ngx_http_request_t *r, json_t *msg,
+    ngx_cweb_jobs_answered_pt answered, void *data);
+
+/* ngx_cweb_jobs_sse.c: GET /jobs/<uuid>/events */
+ngx_int_t ngx_cweb_jobs_sse(ngx_http_request_t *r, ngx_str_t *uuid);
+ngx_int_t ngx_cweb_jobs_sse_init_process(ngx_cycle_t *cycle);
+
+/* a message's length in front of it; where its JSON goes */
+static ngx_inline u_char *
+ngx_cweb_jobs_frame(u_char *p, size_t len)
+{
+    p[0] = (u_char) (len >> 24);
+    p[1] = (u_char) (len >> 16);
+    p[2] = (u_char) (len >> 8);
+    p[3] = (u_char) len;
+
+    return p + NGX_CWEB_JOBS_HDR;
+}
+
+
+static ngx_inline size_t
+ngx_cweb_jobs_frame_len(const u_char *p)
+{
+    return (size_t) p[0] << 24 | (size_t) p[1] << 16 | (size_t) p[2] << 8
+           | p[3];
+}
+
+
+/* the largest message either side accepts */
+size_t ngx_cweb_jobs_max_message(ngx_cweb_jobs_conf_t *jcf);
+
+/* the helper: jobs work once it acts for the zone and the zone is ready */
+void ngx_cweb_jobs_helper_tick(ngx_cycle_t *cycle);
+
+
+#endif /* _NGX_CWEB_JOBS_H_INCLUDED_ */

@@ -1,0 +1,564 @@
+
+/*
+ * The runner threads of the helper's job scheduler (cweb_job_threads).
+ *
+ * A runner is given a claimed job by the event loop, loads the version
+ * the job was created for (module_hash fixed at creation: its object
+ * so/<name>-v<version>-<hash>.so, dlopen()ed once per process and kept)
+ * and calls the job's run() there, never on the event loop.  What the
+ * plugin reports through job_ctx_t goes to the store thread in the order
+ * it happened: emit_event() at once, set_result() / set_error() with the
+ * end of the run.  A job whose cancel was requested while it ran has its
+ * version's cancel hook called on a thread of its own; it then ends
+ * canceled, whatever it sets afterwards.
+ *
+ * Plugin code here is not on a worker's event loop: the host's cweb_api
+ * functions refuse job threads (ngx_cweb_api_gate_ctx()), onload() is not
+ * run in this process, and a crash takes the helper down; the master
+ * respawns it and the next scheduler fails (or retries) the jobs that
+ * were running (ngx_cweb_jstore_recover()).
+ */
+
+
+#include "ngx_cweb.h"
+#include "ngx_cweb_api.h"
+#include "ngx_cweb_loader.h"
+#include "ngx_cweb_jobs_sched.h"
+#include "ngx_cweb_jobs_store_int.h"
+#include "ngx_cweb_store_int.h"
+
+
+typedef struct ngx_cweb_jloaded_s  ngx_cweb_jloaded_t;
+
+struct ngx_cweb_jloaded_s {
+    ngx_cweb_jloaded_t         *next;
+    char                        hash[NGX_CWEB_HASH_LEN + 1];
+    void                       *handle;
+    module_t                   *config;
+};
+
+
+typedef struct {
+    job_info_t                 *info;
+    char                        uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
+} ngx_cweb_jcancel_t;
+
+
+static void *ngx_cweb_jobs_runner_thread(void *data);
+static void ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn);
+static job_info_t *ngx_cweb_jobs_info(ngx_cweb_jclaim_t *claim, char *err,
+    size_t errlen);
+static void ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc,
+    const char *why);
+static int ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
+    const char *data_json);
+static int ngx_cweb_jobs_set_result(job_ctx_t *job, const char *result_json);
+static int ngx_cweb_jobs_set_error(job_ctx_t *job, const char *error_text);
+static ngx_cweb_jrunner_t *ngx_cweb_jobs_caller(job_ctx_t *job,
+    const char *fn);
+static void *ngx_cweb_jobs_cancel_thread(void *data);
+
+
+static ngx_cweb_jrunner_t  *ngx_cweb_jobs_runners;
+static ngx_uint_t           ngx_cweb_jobs_nrunners;
+static ngx_log_t           *ngx_cweb_jobs_run_log;
+
+static pthread_mutex_t      ngx_cweb_jobs_loaded_mu = PTHREAD_MUTEX_INITIALIZER;
+static ngx_cweb_jloaded_t  *ngx_cweb_jobs_loaded;
+
+
+ngx_int_t
+ngx_cweb_jobs_runners_start(ngx_uint_t n, ngx_log_t *log)
+{
+    ngx_uint_t           i;
+    ngx_cweb_jrunner_t  *rn;
+
+    ngx_cweb_jobs_runners = calloc(n, sizeof(ngx_cweb_jrunner_t));
+    if (ngx_cweb_jobs_runners == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_cweb_jobs_nrunners = n;
+    ngx_cweb_jobs_run_log = log;
+
+    for (i = 0; i < n; i++) {
+        rn = &ngx_cweb_jobs_runners[i];
+        rn->index = i;
+        rn->job.emit_event = ngx_cweb_jobs_emit_event;
+        rn->job.set_result = ngx_cweb_jobs_set_result;
+        rn->job.set_error = ngx_cweb_jobs_set_error;
+
+        if (pthread_mutex_init(&rn->mu, NULL) != 0
+            || pthread_cond_init(&rn->cv, NULL) != 0
+            || pthread_create(&rn->tid, NULL, ngx_cweb_jobs_runner_thread,
+                              rn) != 0)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* the loop's side */
+
+ngx_cweb_jrunner_t *
+ngx_cweb_jobs_runner_idle(void)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < ngx_cweb_jobs_nrunners; i++) {
+        if (!ngx_cweb_jobs_runners[i].busy) {
+            return &ngx_cweb_jobs_runners[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_cweb_jrunner_t *
+ngx_cweb_jobs_runner_of(const char *uuid)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < ngx_cweb_jobs_nrunners; i++) {
+        if (ngx_cweb_jobs_runners[i].busy
+            && ngx_strcmp(ngx_cweb_jobs_runners[i].claim.uuid, uuid) == 0)
+        {
+            return &ngx_cweb_jobs_runners[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+void
+ngx_cweb_jobs_runner_give(ngx_cweb_jrunner_t *rn, ngx_cweb_jclaim_t *claim)
+{
+    pthread_mutex_lock(&rn->mu);
+    rn->claim = *claim;
+    rn->result = NULL;
+    rn->error = NULL;
+    rn->canceled = 0;
+    rn->go = 1;
+    pthread_cond_signal(&rn->cv);
+    pthread_mutex_unlock(&rn->mu);
+}
+
+
+/* the job's end is committed: the runner takes the next one */
+
+void
+ngx_cweb_jobs_runner_free(ngx_cweb_jrunner_t *rn)
+{
+    ngx_cweb_jstore_claim_free(&rn->claim);
+    ngx_memzero(&rn->claim, sizeof(ngx_cweb_jclaim_t));
+    rn->busy = 0;
+}
+
+
+/* POST /jobs/<uuid>/cancel of a job this runner runs */
+
+void
+ngx_cweb_jobs_runner_cancel(ngx_cweb_jrunner_t *rn)
+{
+    pthread_t             tid;
+    job_info_t           *info;
+    pthread_attr_t        attr;
+    ngx_cweb_jcancel_t   *cn;
+
+    if (rn == NULL) {
+        return;
+    }
+
+    pthread_mutex_lock(&rn->mu);
+    rn->canceled = 1;
+    pthread_mutex_unlock(&rn->mu);
+
+    info = ngx_cweb_jobs_info(&rn->claim, NULL, 0);
+
+    if (info == NULL || info->cancel == NULL
+        || (cn = calloc(1, sizeof(ngx_cweb_jcancel_t))) == NULL)
+    {
+        return;
+    }
+
+    /* the loaded version outlives the hook: objects are never closed */
+    cn->info = info;
+    ngx_memcpy(cn->uuid, rn->claim.uuid, NGX_CWEB_JSTORE_UUID_LEN);
+
+    /* the hook is plugin code: not on the loop, on a thread of its own */
+    if (pthread_attr_init(&attr) != 0) {
+        free(cn);
+        return;
+    }
+
+    (void) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+
+    if (pthread_create(&tid, &attr, ngx_cweb_jobs_cancel_thread, cn) != 0) {
+        free(cn);
+    }
+
+    (void) pthread_attr_destroy(&attr);
+}
+
+
+/* at exit: the jobs in the middle of a run go back to pending */
+
+void
+ngx_cweb_jobs_runners_requeue(void)
+{
+    ngx_uint_t           i, n;
+    ngx_cweb_jop_t      *op;
+    ngx_cweb_jrunner_t  *rn;
+
+    n = 0;
+
+    for (i = 0; i < ngx_cweb_jobs_nrunners; i++) {
+        rn = &ngx_cweb_jobs_runners[i];
+
+        if (!rn->busy || rn->claim.id == 0) {
+            continue;
+        }
+
+        op = ngx_cweb_jobs_op(NGX_CWEB_JOP_REQUEUE);
+        if (op == NULL || (op->uuid = strdup(rn->claim.uuid)) == NULL) {
+            free(op);
+            continue;
+        }
+
+        op->job_id = rn->claim.id;
+        ngx_cweb_jobs_submit(op);
+        n++;
+    }
+
+    if (n) {
+        ngx_cweb_jobs_flush(2000);
+    }
+}
+
+
+/* ---- the runner threads ---- */
+
+
+static void *
+ngx_cweb_jobs_runner_thread(void *data)
+{
+    ngx_cweb_jrunner_t  *rn = data;
+
+    for ( ;; ) {
+        pthread_mutex_lock(&rn->mu);
+
+        while (!rn->go) {
+            pthread_cond_wait(&rn->cv, &rn->mu);
+        }
+
+        rn->go = 0;
+        pthread_mutex_unlock(&rn->mu);
+
+        ngx_cweb_jobs_run_one(rn);
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn)
+{
+    int             rc;
+    char            err[512];
+    job_info_t     *info;
+    job_payload_t   payload;
+
+    info = ngx_cweb_jobs_info(&rn->claim, err, sizeof(err));
+
+    if (info == NULL) {
+        ngx_cweb_jobs_end(rn, -1, err);
+        return;
+    }
+
+    payload.json = rn->claim.payload ? rn->claim.payload : "{}";
+    payload.json_len = strlen(payload.json);
+    rn->job.job_uuid = rn->claim.uuid;
+
+    rc = info->run(&ngx_cweb_context, &payload, &rn->job);
+
+    ngx_cweb_jobs_end(rn, rc, NULL);
+}
+
+
+/* the job's function in the version it was created for, loaded once */
+
+static job_info_t *
+ngx_cweb_jobs_info(ngx_cweb_jclaim_t *claim, char *err, size_t errlen)
+{
+    int                  i;
+    u_char               so[NGX_CWEB_FILE_LEN], path[NGX_MAX_PATH], e[512];
+    ngx_str_t            name, file;
+    ngx_cweb_jloaded_t  *l;
+
+    pthread_mutex_lock(&ngx_cweb_jobs_loaded_mu);
+
+    for (l = ngx_cweb_jobs_loaded; l; l = l->next) {
+        if (ngx_strcmp(l->hash, claim->module_hash) == 0) {
+            break;
+        }
+    }
+
+    if (l == NULL && err) {
+        name.data = (u_char *) claim->module;
+        name.len = ngx_strlen(claim->module);
+
+        so[ngx_cweb_store_so_name(so, &name, claim->version,
+                                  (u_char *) claim->module_hash)] = '\0';
+
+        file.data = path;
+        file.len = ngx_snprintf(path, sizeof(path) - 1, "%V/so/%s",
+                                &ngx_cweb_conf()->module_dir, so) - path;
+        path[file.len] = '\0';
+
+        l = calloc(1, sizeof(ngx_cweb_jloaded_t));
+
+        if (l != NULL) {
+            l->handle = ngx_cweb_loader_open(&file, &l->config, e, sizeof(e));
+
+            if (l->handle == NULL) {
+                ngx_cweb_errf((u_char *) err, errlen, "version %L of "
+                              "plugin \"%s\" cannot be loaded: %s",
+                              claim->version, claim->module, e);
+                free(l);
+                l = NULL;
+
+            } else {
+                ngx_memcpy(l->hash, claim->module_hash, NGX_CWEB_HASH_LEN);
+                l->next = ngx_cweb_jobs_loaded;
+                ngx_cweb_jobs_loaded = l;
+            }
+        }
+    }
+
+    pthread_mutex_unlock(&ngx_cweb_jobs_loaded_mu);
+
+    for (i = 0; l && i < l->config->job_size && i < MAX_JOBS; i++) {
+        if (l->config->jobs[i].name && l->config->jobs[i].run
+            && ngx_strcmp(l->config->jobs[i].name, claim->job) == 0)
+        {
+            return &l->config->jobs[i];
+        }
+    }
+
+    if (l && err) {
+        ngx_cweb_errf((u_char *) err, errlen, "version %L of plugin \"%s\" "
+                      "has no job \"%s\"", claim->version, claim->module,
+                      claim->job);
+    }
+
+    return NULL;
+}
+
+
+/* the run returned: its end goes to the store after what it emitted */
+
+static void
+ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc, const char *why)
+{
+    char             buf[64];
+    ngx_cweb_jop_t  *op;
+
+    op = ngx_cweb_jobs_op(NGX_CWEB_JOP_FINISH);
+    if (op == NULL) {
+        ngx_log_error(NGX_LOG_CRIT, ngx_cweb_jobs_run_log, 0,
+                      "cweb jobs: out of memory: the end of job %s is lost "
+                      "until the helper restarts", rn->claim.uuid);
+        return;
+    }
+
+    pthread_mutex_lock(&rn->mu);
+
+    if (why == NULL && rn->error == NULL && rc != 0) {
+        ngx_snprintf((u_char *) buf, sizeof(buf), "run() returned %d%Z", rc);
+        why = buf;
+    }
+
+    op->runner = rn;
+    op->job_id = rn->claim.id;
+    op->uuid = strdup(rn->claim.uuid);
+    op->state = strdup(rn->canceled ? "canceled"
+                       : (why || rn->error) ? "failed" : "done");
+    op->error = rn->error ? rn->error : (why ? strdup(why) : NULL);
+    op->data = rn->canceled ? NULL : rn->result;
+
+    if (rn->canceled) {
+        free(rn->result);
+    }
+
+    /* a failed attempt is tried again while the job has attempts left */
+    op->limit = (!rn->canceled && (why || rn->error)
+                 && rn->claim.attempt < rn->claim.max_attempts)
+                ? (int) rn->claim.attempt : 0;
+
+    rn->result = NULL;
+    rn->error = NULL;
+    pthread_mutex_unlock(&rn->mu);
+
+    ngx_cweb_jobs_submit(op);
+}
+
+
+/* ---- job_ctx_t, from the run's thread ---- */
+
+
+static ngx_cweb_jrunner_t *
+ngx_cweb_jobs_caller(job_ctx_t *job, const char *fn)
+{
+    ngx_uint_t           i;
+    ngx_cweb_jrunner_t  *rn;
+
+    for (i = 0; i < ngx_cweb_jobs_nrunners; i++) {
+        rn = &ngx_cweb_jobs_runners[i];
+
+        if (job == &rn->job && pthread_equal(pthread_self(), rn->tid)) {
+            return rn;
+        }
+    }
+
+    ngx_log_error(NGX_LOG_ERR, ngx_cweb_jobs_run_log, 0,
+                  "cweb jobs: job->%s(): only from the job's run(), on its "
+                  "thread", fn);
+
+    return NULL;
+}
+
+
+static int
+ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
+    const char *data_json)
+{
+    json_t              *v;
+    json_error_t         jerr;
+    ngx_cweb_jop_t      *op;
+    ngx_cweb_jrunner_t  *rn;
+
+    rn = ngx_cweb_jobs_caller(job, "emit_event");
+    if (rn == NULL) {
+        return CWEB_ERROR;
+    }
+
+    if (type == NULL || !ngx_cweb_jstore_type_ok(type, 0)) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cweb_jobs_run_log, 0,
+                      "cweb jobs: job %s: emit_event(): the type must be 1 "
+                      "to 63 letters, digits, \"_\", \"-\", \".\" or \":\" "
+                      "and not one of the built-in types (created, started, "
+                      "done, failed, canceled, retry)", rn->claim.uuid);
+        return CWEB_ERROR;
+    }
+
+    if (data_json) {
+        v = json_loads(data_json, JSON_DECODE_ANY, &jerr);
+
+        if (v == NULL) {
+            ngx_log_error(NGX_LOG_ERR, ngx_cweb_jobs_run_log, 0,
+                          "cweb jobs: job %s: emit_event(\"%s\"): the data "
+                          "is not JSON: %s", rn->claim.uuid, type, jerr.text);
+            return CWEB_ERROR;
+        }
+
+        json_decref(v);
+    }
+
+    op = ngx_cweb_jobs_op(NGX_CWEB_JOP_EMIT);
+
+    if (op == NULL || (op->uuid = strdup(rn->claim.uuid)) == NULL
+        || (op->type = strdup(type)) == NULL
+        || (data_json && (op->data = strdup(data_json)) == NULL))
+    {
+        if (op) {
+            ngx_cweb_jobs_op_free(op);
+        }
+
+        return CWEB_ERROR;
+    }
+
+    op->job_id = rn->claim.id;
+    ngx_cweb_jobs_submit(op);
+
+    return CWEB_OK;
+}
+
+
+static int
+ngx_cweb_jobs_set_result(job_ctx_t *job, const char *result_json)
+{
+    char                *copy;
+    json_t              *v;
+    json_error_t         jerr;
+    ngx_cweb_jrunner_t  *rn;
+
+    rn = ngx_cweb_jobs_caller(job, "set_result");
+    if (rn == NULL || result_json == NULL) {
+        return CWEB_ERROR;
+    }
+
+    v = json_loads(result_json, JSON_DECODE_ANY, &jerr);
+    if (v == NULL) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cweb_jobs_run_log, 0,
+                      "cweb jobs: job %s: set_result(): not JSON: %s",
+                      rn->claim.uuid, jerr.text);
+        return CWEB_ERROR;
+    }
+
+    json_decref(v);
+
+    copy = strdup(result_json);
+    if (copy == NULL) {
+        return CWEB_ERROR;
+    }
+
+    pthread_mutex_lock(&rn->mu);
+    free(rn->result);
+    rn->result = copy;
+    pthread_mutex_unlock(&rn->mu);
+
+    return CWEB_OK;
+}
+
+
+static int
+ngx_cweb_jobs_set_error(job_ctx_t *job, const char *error_text)
+{
+    char                *copy;
+    ngx_cweb_jrunner_t  *rn;
+
+    rn = ngx_cweb_jobs_caller(job, "set_error");
+    if (rn == NULL) {
+        return CWEB_ERROR;
+    }
+
+    copy = strdup(error_text ? error_text : "error");
+    if (copy == NULL) {
+        return CWEB_ERROR;
+    }
+
+    pthread_mutex_lock(&rn->mu);
+    free(rn->error);
+    rn->error = copy;
+    pthread_mutex_unlock(&rn->mu);
+
+    return CWEB_OK;
+}
+
+
+static void *
+ngx_cweb_jobs_cancel_thread(void *data)
+{
+    ngx_cweb_jcancel_t  *cn = data;
+
+    cn->info->cancel(&ngx_cweb_context, cn->uuid);
+    free(cn);
+
+    return NULL;
+}

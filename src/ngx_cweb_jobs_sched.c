@@ -1,0 +1,1349 @@
+
+/*
+ * The job scheduler of the cweb helper (DESIGN.md 3, 6).
+ *
+ * - One scheduler per state directory: the helper acting for the zone
+ *   takes flock() on <dir>/jobs.lock (a reload's and a binary upgrade's
+ *   helpers overlap; the kernel drops the lock of one that dies) and only
+ *   then listens on <dir>/ipc/jobs.sock and runs jobs.
+ * - The store thread is the one writer of jobs.db: it takes every queued
+ *   operation, runs them in one transaction (a group commit: what many
+ *   workers asked costs one fsync) and hands them back to the event loop
+ *   with ngx_notify(); the loop answers the workers, announces the
+ *   events in the event ring (ngx_cweb_ipc.c) and gives due jobs to idle
+ *   runner threads (ngx_cweb_jobs_run.c).  The loop never waits for
+ *   SQLite, so the watchdog's tick is never late because of jobs.
+ * - A worker's question is answered only once its transaction committed:
+ *   a job a worker was told about is on disk.
+ * - Pending jobs are claimed as runners become idle, and at the earliest
+ *   run_at of the ones that are not due yet (a timer).
+ */
+
+
+#include "ngx_cweb.h"
+#include "ngx_cweb_api.h"
+#include "ngx_cweb_ipc.h"
+#include "ngx_cweb_jobs_sched.h"
+#include "ngx_cweb_shm.h"
+
+#include <openssl/rand.h>
+#include <sys/file.h>
+#include <sys/un.h>
+
+
+struct ngx_cweb_jpeer_s {
+    ngx_connection_t           *c;
+    u_char                     *in;
+    size_t                      in_len;
+    size_t                      in_size;
+    u_char                     *out;
+    size_t                      out_len;
+    size_t                      sent;
+    ngx_uint_t                  waits;
+    ngx_uint_t                  asked;        /* the question is read */
+    ngx_cweb_jop_t             *op;           /* asked, not answered yet */
+};
+
+
+typedef struct {
+    ngx_uint_t                  started;
+    ngx_uint_t                  said;
+    ngx_cweb_jobs_conf_t       *jcf;
+    ngx_cweb_main_conf_t       *cmcf;
+    ngx_log_t                  *log;
+    int                         lock_fd;
+    ngx_connection_t           *listen;
+    ngx_event_t                 timer;        /* the next run_at */
+    ngx_uint_t                  claiming;
+    ngx_uint_t                  none_due;     /* the last claim found none */
+    ngx_uint_t                  exiting;      /* at exit: write blocking */
+
+    ngx_cweb_jstore_t          *store;        /* the store thread's */
+    pthread_t                   tid;
+    pthread_mutex_t             mu;
+    pthread_cond_t              cv;
+    ngx_cweb_jop_t             *queue;        /* to the store thread */
+    ngx_cweb_jop_t            **queue_last;
+    ngx_cweb_jop_t             *done;         /* back to the loop */
+    ngx_cweb_jop_t            **done_last;
+    ngx_uint_t                  batch;        /* under mu: one is running */
+} ngx_cweb_jobs_t;
+
+
+static ngx_int_t ngx_cweb_jobs_start(ngx_cycle_t *cycle);
+static ngx_int_t ngx_cweb_jobs_lock(void);
+static ngx_int_t ngx_cweb_jobs_listen(void);
+static void *ngx_cweb_jobs_store_thread(void *data);
+static void ngx_cweb_jobs_store_batch(ngx_cweb_jop_t *ops);
+static void ngx_cweb_jobs_exec(ngx_cweb_jop_t *op);
+static void ngx_cweb_jobs_exec_more(ngx_cweb_jop_t *op, int64_t now);
+static void ngx_cweb_jobs_exec_events(ngx_cweb_jop_t *op);
+static void ngx_cweb_jobs_read(ngx_cweb_jop_t *op, int rc, json_t *body,
+    const char *failed);
+static void ngx_cweb_jobs_event(ngx_cweb_jop_t *op, const char *uuid,
+    int64_t id, int64_t ts, const char *type, const char *data);
+static void ngx_cweb_jobs_recovered(void *data, const char *uuid,
+    int64_t event_id, int64_t ts, const char *type, const char *data_json);
+static void ngx_cweb_jobs_notified(ngx_event_t *ev);
+static void ngx_cweb_jobs_finished(ngx_cweb_jop_t *op);
+static void ngx_cweb_jobs_schedule(void);
+static void ngx_cweb_jobs_timer_handler(ngx_event_t *ev);
+static void ngx_cweb_jobs_accept(ngx_event_t *ev);
+static void ngx_cweb_jobs_peer_read(ngx_event_t *ev);
+static void ngx_cweb_jobs_peer_write(ngx_event_t *ev);
+static void ngx_cweb_jobs_peer_close(ngx_cweb_jpeer_t *peer);
+static void ngx_cweb_jobs_request(ngx_cweb_jpeer_t *peer, json_t *msg);
+static ngx_uint_t ngx_cweb_jobs_new(ngx_cweb_jop_t *op, json_t *msg,
+    const char **why);
+static ngx_uint_t ngx_cweb_jobs_find(ngx_cweb_jop_t *op, const char *module,
+    const char *job, const char **why);
+static void ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, ngx_uint_t status,
+    json_t *body);
+static void ngx_cweb_jobs_exit(void);
+
+
+static ngx_cweb_jobs_t  ngx_cweb_jobs;
+
+
+/* the helper's tick, while it acts for a ready zone */
+
+void
+ngx_cweb_jobs_helper_tick(ngx_cycle_t *cycle)
+{
+    if (ngx_cweb_jobs.started) {
+        return;
+    }
+
+    if (ngx_cweb_jobs_start(cycle) == NGX_OK) {
+        ngx_cweb_jobs.started = 1;
+    }
+}
+
+
+static ngx_int_t
+ngx_cweb_jobs_start(ngx_cycle_t *cycle)
+{
+    ngx_cweb_jop_t        *op;
+    ngx_cweb_jobs_t       *j;
+    ngx_cweb_main_conf_t  *cmcf;
+
+    j = &ngx_cweb_jobs;
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_module);
+
+    j->cmcf = cmcf;
+    j->jcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_cweb_jobs_module);
+    j->log = cycle->log;
+
+    if (ngx_cweb_jobs_lock() != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    /* plugins loaded for their jobs bind the host's table */
+    ngx_cweb_api_init_process(0, NULL);
+    ngx_cweb_ipc_use(cmcf->event_zone);
+
+    j->queue_last = &j->queue;
+    j->done_last = &j->done;
+    j->timer.handler = ngx_cweb_jobs_timer_handler;
+    j->timer.log = cycle->log;
+    j->timer.data = cycle;            /* read as a connection by debug logs */
+    j->timer.cancelable = 1;
+
+    /* running jobs of a helper that died come first */
+    op = ngx_cweb_jobs_op(0);
+    if (op == NULL
+        || pthread_mutex_init(&j->mu, NULL) != 0
+        || pthread_cond_init(&j->cv, NULL) != 0)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_cweb_jobs_submit(op);
+
+    if (pthread_create(&j->tid, NULL, ngx_cweb_jobs_store_thread, j) != 0
+        || ngx_cweb_jobs_runners_start(j->jcf->threads, cycle->log) != NGX_OK
+        || ngx_cweb_jobs_listen() != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                      "cweb jobs: the scheduler could not start; the helper "
+                      "exits to be respawned");
+        exit(1);
+    }
+
+    (void) atexit(ngx_cweb_jobs_exit);
+
+    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                  "cweb jobs: scheduler started, %ui runner thread(s)",
+                  j->jcf->threads);
+
+    return NGX_OK;
+}
+
+
+/* the one scheduler of this state directory */
+
+static ngx_int_t
+ngx_cweb_jobs_lock(void)
+{
+    int               fd;
+    u_char            path[NGX_MAX_PATH];
+    ngx_cweb_jobs_t  *j;
+
+    j = &ngx_cweb_jobs;
+
+    ngx_snprintf(path, sizeof(path) - 1, "%V" NGX_CWEB_JOBS_LOCK "%Z",
+                 &j->cmcf->module_dir);
+
+    fd = open((char *) path, O_RDWR|O_CREAT|O_CLOEXEC, 0600);
+
+    if (fd == -1) {
+        if (!j->said++) {
+            ngx_log_error(NGX_LOG_CRIT, j->log, ngx_errno,
+                          "cweb jobs: open(\"%s\") failed", path);
+        }
+
+        return NGX_ERROR;
+    }
+
+    if (flock(fd, LOCK_EX|LOCK_NB) == -1) {
+        close(fd);
+
+        if (!j->said++) {
+            ngx_log_error(NGX_LOG_NOTICE, j->log, 0,
+                          "cweb jobs: another helper schedules the jobs of "
+                          "this directory; waiting for it to exit");
+        }
+
+        return NGX_DECLINED;
+    }
+
+    j->lock_fd = fd;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_cweb_jobs_listen(void)
+{
+    int                 fd;
+    socklen_t           len;
+    ngx_connection_t   *c;
+    struct sockaddr_un  sun;
+    ngx_cweb_jobs_t    *j;
+
+    j = &ngx_cweb_jobs;
+
+    ngx_memzero(&sun, sizeof(struct sockaddr_un));
+    sun.sun_family = AF_UNIX;
+    len = ngx_snprintf((u_char *) sun.sun_path, sizeof(sun.sun_path) - 1,
+                       "%V" NGX_CWEB_JOBS_SOCKET, &j->cmcf->module_dir)
+          - (u_char *) sun.sun_path;
+
+    if (ngx_cweb_ipc_mkdir(j->log) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* a socket file a previous scheduler left (we hold the lock) */
+    (void) unlink(sun.sun_path);
+
+    fd = socket(AF_UNIX, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC, 0);
+
+    if (fd == -1
+        || bind(fd, (struct sockaddr *) &sun,
+                offsetof(struct sockaddr_un, sun_path) + len) == -1
+        || listen(fd, 511) == -1)
+    {
+        ngx_log_error(NGX_LOG_ALERT, j->log, ngx_errno,
+                      "cweb jobs: listening on \"%s\" failed", sun.sun_path);
+        return NGX_ERROR;
+    }
+
+    c = ngx_get_connection(fd, j->log);
+    if (c == NULL) {
+        return NGX_ERROR;
+    }
+
+    c->read->handler = ngx_cweb_jobs_accept;
+    c->read->log = j->log;
+    j->listen = c;
+
+    return ngx_handle_read_event(c->read, 0);
+}
+
+
+/* ---- the store thread ---- */
+
+
+ngx_cweb_jop_t *
+ngx_cweb_jobs_op(ngx_uint_t kind)
+{
+    ngx_cweb_jop_t  *op;
+
+    op = calloc(1, sizeof(ngx_cweb_jop_t));
+
+    if (op != NULL) {
+        op->kind = kind;
+    }
+
+    return op;
+}
+
+
+void
+ngx_cweb_jobs_op_free(ngx_cweb_jop_t *op)
+{
+    free((void *) op->job.uuid);
+    free((void *) op->job.module);
+    free((void *) op->job.job);
+    free((void *) op->job.module_hash);
+    free((void *) op->job.payload);
+    free(op->uuid);
+    free(op->state);
+    free(op->type);
+    free(op->data);
+    free(op->error);
+    json_decref(op->body);
+    json_decref(op->events);
+    ngx_cweb_jstore_claim_free(&op->claim);
+    free(op);
+}
+
+
+/* from any thread of the helper */
+
+void
+ngx_cweb_jobs_submit(ngx_cweb_jop_t *op)
+{
+    ngx_cweb_jobs_t  *j;
+
+    j = &ngx_cweb_jobs;
+
+    pthread_mutex_lock(&j->mu);
+    op->next = NULL;
+    *j->queue_last = op;
+    j->queue_last = &op->next;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+}
+
+
+/* at exit: until the store thread has committed all it was given */
+
+void
+ngx_cweb_jobs_flush(ngx_msec_t timeout)
+{
+    ngx_uint_t        i, idle;
+    ngx_cweb_jobs_t  *j;
+
+    j = &ngx_cweb_jobs;
+
+    for (i = 0; i < timeout / 10; i++) {
+        pthread_mutex_lock(&j->mu);
+        idle = (j->queue == NULL && !j->batch && j->store != NULL);
+        pthread_mutex_unlock(&j->mu);
+
+        if (idle) {
+            return;
+        }
+
+        ngx_msleep(10);
+    }
+}
+
+
+int64_t
+ngx_cweb_jobs_now(void)
+{
+    struct timeval  tv;
+
+    ngx_gettimeofday(&tv);
+
+    return (int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+
+static void *
+ngx_cweb_jobs_store_thread(void *data)
+{
+    ngx_cweb_jobs_t  *j = data;
+
+    char             err[256];
+    u_char           path[NGX_MAX_PATH];
+    ngx_cweb_jop_t  *ops;
+
+    ngx_snprintf(path, sizeof(path) - 1, "%V" NGX_CWEB_JOBS_DB "%Z",
+                 &j->cmcf->module_dir);
+
+    while (j->store == NULL) {
+        j->store = ngx_cweb_jstore_open((char *) path,
+                                        j->jcf->sync == NGX_CWEB_JOBS_SYNC_FULL,
+                                        err, sizeof(err));
+        if (j->store == NULL) {
+            ngx_log_error(NGX_LOG_CRIT, j->log, 0,
+                          "cweb jobs: %s; retrying in 1 s", err);
+            sleep(1);
+        }
+    }
+
+    for ( ;; ) {
+        pthread_mutex_lock(&j->mu);
+
+        while (j->queue == NULL) {
+            pthread_cond_wait(&j->cv, &j->mu);
+        }
+
+        ops = j->queue;
+        j->queue = NULL;
+        j->queue_last = &j->queue;
+        j->batch = 1;
+        pthread_mutex_unlock(&j->mu);
+
+        ngx_cweb_jobs_store_batch(ops);
+    }
+
+    return NULL;
+}
+
+
+/* one transaction for all of them; each learns its own outcome */
+
+static void
+ngx_cweb_jobs_store_batch(ngx_cweb_jop_t *ops)
+{
+    ngx_uint_t        ok;
+    ngx_cweb_jop_t   *op, *last;
+    ngx_cweb_jobs_t  *j;
+
+    j = &ngx_cweb_jobs;
+
+    ok = (ngx_cweb_jstore_begin(j->store) == 0);
+
+    for (op = ops; ok && op; op = op->next) {
+        ngx_cweb_jobs_exec(op);
+        last = op;
+    }
+
+    if (ok && ngx_cweb_jstore_commit(j->store) != 0) {
+        ok = 0;
+    }
+
+    if (!ok) {
+        ngx_log_error(NGX_LOG_CRIT, j->log, 0, "cweb jobs: jobs.db: %s",
+                      ngx_cweb_jstore_error(j->store));
+        (void) ngx_cweb_jstore_rollback(j->store);
+
+        for (op = ops; op; op = op->next) {
+            json_decref(op->body);
+            json_decref(op->events);
+            op->events = NULL;
+            op->claimed = 0;
+            op->status = 500;
+            op->body = json_pack("{s:s}", "error", "the job store failed");
+        }
+    }
+
+    for (last = ops; last->next; last = last->next) { /* void */ }
+
+    pthread_mutex_lock(&j->mu);
+    *j->done_last = ops;
+    j->done_last = &last->next;
+    j->batch = 0;
+    pthread_mutex_unlock(&j->mu);
+
+    (void) ngx_notify(ngx_cweb_jobs_notified);
+}
+
+
+static void
+ngx_cweb_jobs_exec(ngx_cweb_jop_t *op)
+{
+    int               rc;
+    int64_t           now, id;
+    json_t           *job;
+    ngx_cweb_jobs_t  *j;
+
+    j = &ngx_cweb_jobs;
+    now = ngx_cweb_jobs_now();
+    id = 0;
+
+    switch (op->kind) {
+
+    case 0:
+        (void) ngx_cweb_jstore_recover(j->store, now, j->jcf->backoff,
+                                       ngx_cweb_jobs_recovered, op);
+        return;
+
+    case NGX_CWEB_JOP_CREATE:
+        if (ngx_cweb_jstore_create(j->store, &op->job, now, &id) != 0) {
+            op->status = 500;
+            op->body = json_pack("{s:s,s:s}", "error", "the job was not "
+                                 "stored", "reason",
+                                 ngx_cweb_jstore_error(j->store));
+            return;
+        }
+
+        op->status = 200;
+        op->body = json_pack("{s:s,s:s,s:s}", "job_uuid", op->job.uuid,
+                             "state", "pending", "module_hash",
+                             op->job.module_hash);
+        ngx_cweb_jobs_event(op, op->job.uuid, id, now, "created", NULL);
+        return;
+
+    case NGX_CWEB_JOP_GET:
+        job = NULL;
+        rc = ngx_cweb_jstore_get(j->store, op->uuid, &job);
+        ngx_cweb_jobs_read(op, rc, job, "the job cannot be read");
+        return;
+
+    case NGX_CWEB_JOP_LIST:
+        job = ngx_cweb_jstore_list(j->store, op->state, op->limit);
+        op->status = job ? 200 : 500;
+        op->body = job ? json_pack("{s:o}", "jobs", job)
+                       : json_pack("{s:s,s:s}", "error", "the jobs cannot "
+                                   "be read", "reason",
+                                   ngx_cweb_jstore_error(j->store));
+        return;
+
+    default:
+        ngx_cweb_jobs_exec_more(op, now);
+        return;
+    }
+}
+
+
+static void
+ngx_cweb_jobs_exec_more(ngx_cweb_jop_t *op, int64_t now)
+{
+    int               rc;
+    int64_t           id;
+    ngx_cweb_jobs_t  *j;
+
+    j = &ngx_cweb_jobs;
+    id = 0;
+
+    switch (op->kind) {
+
+    case NGX_CWEB_JOP_CANCEL:
+        rc = ngx_cweb_jstore_cancel(j->store, op->uuid, now, op->state_out,
+                                    &id);
+        if (rc != 0) {
+            op->status = 500;
+            op->body = json_pack("{s:s}", "error", "the cancel failed");
+
+        } else if (op->state_out[0] == '\0') {
+            op->status = 404;
+            op->body = json_pack("{s:s}", "error", "unknown job");
+
+        } else if (ngx_strcmp(op->state_out, "canceled") == 0 && id) {
+            op->status = 200;
+            op->body = json_pack("{s:s,s:s}", "job_uuid", op->uuid,
+                                 "state", "canceled");
+            ngx_cweb_jobs_event(op, op->uuid, id, now, "canceled", NULL);
+
+        } else if (ngx_strcmp(op->state_out, "running") == 0) {
+            /* its cancel hook runs; it ends canceled when its run ends */
+            op->status = 202;
+            op->body = json_pack("{s:s,s:s,s:b}", "job_uuid", op->uuid,
+                                 "state", "running", "cancel_requested", 1);
+
+        } else {
+            op->status = 409;
+            op->body = json_pack("{s:s,s:s,s:s}", "error", "the job has "
+                                 "finished", "job_uuid", op->uuid, "state",
+                                 op->state_out);
+        }
+
+        return;
+
+    case NGX_CWEB_JOP_CLAIM:
+        rc = ngx_cweb_jstore_claim(j->store, now, &op->claim, &id);
+        op->claimed = (rc == 1);
+
+        if (op->claimed) {
+            ngx_cweb_jobs_event(op, op->claim.uuid, id, now, "started",
+                                NULL);
+
+        } else if (rc == 0 && ngx_cweb_jstore_next_run_at(j->store,
+                                                          &op->next_at) != 1)
+        {
+            op->next_at = 0;
+        }
+
+        return;
+
+    case NGX_CWEB_JOP_EMIT:
+        if (ngx_cweb_jstore_emit(j->store, op->job_id, op->type, op->data,
+                                 now, &id) == 0)
+        {
+            ngx_cweb_jobs_event(op, op->uuid, id, now, op->type, op->data);
+        }
+
+        return;
+
+    case NGX_CWEB_JOP_FINISH:
+        /* op->limit: the number of a failed attempt with more left */
+        rc = op->limit
+             ? ngx_cweb_jstore_retry(j->store, op->job_id, op->error,
+                   now + ngx_cweb_jstore_backoff(j->jcf->backoff,
+                                                 op->limit),
+                   now, op->state_out, &id)
+             : ngx_cweb_jstore_finish(j->store, op->job_id, op->state,
+                                      op->data, op->error, now,
+                                      op->state_out, &id);
+        if (rc == 0 && id) {
+            ngx_cweb_jobs_event(op, op->uuid, id, now,
+                                op->limit && ngx_strcmp(op->state_out,
+                                                        "pending") == 0
+                                ? "retry" : op->state_out, NULL);
+        }
+
+        return;
+
+    case NGX_CWEB_JOP_REQUEUE:
+        if (ngx_cweb_jstore_requeue(j->store, op->job_id, now, &id) == 0
+            && id)
+        {
+            ngx_cweb_jobs_event(op, op->uuid, id, now, "retry", NULL);
+        }
+
+        return;
+
+    case NGX_CWEB_JOP_EVENTS:
+        ngx_cweb_jobs_exec_events(op);
+        return;
+    }
+}
+
+
+/* a replay: the job's events after op->since, a page of op->limit */
+
+static void
+ngx_cweb_jobs_exec_events(ngx_cweb_jop_t *op)
+{
+    int       rc;
+    json_t   *evs;
+    int64_t   last;
+
+    rc = ngx_cweb_jstore_events(ngx_cweb_jobs.store, op->uuid, op->since,
+                                op->limit, &evs, &last);
+
+    ngx_cweb_jobs_read(op, rc, rc == 1 ? json_pack("{s:o,s:I}", "events", evs,
+                                                   "last_id",
+                                                   (json_int_t) last)
+                                       : NULL,
+                       "the events cannot be read");
+}
+
+
+/* a read's answer: 1 found (body), 0 unknown uuid, -1 the store failed */
+
+static void
+ngx_cweb_jobs_read(ngx_cweb_jop_t *op, int rc, json_t *body,
+    const char *failed)
+{
+    if (rc == 1) {
+        op->status = 200;
+        op->body = body;
+        return;
+    }
+
+    op->status = rc == 0 ? 404 : 500;
+    op->body = rc == 0
+               ? json_pack("{s:s}", "error", "unknown job")
+               : json_pack("{s:s,s:s}", "error", failed, "reason",
+                           ngx_cweb_jstore_error(ngx_cweb_jobs.store));
+}
+
+
+/*
+ * an event committed with the op, announced by the loop as the store
+ * wrote it (what a replay gives is what was announced)
+ */
+
+static void
+ngx_cweb_jobs_event(ngx_cweb_jop_t *op, const char *uuid, int64_t id,
+    int64_t ts, const char *type, const char *data)
+{
+    json_t   *evs, *ev;
+    int64_t   last;
+
+    ev = NULL;
+    evs = NULL;
+
+    if (ngx_cweb_jstore_events(ngx_cweb_jobs.store, uuid, id - 1, 1, &evs,
+                               &last) == 1
+        && last == id)
+    {
+        ev = json_incref(json_array_get(evs, 0));
+    }
+
+    json_decref(evs);
+
+    if (ev == NULL) {
+        ev = ngx_cweb_jstore_event_json(uuid, id, ts, type, data);
+        if (ev == NULL) {
+            return;
+        }
+    }
+
+    if (op->events == NULL) {
+        op->events = json_array();
+    }
+
+    if (json_array_append_new(op->events, ev) != 0) {
+        json_decref(ev);
+    }
+}
+
+
+static void
+ngx_cweb_jobs_recovered(void *data, const char *uuid, int64_t event_id,
+    int64_t ts, const char *type, const char *data_json)
+{
+    ngx_cweb_jobs_event(data, uuid, event_id, ts, type, data_json);
+}
+
+
+/* ---- the event loop: what the store thread finished ---- */
+
+
+static void
+ngx_cweb_jobs_notified(ngx_event_t *ev)
+{
+    char             *text;
+    size_t            i;
+    ngx_cweb_jop_t   *op, *next;
+    ngx_cweb_jobs_t  *j;
+
+    j = &ngx_cweb_jobs;
+
+    pthread_mutex_lock(&j->mu);
+    op = j->done;
+    j->done = NULL;
+    j->done_last = &j->done;
+    pthread_mutex_unlock(&j->mu);
+
+    for ( /* void */ ; op; op = next) {
+        next = op->next;
+
+        for (i = 0; op->events && i < json_array_size(op->events); i++) {
+            text = json_dumps(json_array_get(op->events, i), JSON_COMPACT);
+
+            if (text) {
+                (void) ngx_cweb_ipc_publish(NGX_CWEB_IPC_JOB_EVENT, text,
+                                            strlen(text));
+                free(text);
+            }
+        }
+
+        ngx_cweb_jobs_finished(op);
+    }
+
+    if (!j->exiting) {
+        ngx_cweb_jobs_schedule();
+    }
+}
+
+
+static void
+ngx_cweb_jobs_finished(ngx_cweb_jop_t *op)
+{
+    ngx_cweb_jobs_t  *j;
+
+    j = &ngx_cweb_jobs;
+
+    if (op->peer) {
+        op->peer->op = NULL;
+        ngx_cweb_jobs_reply(op->peer, op->status, op->body);
+        op->body = NULL;
+    }
+
+    switch (op->kind) {
+
+    case 0:
+    case NGX_CWEB_JOP_CREATE:
+        j->none_due = 0;
+        break;
+
+    case NGX_CWEB_JOP_CLAIM:
+        j->claiming = 0;
+
+        if (op->claimed) {
+            ngx_cweb_jobs_runner_give(op->runner, &op->claim);
+            ngx_memzero(&op->claim, sizeof(ngx_cweb_jclaim_t));
+
+        } else {
+            op->runner->busy = 0;
+
+            /* until a job is created or becomes due again */
+            j->none_due = 1;
+
+            if (op->next_at) {
+                ngx_add_timer(&j->timer,
+                              ngx_max(1, op->next_at - ngx_cweb_jobs_now()));
+            }
+        }
+
+        break;
+
+    case NGX_CWEB_JOP_FINISH:
+    case NGX_CWEB_JOP_REQUEUE:
+        if (op->runner) {
+            ngx_cweb_jobs_runner_free(op->runner);
+        }
+
+        /* a retry is pending again */
+        j->none_due = 0;
+
+        break;
+
+    case NGX_CWEB_JOP_CANCEL:
+        if (ngx_strcmp(op->state_out, "running") == 0) {
+            ngx_cweb_jobs_runner_cancel(ngx_cweb_jobs_runner_of(op->uuid));
+        }
+
+        break;
+    }
+
+    ngx_cweb_jobs_op_free(op);
+}
+
+
+/* an idle runner and no claim out: claim the next due job */
+
+static void
+ngx_cweb_jobs_schedule(void)
+{
+    ngx_cweb_jop_t      *op;
+    ngx_cweb_jobs_t     *j;
+    ngx_cweb_jrunner_t  *rn;
+
+    j = &ngx_cweb_jobs;
+
+    if (j->claiming || j->none_due || ngx_exiting || ngx_quit
+        || ngx_terminate)
+    {
+        return;
+    }
+
+    rn = ngx_cweb_jobs_runner_idle();
+    if (rn == NULL) {
+        return;
+    }
+
+    op = ngx_cweb_jobs_op(NGX_CWEB_JOP_CLAIM);
+    if (op == NULL) {
+        return;
+    }
+
+    if (j->timer.timer_set) {
+        ngx_del_timer(&j->timer);
+    }
+
+    rn->busy = 1;
+    op->runner = rn;
+    j->claiming = 1;
+    ngx_cweb_jobs_submit(op);
+}
+
+
+static void
+ngx_cweb_jobs_timer_handler(ngx_event_t *ev)
+{
+    ngx_cweb_jobs.none_due = 0;
+    ngx_cweb_jobs_schedule();
+}
+
+
+/* ---- the workers' connections ---- */
+
+
+static void
+ngx_cweb_jobs_accept(ngx_event_t *ev)
+{
+    int                fd;
+    ngx_connection_t  *lc, *c;
+    ngx_cweb_jpeer_t  *peer;
+
+    lc = ev->data;
+
+    for ( ;; ) {
+        fd = accept4(lc->fd, NULL, NULL, SOCK_NONBLOCK|SOCK_CLOEXEC);
+
+        if (fd == -1) {
+            if (ngx_errno != NGX_EAGAIN && ngx_errno != NGX_EINTR) {
+                ngx_log_error(NGX_LOG_ERR, ev->log, ngx_errno,
+                              "cweb jobs: accept4() failed");
+            }
+
+            break;
+        }
+
+        peer = ngx_calloc(sizeof(ngx_cweb_jpeer_t), ev->log);
+        c = peer ? ngx_get_connection(fd, ev->log) : NULL;
+
+        if (c == NULL) {
+            ngx_free(peer);
+            close(fd);
+            break;
+        }
+
+        c->recv = ngx_recv;
+        c->send = ngx_send;
+        c->data = peer;
+        c->read->handler = ngx_cweb_jobs_peer_read;
+        c->write->handler = ngx_cweb_jobs_peer_write;
+        c->read->log = ev->log;
+        c->write->log = ev->log;
+        c->write->ready = 1;
+        peer->c = c;
+
+        /* a worker asks at once: a silent connection is not one */
+        ngx_add_timer(c->read, 30000);
+        ngx_cweb_jobs_peer_read(c->read);
+    }
+
+    (void) ngx_handle_read_event(ev, 0);
+}
+
+
+static void
+ngx_cweb_jobs_peer_read(ngx_event_t *ev)
+{
+    u_char            *p;
+    size_t             need;
+    ssize_t            n;
+    json_t            *msg;
+    json_error_t       jerr;
+    ngx_connection_t  *c;
+    ngx_cweb_jpeer_t  *peer;
+
+    c = ev->data;
+    peer = c->data;
+
+    if (ev->timedout || peer->out) {
+        ngx_cweb_jobs_peer_close(peer);
+        return;
+    }
+
+    /* one question per connection: after it, only the worker's leaving */
+    if (peer->asked) {
+        n = c->recv(c, (u_char *) &need, 1);
+
+        if (n != NGX_AGAIN) {
+            ngx_cweb_jobs_peer_close(peer);
+        }
+
+        return;
+    }
+
+    for ( ;; ) {
+        need = NGX_CWEB_JOBS_HDR;
+
+        if (peer->in_len >= NGX_CWEB_JOBS_HDR) {
+            need += ngx_cweb_jobs_frame_len(peer->in);
+
+            if (need > ngx_cweb_jobs_max_message(ngx_cweb_jobs.jcf)) {
+                ngx_cweb_jobs_peer_close(peer);
+                return;
+            }
+        }
+
+        if (peer->in_len == need && need > NGX_CWEB_JOBS_HDR) {
+            break;
+        }
+
+        if (need > peer->in_size) {
+            p = ngx_alloc(need, ev->log);
+            if (p == NULL) {
+                ngx_cweb_jobs_peer_close(peer);
+                return;
+            }
+
+            ngx_memcpy(p, peer->in, peer->in_len);
+            ngx_free(peer->in);
+            peer->in = p;
+            peer->in_size = need;
+        }
+
+        n = c->recv(c, peer->in + peer->in_len, need - peer->in_len);
+
+        if (n == NGX_AGAIN) {
+            (void) ngx_handle_read_event(ev, 0);
+            return;
+        }
+
+        if (n == 0 || n == NGX_ERROR) {
+            ngx_cweb_jobs_peer_close(peer);
+            return;
+        }
+
+        peer->in_len += n;
+    }
+
+    if (ev->timer_set) {
+        ngx_del_timer(ev);
+    }
+
+    msg = json_loadb((char *) peer->in + NGX_CWEB_JOBS_HDR,
+                     peer->in_len - NGX_CWEB_JOBS_HDR, 0, &jerr);
+    peer->asked = 1;
+
+    ngx_cweb_jobs_request(peer, msg);
+    json_decref(msg);
+}
+
+
+/* one question of a worker (ngx_cweb_jobs_http.c checked its form) */
+
+static void
+ngx_cweb_jobs_request(ngx_cweb_jpeer_t *peer, json_t *msg)
+{
+    ngx_uint_t       status;
+    const char      *opname, *why, *s;
+    ngx_cweb_jop_t  *op;
+
+    opname = json_string_value(json_object_get(msg, "op"));
+    s = json_string_value(json_object_get(msg, "uuid"));
+    why = "malformed question";
+    status = 400;
+    op = NULL;
+
+    if (opname == NULL) {
+        /* void */
+
+    } else if (ngx_strcmp(opname, "create") == 0) {
+        op = ngx_cweb_jobs_op(NGX_CWEB_JOP_CREATE);
+        status = op ? ngx_cweb_jobs_new(op, msg, &why) : 500;
+
+    } else if (ngx_strcmp(opname, "list") == 0) {
+        op = ngx_cweb_jobs_op(NGX_CWEB_JOP_LIST);
+        s = json_string_value(json_object_get(msg, "state"));
+        status = (op && (s == NULL || (op->state = strdup(s)))) ? 0 : 500;
+
+        if (op) {
+            op->limit = json_integer_value(json_object_get(msg, "limit"));
+        }
+
+    } else if (s && ngx_strcmp(opname, "events") == 0) {
+        op = ngx_cweb_jobs_op(NGX_CWEB_JOP_EVENTS);
+        status = (op && (op->uuid = strdup(s))) ? 0 : 500;
+
+        if (op) {
+            op->since = json_integer_value(json_object_get(msg, "since"));
+            op->limit = json_integer_value(json_object_get(msg, "limit"));
+        }
+
+    } else if (s && (ngx_strcmp(opname, "get") == 0
+                     || ngx_strcmp(opname, "cancel") == 0))
+    {
+        op = ngx_cweb_jobs_op(opname[0] == 'g' ? NGX_CWEB_JOP_GET
+                                               : NGX_CWEB_JOP_CANCEL);
+        status = (op && (op->uuid = strdup(s))) ? 0 : 500;
+    }
+
+    if (op == NULL || status) {
+        if (op) {
+            ngx_cweb_jobs_op_free(op);
+        }
+
+        ngx_cweb_jobs_reply(peer, status ? status : 500,
+                            json_pack("{s:s}", "error",
+                                      status == 500 ? "out of memory" : why));
+        return;
+    }
+
+    op->peer = peer;
+    peer->op = op;
+    ngx_cweb_jobs_submit(op);
+}
+
+
+/* a new job: its plugin's current version, its uuid, its times */
+
+static ngx_uint_t
+ngx_cweb_jobs_new(ngx_cweb_jop_t *op, json_t *msg, const char **why)
+{
+    u_char                 b[16], *p;
+    char                   uuid[37];
+    int64_t                now, v;
+    ngx_uint_t             status;
+    ngx_cweb_jobs_conf_t  *jcf;
+
+    jcf = ngx_cweb_jobs.jcf;
+
+    status = ngx_cweb_jobs_find(op,
+                 json_string_value(json_object_get(msg, "module")),
+                 json_string_value(json_object_get(msg, "job")), why);
+    if (status) {
+        return status;
+    }
+
+    if (RAND_bytes(b, 16) != 1) {
+        *why = "no random bytes for the job's uuid";
+        return 500;
+    }
+
+    b[6] = (b[6] & 0x0f) | 0x40;          /* version 4 */
+    b[8] = (b[8] & 0x3f) | 0x80;          /* RFC 4122 variant */
+
+    p = (u_char *) uuid;
+    p = ngx_hex_dump(p, b, 4);
+    *p++ = '-';
+    p = ngx_hex_dump(p, b + 4, 2);
+    *p++ = '-';
+    p = ngx_hex_dump(p, b + 6, 2);
+    *p++ = '-';
+    p = ngx_hex_dump(p, b + 8, 2);
+    *p++ = '-';
+    p = ngx_hex_dump(p, b + 10, 6);
+    *p = '\0';
+
+    now = ngx_cweb_jobs_now();
+    op->job.run_at = now;
+
+    v = json_integer_value(json_object_get(msg, "delay_ms"));
+    if (v > 0) {
+        op->job.run_at = now + v;
+    }
+
+    v = json_integer_value(json_object_get(msg, "run_at"));
+    if (v > 0) {
+        op->job.run_at = v;
+    }
+
+    v = json_integer_value(json_object_get(msg, "timeout_ms"));
+    op->job.timeout_ms = v > 0 ? v : (int64_t) jcf->timeout;
+
+    v = json_integer_value(json_object_get(msg, "max_attempts"));
+    op->job.max_attempts = v > 0 ? v : (int64_t) jcf->retries + 1;
+
+    op->job.uuid = strdup(uuid);
+    op->job.payload = strdup(json_string_value(json_object_get(msg,
+                                                               "payload"))
+                             ? json_string_value(json_object_get(msg,
+                                                                 "payload"))
+                             : "{}");
+
+    if (op->job.uuid == NULL || op->job.payload == NULL) {
+        *why = "out of memory";
+        return 500;
+    }
+
+    return 0;
+}
+
+
+/*
+ * the plugin declaring the job (the one named, or the only one with a
+ * job of that name): its current version is the one the job will run
+ */
+
+static ngx_uint_t
+ngx_cweb_jobs_find(ngx_cweb_jop_t *op, const char *module, const char *job,
+    const char **why)
+{
+    u_char                 *p, *last;
+    size_t                  len;
+    ngx_uint_t              i, found;
+    ngx_pool_t             *pool;
+    ngx_array_t             mods;
+    ngx_cweb_shm_module_t  *m, *hit;
+
+    if (job == NULL) {
+        *why = "\"job\" is missing";
+        return 400;
+    }
+
+    pool = ngx_create_pool(4096, ngx_cweb_jobs.log);
+    if (pool == NULL) {
+        return 500;
+    }
+
+    if (ngx_array_init(&mods, pool, 16, sizeof(ngx_cweb_shm_module_t))
+        != NGX_OK
+        || ngx_cweb_registry_snapshot(pool, &mods) != NGX_OK)
+    {
+        ngx_destroy_pool(pool);
+        return 500;
+    }
+
+    len = ngx_strlen(job);
+    m = mods.elts;
+    hit = NULL;
+    found = 0;
+
+    for (i = 0; i < mods.nelts; i++) {
+        if (m[i].state != NGX_CWEB_MOD_ACTIVE
+            || (module && (m[i].name_len != ngx_strlen(module)
+                           || ngx_strncmp(m[i].name, module, m[i].name_len))))
+        {
+            continue;
+        }
+
+        found++;
+
+        /* the manifest's "J <name>" lines */
+        p = m[i].manifest;
+        last = p + m[i].manifest_len;
+
+        for ( /* void */ ; p && p + len + 3 <= last; p++) {
+            if ((p == m[i].manifest || p[-1] == '\n') && p[0] == 'J'
+                && p[1] == ' ' && ngx_strncmp(p + 2, job, len) == 0
+                && p[2 + len] == '\n')
+            {
+                if (hit) {
+                    *why = "more than one plugin has a job of that name: "
+                           "name the \"module\"";
+                    ngx_destroy_pool(pool);
+                    return 409;
+                }
+
+                hit = &m[i];
+                break;
+            }
+        }
+    }
+
+    if (hit == NULL) {
+        *why = (module && found == 0) ? "unknown module" : "unknown job";
+        ngx_destroy_pool(pool);
+        return 404;
+    }
+
+    op->job.module = strndup((char *) hit->name, hit->name_len);
+    op->job.job = strdup(job);
+    op->job.module_hash = strndup((char *) hit->module_hash,
+                                  NGX_CWEB_HASH_LEN);
+    op->job.version = hit->version;
+
+    ngx_destroy_pool(pool);
+
+    if (op->job.module == NULL || op->job.job == NULL
+        || op->job.module_hash == NULL)
+    {
+        *why = "out of memory";
+        return 500;
+    }
+
+    return 0;
+}
+
+
+static void
+ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, ngx_uint_t status, json_t *body)
+{
+    char    *text;
+    size_t   len;
+    json_t  *msg;
+
+    msg = json_pack("{s:I,s:o}", "status", (json_int_t) status, "body",
+                    body ? body : json_object());
+    text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+    json_decref(msg);
+
+    len = text ? strlen(text) : 0;
+    peer->out = text ? ngx_alloc(NGX_CWEB_JOBS_HDR + len, ngx_cycle->log)
+                     : NULL;
+
+    if (peer->out == NULL) {
+        free(text);
+        ngx_cweb_jobs_peer_close(peer);
+        return;
+    }
+
+    ngx_memcpy(ngx_cweb_jobs_frame(peer->out, len), text, len);
+    peer->out_len = NGX_CWEB_JOBS_HDR + len;
+    free(text);
+
+    ngx_cweb_jobs_peer_write(peer->c->write);
+}
+
+
+static void
+ngx_cweb_jobs_peer_write(ngx_event_t *ev)
+{
+    ssize_t            n;
+    ngx_connection_t  *c;
+    ngx_cweb_jpeer_t  *peer;
+
+    c = ev->data;
+    peer = c->data;
+
+    while (peer->out && peer->sent < peer->out_len) {
+        n = c->send(c, peer->out + peer->sent, peer->out_len - peer->sent);
+
+        if (n == NGX_AGAIN && ngx_cweb_jobs.exiting) {
+            /* a worker reads its answer at once; not for long, though */
+            if (++peer->waits > 100) {
+                break;
+            }
+
+            ngx_msleep(10);
+            continue;
+        }
+
+        if (n == NGX_AGAIN) {
+            (void) ngx_handle_write_event(ev, 0);
+            return;
+        }
+
+        if (n == NGX_ERROR) {
+            break;
+        }
+
+        peer->sent += n;
+    }
+
+    if (peer->out) {
+        ngx_cweb_jobs_peer_close(peer);
+    }
+}
+
+
+static void
+ngx_cweb_jobs_peer_close(ngx_cweb_jpeer_t *peer)
+{
+    /* the worker left before the answer: the op goes on, unanswered */
+    if (peer->op) {
+        peer->op->peer = NULL;
+    }
+
+    ngx_close_connection(peer->c);
+    ngx_free(peer->in);
+    ngx_free(peer->out);
+    ngx_free(peer);
+}
+
+
+/*
+ * exit(0) on quit or reload (the helper has no exit_process): no new
+ * questions (the workers retry until the next helper listens), the jobs
+ * its runners are in the middle of go back to pending, not failed, and
+ * what it was asked is committed and answered before it goes
+ */
+
+static void
+ngx_cweb_jobs_exit(void)
+{
+    ngx_cweb_jobs_t  *j;
+
+    j = &ngx_cweb_jobs;
+
+    if (!j->started || ngx_process != NGX_PROCESS_HELPER) {
+        return;
+    }
+
+    if (j->listen) {
+        ngx_close_connection(j->listen);
+        j->listen = NULL;
+    }
+
+    ngx_cweb_jobs_runners_requeue();
+    ngx_cweb_jobs_flush(3000);
+
+    /* the loop is not running any more: answers are written blocking */
+    j->exiting = 1;
+    ngx_cweb_jobs_notified(NULL);
+}

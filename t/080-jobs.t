@@ -1,0 +1,336 @@
+# Durable jobs (issue 8): POST /jobs commits a job in the helper's store
+# (jobs.db) before it answers, the helper's runner thread runs it in the
+# version that was current when it was created, and GET /jobs/<uuid> shows
+# its state, attempts and result.  Conversations through t/inc/jobs.pl;
+# the state directory lives outside the server root so that a restart
+# keeps it.
+
+use Test::Nginx::Socket;
+use FindBin;
+use File::Path qw(remove_tree);
+require "$FindBin::Bin/inc/cweb.pl";
+require "$FindBin::Bin/inc/jobs.pl";
+
+$ENV{TEST_NGINX_CWEB_STATE} = "/tmp/ngx_cweb_t080_$$";
+our $JobsDir = $ENV{TEST_NGINX_CWEB_STATE};
+remove_tree($JobsDir);
+END { remove_tree($JobsDir) if $JobsDir }
+
+our $Config = <<'_EOC_';
+    location /mgnt {
+        cweb_mgnt;
+    }
+    location /jobs {
+        cweb_jobs;
+    }
+    location / {
+        cweb;
+    }
+_EOC_
+
+master_on();
+workers(2);
+plan tests => repeat_each() * (4 * 10 + 1 + 3);
+
+cweb_blocks(module_dir => $JobsDir, config => $Config);
+jobs_blocks(config => $Config);
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a job is committed, runs on the helper and has its result
+--- http_config
+    cweb_job_max_payload 1k;
+--- jobs
+deploy jobs_test.c V=1
+post a {"job":"echo","payload":{"x":[1,"two"]}}
+wait a done
+get a state result error attempts module version
+list limit=5
+post b {"module":"jobs_test","job":"echo"}
+wait b done
+get b result
+list state=done&limit=1
+--- response_body
+deploy 201
+post a 200 {"job_uuid":"a","module_hash":"H","state":"pending"}
+wait a done
+get a 200 {"attempts":[{"attempt":1,"ended_at":"T","error":null,"started_at":"T"}],"error":null,"module":"jobs_test","result":{"payload":{"x":[1,"two"]},"v":1},"state":"done","version":1}
+list 200 a=done
+post b 200 {"job_uuid":"b","module_hash":"H","state":"pending"}
+wait b done
+get b 200 {"result":{"payload":{},"v":1}}
+list 200 b=done
+--- timeout: 30
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 2: bad input: JSON errors, never a lost job
+--- reuse
+--- jobs
+http POST /jobs {"job":
+http POST /jobs [1,2]
+http POST /jobs {"payload":{}}
+http POST /jobs {"job":"nope"}
+http POST /jobs {"module":"nope","job":"echo"}
+http POST /jobs {"module":7,"job":"echo"}
+http POST /jobs {"job":"echo","delay_ms":-1}
+http POST /jobs {"job":"echo","max_attempts":0}
+http POST /jobs {"job":"echo","payload":"${x*1100}"}
+http GET /jobs/not-a-uuid
+http GET /jobs/00000000-0000-4000-8000-00000000000A
+http GET /jobs/00000000-0000-4000-8000-000000000000
+http POST /jobs/00000000-0000-4000-8000-000000000000/cancel
+http GET /jobs?state=lost
+http GET /jobs?limit=0
+http DELETE /jobs
+http GET /jobs/00000000-0000-4000-8000-000000000000/nothing
+list state=pending
+--- response_body
+http POST /jobs 400 {"error":"the body must be a JSON object {\"module\",\"job\",\"payload\"}: unexpected token near end of file"}
+http POST /jobs 400 {"error":"the body must be a JSON object {\"module\",\"job\",\"payload\"}"}
+http POST /jobs 400 {"error":"\"job\" must be the name of a job (a string)"}
+http POST /jobs 404 {"error":"unknown job"}
+http POST /jobs 404 {"error":"unknown module"}
+http POST /jobs 400 {"error":"\"module\" must be a plugin's name (a string)"}
+http POST /jobs 400 {"error":"\"run_at\" (ms since the epoch) and \"delay_ms\" must be integers >= 0"}
+http POST /jobs 400 {"error":"\"timeout_ms\" and \"max_attempts\" must be integers > 0"}
+http POST /jobs 413 {"error":"the payload is larger than cweb_job_max_payload"}
+http GET /jobs/not-a-uuid 400 {"error":"malformed job uuid"}
+http GET /jobs/00000000-0000-4000-8000-00000000000A 400 {"error":"malformed job uuid"}
+http GET /jobs/00000000-0000-4000-8000-000000000000 404 {"error":"unknown job"}
+http POST /jobs/00000000-0000-4000-8000-000000000000/cancel 404 {"error":"unknown job"}
+http GET /jobs?state=lost 400 {"error":"state= must be pending, running, done, failed or canceled"}
+http GET /jobs?limit=0 400 {"error":"limit= must be 1..1000"}
+http DELETE /jobs 405 {"error":"use POST /jobs, GET /jobs, GET /jobs/<uuid>, POST /jobs/<uuid>/cancel or GET /jobs/<uuid>/events"}
+http GET /jobs/00000000-0000-4000-8000-000000000000/nothing 404 {"error":"no such jobs endpoint: POST /jobs, GET /jobs, GET /jobs/<uuid>, POST /jobs/<uuid>/cancel, GET /jobs/<uuid>/events"}
+list 200 
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 3: a job's own events, in order, between started and done
+--- reuse
+--- jobs
+post p {"job":"progress","payload":{"n":3}}
+wait p done
+get p result
+events p
+--- response_body
+post p 200 {"job_uuid":"p","module_hash":"H","state":"pending"}
+wait p done
+get p 200 {"result":{"steps":3}}
+events p: created null, started {"attempt":1}, step {"i":1}, step {"i":2}, step {"i":3}, done {"steps":3}
+--- timeout: 30
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 4: cancel of a pending job (delay_ms) is immediate; it never runs; a second cancel is refused
+--- reuse
+--- jobs
+post d {"job":"echo","delay_ms":1500}
+get d state
+cancel d
+cancel d
+sleep 2
+get d state result attempts
+events d
+--- response_body
+post d 200 {"job_uuid":"d","module_hash":"H","state":"pending"}
+get d 200 {"state":"pending"}
+cancel d 200 {"job_uuid":"d","state":"canceled"}
+cancel d 409 {"error":"the job has finished","job_uuid":"d","state":"canceled"}
+get d 200 {"attempts":[],"result":null,"state":"canceled"}
+events d: created null, canceled null
+--- timeout: 30
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 5: cancel of a running job calls its version's cancel hook; it ends canceled and its result is dropped
+--- reuse
+--- jobs
+post s {"job":"slow","payload":{"ms":8000}}
+wait s running
+cancel s
+wait s canceled 5
+get s state result
+--- response_body
+post s 200 {"job_uuid":"s","module_hash":"H","state":"pending"}
+wait s running
+cancel s 202 {"cancel_requested":true,"job_uuid":"s","state":"running"}
+wait s canceled
+get s 200 {"result":null,"state":"canceled"}
+--- timeout: 30
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 6: a job runs the version current when it was created, even when another is deployed before it starts
+--- reuse
+--- jobs
+post old {"job":"echo","delay_ms":1500}
+deploy jobs_test.c V=2
+post new {"job":"echo"}
+wait new done
+wait old done
+get old result version
+get new result version
+--- response_body
+post old 200 {"job_uuid":"old","module_hash":"H","state":"pending"}
+deploy 200
+post new 200 {"job_uuid":"new","module_hash":"H","state":"pending"}
+wait new done
+wait old done
+get old 200 {"result":{"payload":{},"v":1},"version":1}
+get new 200 {"result":{"payload":{},"v":2},"version":2}
+--- timeout: 30
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 7: how a run ends: an error, a non-zero return, a result that is not JSON, a built-in event type; a job due later is pending when nginx stops
+--- reuse
+--- jobs
+post f {"job":"fail"}
+post r {"job":"ret1"}
+post j {"job":"badjson"}
+post e {"job":"builtin"}
+wait f failed
+wait r failed
+wait j done
+wait e done
+get f state error result attempts
+get r state error
+get j result
+get e result
+events f
+events j
+post later {"job":"echo","delay_ms":8000}
+get later state
+--- response_body
+post f 200 {"job_uuid":"f","module_hash":"H","state":"pending"}
+post r 200 {"job_uuid":"r","module_hash":"H","state":"pending"}
+post j 200 {"job_uuid":"j","module_hash":"H","state":"pending"}
+post e 200 {"job_uuid":"e","module_hash":"H","state":"pending"}
+wait f failed
+wait r failed
+wait j done
+wait e done
+get f 200 {"attempts":[{"attempt":1,"ended_at":"T","error":"it failed on purpose","started_at":"T"}],"error":"it failed on purpose","result":null,"state":"failed"}
+get r 200 {"error":"run() returned 1","state":"failed"}
+get j 200 {"result":{"refused":true}}
+get e 200 {"result":{"refused":true}}
+events f: created null, started {"attempt":1}, failed {"error":"it failed on purpose"}
+events j: created null, started {"attempt":1}, done {"refused":true}
+post later 200 {"job_uuid":"later","module_hash":"H","state":"pending"}
+get later 200 {"state":"pending"}
+--- timeout: 30
+--- error_log
+set_result(): not JSON
+--- no_error_log
+[alert]
+
+
+
+=== TEST 8: events as text/event-stream: every follower, whenever it comes, gets every event once and in order; a reconnect resumes
+--- reuse
+--- jobs
+post ev {"job":"progress","payload":{"n":300,"ms":0}}
+sse ev 12 4
+sse ev 3 0 since=4
+http GET /jobs/00000000-0000-4000-8000-000000000000/events
+http GET /jobs/00000000-0000-4000-8000-000000000000/events?since_event_id=x
+--- response_body_like eval
+qr{^post ev 200 \{"job_uuid":"ev","module_hash":"H","state":"pending"\}
+sse ev: 12 subscribers, each got the 303 events after its start in order, once
+sse ev: 3 subscribers, each got the 299 events after its event 4 in order, once
+http GET /jobs/00000000-0000-4000-8000-000000000000/events 404 \{"error":"unknown job"\}
+http GET /jobs/00000000-0000-4000-8000-000000000000/events\?since_event_id=x 400 \{"error":"since_event_id= and Last-Event-ID must be event ids \(integers >= 0\)"\}
+$}
+--- timeout: 60
+--- no_error_log
+[alert]
+
+
+
+=== TEST 9: after a restart the pending job runs and the finished ones are still there
+--- jobs
+wait later done 20
+get later state result version
+get a state result
+list state=canceled
+--- response_body
+wait later done
+get later 200 {"result":{"payload":{},"v":2},"state":"done","version":2}
+get a 200 {"result":{"payload":{"x":[1,"two"]},"v":1},"state":"done"}
+list 200 s=canceled d=canceled
+--- timeout: 30
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 10: nginx -s reload while a job runs: the old helper puts it back, the new one runs it again
+--- reuse
+--- jobs
+post rl {"job":"slow","payload":{"ms":1500}}
+wait rl running
+perl kill('HUP', main::nginx_pid())
+wait rl done 20
+get rl state result
+events rl
+--- response_body
+post rl 200 {"job_uuid":"rl","module_hash":"H","state":"pending"}
+wait rl running
+perl 1
+wait rl done
+get rl 200 {"result":{"saw":"time"},"state":"done"}
+events rl: created null, started {"attempt":1}, retry {"interrupted":true}, started {"attempt":1}, done {"saw":"time"}
+--- timeout: 40
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 11: kill -9 of the helper while a job runs: the job fails, the helper comes back and the queue goes on
+--- reuse
+--- jobs
+post k9 {"job":"slow","payload":{"ms":8000}}
+wait k9 running
+perl kill('KILL', main::helper_pids())
+wait k9 failed 20
+get k9 state error
+post next {"job":"echo"}
+wait next done 20
+--- response_body
+post k9 200 {"job_uuid":"k9","module_hash":"H","state":"pending"}
+wait k9 running
+perl 1
+wait k9 failed
+get k9 200 {"error":"interrupted: the cweb helper died while it ran","state":"failed"}
+post next 200 {"job_uuid":"next","module_hash":"H","state":"pending"}
+wait next done
+--- timeout: 40
+--- error_log eval
+qr/cache manager process \d+ exited on signal 9/
+--- no_error_log
+[emerg]
+[crit]

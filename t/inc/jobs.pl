@@ -1,0 +1,322 @@
+# t/inc/jobs.pl - conversations with /jobs in a Test::Nginx block.  Plain
+# Perl (HTTP::Tiny and JSON::PP are core modules) and standard sections
+# only, so it works unchanged under t/lib and under the real Test::Nginx.
+#
+#   jobs_blocks();                   # after cweb_blocks()
+#
+#   === TEST 1: a job runs
+#   --- jobs
+#   deploy jobs_test.c V=1
+#   post a {"job":"echo","payload":{"x":1}}
+#   wait a done
+#   get a
+#   --- response_body
+#   deploy 201
+#   post a 200 {"job_uuid":"a","module_hash":"H","state":"pending"}
+#   wait a done
+#   get a 200 {...}
+#
+# The script runs in the block's "init" (after nginx started, before the
+# request) and writes what each step saw to html/.jobs-transcript, which
+# the block's request fetches (the same way as t/inc/ws.pl).  Steps:
+#   deploy FILE [K=V ...]        POST /mgnt with t/plugins/FILE
+#   post NAME JSON               POST /jobs; NAME stands for its uuid after
+#   get NAME [FIELD ...]         GET /jobs/<uuid> (only those fields)
+#   events NAME                  the job's events as jobs.db has them (type
+#                                 and data; $main::JobsDir is the state dir)
+#   wait NAME STATE [SECONDS]    until GET shows STATE (default 10 s)
+#   cancel NAME                  POST /jobs/<uuid>/cancel
+#   list QUERY                   GET /jobs?QUERY (states and names only)
+#   http METHOD PATH [BODY]      any request: its status and body
+#   sse NAME N [MS] [since=K]    N followers of GET /jobs/<uuid>/events (MS
+#                                apart, Last-Event-ID: the job's K-th
+#                                event): each must get the stored events
+#                                after it, in order, once
+#   run SHELL                    a command: its exit status
+#   perl CODE                    Perl (kill a process of the server): its value
+#   key KEY                      X-API-Key: KEY on the requests after it
+#                                (key -: none)
+#   sleep SECONDS
+# ${c*N} in a step stands for N times the character c.
+# Bodies are printed as canonical JSON: keys sorted, uuids replaced by their
+# names, module_hash by "H", times (*_at, ts) by "T".
+
+use strict;
+use warnings;
+use HTTP::Tiny;
+use POSIX ();
+use JSON::PP;
+use Time::HiRes ();
+
+our @JobsScripts;
+
+our $JobsLocation = <<'_EOC_';
+    location = /.jobs-transcript {
+        default_type text/plain;
+        root html;
+    }
+_EOC_
+
+sub jobs_blocks {
+    my (%o) = @_;
+
+    add_block_preprocessor(sub {
+        my $block = shift;
+
+        my $config = $block->config;
+        if (!defined $config && !defined $block->reuse) {
+            $config = $o{config} // $main::CwebConfig;
+        }
+        if (defined $config && $config !~ m{/\.jobs-transcript}) {
+            $block->set_value("config", $config . $JobsLocation);
+        }
+
+        my $script = $block->jobs;
+        return unless defined $script;
+
+        push @JobsScripts, $script;
+        my $init = $block->init // "";
+        $block->set_value("init",
+                          "$init\n;main::jobs_run($#JobsScripts);\n");
+        $block->set_value("request", "GET /.jobs-transcript");
+    });
+}
+
+our %JobsNames;     # uuid -> name, name -> uuid (for all the blocks)
+our $JobsKey;       # the X-API-Key of the requests, after "key"
+
+# a block that restarts nginx keeps the names: its jobs are the same
+
+sub jobs_url {
+    my $port = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
+    return "http://127.0.0.1:$port$_[0]";
+}
+
+# a JSON text with uuids, hashes and times made stable
+sub jobs_canon {
+    my ($text) = @_;
+    my $v = eval { JSON::PP->new->allow_nonref->decode($text) };
+    return $text unless defined $v || $text eq 'null';
+    my $walk;
+    $walk = sub {
+        my ($x, $key) = @_;
+        if (ref $x eq 'HASH') {
+            return { map { $_ => $walk->($x->{$_}, $_) } keys %$x };
+        }
+        if (ref $x eq 'ARRAY') {
+            return [ map { $walk->($_, $key) } @$x ];
+        }
+        return $x unless defined $x && defined $key;
+        return "T" if ($key =~ /_at$/ || $key eq 'ts') && $x =~ /^\d+$/;
+        return "H" if $key eq 'module_hash';
+        return $JobsNames{$x} // $x if $key eq 'job_uuid' || $key eq 'uuid';
+        return $x;
+    };
+    return JSON::PP->new->canonical->allow_nonref->encode($walk->($v));
+}
+
+sub jobs_http {
+    my ($method, $path, $body) = @_;
+    my $http = HTTP::Tiny->new(timeout => 30);
+    my %o;
+    $o{content} = $body if defined $body;
+    $o{headers} = { 'X-API-Key' => $JobsKey } if defined $JobsKey;
+    my $res = $http->request($method, jobs_url($path), \%o);
+    return ($res->{status}, $res->{content} // '');
+}
+
+sub jobs_get {
+    my ($name) = @_;
+    my ($status, $body) = jobs_http('GET', "/jobs/" . ($JobsNames{$name}
+                                                       // $name));
+    my $v = eval { decode_json($body) };
+    return ($status, $body, $v);
+}
+
+sub jobs_step {
+    my ($line) = @_;
+    $line =~ s/\$\{(\w)\*(\d+)\}/$1 x $2/ge;     # ${x*2000}: 2000 x's
+    my ($cmd, @a) = split ' ', $line, $line =~ /^http / ? 4 : 3;
+
+    if ($cmd eq 'deploy') {
+        my ($file, @kv) = split ' ', join(' ', @a);
+        my %v = (NAME => 'jobs_test', map { split /=/, $_, 2 } @kv);
+        my ($status) = jobs_http('POST', '/mgnt',
+                                 main::plugin_src($file, %v));
+        return "deploy $status";
+    }
+    if ($cmd eq 'post') {
+        my ($name, $json) = @a;
+        my ($status, $body) = jobs_http('POST', '/jobs', $json);
+        my $v = eval { decode_json($body) };
+        if ($v && $v->{job_uuid}) {
+            $JobsNames{$name} = $v->{job_uuid};
+            $JobsNames{$v->{job_uuid}} = $name;
+        }
+        return "post $name $status " . jobs_canon($body);
+    }
+    if ($cmd eq 'get') {
+        my ($name, @fields) = split ' ', join(' ', @a);
+        my ($status, $body, $v) = jobs_get($name);
+        if (@fields && $v) {
+            $body = encode_json({ map { $_ => $v->{$_} } @fields });
+        }
+        return "get $name $status " . jobs_canon($body);
+    }
+    if ($cmd eq 'wait') {
+        my ($name, $state, $secs) = split ' ', join(' ', @a);
+        my $until = Time::HiRes::time() + ($secs // 10);
+        my $seen = '';
+        while (Time::HiRes::time() < $until) {
+            my ($status, $body, $v) = jobs_get($name);
+            $seen = $v ? $v->{state} // 'none' : "HTTP $status";
+            return "wait $name $state" if $seen eq $state;
+            Time::HiRes::sleep(0.05);
+        }
+        return "wait $name $state: timed out, state $seen";
+    }
+    if ($cmd eq 'cancel') {
+        my ($status, $body) = jobs_http('POST', "/jobs/"
+                                        . ($JobsNames{$a[0]} // $a[0])
+                                        . "/cancel");
+        return "cancel $a[0] $status " . jobs_canon($body);
+    }
+    if ($cmd eq 'list') {
+        my ($status, $body) = jobs_http('GET', "/jobs?" . ($a[0] // ''));
+        my $v = eval { decode_json($body) };
+        return "list $status " . jobs_canon($body) unless $v && $v->{jobs};
+        return "list $status " . join(' ', map {
+            ($JobsNames{$_->{job_uuid}} // '?') . "=$_->{state}"
+        } @{$v->{jobs}});
+    }
+    if ($cmd eq 'events') {
+        my $uuid = $JobsNames{$a[0]} // $a[0];
+        my $db = "$main::JobsDir/jobs.db";
+        my @rows = `sqlite3 -separator ' ' '$db' "SELECT e.type, coalesce(e.data, 'null') FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' ORDER BY e.id"`;
+        chomp @rows;
+        return "events $a[0]: " . join(', ', @rows);
+    }
+    if ($cmd eq 'http') {
+        my ($method, $path, $body) = @a;
+        my ($status, $content) = jobs_http($method, $path, $body);
+        return "http $method $path $status " . jobs_canon($content);
+    }
+    if ($cmd eq 'run') {
+        my $rc = system('sh', '-c', join(' ', @a));
+        return "run " . ($rc >> 8);
+    }
+    if ($cmd eq 'sse') {
+        return jobs_sse(split ' ', join(' ', @a));
+    }
+    if ($cmd eq 'key') {
+        $JobsKey = $a[0] eq '-' ? undef : $a[0];
+        return undef;
+    }
+    if ($cmd eq 'perl') {
+        my $r = eval join(' ', @a);
+        return "perl " . (defined $r ? $r : "undef: $@");
+    }
+    if ($cmd eq 'sleep') {
+        Time::HiRes::sleep($a[0]);
+        return undef;
+    }
+    return "unknown step: $line";
+}
+
+# one GET /jobs/<uuid>/events until the job's end: its "id type" lines
+# pushed on @$got as they come
+sub jobs_sse_read {
+    my ($uuid, $headers, $got) = @_;
+    my $buf = '';
+    my $http = HTTP::Tiny->new(timeout => 30);
+    $http->request('GET', jobs_url("/jobs/$uuid/events"), {
+        headers => $headers,
+        data_callback => sub {
+            $buf .= $_[0];
+            while ($buf =~ s/\A(.*?)\n\n//s) {
+                my $ev = $1;
+                next unless $ev =~ /^id: (\d+)\nevent: (\S+)\n/;
+                push @$got, "$1 $2";
+                die "end\n" if $2 =~ /^(done|failed|canceled)$/;
+            }
+        },
+    });
+}
+
+# sse NAME N [STAGGER_MS] [since=K]: N subscribers of the job's events,
+# started STAGGER_MS apart while it runs (with Last-Event-ID: the id of
+# its K-th event); each must get every stored event after that, in
+# order, once
+sub jobs_sse {
+    my ($name, $n, $stagger, $since) = @_;
+    my $uuid = $JobsNames{$name} // $name;
+    $since = ($since // '') =~ /^since=(\d+)$/ ? $1 : 0;
+    my $dir = Test::Nginx::Util::html_dir();
+    my @pids;
+    for my $i (1 .. $n) {
+        my $pid = fork();
+        die "fork: $!" unless defined $pid;
+        if ($pid == 0) {
+            # a follower that never sees the end must not hang the test
+            my @got;
+            eval {
+                local $SIG{ALRM} = sub { die "timeout\n" };
+                alarm 20;
+                jobs_sse_read($uuid, $since
+                    ? { 'Last-Event-ID' => jobs_nth_id($uuid, $since) }
+                    : {}, \@got);
+                alarm 0;
+            };
+            # _exit: the test script's END blocks are the parent's
+            open my $fh, '>', "$dir/.sse-$i" or POSIX::_exit(1);
+            print $fh map { "$_\n" } @got;
+            close $fh;
+            POSIX::_exit(0);
+        }
+        push @pids, $pid;
+        Time::HiRes::sleep(($stagger // 0) / 1000);
+    }
+    waitpid($_, 0) for @pids;
+
+    my $db = "$main::JobsDir/jobs.db";
+    my @want = `sqlite3 -separator ' ' '$db' "SELECT e.id, e.type FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' ORDER BY e.id"`;
+    my $after = $since ? (split ' ', $want[$since - 1] // '0')[0] : 0;
+    splice @want, 0, $since;
+    chomp @want;
+    for my $i (1 .. $n) {
+        open my $fh, '<', "$dir/.sse-$i" or return "sse $name: subscriber $i wrote nothing";
+        my @got = <$fh>;
+        close $fh;
+        chomp @got;
+        return "sse $name: subscriber $i got [@got], the store has [@want]"
+            unless "@got" eq "@want";
+    }
+    return "sse $name: $n subscribers, each got the " . scalar(@want)
+           . " events after its " . ($since ? "event $since" : "start")
+           . " in order, once";
+}
+
+# the id of the job's N-th stored event
+sub jobs_nth_id {
+    my ($uuid, $n) = @_;
+    my $db = "$main::JobsDir/jobs.db";
+    my $id = `sqlite3 '$db' "SELECT e.id FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' ORDER BY e.id LIMIT 1 OFFSET $n - 1"`;
+    chomp $id;
+    return $id;
+}
+
+sub jobs_run {
+    my ($n) = @_;
+    my @out;
+    for my $line (split /\n/, $JobsScripts[$n]) {
+        next if $line =~ /^\s*(#|$)/;
+        my $r = jobs_step($line);
+        push @out, $r if defined $r;
+    }
+    my $file = Test::Nginx::Util::html_dir() . "/.jobs-transcript";
+    open my $fh, '>', $file or die "cannot write $file: $!";
+    print $fh map { "$_\n" } @out;
+    close $fh;
+}
+
+1;
