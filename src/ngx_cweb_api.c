@@ -14,6 +14,7 @@
 
 #include "ngx_cweb.h"
 #include "ngx_cweb_api.h"
+#include "ngx_cweb_jobs.h"
 #include "ngx_cweb_api_map.h"
 #include "ngx_cweb_fault.h"
 #include "ngx_cweb_http.h"
@@ -893,11 +894,7 @@ ngx_cweb_jobs_create(const char *job_name, const char *payload_json,
         return CWEB_ERROR;
     }
 
-    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
-                  "cweb jobs_create(\"%s\"): durable jobs are not available "
-                  "in this release", job_name ? job_name : "");
-
-    return CWEB_DECLINED;
+    return ngx_cweb_jobs_create_api(job_name, payload_json, job_uuid_out);
 }
 
 

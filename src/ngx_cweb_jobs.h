@@ -18,6 +18,7 @@
 
 
 #include "ngx_cweb.h"
+#include "ngx_cweb_shm.h"
 
 
 #define NGX_CWEB_JOBS_SOCKET     "/ipc/jobs.sock"
@@ -60,6 +61,16 @@ ngx_int_t ngx_cweb_jobs_handler(ngx_http_request_t *r);
  */
 ngx_int_t ngx_cweb_jobs_ask(ngx_http_request_t *r, json_t *msg,
     ngx_cweb_jobs_answered_pt answered, void *data);
+
+/* a plugin's jobs_create(): sent, answered into the log only */
+ngx_int_t ngx_cweb_jobs_send(json_t *msg, const char *uuid);
+
+/* ngx_cweb_jobs_create.c */
+ngx_int_t ngx_cweb_jobs_uuid(char *out);
+ngx_uint_t ngx_cweb_jobs_owner(ngx_pool_t *pool, const char *module,
+    const char *job, ngx_cweb_shm_module_t *out, const char **why);
+int ngx_cweb_jobs_create_api(const char *job, const char *payload,
+    cweb_uuid_t *out);
 
 /* ngx_cweb_jobs_sse.c: GET /jobs/<uuid>/events */
 ngx_int_t ngx_cweb_jobs_sse(ngx_http_request_t *r, ngx_str_t *uuid);

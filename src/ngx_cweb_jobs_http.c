@@ -33,7 +33,9 @@
 
 
 typedef struct {
-    ngx_http_request_t         *r;
+    ngx_http_request_t         *r;            /* NULL: a plugin's create */
+    ngx_pool_t                 *pool;
+    ngx_log_t                  *log;
     ngx_connection_t           *peer;
     u_char                     *out;          /* the message, framed */
     size_t                      out_len;
@@ -55,11 +57,15 @@ static void ngx_cweb_jobs_create_body(ngx_http_request_t *r);
 static const char *ngx_cweb_jobs_check_create(json_t *in, json_t *out,
     ngx_cweb_jobs_conf_t *jcf, ngx_uint_t *status);
 static ngx_int_t ngx_cweb_jobs_uuid_valid(ngx_str_t *s);
+static ngx_cweb_jobs_ctx_t *ngx_cweb_jobs_ctx(ngx_pool_t *pool,
+    ngx_log_t *log, json_t *msg);
 static void ngx_cweb_jobs_connect(ngx_cweb_jobs_ctx_t *ctx);
 static void ngx_cweb_jobs_retry_handler(ngx_event_t *ev);
 static void ngx_cweb_jobs_write_handler(ngx_event_t *ev);
 static void ngx_cweb_jobs_read_handler(ngx_event_t *ev);
 static void ngx_cweb_jobs_lost(ngx_cweb_jobs_ctx_t *ctx);
+static void ngx_cweb_jobs_created(ngx_cweb_jobs_ctx_t *ctx, ngx_uint_t code,
+    json_t *body);
 static ngx_int_t ngx_cweb_jobs_answer(ngx_cweb_jobs_ctx_t *ctx);
 static void ngx_cweb_jobs_done(ngx_cweb_jobs_ctx_t *ctx, ngx_int_t rc);
 static void ngx_cweb_jobs_cleanup(void *data);
@@ -501,52 +507,117 @@ ngx_int_t
 ngx_cweb_jobs_ask(ngx_http_request_t *r, json_t *msg,
     ngx_cweb_jobs_answered_pt answered, void *data)
 {
-    char                 *text;
-    size_t                len;
-    ngx_pool_cleanup_t   *cln;
     ngx_cweb_jobs_ctx_t  *ctx;
 
     if (msg == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ctx = ngx_cweb_jobs_ctx(r->pool, r->connection->log, msg);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->r = r;
+    ctx->answered = answered;
+    ctx->data = data;
+
+    r->main->count++;
+    ngx_cweb_jobs_connect(ctx);
+
+    return NGX_DONE;
+}
+
+
+/* the same without a request: a plugin's jobs_create() */
+
+ngx_int_t
+ngx_cweb_jobs_send(json_t *msg, const char *uuid)
+{
+    ngx_pool_t           *pool;
+    ngx_cweb_jobs_ctx_t  *ctx;
+
+    pool = ngx_create_pool(1024, ngx_cycle->log);
+    if (pool == NULL) {
+        json_decref(msg);
+        return NGX_ERROR;
+    }
+
+    ctx = ngx_cweb_jobs_ctx(pool, ngx_cycle->log, msg);
+    if (ctx == NULL || (ctx->data = ngx_pstrdup(pool, &(ngx_str_t) {
+                            ngx_strlen(uuid) + 1, (u_char *) uuid }))
+                       == NULL)
+    {
+        ngx_destroy_pool(pool);
+        return NGX_ERROR;
+    }
+
+    ngx_cweb_jobs_connect(ctx);
+
+    return NGX_OK;
+}
+
+
+/* a question for the helper, framed, in pool; msg's reference is taken */
+
+static ngx_cweb_jobs_ctx_t *
+ngx_cweb_jobs_ctx(ngx_pool_t *pool, ngx_log_t *log, json_t *msg)
+{
+    char                 *text;
+    size_t                len;
+    ngx_pool_cleanup_t   *cln;
+    ngx_cweb_jobs_ctx_t  *ctx;
+
     text = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
 
     if (text == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
     len = strlen(text);
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_cweb_jobs_ctx_t));
-    cln = ngx_pool_cleanup_add(r->pool, 0);
+    ctx = ngx_pcalloc(pool, sizeof(ngx_cweb_jobs_ctx_t));
+    cln = ngx_pool_cleanup_add(pool, 0);
 
     if (ctx == NULL || cln == NULL
-        || (ctx->out = ngx_pnalloc(r->pool, NGX_CWEB_JOBS_HDR + len)) == NULL)
+        || (ctx->out = ngx_pnalloc(pool, NGX_CWEB_JOBS_HDR + len)) == NULL)
     {
         free(text);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
     ngx_memcpy(ngx_cweb_jobs_frame(ctx->out, len), text, len);
     ctx->out_len = NGX_CWEB_JOBS_HDR + len;
     free(text);
 
-    ctx->r = r;
-    ctx->answered = answered;
-    ctx->data = data;
+    ctx->pool = pool;
+    ctx->log = log;
     ctx->retry.handler = ngx_cweb_jobs_retry_handler;
     ctx->retry.data = ctx;
-    ctx->retry.log = r->connection->log;
+    ctx->retry.log = log;
 
     cln->handler = ngx_cweb_jobs_cleanup;
     cln->data = ctx;
 
-    r->main->count++;
-    ngx_cweb_jobs_connect(ctx);
+    return ctx;
+}
 
-    return NGX_DONE;
+
+/* the helper's answer to a plugin's jobs_create(): only a refusal is told */
+
+static void
+ngx_cweb_jobs_created(ngx_cweb_jobs_ctx_t *ctx, ngx_uint_t code, json_t *body)
+{
+    if (code != NGX_HTTP_OK) {
+        ngx_log_error(NGX_LOG_ERR, ctx->log, 0, "cweb jobs_create(): job %s "
+                      "was not created: %s", ctx->data,
+                      json_string_value(json_object_get(body, "error"))
+                      ? json_string_value(json_object_get(body, "error"))
+                      : "the helper refused it");
+    }
+
+    json_decref(body);
 }
 
 
@@ -571,7 +642,7 @@ ngx_cweb_jobs_connect(ngx_cweb_jobs_ctx_t *ctx)
     fd = socket(AF_UNIX, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC, 0);
 
     if (fd == -1) {
-        ngx_log_error(NGX_LOG_ALERT, ctx->r->connection->log, ngx_errno,
+        ngx_log_error(NGX_LOG_ALERT, ctx->log, ngx_errno,
                       "cweb jobs: socket() failed");
         ngx_cweb_jobs_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
@@ -593,13 +664,13 @@ ngx_cweb_jobs_connect(ngx_cweb_jobs_ctx_t *ctx)
             return;
         }
 
-        ngx_log_error(NGX_LOG_ERR, ctx->r->connection->log, err,
+        ngx_log_error(NGX_LOG_ERR, ctx->log, err,
                       "cweb jobs: connect() to \"%s\" failed", sun.sun_path);
         ngx_cweb_jobs_done(ctx, NGX_HTTP_SERVICE_UNAVAILABLE);
         return;
     }
 
-    c = ngx_get_connection(fd, ctx->r->connection->log);
+    c = ngx_get_connection(fd, ctx->log);
     if (c == NULL) {
         close(fd);
         ngx_cweb_jobs_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -693,7 +764,7 @@ ngx_cweb_jobs_read_handler(ngx_event_t *ev)
         }
 
         if (need > ctx->in_size) {
-            p = ngx_pnalloc(ctx->r->pool, need);
+            p = ngx_pnalloc(ctx->pool, need);
             if (p == NULL) {
                 ngx_cweb_jobs_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
                 return;
@@ -740,7 +811,7 @@ ngx_cweb_jobs_lost(ngx_cweb_jobs_ctx_t *ctx)
 
     r = ctx->r;
 
-    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)
+    if (r && r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)
         && ++ctx->tries < NGX_CWEB_JOBS_TRIES)
     {
         ngx_close_connection(ctx->peer);
@@ -755,7 +826,7 @@ ngx_cweb_jobs_lost(ngx_cweb_jobs_ctx_t *ctx)
                   "cweb jobs: the helper closed the connection without an "
                   "answer");
 
-    ngx_cweb_jobs_done(ctx, r->method == NGX_HTTP_POST
+    ngx_cweb_jobs_done(ctx, (r == NULL || r->method == NGX_HTTP_POST)
                             ? NGX_HTTP_BAD_GATEWAY
                             : NGX_HTTP_SERVICE_UNAVAILABLE);
 }
@@ -780,7 +851,7 @@ ngx_cweb_jobs_answer(ngx_cweb_jobs_ctx_t *ctx)
         || json_integer_value(status) > 599 || !json_is_object(body))
     {
         json_decref(msg);
-        ngx_log_error(NGX_LOG_ERR, ctx->r->connection->log, 0,
+        ngx_log_error(NGX_LOG_ERR, ctx->log, 0,
                       "cweb jobs: a malformed answer from the helper");
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -788,6 +859,11 @@ ngx_cweb_jobs_answer(ngx_cweb_jobs_ctx_t *ctx)
     code = (ngx_uint_t) json_integer_value(status);
     json_incref(body);
     json_decref(msg);
+
+    if (ctx->r == NULL) {
+        ngx_cweb_jobs_created(ctx, code, body);
+        return NGX_OK;
+    }
 
     if (ctx->answered) {
         return ctx->answered(ctx->r, ctx->data, code, body);
@@ -804,9 +880,21 @@ ngx_cweb_jobs_done(ngx_cweb_jobs_ctx_t *ctx, ngx_int_t rc)
     ngx_http_request_t  *r;
 
     r = ctx->r;
-    c = r->connection;
 
     ngx_cweb_jobs_cleanup(ctx);
+
+    if (r == NULL) {
+        if (rc != NGX_OK) {
+            ngx_log_error(NGX_LOG_ERR, ctx->log, 0, "cweb jobs_create(): "
+                          "job %s: the helper did not take it (%i): it was "
+                          "not created", ctx->data, rc);
+        }
+
+        ngx_destroy_pool(ctx->pool);
+        return;
+    }
+
+    c = r->connection;
 
     if (rc == NGX_HTTP_SERVICE_UNAVAILABLE) {
         rc = ngx_cweb_send_error(r, rc, "the job scheduler (the cweb helper) "

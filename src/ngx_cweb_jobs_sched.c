@@ -26,7 +26,6 @@
 #include "ngx_cweb_jobs_sched.h"
 #include "ngx_cweb_shm.h"
 
-#include <openssl/rand.h>
 #include <sys/file.h>
 #include <sys/un.h>
 
@@ -1065,9 +1064,9 @@ ngx_cweb_jobs_request(ngx_cweb_jpeer_t *peer, json_t *msg)
 static ngx_uint_t
 ngx_cweb_jobs_new(ngx_cweb_jop_t *op, json_t *msg, const char **why)
 {
-    u_char                 b[16], *p;
     char                   uuid[37];
     int64_t                now, v;
+    const char            *s;
     ngx_uint_t             status;
     ngx_cweb_jobs_conf_t  *jcf;
 
@@ -1080,25 +1079,21 @@ ngx_cweb_jobs_new(ngx_cweb_jop_t *op, json_t *msg, const char **why)
         return status;
     }
 
-    if (RAND_bytes(b, 16) != 1) {
+    /* a plugin's jobs_create() made its uuid already */
+    s = json_string_value(json_object_get(msg, "uuid"));
+
+    if (s && !ngx_cweb_jstore_uuid_ok(s, ngx_strlen(s))) {
+        *why = "malformed job uuid";
+        return 400;
+    }
+
+    if (s) {
+        ngx_memcpy(uuid, s, sizeof(uuid));
+
+    } else if (ngx_cweb_jobs_uuid(uuid) != NGX_OK) {
         *why = "no random bytes for the job's uuid";
         return 500;
     }
-
-    b[6] = (b[6] & 0x0f) | 0x40;          /* version 4 */
-    b[8] = (b[8] & 0x3f) | 0x80;          /* RFC 4122 variant */
-
-    p = (u_char *) uuid;
-    p = ngx_hex_dump(p, b, 4);
-    *p++ = '-';
-    p = ngx_hex_dump(p, b + 4, 2);
-    *p++ = '-';
-    p = ngx_hex_dump(p, b + 6, 2);
-    *p++ = '-';
-    p = ngx_hex_dump(p, b + 8, 2);
-    *p++ = '-';
-    p = ngx_hex_dump(p, b + 10, 6);
-    *p = '\0';
 
     now = ngx_cweb_jobs_now();
     op->job.run_at = now;
@@ -1135,21 +1130,15 @@ ngx_cweb_jobs_new(ngx_cweb_jop_t *op, json_t *msg, const char **why)
 }
 
 
-/*
- * the plugin declaring the job (the one named, or the only one with a
- * job of that name): its current version is the one the job will run
- */
+/* the plugin declaring the job: its current version is the one to run */
 
 static ngx_uint_t
 ngx_cweb_jobs_find(ngx_cweb_jop_t *op, const char *module, const char *job,
     const char **why)
 {
-    u_char                 *p, *last;
-    size_t                  len;
-    ngx_uint_t              i, found;
+    ngx_uint_t              status;
     ngx_pool_t             *pool;
-    ngx_array_t             mods;
-    ngx_cweb_shm_module_t  *m, *hit;
+    ngx_cweb_shm_module_t   m;
 
     if (job == NULL) {
         *why = "\"job\" is missing";
@@ -1161,73 +1150,26 @@ ngx_cweb_jobs_find(ngx_cweb_jop_t *op, const char *module, const char *job,
         return 500;
     }
 
-    if (ngx_array_init(&mods, pool, 16, sizeof(ngx_cweb_shm_module_t))
-        != NGX_OK
-        || ngx_cweb_registry_snapshot(pool, &mods) != NGX_OK)
-    {
-        ngx_destroy_pool(pool);
-        return 500;
-    }
+    status = ngx_cweb_jobs_owner(pool, module, job, &m, why);
 
-    len = ngx_strlen(job);
-    m = mods.elts;
-    hit = NULL;
-    found = 0;
+    if (status == 0) {
+        op->job.module = strndup((char *) m.name, m.name_len);
+        op->job.job = strdup(job);
+        op->job.module_hash = strndup((char *) m.module_hash,
+                                      NGX_CWEB_HASH_LEN);
+        op->job.version = m.version;
 
-    for (i = 0; i < mods.nelts; i++) {
-        if (m[i].state != NGX_CWEB_MOD_ACTIVE
-            || (module && (m[i].name_len != ngx_strlen(module)
-                           || ngx_strncmp(m[i].name, module, m[i].name_len))))
+        if (op->job.module == NULL || op->job.job == NULL
+            || op->job.module_hash == NULL)
         {
-            continue;
-        }
-
-        found++;
-
-        /* the manifest's "J <name>" lines */
-        p = m[i].manifest;
-        last = p + m[i].manifest_len;
-
-        for ( /* void */ ; p && p + len + 3 <= last; p++) {
-            if ((p == m[i].manifest || p[-1] == '\n') && p[0] == 'J'
-                && p[1] == ' ' && ngx_strncmp(p + 2, job, len) == 0
-                && p[2 + len] == '\n')
-            {
-                if (hit) {
-                    *why = "more than one plugin has a job of that name: "
-                           "name the \"module\"";
-                    ngx_destroy_pool(pool);
-                    return 409;
-                }
-
-                hit = &m[i];
-                break;
-            }
+            *why = "out of memory";
+            status = 500;
         }
     }
-
-    if (hit == NULL) {
-        *why = (module && found == 0) ? "unknown module" : "unknown job";
-        ngx_destroy_pool(pool);
-        return 404;
-    }
-
-    op->job.module = strndup((char *) hit->name, hit->name_len);
-    op->job.job = strdup(job);
-    op->job.module_hash = strndup((char *) hit->module_hash,
-                                  NGX_CWEB_HASH_LEN);
-    op->job.version = hit->version;
 
     ngx_destroy_pool(pool);
 
-    if (op->job.module == NULL || op->job.job == NULL
-        || op->job.module_hash == NULL)
-    {
-        *why = "out of memory";
-        return 500;
-    }
-
-    return 0;
+    return status;
 }
 
 

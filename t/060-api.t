@@ -144,7 +144,7 @@ cache, scheduler (ASYNC runs after the handler), symbols, jobs_create
 [201, 200, 200]
 --- response_body_like eval
 [qr/"routes":\[\{"method":"GET","path":"\/shapes"\}\],"websockets":\[\{"path":"\/shapes\/ws"\}\],"jobs":\[\{"name":"sum"\}\],/,
- qr/^scheduled=0 answer=42 unknown=null jobs_create=-5$/,
- qr/^scheduled=5 answer=42 unknown=null jobs_create=-5$/]
+ qr/^scheduled=0 answer=42 unknown=null jobs_create=0$/,
+ qr/^scheduled=5 answer=42 unknown=null jobs_create=0$/]
 --- no_error_log
 [alert]

@@ -96,13 +96,13 @@ early=0 step=unset
 
 
 
-=== TEST 4: jobs_create takes a cweb_uuid_t (declined in this release)
+=== TEST 4: jobs_create takes a cweb_uuid_t (a job no plugin declares is refused)
 --- reuse
 --- request
 GET /compat/jobs
 --- response_body
-jobs_create=-5 valid=0
+jobs_create=-1 valid=0
 --- error_log
-cweb jobs_create("sum"): durable jobs are not available in this release
+jobs_create("sum"): unknown job
 --- no_error_log
 [alert]

@@ -30,7 +30,7 @@ _EOC_
 
 master_on();
 workers(2);
-plan tests => repeat_each() * (4 * 10 + 1 + 3);
+plan tests => repeat_each() * (4 * 10 + 1 + 3 + 5);
 
 cweb_blocks(module_dir => $JobsDir, config => $Config);
 jobs_blocks(config => $Config);
@@ -204,7 +204,34 @@ get new 200 {"result":{"payload":{},"v":2},"version":2}
 
 
 
-=== TEST 7: how a run ends: an error, a non-zero return, a result that is not JSON, a built-in event type; a job due later is pending when nginx stops
+=== TEST 7: jobs_create() from a plugin's route: the uuid at once, the job committed and run; an unknown job and a bad payload refused
+--- reuse
+--- jobs
+create pc /jt/jobs_test/create
+wait pc done
+get pc result module job
+create other /jt/jobs_test/create?job=progress
+wait other done
+get other result
+http GET /jt/jobs_test/bad
+--- response_body
+create pc 200 pc
+wait pc done
+get pc 200 {"job":"echo","module":"jobs_test","result":{"payload":{"from":"route"},"v":2}}
+create other 200 other
+wait other done
+get other 200 {"result":{"steps":3}}
+http GET /jt/jobs_test/bad 200 -1 -1
+--- timeout: 30
+--- error_log
+jobs_create("no-such-job"): unknown job
+jobs_create("echo"): the payload is not JSON
+--- no_error_log
+[alert]
+
+
+
+=== TEST 8: how a run ends: an error, a non-zero return, a result that is not JSON, a built-in event type; a job due later is pending when nginx stops
 --- reuse
 --- jobs
 post f {"job":"fail"}
@@ -248,7 +275,7 @@ set_result(): not JSON
 
 
 
-=== TEST 8: events as text/event-stream: every follower, whenever it comes, gets every event once and in order; a reconnect resumes
+=== TEST 9: events as text/event-stream: every follower, whenever it comes, gets every event once and in order; a reconnect resumes
 --- reuse
 --- jobs
 post ev {"job":"progress","payload":{"n":300,"ms":0}}
@@ -269,7 +296,7 @@ $}
 
 
 
-=== TEST 9: after a restart the pending job runs and the finished ones are still there
+=== TEST 10: after a restart the pending job runs and the finished ones are still there
 --- jobs
 wait later done 20
 get later state result version
@@ -287,7 +314,7 @@ list 200 s=canceled d=canceled
 
 
 
-=== TEST 10: nginx -s reload while a job runs: the old helper puts it back, the new one runs it again
+=== TEST 11: nginx -s reload while a job runs: the old helper puts it back, the new one runs it again
 --- reuse
 --- jobs
 post rl {"job":"slow","payload":{"ms":1500}}
@@ -310,7 +337,7 @@ events rl: created null, started {"attempt":1}, retry {"interrupted":true}, star
 
 
 
-=== TEST 11: kill -9 of the helper while a job runs: the job fails, the helper comes back and the queue goes on
+=== TEST 12: kill -9 of the helper while a job runs: the job fails, the helper comes back and the queue goes on
 --- reuse
 --- jobs
 post k9 {"job":"slow","payload":{"ms":8000}}

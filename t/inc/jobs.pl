@@ -21,6 +21,8 @@
 # the block's request fetches (the same way as t/inc/ws.pl).  Steps:
 #   deploy FILE [K=V ...]        POST /mgnt with t/plugins/FILE
 #   post NAME JSON               POST /jobs; NAME stands for its uuid after
+#   create NAME PATH             GET PATH, a plugin route that calls
+#                                jobs_create() and answers the uuid
 #   get NAME [FIELD ...]         GET /jobs/<uuid> (only those fields)
 #   events NAME                  the job's events as jobs.db has them (type
 #                                 and data; $main::JobsDir is the state dir)
@@ -154,6 +156,16 @@ sub jobs_step {
             $JobsNames{$v->{job_uuid}} = $name;
         }
         return "post $name $status " . jobs_canon($body);
+    }
+    if ($cmd eq 'create') {
+        my ($name, $path) = @a;
+        my ($status, $body) = jobs_http('GET', $path);
+        if ($status == 200 && $body =~ /^[0-9a-f-]{36}$/) {
+            $JobsNames{$name} = $body;
+            $JobsNames{$body} = $name;
+            $body = $name;
+        }
+        return "create $name $status $body";
     }
     if ($cmd eq 'get') {
         my ($name, @fields) = split ' ', join(' ', @a);

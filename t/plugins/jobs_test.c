@@ -10,6 +10,10 @@
  *   badjson   set_result("not json") (refused), then a valid result
  *   crash     a segfault on the runner thread
  *   builtin   emit_event("done", ...) (a built-in type: refused)
+ * and the routes
+ *   GET /jt/@NAME@/create?job=J   jobs_create(J, {"from":"route"}): the uuid
+ *   GET /jt/@NAME@/bad            jobs_create() of an unknown job, of a bad
+ *                              payload: both refused
  */
 
 #include <signal.h>
@@ -185,9 +189,56 @@ builtin(struct cweb_context *ctx, const job_payload_t *payload,
 }
 
 
+static int
+create(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
+{
+    cweb_uuid_t  u;
+    const char  *job;
+
+    (void) ctx;
+    job = http_kv_get(req->params, "job");
+
+    if (jobs_create(job ? job : "echo", "{\"from\":\"route\"}", &u)
+        != CWEB_OK)
+    {
+        res->status = HTTP_500_INTERNAL_SERVER_ERROR;
+        snprintf(res->body, HTTP_RESPONSE_SIZE, "refused");
+        return 0;
+    }
+
+    res->status = HTTP_200_OK;
+    snprintf(res->body, HTTP_RESPONSE_SIZE, "%s", u.str);
+
+    return 0;
+}
+
+
+static int
+bad(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
+{
+    cweb_uuid_t  u;
+    int          a, b;
+
+    (void) ctx;
+    (void) req;
+    a = jobs_create("no-such-job", "{}", &u);
+    b = jobs_create("echo", "{not json", &u);
+
+    res->status = HTTP_200_OK;
+    snprintf(res->body, HTTP_RESPONSE_SIZE, "%d %d", a, b);
+
+    return 0;
+}
+
+
 export module_t config = {
     .name = "@NAME@",
     .author = "t",
+    .size = 2,
+    .routes = {
+        { "/jt/@NAME@/create", "GET", create, 0 },
+        { "/jt/@NAME@/bad", "GET", bad, 0 },
+    },
     .job_size = 8,
     .jobs = {
         { "echo", echo, NULL },

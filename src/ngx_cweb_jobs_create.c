@@ -1,0 +1,211 @@
+
+/*
+ * What the workers and the helper share about a new job: which plugin
+ * declares it (the registry's manifests, "J <name>" lines), its uuid, and
+ * jobs_create() from a plugin's code (the seed's API).
+ *
+ * jobs_create() runs on a worker's event loop, which must not wait for
+ * the helper's commit: the job is checked here (the plugin's own job
+ * first, else the one plugin that has a job of that name; its payload
+ * JSON), its uuid is made here and returned at once, and the create is
+ * sent to the helper, which commits it within milliseconds.  Until then
+ * GET /jobs/<uuid> may answer 404, and a crash of the worker or of the
+ * helper before the commit loses it (logged when the helper refuses it).
+ */
+
+
+#include "ngx_cweb.h"
+#include "ngx_cweb_api.h"
+#include "ngx_cweb_jobs.h"
+#include "ngx_cweb_shm.h"
+
+#include <openssl/rand.h>
+
+
+static ngx_uint_t ngx_cweb_jobs_declares(ngx_cweb_shm_module_t *m,
+    const char *job);
+
+
+/* a version 4 uuid, lowercase: 36 characters and a NUL */
+
+ngx_int_t
+ngx_cweb_jobs_uuid(char *out)
+{
+    u_char  b[16], *p;
+
+    if (RAND_bytes(b, 16) != 1) {
+        return NGX_ERROR;
+    }
+
+    b[6] = (b[6] & 0x0f) | 0x40;          /* version 4 */
+    b[8] = (b[8] & 0x3f) | 0x80;          /* RFC 4122 variant */
+
+    p = (u_char *) out;
+    p = ngx_hex_dump(p, b, 4);
+    *p++ = '-';
+    p = ngx_hex_dump(p, b + 4, 2);
+    *p++ = '-';
+    p = ngx_hex_dump(p, b + 6, 2);
+    *p++ = '-';
+    p = ngx_hex_dump(p, b + 8, 2);
+    *p++ = '-';
+    p = ngx_hex_dump(p, b + 10, 6);
+    *p = '\0';
+
+    return NGX_OK;
+}
+
+
+/*
+ * the active plugin declaring job: the one named (module), else the only
+ * one with a job of that name; 0 and *out, or 404 / 409 / 500 and *why
+ */
+
+ngx_uint_t
+ngx_cweb_jobs_owner(ngx_pool_t *pool, const char *module, const char *job,
+    ngx_cweb_shm_module_t *out, const char **why)
+{
+    ngx_uint_t              i, found, hits;
+    ngx_array_t             mods;
+    ngx_cweb_shm_module_t  *m;
+
+    if (ngx_array_init(&mods, pool, 16, sizeof(ngx_cweb_shm_module_t))
+        != NGX_OK
+        || ngx_cweb_registry_snapshot(pool, &mods) != NGX_OK)
+    {
+        *why = "the registry cannot be read";
+        return 500;
+    }
+
+    m = mods.elts;
+    found = 0;
+    hits = 0;
+
+    for (i = 0; i < mods.nelts; i++) {
+        if (m[i].state != NGX_CWEB_MOD_ACTIVE
+            || (module && (m[i].name_len != ngx_strlen(module)
+                           || ngx_strncmp(m[i].name, module, m[i].name_len))))
+        {
+            continue;
+        }
+
+        found++;
+
+        if (ngx_cweb_jobs_declares(&m[i], job)) {
+            *out = m[i];
+            hits++;
+        }
+    }
+
+    if (hits == 1) {
+        return 0;
+    }
+
+    *why = hits ? "more than one plugin has a job of that name: name the "
+                  "\"module\""
+                : (module && found == 0) ? "unknown module" : "unknown job";
+
+    return hits ? 409 : 404;
+}
+
+
+static ngx_uint_t
+ngx_cweb_jobs_declares(ngx_cweb_shm_module_t *m, const char *job)
+{
+    u_char  *p, *last;
+    size_t   len;
+
+    len = ngx_strlen(job);
+    p = m->manifest;
+    last = p + m->manifest_len;
+
+    for ( /* void */ ; p && p + len + 3 <= last; p++) {
+        if ((p == m->manifest || p[-1] == '\n') && p[0] == 'J' && p[1] == ' '
+            && ngx_strncmp(p + 2, job, len) == 0 && p[2 + len] == '\n')
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* the seed's jobs_create(), from a plugin's call on a worker's loop */
+
+int
+ngx_cweb_jobs_create_api(const char *job, const char *payload,
+    cweb_uuid_t *out)
+{
+    char                   uuid[37];
+    u_char                *own;
+    json_t                *v, *msg;
+    ngx_uint_t             status;
+    ngx_pool_t            *pool;
+    const char            *why;
+    ngx_cweb_plugin_t     *p;
+    ngx_cweb_jobs_conf_t  *jcf;
+    ngx_cweb_shm_module_t  m;
+
+    jcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_cweb_jobs_module);
+
+    if (job == NULL || job[0] == '\0' || out == NULL) {
+        ngx_cweb_api_error("jobs_create(): a job name and a cweb_uuid_t * "
+                           "are needed");
+        return CWEB_ERROR;
+    }
+
+    payload = (payload && payload[0]) ? payload : "{}";
+    v = json_loads(payload, JSON_DECODE_ANY, NULL);
+    json_decref(v);
+
+    if (v == NULL || ngx_strlen(payload) > jcf->max_payload) {
+        ngx_cweb_api_error("jobs_create(\"%s\"): the payload is not JSON, or "
+                           "larger than cweb_job_max_payload", job);
+        return CWEB_ERROR;
+    }
+
+    pool = ngx_create_pool(4096, ngx_cycle->log);
+    if (pool == NULL) {
+        return CWEB_ERROR;
+    }
+
+    /* the calling plugin's own job first */
+    p = ngx_cweb_api_current();
+    own = p ? ngx_pnalloc(pool, p->name.len + 1) : NULL;
+
+    status = 404;
+    if (own) {
+        ngx_cpystrn(own, p->name.data, p->name.len + 1);
+        status = ngx_cweb_jobs_owner(pool, (char *) own, job, &m, &why);
+    }
+
+    if (status == 404) {
+        status = ngx_cweb_jobs_owner(pool, NULL, job, &m, &why);
+    }
+
+    if (status) {
+        ngx_cweb_api_error("jobs_create(\"%s\"): %s", job, why);
+        ngx_destroy_pool(pool);
+        return CWEB_ERROR;
+    }
+
+    msg = NULL;
+
+    if (ngx_cweb_jobs_uuid(uuid) == NGX_OK) {
+        msg = json_pack("{s:s,s:s%,s:s,s:s,s:s}", "op", "create", "module",
+                        m.name, m.name_len, "job", job, "payload", payload,
+                        "uuid", uuid);
+    }
+
+    ngx_destroy_pool(pool);
+
+    if (msg == NULL || ngx_cweb_jobs_send(msg, uuid) != NGX_OK) {
+        ngx_cweb_api_error("jobs_create(\"%s\"): out of memory", job);
+        return CWEB_ERROR;
+    }
+
+    ngx_memcpy(out->str, uuid, sizeof(uuid));
+
+    return CWEB_OK;
+}
