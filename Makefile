@@ -256,6 +256,7 @@ bench: bench-ws-deps $(MODULE) $(WS_CLIENT)
 	bench/routes
 	bench/ws
 	bench/ws-instructions
+	bench/jobs
 
 clean:
 	rm -rf objs $(BUILD) t/servroot*

@@ -77,6 +77,8 @@ static ngx_socket_t             ngx_cweb_ipc_fd = (ngx_socket_t) -1;
 static ngx_socket_t             ngx_cweb_ipc_out = (ngx_socket_t) -1;
 static ngx_atomic_t            *ngx_cweb_ipc_slot;
 static ngx_cweb_ring_reader_t   ngx_cweb_ipc_reader;
+static ngx_uint_t               ngx_cweb_ipc_held;
+static ngx_uint_t               ngx_cweb_ipc_rung;
 static u_char                  *ngx_cweb_ipc_buf;
 static ngx_event_t              ngx_cweb_ipc_poll;
 static ngx_connection_t         ngx_cweb_ipc_dumb;     /* the timer's */
@@ -450,9 +452,31 @@ ngx_cweb_ipc_publishv(ngx_uint_t kind, const ngx_cweb_ring_part_t *parts,
                    "cweb ipc: event %uL of kind %ui published",
                    (uint64_t) seq, kind);
 
+    if (ngx_cweb_ipc_held) {
+        ngx_cweb_ipc_rung = 1;
+        return NGX_OK;
+    }
+
     ngx_cweb_ipc_ring_all();
 
     return NGX_OK;
+}
+
+
+/*
+ * a burst of events (the jobs' commit of many): the doorbells are rung
+ * once when it ends, not once per event
+ */
+
+void
+ngx_cweb_ipc_hold(ngx_uint_t hold)
+{
+    ngx_cweb_ipc_held = hold;
+
+    if (!hold && ngx_cweb_ipc_rung) {
+        ngx_cweb_ipc_rung = 0;
+        ngx_cweb_ipc_ring_all();
+    }
 }
 
 

@@ -60,6 +60,9 @@ ngx_int_t ngx_cweb_ipc_publish(ngx_uint_t kind, const void *data,
 ngx_int_t ngx_cweb_ipc_publishv(ngx_uint_t kind,
     const ngx_cweb_ring_part_t *parts, size_t n);
 
+/* 1: events published ring no doorbell; 0: one ring for all of them */
+void ngx_cweb_ipc_hold(ngx_uint_t hold);
+
 /* <module_dir>/ipc, for the sockets in it (after ngx_cweb_ipc_use()) */
 ngx_int_t ngx_cweb_ipc_mkdir(ngx_log_t *log);
 

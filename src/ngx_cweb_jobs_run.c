@@ -2,10 +2,11 @@
 /*
  * The runner threads of the helper's job scheduler (cweb_job_threads).
  *
- * A runner is given a claimed job by the event loop, loads the version
- * the job was created for (module_hash fixed at creation: its object
- * so/<name>-v<version>-<hash>.so, dlopen()ed once per process and kept)
- * and calls the job's run() there, never on the event loop.  What the
+ * The event loop claims due jobs in batches into a ring the runners take
+ * them from (a few per runner: one commit claims many).  A runner loads
+ * the version the job was created for (module_hash fixed at creation: its
+ * object so/<name>-v<version>-<hash>.so, dlopen()ed once per process and
+ * kept) and calls the job's run() there, never on the event loop.  What the
  * plugin reports through job_ctx_t goes to the store thread in the order
  * it happened: emit_event() at once, set_result() / set_error() with the
  * end of the run.  A job whose cancel was requested while it ran has its
@@ -57,11 +58,27 @@ static int ngx_cweb_jobs_set_error(job_ctx_t *job, const char *error_text);
 static ngx_cweb_jrunner_t *ngx_cweb_jobs_caller(job_ctx_t *job,
     const char *fn);
 static void *ngx_cweb_jobs_cancel_thread(void *data);
+static ngx_uint_t ngx_cweb_jobs_requeue_one(ngx_cweb_jclaim_t *claim);
+
+
+typedef struct {
+    ngx_cweb_jclaim_t           claim;
+    ngx_uint_t                  canceled;
+} ngx_cweb_jready_t;
 
 
 static ngx_cweb_jrunner_t  *ngx_cweb_jobs_runners;
 static ngx_uint_t           ngx_cweb_jobs_nrunners;
 static ngx_log_t           *ngx_cweb_jobs_run_log;
+
+/* claimed jobs waiting for a runner: a ring, and how many are out */
+static pthread_mutex_t      ngx_cweb_jobs_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t       ngx_cweb_jobs_cv = PTHREAD_COND_INITIALIZER;
+static ngx_cweb_jready_t   *ngx_cweb_jobs_ready;
+static ngx_uint_t           ngx_cweb_jobs_ready_size;
+static ngx_uint_t           ngx_cweb_jobs_ready_head;
+static ngx_uint_t           ngx_cweb_jobs_ready_n;
+static ngx_uint_t           ngx_cweb_jobs_out;        /* ready + running */
 
 static pthread_mutex_t      ngx_cweb_jobs_loaded_mu = PTHREAD_MUTEX_INITIALIZER;
 static ngx_cweb_jloaded_t  *ngx_cweb_jobs_loaded;
@@ -73,8 +90,13 @@ ngx_cweb_jobs_runners_start(ngx_uint_t n, ngx_log_t *log)
     ngx_uint_t           i;
     ngx_cweb_jrunner_t  *rn;
 
+    /* a few jobs per runner claimed ahead: one commit claims them all */
+    ngx_cweb_jobs_ready_size = 4 * n + 28;
+    ngx_cweb_jobs_ready = calloc(ngx_cweb_jobs_ready_size,
+                                 sizeof(ngx_cweb_jready_t));
     ngx_cweb_jobs_runners = calloc(n, sizeof(ngx_cweb_jrunner_t));
-    if (ngx_cweb_jobs_runners == NULL) {
+
+    if (ngx_cweb_jobs_runners == NULL || ngx_cweb_jobs_ready == NULL) {
         return NGX_ERROR;
     }
 
@@ -88,10 +110,8 @@ ngx_cweb_jobs_runners_start(ngx_uint_t n, ngx_log_t *log)
         rn->job.set_result = ngx_cweb_jobs_set_result;
         rn->job.set_error = ngx_cweb_jobs_set_error;
 
-        if (pthread_mutex_init(&rn->mu, NULL) != 0
-            || pthread_cond_init(&rn->cv, NULL) != 0
-            || pthread_create(&rn->tid, NULL, ngx_cweb_jobs_runner_thread,
-                              rn) != 0)
+        if (pthread_create(&rn->tid, NULL, ngx_cweb_jobs_runner_thread, rn)
+            != 0)
         {
             return NGX_ERROR;
         }
@@ -101,97 +121,104 @@ ngx_cweb_jobs_runners_start(ngx_uint_t n, ngx_log_t *log)
 }
 
 
-/* the loop's side */
+/* the loop's side: how many more jobs to claim */
 
-ngx_cweb_jrunner_t *
-ngx_cweb_jobs_runner_idle(void)
+ngx_uint_t
+ngx_cweb_jobs_runners_room(void)
 {
-    ngx_uint_t  i;
+    ngx_uint_t  room;
 
-    for (i = 0; i < ngx_cweb_jobs_nrunners; i++) {
-        if (!ngx_cweb_jobs_runners[i].busy) {
-            return &ngx_cweb_jobs_runners[i];
-        }
+    pthread_mutex_lock(&ngx_cweb_jobs_mu);
+    room = ngx_cweb_jobs_ready_size - ngx_cweb_jobs_out;
+    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
+
+    return room;
+}
+
+
+void
+ngx_cweb_jobs_runners_give(ngx_cweb_jclaim_t *claims, ngx_uint_t n)
+{
+    ngx_uint_t          i, k;
+    ngx_cweb_jready_t  *e;
+
+    pthread_mutex_lock(&ngx_cweb_jobs_mu);
+
+    for (i = 0; i < n; i++) {
+        k = (ngx_cweb_jobs_ready_head + ngx_cweb_jobs_ready_n)
+            % ngx_cweb_jobs_ready_size;
+        e = &ngx_cweb_jobs_ready[k];
+        e->claim = claims[i];
+        e->canceled = 0;
+        ngx_cweb_jobs_ready_n++;
+        ngx_cweb_jobs_out++;
     }
 
-    return NULL;
+    pthread_cond_broadcast(&ngx_cweb_jobs_cv);
+    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 }
 
 
-ngx_cweb_jrunner_t *
-ngx_cweb_jobs_runner_of(const char *uuid)
-{
-    ngx_uint_t  i;
-
-    for (i = 0; i < ngx_cweb_jobs_nrunners; i++) {
-        if (ngx_cweb_jobs_runners[i].busy
-            && ngx_strcmp(ngx_cweb_jobs_runners[i].claim.uuid, uuid) == 0)
-        {
-            return &ngx_cweb_jobs_runners[i];
-        }
-    }
-
-    return NULL;
-}
-
+/* a job's end is committed */
 
 void
-ngx_cweb_jobs_runner_give(ngx_cweb_jrunner_t *rn, ngx_cweb_jclaim_t *claim)
+ngx_cweb_jobs_runner_done(void)
 {
-    pthread_mutex_lock(&rn->mu);
-    rn->claim = *claim;
-    rn->result = NULL;
-    rn->error = NULL;
-    rn->canceled = 0;
-    rn->go = 1;
-    pthread_cond_signal(&rn->cv);
-    pthread_mutex_unlock(&rn->mu);
+    pthread_mutex_lock(&ngx_cweb_jobs_mu);
+    ngx_cweb_jobs_out--;
+    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 }
 
 
-/* the job's end is committed: the runner takes the next one */
+/* POST /jobs/<uuid>/cancel of a job that is claimed: waiting, or running */
 
 void
-ngx_cweb_jobs_runner_free(ngx_cweb_jrunner_t *rn)
-{
-    ngx_cweb_jstore_claim_free(&rn->claim);
-    ngx_memzero(&rn->claim, sizeof(ngx_cweb_jclaim_t));
-    rn->busy = 0;
-}
-
-
-/* POST /jobs/<uuid>/cancel of a job this runner runs */
-
-void
-ngx_cweb_jobs_runner_cancel(ngx_cweb_jrunner_t *rn)
+ngx_cweb_jobs_runner_cancel(const char *uuid)
 {
     pthread_t             tid;
+    ngx_uint_t            i;
     job_info_t           *info;
     pthread_attr_t        attr;
     ngx_cweb_jcancel_t   *cn;
+    ngx_cweb_jrunner_t   *rn;
 
-    if (rn == NULL) {
-        return;
+    rn = NULL;
+    pthread_mutex_lock(&ngx_cweb_jobs_mu);
+
+    for (i = 0; i < ngx_cweb_jobs_ready_n; i++) {
+        if (ngx_strcmp(ngx_cweb_jobs_ready[(ngx_cweb_jobs_ready_head + i)
+                                           % ngx_cweb_jobs_ready_size]
+                       .claim.uuid, uuid) == 0)
+        {
+            /* not begun: it ends canceled without running */
+            ngx_cweb_jobs_ready[(ngx_cweb_jobs_ready_head + i)
+                                % ngx_cweb_jobs_ready_size].canceled = 1;
+        }
     }
 
-    pthread_mutex_lock(&rn->mu);
-    rn->canceled = 1;
-    pthread_mutex_unlock(&rn->mu);
-
-    info = ngx_cweb_jobs_info(&rn->claim, NULL, 0);
-
-    if (info == NULL || info->cancel == NULL
-        || (cn = calloc(1, sizeof(ngx_cweb_jcancel_t))) == NULL)
-    {
-        return;
+    for (i = 0; i < ngx_cweb_jobs_nrunners; i++) {
+        if (ngx_cweb_jobs_runners[i].claim.id
+            && ngx_strcmp(ngx_cweb_jobs_runners[i].claim.uuid, uuid) == 0)
+        {
+            rn = &ngx_cweb_jobs_runners[i];
+            rn->canceled = 1;
+        }
     }
 
-    /* the loaded version outlives the hook: objects are never closed */
-    cn->info = info;
-    ngx_memcpy(cn->uuid, rn->claim.uuid, NGX_CWEB_JSTORE_UUID_LEN);
+    info = rn ? ngx_cweb_jobs_info(&rn->claim, NULL, 0) : NULL;
+    cn = (info && info->cancel) ? calloc(1, sizeof(ngx_cweb_jcancel_t))
+                                : NULL;
+
+    if (cn) {
+        /* the loaded version outlives the hook: objects are never closed */
+        cn->info = info;
+        ngx_memcpy(cn->uuid, rn->claim.uuid, NGX_CWEB_JSTORE_UUID_LEN);
+    }
+
+    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 
     /* the hook is plugin code: not on the loop, on a thread of its own */
-    if (pthread_attr_init(&attr) != 0) {
+    if (cn == NULL || pthread_attr_init(&attr) != 0) {
         free(cn);
         return;
     }
@@ -206,38 +233,53 @@ ngx_cweb_jobs_runner_cancel(ngx_cweb_jrunner_t *rn)
 }
 
 
-/* at exit: the jobs in the middle of a run go back to pending */
+/* at exit: the jobs claimed and not finished go back to pending */
 
 void
 ngx_cweb_jobs_runners_requeue(void)
 {
-    ngx_uint_t           i, n;
-    ngx_cweb_jop_t      *op;
-    ngx_cweb_jrunner_t  *rn;
+    ngx_uint_t  i, n;
 
     n = 0;
+    pthread_mutex_lock(&ngx_cweb_jobs_mu);
 
     for (i = 0; i < ngx_cweb_jobs_nrunners; i++) {
-        rn = &ngx_cweb_jobs_runners[i];
-
-        if (!rn->busy || rn->claim.id == 0) {
-            continue;
-        }
-
-        op = ngx_cweb_jobs_op(NGX_CWEB_JOP_REQUEUE);
-        if (op == NULL || (op->uuid = strdup(rn->claim.uuid)) == NULL) {
-            free(op);
-            continue;
-        }
-
-        op->job_id = rn->claim.id;
-        ngx_cweb_jobs_submit(op);
-        n++;
+        n += ngx_cweb_jobs_requeue_one(&ngx_cweb_jobs_runners[i].claim);
     }
+
+    for (i = 0; i < ngx_cweb_jobs_ready_n; i++) {
+        n += ngx_cweb_jobs_requeue_one(
+                 &ngx_cweb_jobs_ready[(ngx_cweb_jobs_ready_head + i)
+                                      % ngx_cweb_jobs_ready_size].claim);
+    }
+
+    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 
     if (n) {
         ngx_cweb_jobs_flush(2000);
     }
+}
+
+
+static ngx_uint_t
+ngx_cweb_jobs_requeue_one(ngx_cweb_jclaim_t *claim)
+{
+    ngx_cweb_jop_t  *op;
+
+    if (claim->id == 0) {
+        return 0;
+    }
+
+    op = ngx_cweb_jobs_op(NGX_CWEB_JOP_REQUEUE);
+    if (op == NULL || (op->uuid = strdup(claim->uuid)) == NULL) {
+        free(op);
+        return 0;
+    }
+
+    op->job_id = claim->id;
+    ngx_cweb_jobs_submit(op);
+
+    return 1;
 }
 
 
@@ -249,17 +291,33 @@ ngx_cweb_jobs_runner_thread(void *data)
 {
     ngx_cweb_jrunner_t  *rn = data;
 
-    for ( ;; ) {
-        pthread_mutex_lock(&rn->mu);
+    ngx_cweb_jready_t  *e;
 
-        while (!rn->go) {
-            pthread_cond_wait(&rn->cv, &rn->mu);
+    for ( ;; ) {
+        pthread_mutex_lock(&ngx_cweb_jobs_mu);
+
+        while (ngx_cweb_jobs_ready_n == 0) {
+            pthread_cond_wait(&ngx_cweb_jobs_cv, &ngx_cweb_jobs_mu);
         }
 
-        rn->go = 0;
-        pthread_mutex_unlock(&rn->mu);
+        e = &ngx_cweb_jobs_ready[ngx_cweb_jobs_ready_head];
+        ngx_cweb_jobs_ready_head = (ngx_cweb_jobs_ready_head + 1)
+                                   % ngx_cweb_jobs_ready_size;
+        ngx_cweb_jobs_ready_n--;
+
+        rn->claim = e->claim;
+        rn->canceled = e->canceled;
+        rn->result = NULL;
+        rn->error = NULL;
+        ngx_memzero(&e->claim, sizeof(ngx_cweb_jclaim_t));
+        pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 
         ngx_cweb_jobs_run_one(rn);
+
+        pthread_mutex_lock(&ngx_cweb_jobs_mu);
+        ngx_cweb_jstore_claim_free(&rn->claim);
+        ngx_memzero(&rn->claim, sizeof(ngx_cweb_jclaim_t));
+        pthread_mutex_unlock(&ngx_cweb_jobs_mu);
     }
 
     return NULL;
@@ -273,6 +331,11 @@ ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn)
     char            err[512];
     job_info_t     *info;
     job_payload_t   payload;
+
+    if (rn->canceled) {
+        ngx_cweb_jobs_end(rn, 0, NULL);
+        return;
+    }
 
     info = ngx_cweb_jobs_info(&rn->claim, err, sizeof(err));
 
@@ -377,7 +440,7 @@ ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc, const char *why)
         return;
     }
 
-    pthread_mutex_lock(&rn->mu);
+    pthread_mutex_lock(&ngx_cweb_jobs_mu);
 
     if (why == NULL && rn->error == NULL && rc != 0) {
         ngx_snprintf((u_char *) buf, sizeof(buf), "run() returned %d%Z", rc);
@@ -403,7 +466,7 @@ ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc, const char *why)
 
     rn->result = NULL;
     rn->error = NULL;
-    pthread_mutex_unlock(&rn->mu);
+    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 
     ngx_cweb_jobs_submit(op);
 }
@@ -518,10 +581,10 @@ ngx_cweb_jobs_set_result(job_ctx_t *job, const char *result_json)
         return CWEB_ERROR;
     }
 
-    pthread_mutex_lock(&rn->mu);
+    pthread_mutex_lock(&ngx_cweb_jobs_mu);
     free(rn->result);
     rn->result = copy;
-    pthread_mutex_unlock(&rn->mu);
+    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 
     return CWEB_OK;
 }
@@ -543,10 +606,10 @@ ngx_cweb_jobs_set_error(job_ctx_t *job, const char *error_text)
         return CWEB_ERROR;
     }
 
-    pthread_mutex_lock(&rn->mu);
+    pthread_mutex_lock(&ngx_cweb_jobs_mu);
     free(rn->error);
     rn->error = copy;
-    pthread_mutex_unlock(&rn->mu);
+    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 
     return CWEB_OK;
 }

@@ -15,8 +15,9 @@
  *   SQLite, so the watchdog's tick is never late because of jobs.
  * - A worker's question is answered only once its transaction committed:
  *   a job a worker was told about is on disk.
- * - Pending jobs are claimed as runners become idle, and at the earliest
- *   run_at of the ones that are not due yet (a timer).
+ * - Due jobs are claimed in batches (one commit) into the runners' queue
+ *   while it has room (a few per runner), and at the earliest run_at of
+ *   the ones that are not due yet (a timer).
  */
 
 
@@ -28,20 +29,6 @@
 
 #include <sys/file.h>
 #include <sys/un.h>
-
-
-struct ngx_cweb_jpeer_s {
-    ngx_connection_t           *c;
-    u_char                     *in;
-    size_t                      in_len;
-    size_t                      in_size;
-    u_char                     *out;
-    size_t                      out_len;
-    size_t                      sent;
-    ngx_uint_t                  waits;
-    ngx_uint_t                  asked;        /* the question is read */
-    ngx_cweb_jop_t             *op;           /* asked, not answered yet */
-};
 
 
 typedef struct {
@@ -76,6 +63,7 @@ static void *ngx_cweb_jobs_store_thread(void *data);
 static void ngx_cweb_jobs_store_batch(ngx_cweb_jop_t *ops);
 static void ngx_cweb_jobs_exec(ngx_cweb_jop_t *op);
 static void ngx_cweb_jobs_exec_more(ngx_cweb_jop_t *op, int64_t now);
+static void ngx_cweb_jobs_exec_cancel(ngx_cweb_jop_t *op, int64_t now);
 static void ngx_cweb_jobs_exec_events(ngx_cweb_jop_t *op);
 static void ngx_cweb_jobs_read(ngx_cweb_jop_t *op, int rc, json_t *body,
     const char *failed);
@@ -87,17 +75,6 @@ static void ngx_cweb_jobs_notified(ngx_event_t *ev);
 static void ngx_cweb_jobs_finished(ngx_cweb_jop_t *op);
 static void ngx_cweb_jobs_schedule(void);
 static void ngx_cweb_jobs_timer_handler(ngx_event_t *ev);
-static void ngx_cweb_jobs_accept(ngx_event_t *ev);
-static void ngx_cweb_jobs_peer_read(ngx_event_t *ev);
-static void ngx_cweb_jobs_peer_write(ngx_event_t *ev);
-static void ngx_cweb_jobs_peer_close(ngx_cweb_jpeer_t *peer);
-static void ngx_cweb_jobs_request(ngx_cweb_jpeer_t *peer, json_t *msg);
-static ngx_uint_t ngx_cweb_jobs_new(ngx_cweb_jop_t *op, json_t *msg,
-    const char **why);
-static ngx_uint_t ngx_cweb_jobs_find(ngx_cweb_jop_t *op, const char *module,
-    const char *job, const char **why);
-static void ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, ngx_uint_t status,
-    json_t *body);
 static void ngx_cweb_jobs_exit(void);
 
 
@@ -304,8 +281,22 @@ ngx_cweb_jobs_op_free(ngx_cweb_jop_t *op)
     free(op->error);
     json_decref(op->body);
     json_decref(op->events);
-    ngx_cweb_jstore_claim_free(&op->claim);
+    free(op->claims);             /* their payloads belong to the runners */
     free(op);
+}
+
+
+ngx_cweb_jobs_conf_t *
+ngx_cweb_jobs_sched_conf(void)
+{
+    return ngx_cweb_jobs.jcf;
+}
+
+
+ngx_uint_t
+ngx_cweb_jobs_exiting(void)
+{
+    return ngx_cweb_jobs.exiting;
 }
 
 
@@ -436,7 +427,12 @@ ngx_cweb_jobs_store_batch(ngx_cweb_jop_t *ops)
             json_decref(op->body);
             json_decref(op->events);
             op->events = NULL;
-            op->claimed = 0;
+
+            /* claims made and rolled back: the payloads are ours to free */
+            while (op->claimed) {
+                ngx_cweb_jstore_claim_free(&op->claims[--op->claimed]);
+            }
+
             op->status = 500;
             op->body = json_pack("{s:s}", "error", "the job store failed");
         }
@@ -524,47 +520,25 @@ ngx_cweb_jobs_exec_more(ngx_cweb_jop_t *op, int64_t now)
     switch (op->kind) {
 
     case NGX_CWEB_JOP_CANCEL:
-        rc = ngx_cweb_jstore_cancel(j->store, op->uuid, now, op->state_out,
-                                    &id);
-        if (rc != 0) {
-            op->status = 500;
-            op->body = json_pack("{s:s}", "error", "the cancel failed");
-
-        } else if (op->state_out[0] == '\0') {
-            op->status = 404;
-            op->body = json_pack("{s:s}", "error", "unknown job");
-
-        } else if (ngx_strcmp(op->state_out, "canceled") == 0 && id) {
-            op->status = 200;
-            op->body = json_pack("{s:s,s:s}", "job_uuid", op->uuid,
-                                 "state", "canceled");
-            ngx_cweb_jobs_event(op, op->uuid, id, now, "canceled", NULL);
-
-        } else if (ngx_strcmp(op->state_out, "running") == 0) {
-            /* its cancel hook runs; it ends canceled when its run ends */
-            op->status = 202;
-            op->body = json_pack("{s:s,s:s,s:b}", "job_uuid", op->uuid,
-                                 "state", "running", "cancel_requested", 1);
-
-        } else {
-            op->status = 409;
-            op->body = json_pack("{s:s,s:s,s:s}", "error", "the job has "
-                                 "finished", "job_uuid", op->uuid, "state",
-                                 op->state_out);
-        }
-
+        ngx_cweb_jobs_exec_cancel(op, now);
         return;
 
     case NGX_CWEB_JOP_CLAIM:
-        rc = ngx_cweb_jstore_claim(j->store, now, &op->claim, &id);
-        op->claimed = (rc == 1);
+        /* as many due jobs as the runners have room for, one commit */
+        rc = 1;
 
-        if (op->claimed) {
-            ngx_cweb_jobs_event(op, op->claim.uuid, id, now, "started",
-                                NULL);
+        while (op->claimed < (ngx_uint_t) op->limit && rc == 1) {
+            rc = ngx_cweb_jstore_claim(j->store, now,
+                                       &op->claims[op->claimed], &id);
+            if (rc == 1) {
+                ngx_cweb_jobs_event(op, op->claims[op->claimed].uuid, id,
+                                    now, "started", NULL);
+                op->claimed++;
+            }
+        }
 
-        } else if (rc == 0 && ngx_cweb_jstore_next_run_at(j->store,
-                                                          &op->next_at) != 1)
+        if (op->claimed < (ngx_uint_t) op->limit
+            && ngx_cweb_jstore_next_run_at(j->store, &op->next_at) != 1)
         {
             op->next_at = 0;
         }
@@ -611,6 +585,49 @@ ngx_cweb_jobs_exec_more(ngx_cweb_jop_t *op, int64_t now)
     case NGX_CWEB_JOP_EVENTS:
         ngx_cweb_jobs_exec_events(op);
         return;
+    }
+}
+
+
+/* a cancel: at once for a pending job, through its hook for a running one */
+
+static void
+ngx_cweb_jobs_exec_cancel(ngx_cweb_jop_t *op, int64_t now)
+{
+    int               rc;
+    int64_t           id;
+    ngx_cweb_jobs_t  *j;
+
+    j = &ngx_cweb_jobs;
+    id = 0;
+
+    rc = ngx_cweb_jstore_cancel(j->store, op->uuid, now, op->state_out,
+                                &id);
+    if (rc != 0) {
+        op->status = 500;
+        op->body = json_pack("{s:s}", "error", "the cancel failed");
+
+    } else if (op->state_out[0] == '\0') {
+        op->status = 404;
+        op->body = json_pack("{s:s}", "error", "unknown job");
+
+    } else if (ngx_strcmp(op->state_out, "canceled") == 0 && id) {
+        op->status = 200;
+        op->body = json_pack("{s:s,s:s}", "job_uuid", op->uuid,
+                             "state", "canceled");
+        ngx_cweb_jobs_event(op, op->uuid, id, now, "canceled", NULL);
+
+    } else if (ngx_strcmp(op->state_out, "running") == 0) {
+        /* its cancel hook runs; it ends canceled when its run ends */
+        op->status = 202;
+        op->body = json_pack("{s:s,s:s,s:b}", "job_uuid", op->uuid,
+                             "state", "running", "cancel_requested", 1);
+
+    } else {
+        op->status = 409;
+        op->body = json_pack("{s:s,s:s,s:s}", "error", "the job has "
+                             "finished", "job_uuid", op->uuid, "state",
+                             op->state_out);
     }
 }
 
@@ -723,6 +740,8 @@ ngx_cweb_jobs_notified(ngx_event_t *ev)
     j->done_last = &j->done;
     pthread_mutex_unlock(&j->mu);
 
+    ngx_cweb_ipc_hold(1);
+
     for ( /* void */ ; op; op = next) {
         next = op->next;
 
@@ -739,6 +758,8 @@ ngx_cweb_jobs_notified(ngx_event_t *ev)
         ngx_cweb_jobs_finished(op);
     }
 
+    ngx_cweb_ipc_hold(0);
+
     if (!j->exiting) {
         ngx_cweb_jobs_schedule();
     }
@@ -753,8 +774,7 @@ ngx_cweb_jobs_finished(ngx_cweb_jop_t *op)
     j = &ngx_cweb_jobs;
 
     if (op->peer) {
-        op->peer->op = NULL;
-        ngx_cweb_jobs_reply(op->peer, op->status, op->body);
+        ngx_cweb_jobs_answer_peer(op->peer, op->status, op->body);
         op->body = NULL;
     }
 
@@ -769,12 +789,10 @@ ngx_cweb_jobs_finished(ngx_cweb_jop_t *op)
         j->claiming = 0;
 
         if (op->claimed) {
-            ngx_cweb_jobs_runner_give(op->runner, &op->claim);
-            ngx_memzero(&op->claim, sizeof(ngx_cweb_jclaim_t));
+            ngx_cweb_jobs_runners_give(op->claims, op->claimed);
+        }
 
-        } else {
-            op->runner->busy = 0;
-
+        if (op->claimed < (ngx_uint_t) op->limit) {
             /* until a job is created or becomes due again */
             j->none_due = 1;
 
@@ -789,7 +807,7 @@ ngx_cweb_jobs_finished(ngx_cweb_jop_t *op)
     case NGX_CWEB_JOP_FINISH:
     case NGX_CWEB_JOP_REQUEUE:
         if (op->runner) {
-            ngx_cweb_jobs_runner_free(op->runner);
+            ngx_cweb_jobs_runner_done();
         }
 
         /* a retry is pending again */
@@ -799,7 +817,7 @@ ngx_cweb_jobs_finished(ngx_cweb_jop_t *op)
 
     case NGX_CWEB_JOP_CANCEL:
         if (ngx_strcmp(op->state_out, "running") == 0) {
-            ngx_cweb_jobs_runner_cancel(ngx_cweb_jobs_runner_of(op->uuid));
+            ngx_cweb_jobs_runner_cancel(op->uuid);
         }
 
         break;
@@ -814,9 +832,9 @@ ngx_cweb_jobs_finished(ngx_cweb_jop_t *op)
 static void
 ngx_cweb_jobs_schedule(void)
 {
-    ngx_cweb_jop_t      *op;
-    ngx_cweb_jobs_t     *j;
-    ngx_cweb_jrunner_t  *rn;
+    ngx_uint_t        room;
+    ngx_cweb_jop_t   *op;
+    ngx_cweb_jobs_t  *j;
 
     j = &ngx_cweb_jobs;
 
@@ -826,8 +844,8 @@ ngx_cweb_jobs_schedule(void)
         return;
     }
 
-    rn = ngx_cweb_jobs_runner_idle();
-    if (rn == NULL) {
+    room = ngx_cweb_jobs_runners_room();
+    if (room == 0) {
         return;
     }
 
@@ -836,12 +854,17 @@ ngx_cweb_jobs_schedule(void)
         return;
     }
 
+    op->claims = calloc(room, sizeof(ngx_cweb_jclaim_t));
+    if (op->claims == NULL) {
+        ngx_cweb_jobs_op_free(op);
+        return;
+    }
+
     if (j->timer.timer_set) {
         ngx_del_timer(&j->timer);
     }
 
-    rn->busy = 1;
-    op->runner = rn;
+    op->limit = (int) room;
     j->claiming = 1;
     ngx_cweb_jobs_submit(op);
 }
@@ -852,410 +875,6 @@ ngx_cweb_jobs_timer_handler(ngx_event_t *ev)
 {
     ngx_cweb_jobs.none_due = 0;
     ngx_cweb_jobs_schedule();
-}
-
-
-/* ---- the workers' connections ---- */
-
-
-static void
-ngx_cweb_jobs_accept(ngx_event_t *ev)
-{
-    int                fd;
-    ngx_connection_t  *lc, *c;
-    ngx_cweb_jpeer_t  *peer;
-
-    lc = ev->data;
-
-    for ( ;; ) {
-        fd = accept4(lc->fd, NULL, NULL, SOCK_NONBLOCK|SOCK_CLOEXEC);
-
-        if (fd == -1) {
-            if (ngx_errno != NGX_EAGAIN && ngx_errno != NGX_EINTR) {
-                ngx_log_error(NGX_LOG_ERR, ev->log, ngx_errno,
-                              "cweb jobs: accept4() failed");
-            }
-
-            break;
-        }
-
-        peer = ngx_calloc(sizeof(ngx_cweb_jpeer_t), ev->log);
-        c = peer ? ngx_get_connection(fd, ev->log) : NULL;
-
-        if (c == NULL) {
-            ngx_free(peer);
-            close(fd);
-            break;
-        }
-
-        c->recv = ngx_recv;
-        c->send = ngx_send;
-        c->data = peer;
-        c->read->handler = ngx_cweb_jobs_peer_read;
-        c->write->handler = ngx_cweb_jobs_peer_write;
-        c->read->log = ev->log;
-        c->write->log = ev->log;
-        c->write->ready = 1;
-        peer->c = c;
-
-        /* a worker asks at once: a silent connection is not one */
-        ngx_add_timer(c->read, 30000);
-        ngx_cweb_jobs_peer_read(c->read);
-    }
-
-    (void) ngx_handle_read_event(ev, 0);
-}
-
-
-static void
-ngx_cweb_jobs_peer_read(ngx_event_t *ev)
-{
-    u_char            *p;
-    size_t             need;
-    ssize_t            n;
-    json_t            *msg;
-    json_error_t       jerr;
-    ngx_connection_t  *c;
-    ngx_cweb_jpeer_t  *peer;
-
-    c = ev->data;
-    peer = c->data;
-
-    if (ev->timedout || peer->out) {
-        ngx_cweb_jobs_peer_close(peer);
-        return;
-    }
-
-    /* one question per connection: after it, only the worker's leaving */
-    if (peer->asked) {
-        n = c->recv(c, (u_char *) &need, 1);
-
-        if (n != NGX_AGAIN) {
-            ngx_cweb_jobs_peer_close(peer);
-        }
-
-        return;
-    }
-
-    for ( ;; ) {
-        need = NGX_CWEB_JOBS_HDR;
-
-        if (peer->in_len >= NGX_CWEB_JOBS_HDR) {
-            need += ngx_cweb_jobs_frame_len(peer->in);
-
-            if (need > ngx_cweb_jobs_max_message(ngx_cweb_jobs.jcf)) {
-                ngx_cweb_jobs_peer_close(peer);
-                return;
-            }
-        }
-
-        if (peer->in_len == need && need > NGX_CWEB_JOBS_HDR) {
-            break;
-        }
-
-        if (need > peer->in_size) {
-            p = ngx_alloc(need, ev->log);
-            if (p == NULL) {
-                ngx_cweb_jobs_peer_close(peer);
-                return;
-            }
-
-            ngx_memcpy(p, peer->in, peer->in_len);
-            ngx_free(peer->in);
-            peer->in = p;
-            peer->in_size = need;
-        }
-
-        n = c->recv(c, peer->in + peer->in_len, need - peer->in_len);
-
-        if (n == NGX_AGAIN) {
-            (void) ngx_handle_read_event(ev, 0);
-            return;
-        }
-
-        if (n == 0 || n == NGX_ERROR) {
-            ngx_cweb_jobs_peer_close(peer);
-            return;
-        }
-
-        peer->in_len += n;
-    }
-
-    if (ev->timer_set) {
-        ngx_del_timer(ev);
-    }
-
-    msg = json_loadb((char *) peer->in + NGX_CWEB_JOBS_HDR,
-                     peer->in_len - NGX_CWEB_JOBS_HDR, 0, &jerr);
-    peer->asked = 1;
-
-    ngx_cweb_jobs_request(peer, msg);
-    json_decref(msg);
-}
-
-
-/* one question of a worker (ngx_cweb_jobs_http.c checked its form) */
-
-static void
-ngx_cweb_jobs_request(ngx_cweb_jpeer_t *peer, json_t *msg)
-{
-    ngx_uint_t       status;
-    const char      *opname, *why, *s;
-    ngx_cweb_jop_t  *op;
-
-    opname = json_string_value(json_object_get(msg, "op"));
-    s = json_string_value(json_object_get(msg, "uuid"));
-    why = "malformed question";
-    status = 400;
-    op = NULL;
-
-    if (opname == NULL) {
-        /* void */
-
-    } else if (ngx_strcmp(opname, "create") == 0) {
-        op = ngx_cweb_jobs_op(NGX_CWEB_JOP_CREATE);
-        status = op ? ngx_cweb_jobs_new(op, msg, &why) : 500;
-
-    } else if (ngx_strcmp(opname, "list") == 0) {
-        op = ngx_cweb_jobs_op(NGX_CWEB_JOP_LIST);
-        s = json_string_value(json_object_get(msg, "state"));
-        status = (op && (s == NULL || (op->state = strdup(s)))) ? 0 : 500;
-
-        if (op) {
-            op->limit = json_integer_value(json_object_get(msg, "limit"));
-        }
-
-    } else if (s && ngx_strcmp(opname, "events") == 0) {
-        op = ngx_cweb_jobs_op(NGX_CWEB_JOP_EVENTS);
-        status = (op && (op->uuid = strdup(s))) ? 0 : 500;
-
-        if (op) {
-            op->since = json_integer_value(json_object_get(msg, "since"));
-            op->limit = json_integer_value(json_object_get(msg, "limit"));
-        }
-
-    } else if (s && (ngx_strcmp(opname, "get") == 0
-                     || ngx_strcmp(opname, "cancel") == 0))
-    {
-        op = ngx_cweb_jobs_op(opname[0] == 'g' ? NGX_CWEB_JOP_GET
-                                               : NGX_CWEB_JOP_CANCEL);
-        status = (op && (op->uuid = strdup(s))) ? 0 : 500;
-    }
-
-    if (op == NULL || status) {
-        if (op) {
-            ngx_cweb_jobs_op_free(op);
-        }
-
-        ngx_cweb_jobs_reply(peer, status ? status : 500,
-                            json_pack("{s:s}", "error",
-                                      status == 500 ? "out of memory" : why));
-        return;
-    }
-
-    op->peer = peer;
-    peer->op = op;
-    ngx_cweb_jobs_submit(op);
-}
-
-
-/* a new job: its plugin's current version, its uuid, its times */
-
-static ngx_uint_t
-ngx_cweb_jobs_new(ngx_cweb_jop_t *op, json_t *msg, const char **why)
-{
-    char                   uuid[37];
-    int64_t                now, v;
-    const char            *s;
-    ngx_uint_t             status;
-    ngx_cweb_jobs_conf_t  *jcf;
-
-    jcf = ngx_cweb_jobs.jcf;
-
-    status = ngx_cweb_jobs_find(op,
-                 json_string_value(json_object_get(msg, "module")),
-                 json_string_value(json_object_get(msg, "job")), why);
-    if (status) {
-        return status;
-    }
-
-    /* a plugin's jobs_create() made its uuid already */
-    s = json_string_value(json_object_get(msg, "uuid"));
-
-    if (s && !ngx_cweb_jstore_uuid_ok(s, ngx_strlen(s))) {
-        *why = "malformed job uuid";
-        return 400;
-    }
-
-    if (s) {
-        ngx_memcpy(uuid, s, sizeof(uuid));
-
-    } else if (ngx_cweb_jobs_uuid(uuid) != NGX_OK) {
-        *why = "no random bytes for the job's uuid";
-        return 500;
-    }
-
-    now = ngx_cweb_jobs_now();
-    op->job.run_at = now;
-
-    v = json_integer_value(json_object_get(msg, "delay_ms"));
-    if (v > 0) {
-        op->job.run_at = now + v;
-    }
-
-    v = json_integer_value(json_object_get(msg, "run_at"));
-    if (v > 0) {
-        op->job.run_at = v;
-    }
-
-    v = json_integer_value(json_object_get(msg, "timeout_ms"));
-    op->job.timeout_ms = v > 0 ? v : (int64_t) jcf->timeout;
-
-    v = json_integer_value(json_object_get(msg, "max_attempts"));
-    op->job.max_attempts = v > 0 ? v : (int64_t) jcf->retries + 1;
-
-    op->job.uuid = strdup(uuid);
-    op->job.payload = strdup(json_string_value(json_object_get(msg,
-                                                               "payload"))
-                             ? json_string_value(json_object_get(msg,
-                                                                 "payload"))
-                             : "{}");
-
-    if (op->job.uuid == NULL || op->job.payload == NULL) {
-        *why = "out of memory";
-        return 500;
-    }
-
-    return 0;
-}
-
-
-/* the plugin declaring the job: its current version is the one to run */
-
-static ngx_uint_t
-ngx_cweb_jobs_find(ngx_cweb_jop_t *op, const char *module, const char *job,
-    const char **why)
-{
-    ngx_uint_t              status;
-    ngx_pool_t             *pool;
-    ngx_cweb_shm_module_t   m;
-
-    if (job == NULL) {
-        *why = "\"job\" is missing";
-        return 400;
-    }
-
-    pool = ngx_create_pool(4096, ngx_cweb_jobs.log);
-    if (pool == NULL) {
-        return 500;
-    }
-
-    status = ngx_cweb_jobs_owner(pool, module, job, &m, why);
-
-    if (status == 0) {
-        op->job.module = strndup((char *) m.name, m.name_len);
-        op->job.job = strdup(job);
-        op->job.module_hash = strndup((char *) m.module_hash,
-                                      NGX_CWEB_HASH_LEN);
-        op->job.version = m.version;
-
-        if (op->job.module == NULL || op->job.job == NULL
-            || op->job.module_hash == NULL)
-        {
-            *why = "out of memory";
-            status = 500;
-        }
-    }
-
-    ngx_destroy_pool(pool);
-
-    return status;
-}
-
-
-static void
-ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, ngx_uint_t status, json_t *body)
-{
-    char    *text;
-    size_t   len;
-    json_t  *msg;
-
-    msg = json_pack("{s:I,s:o}", "status", (json_int_t) status, "body",
-                    body ? body : json_object());
-    text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
-    json_decref(msg);
-
-    len = text ? strlen(text) : 0;
-    peer->out = text ? ngx_alloc(NGX_CWEB_JOBS_HDR + len, ngx_cycle->log)
-                     : NULL;
-
-    if (peer->out == NULL) {
-        free(text);
-        ngx_cweb_jobs_peer_close(peer);
-        return;
-    }
-
-    ngx_memcpy(ngx_cweb_jobs_frame(peer->out, len), text, len);
-    peer->out_len = NGX_CWEB_JOBS_HDR + len;
-    free(text);
-
-    ngx_cweb_jobs_peer_write(peer->c->write);
-}
-
-
-static void
-ngx_cweb_jobs_peer_write(ngx_event_t *ev)
-{
-    ssize_t            n;
-    ngx_connection_t  *c;
-    ngx_cweb_jpeer_t  *peer;
-
-    c = ev->data;
-    peer = c->data;
-
-    while (peer->out && peer->sent < peer->out_len) {
-        n = c->send(c, peer->out + peer->sent, peer->out_len - peer->sent);
-
-        if (n == NGX_AGAIN && ngx_cweb_jobs.exiting) {
-            /* a worker reads its answer at once; not for long, though */
-            if (++peer->waits > 100) {
-                break;
-            }
-
-            ngx_msleep(10);
-            continue;
-        }
-
-        if (n == NGX_AGAIN) {
-            (void) ngx_handle_write_event(ev, 0);
-            return;
-        }
-
-        if (n == NGX_ERROR) {
-            break;
-        }
-
-        peer->sent += n;
-    }
-
-    if (peer->out) {
-        ngx_cweb_jobs_peer_close(peer);
-    }
-}
-
-
-static void
-ngx_cweb_jobs_peer_close(ngx_cweb_jpeer_t *peer)
-{
-    /* the worker left before the answer: the op goes on, unanswered */
-    if (peer->op) {
-        peer->op->peer = NULL;
-    }
-
-    ngx_close_connection(peer->c);
-    ngx_free(peer->in);
-    ngx_free(peer->out);
-    ngx_free(peer);
 }
 
 

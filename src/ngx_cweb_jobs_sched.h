@@ -54,8 +54,8 @@ struct ngx_cweb_jop_s {
     ngx_uint_t                  status;
     json_t                     *body;
     json_t                     *events;       /* to announce: an array */
-    ngx_cweb_jclaim_t           claim;
-    ngx_uint_t                  claimed;
+    ngx_cweb_jclaim_t          *claims;       /* a claim's, malloc'd */
+    ngx_uint_t                  claimed;      /* how many of them */
     int64_t                     next_at;      /* 0: nothing pending */
     char                        state_out[16];
 };
@@ -64,15 +64,11 @@ struct ngx_cweb_jop_s {
 struct ngx_cweb_jrunner_s {
     job_ctx_t                   job;          /* first: the plugin's handle */
     pthread_t                   tid;
-    pthread_mutex_t             mu;
-    pthread_cond_t              cv;
     ngx_uint_t                  index;
-    ngx_uint_t                  busy;         /* the loop's view */
-    ngx_uint_t                  go;           /* under mu: a job is given */
-    ngx_cweb_jclaim_t           claim;
+    ngx_cweb_jclaim_t           claim;        /* the job it runs (mu) */
     char                       *result;       /* set_result(), JSON text */
     char                       *error;        /* set_error() */
-    ngx_uint_t                  canceled;     /* under mu */
+    ngx_uint_t                  canceled;     /* under the runners' mutex */
 };
 
 
@@ -83,14 +79,20 @@ void ngx_cweb_jobs_op_free(ngx_cweb_jop_t *op);
 int64_t ngx_cweb_jobs_now(void);
 void ngx_cweb_jobs_flush(ngx_msec_t timeout);
 
+ngx_cweb_jobs_conf_t *ngx_cweb_jobs_sched_conf(void);
+ngx_uint_t ngx_cweb_jobs_exiting(void);
+
+/* ngx_cweb_jobs_peer.c */
+void ngx_cweb_jobs_accept(ngx_event_t *ev);
+void ngx_cweb_jobs_answer_peer(ngx_cweb_jpeer_t *peer, ngx_uint_t status,
+    json_t *body);
+
 /* ngx_cweb_jobs_run.c */
 ngx_int_t ngx_cweb_jobs_runners_start(ngx_uint_t n, ngx_log_t *log);
-ngx_cweb_jrunner_t *ngx_cweb_jobs_runner_idle(void);
-ngx_cweb_jrunner_t *ngx_cweb_jobs_runner_of(const char *uuid);
-void ngx_cweb_jobs_runner_give(ngx_cweb_jrunner_t *rn,
-    ngx_cweb_jclaim_t *claim);
-void ngx_cweb_jobs_runner_cancel(ngx_cweb_jrunner_t *rn);
-void ngx_cweb_jobs_runner_free(ngx_cweb_jrunner_t *rn);
+ngx_uint_t ngx_cweb_jobs_runners_room(void);
+void ngx_cweb_jobs_runners_give(ngx_cweb_jclaim_t *claims, ngx_uint_t n);
+void ngx_cweb_jobs_runner_done(void);
+void ngx_cweb_jobs_runner_cancel(const char *uuid);
 void ngx_cweb_jobs_runners_requeue(void);
 
 

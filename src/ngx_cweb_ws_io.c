@@ -850,12 +850,20 @@ ngx_cweb_ws_drop_unsent(ngx_cweb_ws_conn_t *wc)
 /*
  * One frame waiting (an echo, a chat line) goes with send(), more with
  * nginx's writev() chain; both move buf->pos past what the kernel took.
+ * Nothing is written while the socket is known to be full (as the chain
+ * writer does): a pong squeezed into the last bytes of the buffer would be
+ * begun, no longer replaceable by the next one.
  */
 
 static ngx_int_t
 ngx_cweb_ws_send_out(ngx_connection_t *c, ngx_chain_t *out)
 {
     ssize_t  n;
+
+    /* as the chain's writer: nothing while the socket is known full */
+    if (!c->write->ready) {
+        return NGX_OK;
+    }
 
     if (out->next == NULL && !c->buffered) {
         n = c->send(c, out->buf->pos, out->buf->last - out->buf->pos);

@@ -30,7 +30,7 @@ _EOC_
 
 master_on();
 workers(2);
-plan tests => repeat_each() * (4 * 10 + 1 + 3 + 5);
+plan tests => repeat_each() * (4 * 10 + 1 + 3 + 5 + 3);
 
 cweb_blocks(module_dir => $JobsDir, config => $Config);
 jobs_blocks(config => $Config);
@@ -248,6 +248,9 @@ get j result
 get e result
 events f
 events j
+post rt {"job":"fail","max_attempts":2}
+wait rt failed 15
+get rt state error attempts
 post later {"job":"echo","delay_ms":8000}
 get later state
 --- response_body
@@ -265,6 +268,9 @@ get j 200 {"result":{"refused":true}}
 get e 200 {"result":{"refused":true}}
 events f: created null, started {"attempt":1}, failed {"error":"it failed on purpose"}
 events j: created null, started {"attempt":1}, done {"refused":true}
+post rt 200 {"job_uuid":"rt","module_hash":"H","state":"pending"}
+wait rt failed
+get rt 200 {"attempts":[{"attempt":1,"ended_at":"T","error":"it failed on purpose","started_at":"T"},{"attempt":2,"ended_at":"T","error":"it failed on purpose","started_at":"T"}],"error":"it failed on purpose","state":"failed"}
 post later 200 {"job_uuid":"later","module_hash":"H","state":"pending"}
 get later 200 {"state":"pending"}
 --- timeout: 30
@@ -361,3 +367,31 @@ qr/cache manager process \d+ exited on signal 9/
 --- no_error_log
 [emerg]
 [crit]
+
+
+
+=== TEST 13: /jobs is protected like /mgnt: without cweb_dev, the admin key is needed
+--- http_config
+    cweb_dev off;
+    cweb_admin_key k3y-for-jobs;
+--- jobs
+http GET /jobs/00000000-0000-4000-8000-000000000000
+http POST /jobs {"job":"echo"}
+key wrong
+http GET /jobs/00000000-0000-4000-8000-000000000000
+key k3y-for-jobs
+http GET /jobs/00000000-0000-4000-8000-000000000000
+post k {"job":"echo"}
+wait k done
+key -
+--- response_body
+http GET /jobs/00000000-0000-4000-8000-000000000000 401 {"error":"missing admin key: send X-API-Key or Authorization: Bearer"}
+http POST /jobs 401 {"error":"missing admin key: send X-API-Key or Authorization: Bearer"}
+http GET /jobs/00000000-0000-4000-8000-000000000000 401 {"error":"wrong admin key"}
+http GET /jobs/00000000-0000-4000-8000-000000000000 404 {"error":"unknown job"}
+post k 200 {"job_uuid":"k","module_hash":"H","state":"pending"}
+wait k done
+--- timeout: 30
+--- no_error_log
+[alert]
+
