@@ -890,11 +890,23 @@ static int
 ngx_cweb_jobs_create(const char *job_name, const char *payload_json,
     cweb_uuid_t *job_uuid_out)
 {
+    int                 rc;
+    u_char              err[NGX_CWEB_REASON_LEN];
+    ngx_cweb_plugin_t  *p;
+
     if (ngx_cweb_api_gate("jobs_create") != NGX_OK) {
         return CWEB_ERROR;
     }
 
-    return ngx_cweb_jobs_create_api(job_name, payload_json, job_uuid_out);
+    p = ngx_cweb_api_current();
+    rc = ngx_cweb_jobs_create_api(p ? &p->name : NULL, job_name,
+                                  payload_json, job_uuid_out, err,
+                                  sizeof(err));
+    if (rc != CWEB_OK) {
+        ngx_cweb_api_error("%s", err);
+    }
+
+    return rc;
 }
 
 

@@ -69,8 +69,8 @@ ngx_int_t ngx_cweb_jobs_send(json_t *msg, const char *uuid);
 ngx_int_t ngx_cweb_jobs_uuid(char *out);
 ngx_uint_t ngx_cweb_jobs_owner(ngx_pool_t *pool, const char *module,
     const char *job, ngx_cweb_shm_module_t *out, const char **why);
-int ngx_cweb_jobs_create_api(const char *job, const char *payload,
-    cweb_uuid_t *out);
+int ngx_cweb_jobs_create_api(ngx_str_t *plugin, const char *job,
+    const char *payload, cweb_uuid_t *out, u_char *err, size_t errlen);
 
 /* ngx_cweb_jobs_sse.c: GET /jobs/<uuid>/events */
 ngx_int_t ngx_cweb_jobs_sse(ngx_http_request_t *r, ngx_str_t *uuid);

@@ -15,7 +15,6 @@
 
 
 #include "ngx_cweb.h"
-#include "ngx_cweb_api.h"
 #include "ngx_cweb_jobs.h"
 #include "ngx_cweb_shm.h"
 
@@ -134,8 +133,8 @@ ngx_cweb_jobs_declares(ngx_cweb_shm_module_t *m, const char *job)
 /* the seed's jobs_create(), from a plugin's call on a worker's loop */
 
 int
-ngx_cweb_jobs_create_api(const char *job, const char *payload,
-    cweb_uuid_t *out)
+ngx_cweb_jobs_create_api(ngx_str_t *plugin, const char *job,
+    const char *payload, cweb_uuid_t *out, u_char *err, size_t errlen)
 {
     char                   uuid[37];
     u_char                *own;
@@ -143,15 +142,14 @@ ngx_cweb_jobs_create_api(const char *job, const char *payload,
     ngx_uint_t             status;
     ngx_pool_t            *pool;
     const char            *why;
-    ngx_cweb_plugin_t     *p;
     ngx_cweb_jobs_conf_t  *jcf;
     ngx_cweb_shm_module_t  m;
 
     jcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_cweb_jobs_module);
 
     if (job == NULL || job[0] == '\0' || out == NULL) {
-        ngx_cweb_api_error("jobs_create(): a job name and a cweb_uuid_t * "
-                           "are needed");
+        ngx_cweb_errf(err, errlen, "jobs_create(): a job name and a "
+                      "cweb_uuid_t * are needed");
         return CWEB_ERROR;
     }
 
@@ -160,8 +158,8 @@ ngx_cweb_jobs_create_api(const char *job, const char *payload,
     json_decref(v);
 
     if (v == NULL || ngx_strlen(payload) > jcf->max_payload) {
-        ngx_cweb_api_error("jobs_create(\"%s\"): the payload is not JSON, or "
-                           "larger than cweb_job_max_payload", job);
+        ngx_cweb_errf(err, errlen, "jobs_create(\"%s\"): the payload is not "
+                      "JSON, or larger than cweb_job_max_payload", job);
         return CWEB_ERROR;
     }
 
@@ -171,12 +169,11 @@ ngx_cweb_jobs_create_api(const char *job, const char *payload,
     }
 
     /* the calling plugin's own job first */
-    p = ngx_cweb_api_current();
-    own = p ? ngx_pnalloc(pool, p->name.len + 1) : NULL;
+    own = plugin ? ngx_pnalloc(pool, plugin->len + 1) : NULL;
 
     status = 404;
     if (own) {
-        ngx_cpystrn(own, p->name.data, p->name.len + 1);
+        ngx_cpystrn(own, plugin->data, plugin->len + 1);
         status = ngx_cweb_jobs_owner(pool, (char *) own, job, &m, &why);
     }
 
@@ -185,7 +182,7 @@ ngx_cweb_jobs_create_api(const char *job, const char *payload,
     }
 
     if (status) {
-        ngx_cweb_api_error("jobs_create(\"%s\"): %s", job, why);
+        ngx_cweb_errf(err, errlen, "jobs_create(\"%s\"): %s", job, why);
         ngx_destroy_pool(pool);
         return CWEB_ERROR;
     }
@@ -201,7 +198,8 @@ ngx_cweb_jobs_create_api(const char *job, const char *payload,
     ngx_destroy_pool(pool);
 
     if (msg == NULL || ngx_cweb_jobs_send(msg, uuid) != NGX_OK) {
-        ngx_cweb_api_error("jobs_create(\"%s\"): out of memory", job);
+        ngx_cweb_errf(err, errlen, "jobs_create(\"%s\"): out of memory",
+                      job);
         return CWEB_ERROR;
     }
 
