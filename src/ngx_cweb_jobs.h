@@ -65,7 +65,17 @@ ngx_int_t ngx_cweb_jobs_ask(ngx_http_request_t *r, json_t *msg,
 /* a plugin's jobs_create(): sent, answered into the log only */
 ngx_int_t ngx_cweb_jobs_send(json_t *msg, const char *uuid);
 
+/* a message being read: its length, then its JSON */
+typedef struct {
+    u_char                     *data;
+    size_t                      len;
+    size_t                      size;
+} ngx_cweb_jobs_in_t;
+
+
 /* ngx_cweb_jobs_create.c */
+ngx_int_t ngx_cweb_jobs_recv(ngx_connection_t *c, ngx_pool_t *pool,
+    ngx_cweb_jobs_in_t *in, size_t max);
 ngx_int_t ngx_cweb_jobs_uuid(char *out);
 ngx_uint_t ngx_cweb_jobs_owner(ngx_pool_t *pool, const char *module,
     const char *job, ngx_cweb_shm_module_t *out, const char **why);

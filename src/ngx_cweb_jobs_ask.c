@@ -28,9 +28,7 @@ typedef struct {
     u_char                     *out;          /* the message, framed */
     size_t                      out_len;
     size_t                      sent;
-    u_char                     *in;           /* the answer, framed */
-    size_t                      in_len;
-    size_t                      in_size;
+    ngx_cweb_jobs_in_t          in;           /* the answer */
     ngx_event_t                 retry;
     ngx_uint_t                  tries;
     ngx_cweb_jobs_answered_pt   answered;     /* NULL: relay the answer */
@@ -293,11 +291,10 @@ ngx_cweb_jobs_write_handler(ngx_event_t *ev)
 static void
 ngx_cweb_jobs_read_handler(ngx_event_t *ev)
 {
-    u_char                *p;
-    size_t                 need;
-    ssize_t                n;
+    ngx_int_t              rc;
     ngx_connection_t      *c;
     ngx_cweb_jobs_ctx_t   *ctx;
+    ngx_cweb_jobs_conf_t  *jcf;
 
     c = ev->data;
     ctx = c->data;
@@ -309,46 +306,20 @@ ngx_cweb_jobs_read_handler(ngx_event_t *ev)
         return;
     }
 
-    for ( ;; ) {
-        need = NGX_CWEB_JOBS_HDR + (ctx->in_len < NGX_CWEB_JOBS_HDR
-                                    ? 0 : ngx_cweb_jobs_frame_len(ctx->in));
+    jcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_cweb_jobs_module);
+    rc = ngx_cweb_jobs_recv(c, ctx->pool, &ctx->in,
+                            ngx_cweb_jobs_max_message(jcf));
 
-        if (ctx->in_len == need && need > NGX_CWEB_JOBS_HDR) {
-            ngx_cweb_jobs_done(ctx, ngx_cweb_jobs_answer(ctx));
-            return;
+    if (rc == NGX_OK) {
+        ngx_cweb_jobs_done(ctx, ngx_cweb_jobs_answer(ctx));
+
+    } else if (rc == NGX_AGAIN) {
+        if (ngx_handle_read_event(ev, 0) != NGX_OK) {
+            ngx_cweb_jobs_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
         }
 
-        if (need > ctx->in_size) {
-            p = ngx_pnalloc(ctx->pool, need);
-            if (p == NULL) {
-                ngx_cweb_jobs_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
-                return;
-            }
-
-            if (ctx->in_len) {
-                ngx_memcpy(p, ctx->in, ctx->in_len);
-            }
-
-            ctx->in = p;
-            ctx->in_size = need;
-        }
-
-        n = c->recv(c, ctx->in + ctx->in_len, need - ctx->in_len);
-
-        if (n == NGX_AGAIN) {
-            if (ngx_handle_read_event(ev, 0) != NGX_OK) {
-                ngx_cweb_jobs_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            }
-
-            return;
-        }
-
-        if (n == 0 || n == NGX_ERROR) {
-            ngx_cweb_jobs_lost(ctx);
-            return;
-        }
-
-        ctx->in_len += n;
+    } else {
+        ngx_cweb_jobs_lost(ctx);
     }
 }
 
@@ -372,12 +343,12 @@ ngx_cweb_jobs_lost(ngx_cweb_jobs_ctx_t *ctx)
         ngx_close_connection(ctx->peer);
         ctx->peer = NULL;
         ctx->sent = 0;
-        ctx->in_len = 0;
+        ctx->in.len = 0;
         ngx_add_timer(&ctx->retry, NGX_CWEB_JOBS_RETRY);
         return;
     }
 
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+    ngx_log_error(NGX_LOG_ERR, ctx->log, 0,
                   "cweb jobs: the helper closed the connection without an "
                   "answer");
 
@@ -396,8 +367,8 @@ ngx_cweb_jobs_answer(ngx_cweb_jobs_ctx_t *ctx)
     ngx_uint_t     code;
     json_error_t   jerr;
 
-    msg = json_loadb((char *) ctx->in + NGX_CWEB_JOBS_HDR,
-                     ctx->in_len - NGX_CWEB_JOBS_HDR, 0, &jerr);
+    msg = json_loadb((char *) ctx->in.data + NGX_CWEB_JOBS_HDR,
+                     ctx->in.len - NGX_CWEB_JOBS_HDR, 0, &jerr);
 
     status = json_object_get(msg, "status");
     body = json_object_get(msg, "body");

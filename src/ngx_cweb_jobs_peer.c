@@ -15,9 +15,8 @@
 
 struct ngx_cweb_jpeer_s {
     ngx_connection_t           *c;
-    u_char                     *in;
-    size_t                      in_len;
-    size_t                      in_size;
+    ngx_pool_t                 *pool;         /* the connection's */
+    ngx_cweb_jobs_in_t          in;
     u_char                     *out;
     size_t                      out_len;
     size_t                      sent;
@@ -43,6 +42,7 @@ void
 ngx_cweb_jobs_accept(ngx_event_t *ev)
 {
     int                fd;
+    ngx_pool_t        *pool;
     ngx_connection_t  *lc, *c;
     ngx_cweb_jpeer_t  *peer;
 
@@ -60,14 +60,20 @@ ngx_cweb_jobs_accept(ngx_event_t *ev)
             break;
         }
 
-        peer = ngx_calloc(sizeof(ngx_cweb_jpeer_t), ev->log);
+        pool = ngx_create_pool(1024, ev->log);
+        peer = pool ? ngx_pcalloc(pool, sizeof(ngx_cweb_jpeer_t)) : NULL;
         c = peer ? ngx_get_connection(fd, ev->log) : NULL;
 
         if (c == NULL) {
-            ngx_free(peer);
+            if (pool) {
+                ngx_destroy_pool(pool);
+            }
+
             close(fd);
             break;
         }
+
+        peer->pool = pool;
 
         c->recv = ngx_recv;
         c->send = ngx_send;
@@ -91,9 +97,9 @@ ngx_cweb_jobs_accept(ngx_event_t *ev)
 static void
 ngx_cweb_jobs_peer_read(ngx_event_t *ev)
 {
-    u_char            *p;
-    size_t             need;
+    u_char             byte;
     ssize_t            n;
+    ngx_int_t          rc;
     json_t            *msg;
     json_error_t       jerr;
     ngx_connection_t  *c;
@@ -109,7 +115,7 @@ ngx_cweb_jobs_peer_read(ngx_event_t *ev)
 
     /* one question per connection: after it, only the worker's leaving */
     if (peer->asked) {
-        n = c->recv(c, (u_char *) &need, 1);
+        n = c->recv(c, &byte, 1);
 
         if (n != NGX_AGAIN) {
             ngx_cweb_jobs_peer_close(peer);
@@ -118,56 +124,25 @@ ngx_cweb_jobs_peer_read(ngx_event_t *ev)
         return;
     }
 
-    for ( ;; ) {
-        need = NGX_CWEB_JOBS_HDR;
+    rc = ngx_cweb_jobs_recv(c, peer->pool, &peer->in,
+                     ngx_cweb_jobs_max_message(ngx_cweb_jobs_sched_conf()));
 
-        if (peer->in_len >= NGX_CWEB_JOBS_HDR) {
-            need += ngx_cweb_jobs_frame_len(peer->in);
+    if (rc == NGX_AGAIN) {
+        (void) ngx_handle_read_event(ev, 0);
+        return;
+    }
 
-            if (need > ngx_cweb_jobs_max_message(ngx_cweb_jobs_sched_conf())) {
-                ngx_cweb_jobs_peer_close(peer);
-                return;
-            }
-        }
-
-        if (peer->in_len == need && need > NGX_CWEB_JOBS_HDR) {
-            break;
-        }
-
-        if (need > peer->in_size) {
-            p = ngx_alloc(need, ev->log);
-            if (p == NULL) {
-                ngx_cweb_jobs_peer_close(peer);
-                return;
-            }
-
-            ngx_memcpy(p, peer->in, peer->in_len);
-            ngx_free(peer->in);
-            peer->in = p;
-            peer->in_size = need;
-        }
-
-        n = c->recv(c, peer->in + peer->in_len, need - peer->in_len);
-
-        if (n == NGX_AGAIN) {
-            (void) ngx_handle_read_event(ev, 0);
-            return;
-        }
-
-        if (n == 0 || n == NGX_ERROR) {
-            ngx_cweb_jobs_peer_close(peer);
-            return;
-        }
-
-        peer->in_len += n;
+    if (rc != NGX_OK) {
+        ngx_cweb_jobs_peer_close(peer);
+        return;
     }
 
     if (ev->timer_set) {
         ngx_del_timer(ev);
     }
 
-    msg = json_loadb((char *) peer->in + NGX_CWEB_JOBS_HDR,
-                     peer->in_len - NGX_CWEB_JOBS_HDR, 0, &jerr);
+    msg = json_loadb((char *) peer->in.data + NGX_CWEB_JOBS_HDR,
+                     peer->in.len - NGX_CWEB_JOBS_HDR, 0, &jerr);
     peer->asked = 1;
 
     ngx_cweb_jobs_request(peer, msg);
@@ -378,7 +353,7 @@ ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, ngx_uint_t status, json_t *body)
     json_decref(msg);
 
     len = text ? strlen(text) : 0;
-    peer->out = text ? ngx_alloc(NGX_CWEB_JOBS_HDR + len, ngx_cycle->log)
+    peer->out = text ? ngx_pnalloc(peer->pool, NGX_CWEB_JOBS_HDR + len)
                      : NULL;
 
     if (peer->out == NULL) {
@@ -445,7 +420,5 @@ ngx_cweb_jobs_peer_close(ngx_cweb_jpeer_t *peer)
     }
 
     ngx_close_connection(peer->c);
-    ngx_free(peer->in);
-    ngx_free(peer->out);
-    ngx_free(peer);
+    ngx_destroy_pool(peer->pool);
 }

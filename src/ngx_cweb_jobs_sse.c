@@ -71,6 +71,7 @@ static ngx_queue_t *ngx_cweb_jobs_sse_bucket(const u_char *uuid);
 
 
 static ngx_queue_t  *ngx_cweb_jobs_sse_subs;      /* the worker's buckets */
+static ngx_uint_t    ngx_cweb_jobs_sse_n;         /* followers in them */
 
 
 ngx_int_t
@@ -129,6 +130,7 @@ ngx_cweb_jobs_sse(ngx_http_request_t *r, ngx_str_t *uuid)
 
     /* live first, then the replay: nothing falls between the two */
     ngx_queue_insert_tail(ngx_cweb_jobs_sse_bucket(sub->uuid), &sub->queue);
+    ngx_cweb_jobs_sse_n++;
     cln->handler = ngx_cweb_jobs_sse_cleanup;
     cln->data = sub;
 
@@ -386,6 +388,7 @@ ngx_cweb_jobs_sse_end(ngx_cweb_jsub_t *sub)
 
     sub->gone = 1;
     ngx_queue_remove(&sub->queue);
+    ngx_cweb_jobs_sse_n--;
 
     if (sub->ping.timer_set) {
         ngx_del_timer(&sub->ping);
@@ -428,6 +431,7 @@ ngx_cweb_jobs_sse_cleanup(void *data)
     if (!sub->gone) {
         sub->gone = 1;
         ngx_queue_remove(&sub->queue);
+    ngx_cweb_jobs_sse_n--;
     }
 
     if (sub->ping.timer_set) {
@@ -448,7 +452,8 @@ ngx_cweb_jobs_sse_live(ngx_uint_t kind, u_char *data, size_t len)
     json_error_t      jerr;
     ngx_cweb_jsub_t  *sub;
 
-    if (ngx_cweb_jobs_sse_subs == NULL) {
+    /* every job's events reach every worker: most have nobody to tell */
+    if (ngx_cweb_jobs_sse_subs == NULL || ngx_cweb_jobs_sse_n == 0) {
         return;
     }
 
