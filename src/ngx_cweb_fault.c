@@ -69,6 +69,7 @@ static void ngx_cweb_fault_answer(ngx_uint_t timeout);
 
 ngx_cweb_proc_t  *ngx_cweb_self;
 ngx_socket_t      ngx_cweb_fault_fd = -1;
+void            (*ngx_cweb_fault_thread_hook)(int signo);
 ngx_uint_t        ngx_cweb_fault_fd_ws;
 ngx_int_t         ngx_cweb_call_now = NGX_CWEB_CALL_NONE;
 
@@ -211,6 +212,62 @@ ngx_cweb_fault_init_process(ngx_cycle_t *cycle)
 }
 
 
+/*
+ * the helper: its runner threads run jobs' code; a fault there is told to
+ * hook (which records it) and then takes the process down as before
+ */
+
+ngx_int_t
+ngx_cweb_fault_watch_threads(void (*hook)(int signo), ngx_log_t *log)
+{
+    ngx_uint_t        i;
+    struct sigaction  sa;
+
+    ngx_cweb_fault_thread_hook = hook;
+
+    ngx_memzero(&sa, sizeof(struct sigaction));
+    sa.sa_sigaction = ngx_cweb_fault_signal_handler;
+    sa.sa_flags = SA_SIGINFO|SA_ONSTACK|SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+
+    for (i = 0; ngx_cweb_fault_signals[i]; i++) {
+        if (sigaction(ngx_cweb_fault_signals[i], &sa, NULL) == -1) {
+            ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                          "sigaction(%d) failed", ngx_cweb_fault_signals[i]);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* a thread's own stack for the handler: a job that recurses without end */
+
+void *
+ngx_cweb_fault_altstack_thread(void)
+{
+    void     *mem;
+    stack_t   ss;
+
+    mem = malloc(NGX_CWEB_ALTSTACK_SIZE);
+    if (mem == NULL) {
+        return NULL;
+    }
+
+    ss.ss_sp = mem;
+    ss.ss_size = NGX_CWEB_ALTSTACK_SIZE;
+    ss.ss_flags = 0;
+
+    if (sigaltstack(&ss, NULL) == -1) {
+        free(mem);
+        return NULL;
+    }
+
+    return mem;
+}
+
+
 void
 ngx_cweb_fault_exit_process(void)
 {
@@ -257,6 +314,14 @@ ngx_cweb_fault_signal_handler(int signo, siginfo_t *si, void *uc)
         }
 
         ngx_cweb_fault_answer(p->flags & NGX_CWEB_PROC_KILLED);
+
+    } else if (ngx_cweb_fault_thread_hook && si != NULL
+               && (si->si_code > 0
+                   || (si->si_code == SI_TKILL && si->si_pid == ngx_pid))
+               && syscall(SYS_gettid) != ngx_pid)
+    {
+        /* this thread's own fault or abort(), not a signal from outside */
+        ngx_cweb_fault_thread_hook(signo);
     }
 
     /*

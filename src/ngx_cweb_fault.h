@@ -17,6 +17,7 @@
 #define NGX_CWEB_CALL_ONLOAD     -2
 #define NGX_CWEB_CALL_UNLOAD     -3      /* unload() and destructors */
 #define NGX_CWEB_CALL_WORK       -4      /* ctx->scheduler work */
+#define NGX_CWEB_CALL_JOB        -5      /* a job's run() in the helper */
 #define NGX_CWEB_CALL_NONE       -16     /* no plugin code is running */
 /* a handler of module_t.websockets[i] */
 #define NGX_CWEB_CALL_WS_BASE    1024
@@ -35,6 +36,12 @@
 extern ngx_cweb_proc_t  *ngx_cweb_self;
 extern ngx_socket_t      ngx_cweb_fault_fd;  /* raw answer if it dies */
 extern ngx_uint_t        ngx_cweb_fault_fd_ws;   /* ... a WebSocket's */
+/*
+ * a fault of plugin code on another thread than the event loop's (a job's
+ * runner, in the helper): told to this hook, async-signal-safe, before the
+ * signal takes the process down
+ */
+extern void            (*ngx_cweb_fault_thread_hook)(int signo);
 /* what plugin code runs on this process's event loop (its API contexts) */
 extern ngx_int_t         ngx_cweb_call_now;
 
@@ -72,6 +79,9 @@ extern ngx_int_t         ngx_cweb_call_now;
 void ngx_cweb_fault_conf(ngx_cweb_main_conf_t *cmcf);
 ngx_int_t ngx_cweb_fault_init_process(ngx_cycle_t *cycle);
 void ngx_cweb_fault_exit_process(void);
+ngx_int_t ngx_cweb_fault_watch_threads(void (*hook)(int signo),
+    ngx_log_t *log);
+void *ngx_cweb_fault_altstack_thread(void);
 void ngx_cweb_fault_record(ngx_atomic_uint_t what, ngx_uint_t kind,
     ngx_int_t value, ngx_pid_t pid);
 void ngx_cweb_fault_record_call(ngx_atomic_uint_t what, ngx_msec_t since,

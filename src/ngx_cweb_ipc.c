@@ -597,6 +597,7 @@ ngx_cweb_ipc_deliver(ngx_log_t *log)
 {
     size_t                n;
     uint64_t              lost;
+    ngx_uint_t            k;
     ngx_cweb_ipc_ctx_t   *ctx;
     ngx_cweb_ring_rec_t   rec;
     const unsigned char  *p;
@@ -624,6 +625,13 @@ ngx_cweb_ipc_deliver(ngx_log_t *log)
                       "cweb ipc: this process fell behind the event ring "
                       "and lost %uL events (cweb_event_zone %uz is small "
                       "for their rate)", (uint64_t) lost, ctx->size);
+
+        /* each subscriber learns it (no data): the jobs' read the store */
+        for (k = 0; k < NGX_CWEB_IPC_KINDS; k++) {
+            if (ngx_cweb_ipc_handlers[k] != NULL) {
+                ngx_cweb_ipc_handlers[k](k, NULL, 0);
+            }
+        }
     }
 
     p = ngx_cweb_ipc_buf;

@@ -24,6 +24,8 @@
 #define NGX_CWEB_JOBS_SOCKET     "/ipc/jobs.sock"
 #define NGX_CWEB_JOBS_LOCK       "/jobs.lock"
 #define NGX_CWEB_JOBS_DB         "/jobs.db"
+/* jobs whose code crashed the helper: "<job id> <signal> <uuid>" lines */
+#define NGX_CWEB_JOBS_CRASH      "/jobs.crash"
 
 /* a message of the protocol: its length, then its JSON */
 #define NGX_CWEB_JOBS_HDR        4
@@ -52,6 +54,10 @@ extern ngx_module_t  ngx_cweb_jobs_module;
 typedef ngx_int_t (*ngx_cweb_jobs_answered_pt)(ngx_http_request_t *r,
     void *data, ngx_uint_t status, json_t *body);
 
+/* what the helper answered a query: status and body (NULL: it failed) */
+typedef void (*ngx_cweb_jobs_got_pt)(void *data, ngx_uint_t status,
+    json_t *body);
+
 /* a cweb_jobs location's handler */
 ngx_int_t ngx_cweb_jobs_handler(ngx_http_request_t *r);
 
@@ -61,6 +67,11 @@ ngx_int_t ngx_cweb_jobs_handler(ngx_http_request_t *r);
  */
 ngx_int_t ngx_cweb_jobs_ask(ngx_http_request_t *r, json_t *msg,
     ngx_cweb_jobs_answered_pt answered, void *data);
+
+/* a read of the store without a request: a handle to cancel it, or NULL */
+void *ngx_cweb_jobs_query(json_t *msg, ngx_log_t *log,
+    ngx_cweb_jobs_got_pt got, void *data);
+void ngx_cweb_jobs_query_cancel(void *query);
 
 /* a plugin's jobs_create(): sent, answered into the log only */
 ngx_int_t ngx_cweb_jobs_send(json_t *msg, const char *uuid);
@@ -82,9 +93,62 @@ ngx_uint_t ngx_cweb_jobs_owner(ngx_pool_t *pool, const char *module,
 int ngx_cweb_jobs_create_api(ngx_str_t *plugin, const char *job,
     const char *payload, cweb_uuid_t *out, u_char *err, size_t errlen);
 
+/*
+ * ngx_cweb_jobs_follow.c: a follower of one job's events, for either
+ * transport.  The owner sets uuid, last_id, log, ops and data; the
+ * callbacks come in this order: opened() once with the first page's
+ * answer (not NGX_OK: the owner has answered, unfollowed, and owns body),
+ * then event() for each event newer than last_id, in id order, exactly
+ * once (not NGX_OK: the owner has ended and unfollowed), live() when the
+ * replay is written, lost() when it cannot go on (the owner ends its
+ * stream; the client resumes with its last id).
+ */
+typedef struct ngx_cweb_jfollow_s  ngx_cweb_jfollow_t;
+typedef struct ngx_cweb_jheld_s    ngx_cweb_jheld_t;
+
+typedef struct {
+    ngx_int_t                 (*opened)(ngx_cweb_jfollow_t *f,
+                                        ngx_uint_t status, json_t *body);
+    ngx_int_t                 (*event)(ngx_cweb_jfollow_t *f, int64_t id,
+                                       const char *type, const u_char *json,
+                                       size_t len);
+    void                      (*live)(ngx_cweb_jfollow_t *f);
+    void                      (*lost)(ngx_cweb_jfollow_t *f);
+} ngx_cweb_jfollow_ops_t;
+
+struct ngx_cweb_jfollow_s {
+    ngx_queue_t                 queue;        /* in its bucket */
+    ngx_queue_t                 all;
+    u_char                      uuid[36];
+    int64_t                     last_id;      /* the last one written */
+    ngx_log_t                  *log;
+    const ngx_cweb_jfollow_ops_t  *ops;
+    void                       *data;
+    void                       *query;        /* a page being read */
+    ngx_cweb_jheld_t           *held;         /* live, during the replay */
+    ngx_cweb_jheld_t          **hold_last;
+    ngx_uint_t                  nheld;
+    unsigned                    registered:1;
+    unsigned                    opened:1;
+    unsigned                    live:1;
+    unsigned                    again:1;      /* held ones were dropped */
+};
+
+ngx_int_t ngx_cweb_jobs_follow_init_process(ngx_cycle_t *cycle);
+ngx_int_t ngx_cweb_jobs_follow(ngx_cweb_jfollow_t *f);
+void ngx_cweb_jobs_unfollow(ngx_cweb_jfollow_t *f);
+ngx_uint_t ngx_cweb_jobs_follow_final(const char *type);
+ngx_uint_t ngx_cweb_jobs_follow_over(json_t *body);
+ngx_int_t ngx_cweb_jobs_follow_refused(ngx_http_request_t *r,
+    ngx_uint_t status, json_t *body);
+ngx_int_t ngx_cweb_jobs_follow_since(ngx_http_request_t *r,
+    ngx_uint_t last_event_id, int64_t *since);
+
 /* ngx_cweb_jobs_sse.c: GET /jobs/<uuid>/events */
 ngx_int_t ngx_cweb_jobs_sse(ngx_http_request_t *r, ngx_str_t *uuid);
-ngx_int_t ngx_cweb_jobs_sse_init_process(ngx_cycle_t *cycle);
+
+/* ngx_cweb_jobs_ws.c: GET /jobs/ws?id=<uuid>&since_event_id=<n> */
+ngx_int_t ngx_cweb_jobs_ws(ngx_http_request_t *r, ngx_str_t *uuid);
 
 /* a message's length in front of it; where its JSON goes */
 static ngx_inline u_char *

@@ -32,6 +32,7 @@ typedef struct {
     ngx_event_t                 retry;
     ngx_uint_t                  tries;
     ngx_cweb_jobs_answered_pt   answered;     /* NULL: relay the answer */
+    ngx_cweb_jobs_got_pt        got;          /* a query's, without r */
     void                       *data;
 } ngx_cweb_jobs_ctx_t;
 
@@ -108,6 +109,50 @@ ngx_cweb_jobs_send(json_t *msg, const char *uuid)
     ngx_cweb_jobs_connect(ctx);
 
     return NGX_OK;
+}
+
+
+/*
+ * a read without a request (a WebSocket's replay): got() is called once
+ * with the answer, or with the error status and no body; the handle
+ * cancels it until then
+ */
+
+void *
+ngx_cweb_jobs_query(json_t *msg, ngx_log_t *log, ngx_cweb_jobs_got_pt got,
+    void *data)
+{
+    ngx_pool_t           *pool;
+    ngx_cweb_jobs_ctx_t  *ctx;
+
+    pool = ngx_create_pool(1024, log);
+    if (pool == NULL) {
+        json_decref(msg);
+        return NULL;
+    }
+
+    ctx = ngx_cweb_jobs_ctx(pool, log, msg);
+    if (ctx == NULL) {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    ctx->got = got;
+    ctx->data = data;
+
+    ngx_cweb_jobs_connect(ctx);
+
+    return ctx;
+}
+
+
+void
+ngx_cweb_jobs_query_cancel(void *query)
+{
+    ngx_cweb_jobs_ctx_t  *ctx = query;
+
+    ngx_cweb_jobs_cleanup(ctx);
+    ngx_destroy_pool(ctx->pool);
 }
 
 
@@ -233,6 +278,9 @@ ngx_cweb_jobs_connect(ngx_cweb_jobs_ctx_t *ctx)
     c->recv = ngx_recv;
     c->send = ngx_send;
     c->data = ctx;
+
+    /* a helper that quits or dies resets it: ngx_cweb_jobs_lost() tells */
+    c->log_error = NGX_ERROR_INFO;
     c->read->handler = ngx_cweb_jobs_read_handler;
     c->write->handler = ngx_cweb_jobs_write_handler;
     c->read->log = c->log;
@@ -337,7 +385,7 @@ ngx_cweb_jobs_lost(ngx_cweb_jobs_ctx_t *ctx)
 
     r = ctx->r;
 
-    if (r && r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)
+    if ((r ? r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD) : ctx->got != NULL)
         && ++ctx->tries < NGX_CWEB_JOBS_TRIES)
     {
         ngx_close_connection(ctx->peer);
@@ -386,6 +434,11 @@ ngx_cweb_jobs_answer(ngx_cweb_jobs_ctx_t *ctx)
     json_incref(body);
     json_decref(msg);
 
+    if (ctx->got) {
+        ctx->got(ctx->data, code, body);
+        return NGX_OK;
+    }
+
     if (ctx->r == NULL) {
         ngx_cweb_jobs_created(ctx, code, body);
         return NGX_OK;
@@ -408,6 +461,15 @@ ngx_cweb_jobs_done(ngx_cweb_jobs_ctx_t *ctx, ngx_int_t rc)
     r = ctx->r;
 
     ngx_cweb_jobs_cleanup(ctx);
+
+    if (r == NULL && ctx->got) {
+        if (rc != NGX_OK) {
+            ctx->got(ctx->data, rc, NULL);
+        }
+
+        ngx_destroy_pool(ctx->pool);
+        return;
+    }
 
     if (r == NULL) {
         if (rc != NGX_OK) {

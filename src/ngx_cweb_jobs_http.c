@@ -157,10 +157,23 @@ ngx_cweb_jobs_handler(ngx_http_request_t *r)
         rc = NGX_HTTP_NOT_FOUND;
         reason = "no such jobs endpoint: POST /jobs, GET /jobs, "
                  "GET /jobs/<uuid>, POST /jobs/<uuid>/cancel, "
-                 "GET /jobs/<uuid>/events";
+                 "GET /jobs/<uuid>/events, GET /jobs/ws?id=<uuid>";
     }
 
-    if (rc == NGX_OK && uuid.len && ngx_cweb_jobs_uuid_valid(&uuid) != NGX_OK)
+    /* the WebSocket's job is in its query: ?id=<uuid>&since_event_id=<n> */
+    if (rc == NGX_OK && action.len == 2
+        && (r->method != NGX_HTTP_GET
+            || ngx_http_arg(r, (u_char *) "id", 2, &uuid) != NGX_OK))
+    {
+        rc = r->method != NGX_HTTP_GET ? NGX_HTTP_NOT_ALLOWED
+                                       : NGX_HTTP_BAD_REQUEST;
+        reason = r->method != NGX_HTTP_GET
+                 ? "GET /jobs/ws?id=<uuid>: a WebSocket opens with a GET"
+                 : "GET /jobs/ws needs ?id=<the job's uuid>";
+    }
+
+    if (rc == NGX_OK && (uuid.len || action.len == 2)
+        && ngx_cweb_jobs_uuid_valid(&uuid) != NGX_OK)
     {
         rc = NGX_HTTP_BAD_REQUEST;
         reason = "malformed job uuid";
@@ -183,6 +196,10 @@ ngx_cweb_jobs_handler(ngx_http_request_t *r)
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
         return rc;
+    }
+
+    if (action.len == 2) {
+        return ngx_cweb_jobs_ws(r, &uuid);
     }
 
     if (uuid.len == 0 && r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
@@ -215,7 +232,10 @@ ngx_cweb_jobs_handler(ngx_http_request_t *r)
 }
 
 
-/* "/jobs", "/jobs/<uuid>", "/jobs/<uuid>/cancel", "/jobs/<uuid>/events" */
+/*
+ * "/jobs", "/jobs/<uuid>", "/jobs/<uuid>/cancel", "/jobs/<uuid>/events";
+ * "/jobs/ws" is action "ws" without a uuid
+ */
 
 static ngx_int_t
 ngx_cweb_jobs_route(ngx_http_request_t *r, ngx_str_t *uuid,
@@ -247,6 +267,12 @@ ngx_cweb_jobs_route(ngx_http_request_t *r, ngx_str_t *uuid,
 
     uuid->data = p;
     uuid->len = (slash ? slash : last) - p;
+
+    if (slash == NULL && uuid->len == 2 && ngx_strncmp(p, "ws", 2) == 0) {
+        *action = *uuid;
+        ngx_str_null(uuid);
+        return NGX_OK;
+    }
 
     if (slash == NULL) {
         return NGX_OK;
@@ -477,7 +503,7 @@ ngx_cweb_jobs_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    return ngx_cweb_jobs_sse_init_process(cycle);
+    return ngx_cweb_jobs_follow_init_process(cycle);
 }
 
 

@@ -78,6 +78,9 @@ ngx_cweb_jobs_accept(ngx_event_t *ev)
         c->recv = ngx_recv;
         c->send = ngx_send;
         c->data = peer;
+
+        /* a worker whose client went away closes its question at once */
+        c->log_error = NGX_ERROR_INFO;
         c->read->handler = ngx_cweb_jobs_peer_read;
         c->write->handler = ngx_cweb_jobs_peer_write;
         c->read->log = ev->log;

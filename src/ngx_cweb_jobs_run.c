@@ -15,9 +15,13 @@
  *
  * Plugin code here is not on a worker's event loop: the host's cweb_api
  * functions refuse job threads (ngx_cweb_api_gate_ctx()), onload() is not
- * run in this process, and a crash takes the helper down; the master
- * respawns it and the next scheduler fails (or retries) the jobs that
- * were running (ngx_cweb_jstore_recover()).
+ * run in this process, and a crash takes the helper down.  Before it goes,
+ * the fault handler tells ngx_cweb_jobs_crashed() on the faulting thread:
+ * the job and the signal are appended to <cweb_module_dir>/jobs.crash and
+ * the fault is counted against the job's version (cweb_fault_limit
+ * quarantines it as it would for a route).  The master respawns the
+ * helper and the next scheduler fails (or retries) the jobs that were
+ * running, the crashed one with its signal (ngx_cweb_jstore_recover()).
  */
 
 
@@ -25,6 +29,7 @@
 #include "ngx_cweb_api.h"
 #include "ngx_cweb_loader.h"
 #include "ngx_cweb_jobs_sched.h"
+#include "ngx_cweb_fault.h"
 #include "ngx_cweb_jobs_store_int.h"
 #include "ngx_cweb_store_int.h"
 
@@ -36,6 +41,7 @@ struct ngx_cweb_jloaded_s {
     char                        hash[NGX_CWEB_HASH_LEN + 1];
     void                       *handle;
     module_t                   *config;
+    ngx_atomic_uint_t           what;         /* its fault marker, or 0 */
 };
 
 
@@ -48,7 +54,10 @@ typedef struct {
 static void *ngx_cweb_jobs_runner_thread(void *data);
 static void ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn);
 static job_info_t *ngx_cweb_jobs_info(ngx_cweb_jclaim_t *claim, char *err,
-    size_t errlen);
+    size_t errlen, ngx_atomic_uint_t *what);
+static ngx_atomic_uint_t ngx_cweb_jobs_what(ngx_cweb_jclaim_t *claim);
+static ngx_int_t ngx_cweb_jobs_crash_open(ngx_log_t *log);
+static void ngx_cweb_jobs_crashed(int signo);
 static void ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc,
     const char *why);
 static int ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
@@ -70,6 +79,10 @@ typedef struct {
 static ngx_cweb_jrunner_t  *ngx_cweb_jobs_runners;
 static ngx_uint_t           ngx_cweb_jobs_nrunners;
 static ngx_log_t           *ngx_cweb_jobs_run_log;
+
+/* the runner whose job's code this thread is in, for its fault handler */
+static __thread ngx_cweb_jrunner_t  *ngx_cweb_jobs_self;
+static int                  ngx_cweb_jobs_crash_fd = -1;
 
 /* claimed jobs waiting for a runner: a ring, and how many are out */
 static pthread_mutex_t      ngx_cweb_jobs_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -102,6 +115,12 @@ ngx_cweb_jobs_runners_start(ngx_uint_t n, ngx_log_t *log)
 
     ngx_cweb_jobs_nrunners = n;
     ngx_cweb_jobs_run_log = log;
+
+    if (ngx_cweb_jobs_crash_open(log) != NGX_OK
+        || ngx_cweb_fault_watch_threads(ngx_cweb_jobs_crashed, log) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     for (i = 0; i < n; i++) {
         rn = &ngx_cweb_jobs_runners[i];
@@ -205,7 +224,7 @@ ngx_cweb_jobs_runner_cancel(const char *uuid)
         }
     }
 
-    info = rn ? ngx_cweb_jobs_info(&rn->claim, NULL, 0) : NULL;
+    info = rn ? ngx_cweb_jobs_info(&rn->claim, NULL, 0, NULL) : NULL;
     cn = (info && info->cancel) ? calloc(1, sizeof(ngx_cweb_jcancel_t))
                                 : NULL;
 
@@ -293,6 +312,9 @@ ngx_cweb_jobs_runner_thread(void *data)
 
     ngx_cweb_jready_t  *e;
 
+    /* a job that recurses without end still has its crash recorded */
+    (void) ngx_cweb_fault_altstack_thread();
+
     for ( ;; ) {
         pthread_mutex_lock(&ngx_cweb_jobs_mu);
 
@@ -337,7 +359,7 @@ ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn)
         return;
     }
 
-    info = ngx_cweb_jobs_info(&rn->claim, err, sizeof(err));
+    info = ngx_cweb_jobs_info(&rn->claim, err, sizeof(err), &rn->what);
 
     if (info == NULL) {
         ngx_cweb_jobs_end(rn, -1, err);
@@ -348,7 +370,13 @@ ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn)
     payload.json_len = strlen(payload.json);
     rn->job.job_uuid = rn->claim.uuid;
 
+    /* the fault marker: a crash in run() is this job's and this version's */
+    rn->since = ngx_current_msec | 1;
+    ngx_cweb_jobs_self = rn;
+
     rc = info->run(&ngx_cweb_context, &payload, &rn->job);
+
+    ngx_cweb_jobs_self = NULL;
 
     ngx_cweb_jobs_end(rn, rc, NULL);
 }
@@ -357,7 +385,8 @@ ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn)
 /* the job's function in the version it was created for, loaded once */
 
 static job_info_t *
-ngx_cweb_jobs_info(ngx_cweb_jclaim_t *claim, char *err, size_t errlen)
+ngx_cweb_jobs_info(ngx_cweb_jclaim_t *claim, char *err, size_t errlen,
+    ngx_atomic_uint_t *what)
 {
     int                  i;
     u_char               so[NGX_CWEB_FILE_LEN], path[NGX_MAX_PATH], e[512];
@@ -398,6 +427,7 @@ ngx_cweb_jobs_info(ngx_cweb_jclaim_t *claim, char *err, size_t errlen)
 
             } else {
                 ngx_memcpy(l->hash, claim->module_hash, NGX_CWEB_HASH_LEN);
+                l->what = ngx_cweb_jobs_what(claim);
                 l->next = ngx_cweb_jobs_loaded;
                 ngx_cweb_jobs_loaded = l;
             }
@@ -405,6 +435,10 @@ ngx_cweb_jobs_info(ngx_cweb_jclaim_t *claim, char *err, size_t errlen)
     }
 
     pthread_mutex_unlock(&ngx_cweb_jobs_loaded_mu);
+
+    if (what) {
+        *what = l ? l->what : 0;
+    }
 
     for (i = 0; l && i < l->config->job_size && i < MAX_JOBS; i++) {
         if (l->config->jobs[i].name && l->config->jobs[i].run
@@ -421,6 +455,183 @@ ngx_cweb_jobs_info(ngx_cweb_jclaim_t *claim, char *err, size_t errlen)
     }
 
     return NULL;
+}
+
+
+/*
+ * the fault marker of the plugin's version in the registry (its slot
+ * there), 0 when the plugin is gone: a crash is then the job's only
+ */
+
+static ngx_atomic_uint_t
+ngx_cweb_jobs_what(ngx_cweb_jclaim_t *claim)
+{
+    ngx_str_t              name;
+    ngx_pool_t            *pool;
+    ngx_atomic_uint_t      what;
+    ngx_cweb_shm_module_t  m;
+
+    pool = ngx_create_pool(1024, ngx_cweb_jobs_run_log);
+    if (pool == NULL) {
+        return 0;
+    }
+
+    name.data = (u_char *) claim->module;
+    name.len = ngx_strlen(claim->module);
+
+    what = (ngx_cweb_registry_get(&name, &m, pool) == NGX_OK)
+           ? ngx_cweb_call_what(m.slot, (ngx_uint_t) claim->version,
+                                NGX_CWEB_CALL_JOB)
+           : 0;
+
+    ngx_destroy_pool(pool);
+
+    return what;
+}
+
+
+/* <cweb_module_dir>/jobs.crash, appended to by a job's fault handler */
+
+static ngx_int_t
+ngx_cweb_jobs_crash_open(ngx_log_t *log)
+{
+    u_char  path[NGX_MAX_PATH];
+
+    ngx_snprintf(path, sizeof(path) - 1, "%V" NGX_CWEB_JOBS_CRASH "%Z",
+                 &ngx_cweb_conf()->module_dir);
+
+    ngx_cweb_jobs_crash_fd = open((char *) path,
+                                  O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, 0600);
+
+    if (ngx_cweb_jobs_crash_fd == -1) {
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                      "cweb jobs: open(\"%s\") failed", path);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * on the thread of a job's run() that faulted (ngx_cweb_fault.c), the
+ * process about to die: async-signal-safe, plain formatting and write()
+ */
+
+static void
+ngx_cweb_jobs_crashed(int signo)
+{
+    u_char              line[128], *p;
+    ngx_cweb_jrunner_t  *rn;
+
+    rn = ngx_cweb_jobs_self;
+
+    if (rn == NULL) {
+        return;
+    }
+
+    ngx_cweb_jobs_self = NULL;       /* once */
+
+    p = ngx_sprintf(line, "%L %d %*s\n", rn->claim.id, signo,
+                    (size_t) NGX_CWEB_JSTORE_UUID_LEN, rn->claim.uuid);
+
+    if (ngx_cweb_jobs_crash_fd != -1) {
+        (void) write(ngx_cweb_jobs_crash_fd, line, p - line);
+    }
+
+    if (rn->what) {
+        ngx_cweb_fault_record_call(rn->what, rn->since, NGX_CWEB_FAULT_SIGNAL,
+                                   signo, ngx_pid);
+    }
+}
+
+
+/*
+ * the store thread, at the scheduler's start: the crashes the previous
+ * helper recorded, read before the running jobs are recovered
+ */
+
+#define NGX_CWEB_JOBS_CRASHES  64
+
+static struct {
+    int64_t                     id;
+    int                         signo;
+    char                        why[128];
+} ngx_cweb_jobs_crashes[NGX_CWEB_JOBS_CRASHES];
+
+static ngx_uint_t  ngx_cweb_jobs_ncrashes;
+
+
+void
+ngx_cweb_jobs_crashes_load(void)
+{
+    int        signo;
+    char       path[NGX_MAX_PATH], line[128];
+    FILE      *f;
+    long long  id;
+
+    ngx_snprintf((u_char *) path, sizeof(path) - 1,
+                 "%V" NGX_CWEB_JOBS_CRASH "%Z", &ngx_cweb_conf()->module_dir);
+
+    ngx_cweb_jobs_ncrashes = 0;
+
+    f = fopen(path, "re");
+    if (f == NULL) {
+        return;
+    }
+
+    while (ngx_cweb_jobs_ncrashes < NGX_CWEB_JOBS_CRASHES
+           && fgets(line, sizeof(line), f))
+    {
+        if (sscanf(line, "%lld %d", &id, &signo) != 2) {
+            continue;
+        }
+
+        ngx_cweb_jobs_crashes[ngx_cweb_jobs_ncrashes].id = id;
+        ngx_cweb_jobs_crashes[ngx_cweb_jobs_ncrashes].signo = signo;
+        ngx_snprintf((u_char *) ngx_cweb_jobs_crashes[ngx_cweb_jobs_ncrashes]
+                                .why,
+                     sizeof(ngx_cweb_jobs_crashes[0].why) - 1,
+                     "crashed: signal %d (%s) in the job's code; the cweb "
+                     "helper died and was respawned%Z", signo,
+                     ngx_cweb_signal_name(signo));
+        ngx_cweb_jobs_ncrashes++;
+    }
+
+    fclose(f);
+}
+
+
+const char *
+ngx_cweb_jobs_crash_why(void *data, int64_t job_id)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < ngx_cweb_jobs_ncrashes; i++) {
+        if (ngx_cweb_jobs_crashes[i].id == job_id) {
+            return ngx_cweb_jobs_crashes[i].why;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* the recovery is in the store: the next crash starts a new file */
+
+void
+ngx_cweb_jobs_crashes_clear(void)
+{
+    char  path[NGX_MAX_PATH];
+
+    if (ngx_cweb_jobs_ncrashes) {
+        ngx_snprintf((u_char *) path, sizeof(path) - 1,
+                     "%V" NGX_CWEB_JOBS_CRASH "%Z",
+                     &ngx_cweb_conf()->module_dir);
+        (void) truncate(path, 0);
+    }
+
+    ngx_cweb_jobs_ncrashes = 0;
 }
 
 

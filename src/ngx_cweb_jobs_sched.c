@@ -465,8 +465,16 @@ ngx_cweb_jobs_exec(ngx_cweb_jop_t *op)
     switch (op->kind) {
 
     case 0:
-        (void) ngx_cweb_jstore_recover(j->store, now, j->jcf->backoff,
-                                       ngx_cweb_jobs_recovered, op);
+        ngx_cweb_jobs_crashes_load();
+
+        if (ngx_cweb_jstore_recover(j->store, now, j->jcf->backoff,
+                                    ngx_cweb_jobs_crash_why,
+                                    ngx_cweb_jobs_recovered, op)
+            >= 0)
+        {
+            ngx_cweb_jobs_crashes_clear();
+        }
+
         return;
 
     case NGX_CWEB_JOP_CREATE:
@@ -641,12 +649,15 @@ ngx_cweb_jobs_exec_events(ngx_cweb_jop_t *op)
     json_t   *evs;
     int64_t   last;
 
-    rc = ngx_cweb_jstore_events(ngx_cweb_jobs.store, op->uuid, op->since,
-                                op->limit, &evs, &last);
+    rc = ngx_cweb_jstore_events_state(ngx_cweb_jobs.store, op->uuid,
+                                      op->since, op->limit, &evs, &last,
+                                      op->state_out);
 
-    ngx_cweb_jobs_read(op, rc, rc == 1 ? json_pack("{s:o,s:I}", "events", evs,
-                                                   "last_id",
-                                                   (json_int_t) last)
+    /* the state: a follower of a job that has ended stops at its end */
+    ngx_cweb_jobs_read(op, rc, rc == 1 ? json_pack("{s:o,s:I,s:s}", "events",
+                                                   evs, "last_id",
+                                                   (json_int_t) last,
+                                                   "state", op->state_out)
                                        : NULL,
                        "the events cannot be read");
 }

@@ -69,6 +69,10 @@ struct ngx_cweb_jrunner_s {
     char                       *result;       /* set_result(), JSON text */
     char                       *error;        /* set_error() */
     ngx_uint_t                  canceled;     /* under the runners' mutex */
+
+    /* the fault marker of the run: its version and since when */
+    ngx_atomic_uint_t           what;
+    ngx_msec_t                  since;
 };
 
 
@@ -94,6 +98,9 @@ void ngx_cweb_jobs_runners_give(ngx_cweb_jclaim_t *claims, ngx_uint_t n);
 void ngx_cweb_jobs_runner_done(void);
 void ngx_cweb_jobs_runner_cancel(const char *uuid);
 void ngx_cweb_jobs_runners_requeue(void);
+void ngx_cweb_jobs_crashes_load(void);
+const char *ngx_cweb_jobs_crash_why(void *data, int64_t job_id);
+void ngx_cweb_jobs_crashes_clear(void);
 
 
 #endif /* _NGX_CWEB_JOBS_SCHED_H_INCLUDED_ */

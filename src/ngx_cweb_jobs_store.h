@@ -177,15 +177,19 @@ int ngx_cweb_jstore_cancel(ngx_cweb_jstore_t *s, const char *uuid,
 int ngx_cweb_jstore_requeue(ngx_cweb_jstore_t *s, int64_t job_id,
     int64_t now, int64_t *event_id);
 
+/* why a running job was interrupted (NULL: NGX_CWEB_JSTORE_INTERRUPTED) */
+typedef const char *(*ngx_cweb_jstore_why_pt)(void *data, int64_t job_id);
+
 /*
  * At helper start: every running job was interrupted by a crash.  Each
  * one is retried at now + ngx_cweb_jstore_backoff(backoff_ms, attempts)
- * while attempts < max_attempts, else failed, with error
- * NGX_CWEB_JSTORE_INTERRUPTED.  handler (or NULL) hears each event.
- * Returns how many jobs, or -1.
+ * while attempts < max_attempts, else failed, with error why(data, id)
+ * (why NULL or answering NULL: NGX_CWEB_JSTORE_INTERRUPTED).  handler (or
+ * NULL) hears each event.  Returns how many jobs, or -1.
  */
 int ngx_cweb_jstore_recover(ngx_cweb_jstore_t *s, int64_t now,
-    int64_t backoff_ms, ngx_cweb_jstore_event_pt handler, void *data);
+    int64_t backoff_ms, ngx_cweb_jstore_why_pt why,
+    ngx_cweb_jstore_event_pt handler, void *data);
 
 /* base << (attempt - 1), the shift bounded at 20 */
 int64_t ngx_cweb_jstore_backoff(int64_t base, int64_t attempt);
@@ -216,6 +220,10 @@ json_t *ngx_cweb_jstore_list(ngx_cweb_jstore_t *s, const char *state,
  */
 int ngx_cweb_jstore_events(ngx_cweb_jstore_t *s, const char *uuid,
     int64_t since_id, int limit, json_t **out, int64_t *last_id);
+/* the same, and the job's state in state_out (NGX_CWEB_JSTORE_STATE_LEN) */
+int ngx_cweb_jstore_events_state(ngx_cweb_jstore_t *s, const char *uuid,
+    int64_t since_id, int limit, json_t **out, int64_t *last_id,
+    char *state_out);
 
 /*
  * The one place an event is shaped (live events use it too):

@@ -19,6 +19,7 @@ static int ngx_cweb_jstore_settle(ngx_cweb_jstore_t *s, int64_t job_id,
     const char *error, int64_t run_at, int64_t backoff_ms, int64_t now,
     char *state_out, int64_t *event_id);
 static int ngx_cweb_jstore_recover_one(ngx_cweb_jstore_t *s, int64_t id,
+    const char *why,
     int64_t now, int64_t backoff_ms, ngx_cweb_jstore_event_pt handler,
     void *data);
 
@@ -374,8 +375,10 @@ ngx_cweb_jstore_backoff(int64_t base, int64_t attempt)
 
 int
 ngx_cweb_jstore_recover(ngx_cweb_jstore_t *s, int64_t now,
-    int64_t backoff_ms, ngx_cweb_jstore_event_pt handler, void *data)
+    int64_t backoff_ms, ngx_cweb_jstore_why_pt why,
+    ngx_cweb_jstore_event_pt handler, void *data)
 {
+    const char    *reason;
     int            rc, n, i;
     int64_t       *ids, *p;
     size_t         nalloc;
@@ -409,8 +412,12 @@ ngx_cweb_jstore_recover(ngx_cweb_jstore_t *s, int64_t now,
     }
 
     for (i = 0; i < n; i++) {
-        if (ngx_cweb_jstore_recover_one(s, ids[i], now, backoff_ms, handler,
-                                        data)
+        reason = why ? why(data, ids[i]) : NULL;
+
+        if (ngx_cweb_jstore_recover_one(s, ids[i],
+                                        reason ? reason
+                                        : NGX_CWEB_JSTORE_INTERRUPTED,
+                                        now, backoff_ms, handler, data)
             != 0)
         {
             free(ids);
@@ -425,8 +432,9 @@ ngx_cweb_jstore_recover(ngx_cweb_jstore_t *s, int64_t now,
 
 
 static int
-ngx_cweb_jstore_recover_one(ngx_cweb_jstore_t *s, int64_t id, int64_t now,
-    int64_t backoff_ms, ngx_cweb_jstore_event_pt handler, void *data)
+ngx_cweb_jstore_recover_one(ngx_cweb_jstore_t *s, int64_t id,
+    const char *why, int64_t now, int64_t backoff_ms,
+    ngx_cweb_jstore_event_pt handler, void *data)
 {
     int            rc;
     int64_t        eid;
@@ -436,8 +444,7 @@ ngx_cweb_jstore_recover_one(ngx_cweb_jstore_t *s, int64_t id, int64_t now,
         return -1;
     }
 
-    rc = ngx_cweb_jstore_settle(s, id, NGX_CWEB_JSTORE_INTERRUPTED, -1,
-                                backoff_ms, now, NULL, &eid);
+    rc = ngx_cweb_jstore_settle(s, id, why, -1, backoff_ms, now, NULL, &eid);
 
     if (rc == 0 && handler) {
         st = s->stmt[NGX_CWEB_JSTORE_EVENT_BY_ID];

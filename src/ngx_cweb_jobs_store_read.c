@@ -491,6 +491,16 @@ int
 ngx_cweb_jstore_events(ngx_cweb_jstore_t *s, const char *uuid,
     int64_t since_id, int limit, json_t **out, int64_t *last_id)
 {
+    return ngx_cweb_jstore_events_state(s, uuid, since_id, limit, out,
+                                        last_id, NULL);
+}
+
+
+int
+ngx_cweb_jstore_events_state(ngx_cweb_jstore_t *s, const char *uuid,
+    int64_t since_id, int limit, json_t **out, int64_t *last_id,
+    char *state_out)
+{
     int               rc;
     json_t           *e;
     sqlite3_stmt     *st;
@@ -501,6 +511,11 @@ ngx_cweb_jstore_events(ngx_cweb_jstore_t *s, const char *uuid,
     *last_id = since_id;
 
     rc = ngx_cweb_jstore_find(s, uuid, &r);
+
+    if (rc == 1 && state_out) {
+        snprintf(state_out, NGX_CWEB_JSTORE_STATE_LEN, "%s", r.state);
+    }
+
     sqlite3_reset(s->stmt[NGX_CWEB_JSTORE_BY_UUID]);
 
     if (rc != 1) {

@@ -279,14 +279,14 @@ ngx_cweb_watchdog_route(ngx_cweb_shm_module_t *m, ngx_atomic_uint_t what,
     ngx_cweb_manifest_item_t *it;
 
     static const char  *special[] = { "", "load", "onload", "unload",
-                                      "scheduled work" };
+                                      "scheduled work", "a job" };
 
     idx = ngx_cweb_what_route(what);
     route->data = buf;
 
     if (idx < 0) {
         route->len = ngx_snprintf(buf, size, "%s",
-                                  special[-idx <= 4 ? -idx : 0]) - buf;
+                                  special[-idx <= 5 ? -idx : 0]) - buf;
         return;
     }
 

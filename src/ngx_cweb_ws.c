@@ -36,8 +36,6 @@
 #define NGX_CWEB_HTTP_UPGRADE_REQUIRED  426
 
 
-static const char *ngx_cweb_ws_check(ngx_http_request_t *r, ngx_str_t *key,
-    ngx_uint_t *status);
 static ngx_int_t ngx_cweb_ws_origin_ok(ngx_http_request_t *r);
 static ngx_uint_t ngx_cweb_ws_has_token(ngx_str_t *value, const char *token,
     size_t len, ngx_uint_t nocase);
@@ -159,7 +157,7 @@ ngx_cweb_ws_handler(ngx_cweb_call_t *call)
     }
 
     wc = ngx_cweb_ws_create(r, call->route);
-    if (wc == NULL || ngx_cweb_ws_extensions(wc) != NGX_OK) {
+    if (wc == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -182,19 +180,28 @@ ngx_cweb_ws_handler(ngx_cweb_call_t *call)
 
     wc->opened = 1;
 
-    if (ngx_cweb_ws_accept(wc, &key) != NGX_OK) {
+    return ngx_cweb_ws_upgrade(wc, &key) == NGX_OK ? NGX_DONE : NGX_ERROR;
+}
+
+
+/* the 101 and the connection taken over from nginx's HTTP machinery */
+
+ngx_int_t
+ngx_cweb_ws_upgrade(ngx_cweb_ws_conn_t *wc, ngx_str_t *key)
+{
+    if (ngx_cweb_ws_accept(wc, key) != NGX_OK) {
         return NGX_ERROR;
     }
 
     ngx_cweb_ws_takeover(wc);
 
-    return NGX_DONE;
+    return NGX_OK;
 }
 
 
 /* the opening handshake: NULL, or why not and the status to answer */
 
-static const char *
+const char *
 ngx_cweb_ws_check(ngx_http_request_t *r, ngx_str_t *key, ngx_uint_t *status)
 {
     u_char            buf[32];
@@ -390,8 +397,49 @@ ngx_cweb_ws_has_token(ngx_str_t *value, const char *token, size_t len,
 static ngx_cweb_ws_conn_t *
 ngx_cweb_ws_create(ngx_http_request_t *r, ngx_cweb_route_t *rt)
 {
-    size_t                     nlen, plen;
-    const char                *path;
+    size_t               nlen, plen;
+    const char          *path;
+    ngx_cweb_ws_conn_t  *wc;
+
+    /* malloc()ed with its names, see ngx_cweb_ws_alloc() */
+    path = rt->plugin->config->websockets[rt->index].path;
+    nlen = rt->plugin->name.len;
+    plen = ngx_strlen(path);
+
+    wc = ngx_cweb_ws_alloc(r, nlen + 1 + plen + 1);
+    if (wc == NULL) {
+        return NULL;
+    }
+
+    wc->plugin = (u_char *) (wc + 1);
+    wc->path = wc->plugin + nlen + 1;
+    ngx_memcpy(wc->plugin, rt->plugin->name.data, nlen);
+    ngx_memcpy(wc->path, path, plen);
+
+    wc->pub.client_fd = r->connection->fd;
+    wc->pub.send = ngx_cweb_ws_send;
+    wc->pub.close = ngx_cweb_ws_close_api;
+    wc->message = ngx_cweb_ws_message;
+    wc->served = ngx_cweb_ws_served;
+    wc->done = ngx_cweb_ws_cleanup_conn;
+
+    ngx_cweb_ws_register(wc);
+    wc->registered = 1;
+
+    return wc;
+}
+
+
+/*
+ * a connection for r, with extra bytes after it (wc + 1); the caller sets
+ * plugin and path (for the log), message, served and done.  malloc()ed,
+ * not from the request's pool: the request is released once the 101 is
+ * out (ngx_cweb_ws_release())
+ */
+
+ngx_cweb_ws_conn_t *
+ngx_cweb_ws_alloc(ngx_http_request_t *r, size_t extra)
+{
     ngx_cweb_ws_conn_t        *wc;
     ngx_http_cleanup_t        *cln;
     ngx_cweb_ws_conf_t        *wcf;
@@ -402,27 +450,13 @@ ngx_cweb_ws_create(ngx_http_request_t *r, ngx_cweb_route_t *rt)
         return NULL;
     }
 
-    /*
-     * malloc()ed with its names, not from the request's pool: the request
-     * is released once the 101 is out (ngx_cweb_ws_release())
-     */
-    path = rt->plugin->config->websockets[rt->index].path;
-    nlen = rt->plugin->name.len;
-    plen = ngx_strlen(path);
-
-    wc = ngx_calloc(sizeof(ngx_cweb_ws_conn_t) + nlen + 1 + plen + 1,
-                    r->connection->log);
+    wc = ngx_calloc(sizeof(ngx_cweb_ws_conn_t) + extra, r->connection->log);
     if (wc == NULL) {
         return NULL;
     }
 
     cln->handler = ngx_cweb_ws_cleanup;
     cln->data = wc;
-
-    wc->plugin = (u_char *) (wc + 1);
-    wc->path = wc->plugin + nlen + 1;
-    ngx_memcpy(wc->plugin, rt->plugin->name.data, nlen);
-    ngx_memcpy(wc->path, path, plen);
 
     wcf = ngx_http_get_module_main_conf(r, ngx_cweb_ws_module);
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
@@ -433,12 +467,7 @@ ngx_cweb_ws_create(ngx_http_request_t *r, ngx_cweb_route_t *rt)
     wc->conf = wcf;
     wc->send_timeout = clcf->send_timeout;
     wc->cln = cln;
-    wc->pub.client_fd = r->connection->fd;
-    wc->pub.send = ngx_cweb_ws_send;
-    wc->pub.close = ngx_cweb_ws_close_api;
-    wc->message = ngx_cweb_ws_message;
-    wc->served = ngx_cweb_ws_served;
-    wc->done = ngx_cweb_ws_cleanup_conn;
+    wc->done = ngx_cweb_ws_release_conn;
     ngx_cweb_ws_parser_init(&wc->parser, wcf->max_message, 0);
     wc->last_out = &wc->out;
     wc->heard = ngx_current_msec;
@@ -454,8 +483,9 @@ ngx_cweb_ws_create(ngx_http_request_t *r, ngx_cweb_route_t *rt)
 
     ngx_http_set_ctx(r, wc, ngx_cweb_ws_module);
 
-    ngx_cweb_ws_register(wc);
-    wc->registered = 1;
+    if (ngx_cweb_ws_extensions(wc) != NGX_OK) {
+        return NULL;               /* freed by the request's cleanup */
+    }
 
     return wc;
 }
@@ -692,7 +722,9 @@ ngx_cweb_ws_takeover(ngx_cweb_ws_conn_t *wc)
 static void
 ngx_cweb_ws_cleanup(void *data)
 {
-    ngx_cweb_ws_cleanup_conn(data);
+    ngx_cweb_ws_conn_t *wc = data;
+
+    wc->done(wc);
 }
 
 
@@ -709,6 +741,26 @@ ngx_cweb_ws_cleanup_conn(ngx_cweb_ws_conn_t *wc)
         wc->closed_called = 1;
         (void) ngx_cweb_ws_call(wc, NGX_CWEB_WS_ON_CLOSE, NULL, 0);
     }
+
+    /* the seed's contract: the host frees what the plugin put there */
+    free(wc->pub.session);
+    wc->pub.session = NULL;
+
+    if (wc->registered) {
+        ngx_cweb_ws_unregister(wc);
+    }
+
+    ngx_cweb_ws_release_conn(wc);
+}
+
+
+/* what any connection holds but its pool; the struct itself is retired */
+
+void
+ngx_cweb_ws_release_conn(ngx_cweb_ws_conn_t *wc)
+{
+    wc->close_sent = 1;
+    wc->finished = 1;
 
     if (wc->ping.timer_set) {
         ngx_del_timer(&wc->ping);
@@ -730,14 +782,7 @@ ngx_cweb_ws_cleanup_conn(ngx_cweb_ws_conn_t *wc)
     if (wc->inflate) {
         ngx_cweb_ws_inflate_free(wc->inflate);
         ngx_free(wc->inflate);
-    }
-
-    /* the seed's contract: the host frees what the plugin put there */
-    free(wc->pub.session);
-    wc->pub.session = NULL;
-
-    if (wc->registered) {
-        ngx_cweb_ws_unregister(wc);
+        wc->inflate = NULL;
     }
 
     ngx_cweb_ws_retire(wc);

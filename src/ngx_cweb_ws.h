@@ -116,6 +116,13 @@ ngx_int_t ngx_cweb_ws_handler(ngx_cweb_call_t *call);
 
 int ngx_cweb_ws_protocol(websocket_t *ws, const char *protocol);
 
+/* the same for the host's own WebSockets (/jobs/ws) */
+const char *ngx_cweb_ws_check(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_uint_t *status);
+ngx_cweb_ws_conn_t *ngx_cweb_ws_alloc(ngx_http_request_t *r, size_t extra);
+ngx_int_t ngx_cweb_ws_upgrade(ngx_cweb_ws_conn_t *wc, ngx_str_t *key);
+void ngx_cweb_ws_release_conn(ngx_cweb_ws_conn_t *wc);
+
 /* ngx_cweb_ws_api.c: a plugin's side, and the worker's open connections */
 void ngx_cweb_ws_api_init(void);
 void ngx_cweb_ws_register(ngx_cweb_ws_conn_t *wc);

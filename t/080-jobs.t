@@ -30,7 +30,7 @@ _EOC_
 
 master_on();
 workers(2);
-plan tests => repeat_each() * (4 * 10 + 1 + 3 + 5 + 3);
+plan tests => repeat_each() * (4 * 11 + 1 + 3 + 5 + 3 + 6);
 
 cweb_blocks(module_dir => $JobsDir, config => $Config);
 jobs_blocks(config => $Config);
@@ -107,7 +107,7 @@ http POST /jobs/00000000-0000-4000-8000-000000000000/cancel 404 {"error":"unknow
 http GET /jobs?state=lost 400 {"error":"state= must be pending, running, done, failed or canceled"}
 http GET /jobs?limit=0 400 {"error":"limit= must be 1..1000"}
 http DELETE /jobs 405 {"error":"use POST /jobs, GET /jobs, GET /jobs/<uuid>, POST /jobs/<uuid>/cancel or GET /jobs/<uuid>/events"}
-http GET /jobs/00000000-0000-4000-8000-000000000000/nothing 404 {"error":"no such jobs endpoint: POST /jobs, GET /jobs, GET /jobs/<uuid>, POST /jobs/<uuid>/cancel, GET /jobs/<uuid>/events"}
+http GET /jobs/00000000-0000-4000-8000-000000000000/nothing 404 {"error":"no such jobs endpoint: POST /jobs, GET /jobs, GET /jobs/<uuid>, POST /jobs/<uuid>/cancel, GET /jobs/<uuid>/events, GET /jobs/ws?id=<uuid>"}
 list 200 
 --- no_error_log
 [error]
@@ -383,7 +383,9 @@ key k3y-for-jobs
 http GET /jobs/00000000-0000-4000-8000-000000000000
 post k {"job":"echo"}
 wait k done
+wsopen id=k
 key -
+wsopen id=k
 --- response_body
 http GET /jobs/00000000-0000-4000-8000-000000000000 401 {"error":"missing admin key: send X-API-Key or Authorization: Bearer"}
 http POST /jobs 401 {"error":"missing admin key: send X-API-Key or Authorization: Bearer"}
@@ -391,7 +393,79 @@ http GET /jobs/00000000-0000-4000-8000-000000000000 401 {"error":"wrong admin ke
 http GET /jobs/00000000-0000-4000-8000-000000000000 404 {"error":"unknown job"}
 post k 200 {"job_uuid":"k","module_hash":"H","state":"pending"}
 wait k done
+wsopen id=k 101
+wsopen id=k 401 {"error":"missing admin key: send X-API-Key or Authorization: Bearer"}
 --- timeout: 30
 --- no_error_log
 [alert]
 
+
+
+=== TEST 14: events over a WebSocket (/jobs/ws): every follower, whenever it comes, gets every event once and in order, from since_event_id; the same fan-out as the event stream's
+--- jobs
+post w {"job":"progress","payload":{"n":300,"ms":1}}
+ws w 12 25
+sse w 4 40
+ws w 3 0 since=4
+post big {"job":"progress","payload":{"n":6000,"ms":0}}
+ws big 6 30
+sse big 2 50
+sseall w
+sseall w 300
+sseall w 303
+wsall w
+wsall w 303
+wsopen id=w&since_event_id=0
+wsopen id=00000000-0000-4000-8000-000000000000
+wsopen id=nope
+wsopen id=w&since_event_id=x
+http GET /jobs/ws
+http POST /jobs/ws
+http GET /jobs/ws?id=00000000-0000-4000-8000-000000000000
+--- response_body
+post w 200 {"job_uuid":"w","module_hash":"H","state":"pending"}
+ws w: 12 subscribers, each got the 303 events after its start in order, once
+sse w: 4 subscribers, each got the 303 events after its start in order, once
+ws w: 3 subscribers, each got the 299 events after its event 4 in order, once
+post big 200 {"job_uuid":"big","module_hash":"H","state":"pending"}
+ws big: 6 subscribers, each got the 6003 events after its start in order, once
+sse big: 2 subscribers, each got the 6003 events after its start in order, once
+sseall w 200: 303 events, the last done
+sseall w 200: 3 events, the last done
+sseall w 204: 0 events
+wsall w: 303 events, the last done; close 1000 the job has ended
+wsall w: 0 events; close 1000 the job has ended
+wsopen id=w&since_event_id=0 101
+wsopen id=00000000-0000-4000-8000-000000000000 404 {"error":"unknown job"}
+wsopen id=nope 400 {"error":"malformed job uuid"}
+wsopen id=w&since_event_id=x 400 {"error":"since_event_id= must be an event id (an integer >= 0)"}
+http GET /jobs/ws 400 {"error":"GET /jobs/ws needs ?id=<the job's uuid>"}
+http POST /jobs/ws 405 {"error":"GET /jobs/ws?id=<uuid>: a WebSocket opens with a GET"}
+http GET /jobs/ws?id=00000000-0000-4000-8000-000000000000 400 {"error":"not a WebSocket handshake: it needs \"Upgrade: websocket\" and \"Connection: upgrade\""}
+--- timeout: 60
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 15: a job that segfaults takes the helper down: the job fails with its signal named, the fault counts against its version, the helper comes back and the queue goes on
+--- jobs
+post cr {"job":"crash"}
+wait cr failed 20
+get cr state error
+post after {"job":"echo","payload":{"x":2}}
+wait after done 20
+--- response_body
+post cr 200 {"job_uuid":"cr","module_hash":"H","state":"pending"}
+wait cr failed
+get cr 200 {"error":"crashed: signal 11 (SIGSEGV) in the job's code; the cweb helper died and was respawned","state":"failed"}
+post after 200 {"job_uuid":"after","module_hash":"H","state":"pending"}
+wait after done
+--- timeout: 40
+--- error_log eval
+[qr/cache manager process \d+ exited on signal 11/,
+ qr/cweb plugin "jobs_test" version \d+ faulted: SIGSEGV in a job \(process \d+\), 1 of 3 faults/]
+--- no_error_log
+[emerg]
+[crit]

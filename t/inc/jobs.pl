@@ -34,6 +34,15 @@
 #                                apart, Last-Event-ID: the job's K-th
 #                                event): each must get the stored events
 #                                after it, in order, once
+#   ws NAME N [MS] [since=K]     the same over GET /jobs/ws?id=<uuid>
+#                                &since_event_id=<the K-th event's id>
+#   sseall NAME [K]              one GET /jobs/<uuid>/events (Last-Event-ID:
+#                                the K-th event's id) read to its end: the
+#                                status and how many events, the last type
+#   wsall NAME [K]               the same over /jobs/ws: the events and how
+#                                the server closed
+#   wsopen QUERY                 one WebSocket handshake to /jobs/ws?QUERY:
+#                                101, or the refusal's status and body
 #   run SHELL                    a command: its exit status
 #   perl CODE                    Perl (kill a process of the server): its value
 #   key KEY                      X-API-Key: KEY on the requests after it
@@ -49,6 +58,8 @@ use HTTP::Tiny;
 use POSIX ();
 use JSON::PP;
 use Time::HiRes ();
+use IO::Socket::INET;
+use MIME::Base64 ();
 
 our @JobsScripts;
 
@@ -217,8 +228,18 @@ sub jobs_step {
         my $rc = system('sh', '-c', join(' ', @a));
         return "run " . ($rc >> 8);
     }
-    if ($cmd eq 'sse') {
-        return jobs_sse(split ' ', join(' ', @a));
+    if ($cmd eq 'sse' || $cmd eq 'ws') {
+        return jobs_follow($cmd, split ' ', join(' ', @a));
+    }
+    if ($cmd eq 'sseall' || $cmd eq 'wsall') {
+        return jobs_all($cmd, split ' ', join(' ', @a));
+    }
+    if ($cmd eq 'wsopen') {
+        my $q = join(' ', @a);
+        $q =~ s/\b(id=)(\w+)\b/$1 . ($JobsNames{$2} \/\/ $2)/e;
+        my ($sock, $status, $body) = jobs_ws_open("/jobs/ws?$q");
+        close $sock if $sock;
+        return "wsopen $a[0] $status" . ($sock ? '' : ' ' . jobs_canon($body));
     }
     if ($cmd eq 'key') {
         $JobsKey = $a[0] eq '-' ? undef : $a[0];
@@ -255,12 +276,100 @@ sub jobs_sse_read {
     });
 }
 
-# sse NAME N [STAGGER_MS] [since=K]: N subscribers of the job's events,
-# started STAGGER_MS apart while it runs (with Last-Event-ID: the id of
-# its K-th event); each must get every stored event after that, in
-# order, once
-sub jobs_sse {
-    my ($name, $n, $stagger, $since) = @_;
+# a WebSocket handshake: the socket after a 101, or its status and body
+sub jobs_ws_open {
+    my ($path) = @_;
+    my $port = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $port, Timeout => 10)
+        or return (undef, "connect: $!", '');
+    my $key = MIME::Base64::encode_base64(join('', map { chr int rand 256 }
+                                                   1 .. 16), '');
+    print $sock "GET $path HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                . "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                . "Sec-WebSocket-Key: $key\r\nSec-WebSocket-Version: 13\r\n"
+                . (defined $JobsKey ? "X-API-Key: $JobsKey\r\n" : '')
+                . "\r\n";
+    my $head = '';
+    while ($head !~ /\r\n\r\n/) {
+        my $n = sysread($sock, $head, 4096, length $head);
+        return (undef, 'closed', $head) unless $n;
+    }
+    my ($status) = $head =~ m{^HTTP/1\.1 (\d+)};
+    my ($hdr, $rest) = split /\r\n\r\n/, $head, 2;
+    if (($status // 0) != 101) {
+        my ($len) = $hdr =~ /^Content-Length: (\d+)/mi;
+        while (defined $len && length($rest) < $len) {
+            sysread($sock, $rest, $len - length $rest, length $rest) or last;
+        }
+        if ($hdr =~ /^Transfer-Encoding: chunked/mi) {
+            while ($rest !~ /(^|\r\n)0\r\n\r\n\z/) {
+                sysread($sock, $rest, 4096, length $rest) or last;
+            }
+            my $body = '';
+            while ($rest =~ s/\A([0-9a-f]+)\r\n//i && hex $1) {
+                $body .= substr $rest, 0, hex $1, '';
+                $rest =~ s/\A\r\n//;
+            }
+            $rest = $body;
+        }
+        return (undef, $status // 'none', $rest);
+    }
+    ${*$sock}{jobs_buf} = $rest;
+    return ($sock, 101, '');
+}
+
+# the next message of a WebSocket (pings answered): (opcode, payload)
+sub jobs_ws_message {
+    my ($sock) = @_;
+    my $buf = \${*$sock}{jobs_buf};
+    for (;;) {
+        if (length($$buf) >= 2) {
+            my ($b0, $b1) = unpack 'C2', $$buf;
+            my ($len, $off) = ($b1 & 127, 2);
+            ($len, $off) = (unpack('n', substr $$buf, 2, 2), 4) if $len == 126;
+            ($len, $off) = (unpack('Q>', substr $$buf, 2, 8), 10)
+                if $len == 127;
+            if (length($$buf) >= $off + $len && length($$buf) >= $off) {
+                my $payload = substr $$buf, $off, $len;
+                substr($$buf, 0, $off + $len) = '';
+                my $op = $b0 & 15;
+                if ($op == 9) {         # a ping: a masked pong
+                    my $mask = pack 'N', int rand 2**32;
+                    my $m = $payload ^ substr($mask x (1 + $len / 4), 0, $len);
+                    print $sock pack('CC', 0x8a, 0x80 | $len) . $mask . $m;
+                    next;
+                }
+                return ($op, $payload);
+            }
+        }
+        my $n = sysread($sock, $$buf, 65536, length $$buf);
+        return (-1, '') unless $n;
+    }
+}
+
+# one /jobs/ws follower until the job's end: "id type" lines on @$got
+sub jobs_ws_read {
+    my ($uuid, $since, $got) = @_;
+    my ($sock, $status, $body) = jobs_ws_open("/jobs/ws?id=$uuid"
+                                              . "&since_event_id=$since");
+    die "handshake $status $body\n" unless $sock;
+    for (;;) {
+        my ($op, $msg) = jobs_ws_message($sock);
+        die "closed\n" if $op != 1;
+        my $ev = decode_json($msg);
+        push @$got, "$ev->{event_id} $ev->{type}";
+        last if $ev->{type} =~ /^(done|failed|canceled)$/;
+    }
+    close $sock;
+}
+
+# sse|ws NAME N [STAGGER_MS] [since=K]: N followers of the job's events,
+# started STAGGER_MS apart while it runs (from the id of its K-th event:
+# Last-Event-ID or since_event_id=); each must get every stored event
+# after that, in order, once
+sub jobs_follow {
+    my ($how, $name, $n, $stagger, $since) = @_;
     my $uuid = $JobsNames{$name} // $name;
     $since = ($since // '') =~ /^since=(\d+)$/ ? $1 : 0;
     my $dir = Test::Nginx::Util::html_dir();
@@ -274,9 +383,14 @@ sub jobs_sse {
             eval {
                 local $SIG{ALRM} = sub { die "timeout\n" };
                 alarm 20;
-                jobs_sse_read($uuid, $since
-                    ? { 'Last-Event-ID' => jobs_nth_id($uuid, $since) }
-                    : {}, \@got);
+                if ($how eq 'ws') {
+                    jobs_ws_read($uuid, $since ? jobs_nth_id($uuid, $since)
+                                               : 0, \@got);
+                } else {
+                    jobs_sse_read($uuid, $since
+                        ? { 'Last-Event-ID' => jobs_nth_id($uuid, $since) }
+                        : {}, \@got);
+                }
                 alarm 0;
             };
             # _exit: the test script's END blocks are the parent's
@@ -296,16 +410,50 @@ sub jobs_sse {
     splice @want, 0, $since;
     chomp @want;
     for my $i (1 .. $n) {
-        open my $fh, '<', "$dir/.sse-$i" or return "sse $name: subscriber $i wrote nothing";
+        open my $fh, '<', "$dir/.sse-$i" or return "$how $name: subscriber $i wrote nothing";
         my @got = <$fh>;
         close $fh;
         chomp @got;
-        return "sse $name: subscriber $i got [@got], the store has [@want]"
+        return "$how $name: subscriber $i got [@got], the store has [@want]"
             unless "@got" eq "@want";
     }
-    return "sse $name: $n subscribers, each got the " . scalar(@want)
+    return "$how $name: $n subscribers, each got the " . scalar(@want)
            . " events after its " . ($since ? "event $since" : "start")
            . " in order, once";
+}
+
+# sseall|wsall NAME [K]: one follower from after the K-th event, to the
+# end of the stream, which the server must end by itself
+sub jobs_all {
+    my ($how, $name, $k) = @_;
+    my $uuid = $JobsNames{$name} // $name;
+    my $since = $k ? jobs_nth_id($uuid, $k) : 0;
+    my @types;
+    if ($how eq 'sseall') {
+        my $res = HTTP::Tiny->new(timeout => 20)->request('GET',
+            jobs_url("/jobs/$uuid/events"),
+            { headers => $since ? { 'Last-Event-ID' => $since } : {} });
+        @types = ($res->{content} // "") =~ /^event: (\S+)$/mg;
+        return "$how $name $res->{status}: " . scalar(@types) . " events"
+               . (@types ? ", the last $types[-1]" : '');
+    }
+    my ($sock, $status, $body) = jobs_ws_open("/jobs/ws?id=$uuid"
+                                              . "&since_event_id=$since");
+    return "$how $name $status $body" unless $sock;
+    local $SIG{ALRM} = sub { die "timeout\n" };
+    alarm 20;
+    my ($op, $msg);
+    for (;;) {
+        ($op, $msg) = eval { jobs_ws_message($sock) };
+        last unless defined $op && $op == 1;
+        push @types, decode_json($msg)->{type};
+    }
+    alarm 0;
+    close $sock;
+    my $close = ($op // -1) == 8 && length($msg) >= 2
+                ? unpack('n', $msg) . ' ' . substr($msg, 2) : 'none';
+    return "$how $name: " . scalar(@types) . " events"
+           . (@types ? ", the last $types[-1]" : '') . "; close $close";
 }
 
 # the id of the job's N-th stored event

@@ -810,6 +810,16 @@ hear(void *data, const char *uuid, int64_t event_id, int64_t ts,
 }
 
 
+/* the crash the helper recorded for job 3 */
+static const char *
+why_crashed(void *data, int64_t job_id)
+{
+    (void) data;
+
+    return job_id == 3 ? "crashed: signal 11" : NULL;
+}
+
+
 static void
 test_recover(void)
 {
@@ -840,9 +850,10 @@ test_recover(void)
     claim(s, 12, &c);
 
     /* 1, 2 and 3 running (3 on its last attempt), 4 pending */
-    CHECK(ngx_cweb_jstore_recover(s, 500, 100, hear, NULL) == -1);
+    CHECK(ngx_cweb_jstore_recover(s, 500, 100, NULL, hear, NULL) == -1);
     ngx_cweb_jstore_begin(s);
-    CHECK(ngx_cweb_jstore_recover(s, 500, 100, hear, NULL) == 3);
+    CHECK(ngx_cweb_jstore_recover(s, 500, 100, why_crashed, hear, NULL)
+          == 3);
     ngx_cweb_jstore_commit(s);
 
     CHECK(heard == 3);
@@ -852,13 +863,14 @@ test_recover(void)
 
     CHECK(strcmp(field(s, 1, "state"), "failed") == 0);
     CHECK(strcmp(field(s, 1, "error"), NGX_CWEB_JSTORE_INTERRUPTED) == 0);
+    CHECK(strcmp(field(s, 3, "error"), "crashed: signal 11") == 0);
     CHECK(strcmp(field(s, 2, "state"), "pending") == 0);
     CHECK(field_int(s, 2, "run_at") == 600);
     CHECK(strcmp(field(s, 3, "state"), "failed") == 0);
     CHECK(strcmp(field(s, 4, "state"), "pending") == 0);
 
     ngx_cweb_jstore_begin(s);
-    CHECK(ngx_cweb_jstore_recover(s, 600, 100, NULL, NULL) == 0);
+    CHECK(ngx_cweb_jstore_recover(s, 600, 100, NULL, NULL, NULL) == 0);
     ngx_cweb_jstore_commit(s);
 
     ngx_cweb_jstore_close(s);
