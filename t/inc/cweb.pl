@@ -231,10 +231,15 @@ sub free_port {
 }
 
 # the DOM of URL after its script ran in headless Chromium (a fresh
-# profile, bounded in time), and the text of its <div id="out">; a page
-# that did not write "done" there is reported with Chromium's stderr
-sub chromium_out {
-    my ($url, @args) = @_;
+# profile, bounded in time: $ChromiumTimeout seconds of real time,
+# $ChromiumBudget ms of Chromium's virtual time, which stands still while
+# a fetch or an EventSource is open); a DOM that does not match $done is
+# reported with Chromium's stderr
+our $ChromiumTimeout = 20;
+our $ChromiumBudget = 5000;
+
+sub chromium_dom {
+    my ($url, $done, @args) = @_;
     require File::Temp;
     my $dir = File::Temp::tempdir("cweb-chromium-XXXXXX", TMPDIR => 1,
                                   CLEANUP => 1);
@@ -243,12 +248,12 @@ sub chromium_out {
     die "fork: $!" unless defined $pid;
     if ($pid == 0) {
         open STDERR, '>', "$dir/stderr";
-        exec 'timeout', '-k', '2', '20', '/usr/bin/chromium',
+        exec 'timeout', '-k', '2', $ChromiumTimeout, '/usr/bin/chromium',
              qw(--headless=old --no-sandbox --disable-gpu
                 --disable-background-networking --disable-component-update
                 --disable-sync --no-first-run),
              "--user-data-dir=$dir/profile", @args,
-             '--virtual-time-budget=5000', '--dump-dom', $url;
+             "--virtual-time-budget=$ChromiumBudget", '--dump-dom', $url;
         exit 127;
     }
 
@@ -256,7 +261,7 @@ sub chromium_out {
     my $dom = <$fh> // '';
     close $fh;
 
-    if ($? != 0 || $dom !~ /\bdone\b/) {
+    if ($? != 0 || $dom !~ $done) {
         my $err = '';
         if (open my $e, '<', "$dir/stderr") {
             $err = <$e> // '';
@@ -266,6 +271,15 @@ sub chromium_out {
                          . "\n--- dom\n$dom\n--- stderr (tail)\n"
                          . substr($err, -2000));
     }
+
+    return $dom;
+}
+
+# the text of the <div id="out"> of URL's page in headless Chromium (see
+# chromium_dom), which writes "done" there when it is
+sub chromium_out {
+    my ($url, @args) = @_;
+    my $dom = chromium_dom($url, qr/\bdone\b/, @args);
 
     my ($out) = $dom =~ m{<div id="out">(.*?)</div>}s;
     return $out // '';
