@@ -186,10 +186,10 @@ sub plain_run {
     page_ok($p, 20, 1, "plain");
 }
 
-# the workers end (SIGTERM) after 5 of 30 steps: the master starts new
+# the workers end (SIGTERM) after 8 of 30 steps: the master starts new
 # ones, the browser reconnects by itself with Last-Event-ID
 sub workers_ended {
-    my $p = progress_page("steps=30&ms=100", 5, sub {
+    my $p = progress_page("steps=30&ms=100", 8, sub {
         kill 'TERM', main::started_worker_pids();
     });
     page_ok($p, 30, ">=2", "workers ended");
