@@ -1,0 +1,112 @@
+/*
+ * bench/jobs-fanout: a job that emits a burst of events for many
+ * subscribers.
+ *
+ *   POST /jobs {"module":"job_fanout","job":"burst",
+ *               "payload":{"events":1000,"wait_ms":3000}}
+ *
+ * It sleeps wait_ms (the subscribers connect meanwhile), then emits
+ * `events` events of type "tick", each with the data
+ * {"i":<0..events-1>,"t_us":<CLOCK_REALTIME in microseconds when emitted>},
+ * then sets the result {"events":N}.  t_us is read before emit_event(),
+ * i.e. before the event is committed: now - t_us at a subscriber is an
+ * upper bound of the commit-to-delivery latency.
+ */
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <cweb.h>
+
+
+#define FANOUT_MAX_EVENTS   1000000
+#define FANOUT_MAX_WAIT_MS  600000
+
+
+static int64_t
+now_us(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+
+static void
+sleep_ms(int64_t ms)
+{
+    struct timespec  ts;
+
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000;
+
+    /* bounded: the remaining time only shrinks */
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        /* the rest of it */
+    }
+}
+
+
+static int
+burst(struct cweb_context *ctx, const job_payload_t *payload, job_ctx_t *job)
+{
+    char          data[96];
+    json_t       *root, *ev, *wait;
+    int64_t       n, w, i;
+    json_error_t  err;
+
+    (void) ctx;
+
+    root = json_loadb(payload->json, payload->json_len, 0, &err);
+    ev = json_object_get(root, "events");
+    wait = json_object_get(root, "wait_ms");
+
+    if (!json_is_integer(ev) || json_integer_value(ev) < 0
+        || json_integer_value(ev) > FANOUT_MAX_EVENTS
+        || (wait != NULL && (!json_is_integer(wait)
+                             || json_integer_value(wait) < 0
+                             || json_integer_value(wait) > FANOUT_MAX_WAIT_MS)))
+    {
+        json_decref(root);
+        job->set_error(job, "the payload must be {\"events\": 0..1000000, "
+                            "\"wait_ms\": 0..600000}");
+        return -1;
+    }
+
+    n = json_integer_value(ev);
+    w = wait ? json_integer_value(wait) : 0;
+    json_decref(root);
+
+    sleep_ms(w);
+
+    for (i = 0; i < n; i++) {
+        snprintf(data, sizeof(data), "{\"i\":%lld,\"t_us\":%lld}",
+                 (long long) i, (long long) now_us());
+
+        if (job->emit_event(job, "tick", data) != CWEB_OK) {
+            snprintf(data, sizeof(data), "emit_event() failed at tick %lld",
+                     (long long) i);
+            job->set_error(job, data);
+            return -1;
+        }
+    }
+
+    snprintf(data, sizeof(data), "{\"events\":%lld}", (long long) n);
+
+    return job->set_result(job, data);
+}
+
+
+export module_t config = {
+    .name = "job_fanout",
+    .author = "bench",
+    .job_size = 1,
+    .jobs = {
+        { "burst", burst, NULL },
+    },
+};
