@@ -8,7 +8,9 @@
  * It sleeps wait_ms (the subscribers connect meanwhile), then emits
  * `events` events of type "tick", each with the data
  * {"i":<0..events-1>,"t_us":<CLOCK_REALTIME in microseconds when emitted>},
- * then sets the result {"events":N}.  t_us is read before emit_event(),
+ * then sets the result {"events":N}.  With "interval_us":U (optional,
+ * 0 by default: a burst) it sleeps U microseconds between two events.
+ * t_us is read before emit_event(),
  * i.e. before the event is committed: now - t_us at a subscriber is an
  * upper bound of the commit-to-delivery latency.
  */
@@ -24,6 +26,7 @@
 
 #define FANOUT_MAX_EVENTS   1000000
 #define FANOUT_MAX_WAIT_MS  600000
+#define FANOUT_MAX_INTERVAL 1000000
 
 
 static int64_t
@@ -38,12 +41,12 @@ now_us(void)
 
 
 static void
-sleep_ms(int64_t ms)
+sleep_us(int64_t us)
 {
     struct timespec  ts;
 
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000;
+    ts.tv_sec = us / 1000000;
+    ts.tv_nsec = (us % 1000000) * 1000;
 
     /* bounded: the remaining time only shrinks */
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -56,8 +59,8 @@ static int
 burst(struct cweb_context *ctx, const job_payload_t *payload, job_ctx_t *job)
 {
     char          data[96];
-    json_t       *root, *ev, *wait;
-    int64_t       n, w, i;
+    json_t       *root, *ev, *wait, *iv;
+    int64_t       n, w, u, i;
     json_error_t  err;
 
     (void) ctx;
@@ -65,26 +68,36 @@ burst(struct cweb_context *ctx, const job_payload_t *payload, job_ctx_t *job)
     root = json_loadb(payload->json, payload->json_len, 0, &err);
     ev = json_object_get(root, "events");
     wait = json_object_get(root, "wait_ms");
+    iv = json_object_get(root, "interval_us");
 
     if (!json_is_integer(ev) || json_integer_value(ev) < 0
         || json_integer_value(ev) > FANOUT_MAX_EVENTS
         || (wait != NULL && (!json_is_integer(wait)
                              || json_integer_value(wait) < 0
-                             || json_integer_value(wait) > FANOUT_MAX_WAIT_MS)))
+                             || json_integer_value(wait) > FANOUT_MAX_WAIT_MS))
+        || (iv != NULL && (!json_is_integer(iv)
+                           || json_integer_value(iv) < 0
+                           || json_integer_value(iv) > FANOUT_MAX_INTERVAL)))
     {
         json_decref(root);
         job->set_error(job, "the payload must be {\"events\": 0..1000000, "
-                            "\"wait_ms\": 0..600000}");
+                            "\"wait_ms\": 0..600000, "
+                            "\"interval_us\": 0..1000000}");
         return -1;
     }
 
     n = json_integer_value(ev);
     w = wait ? json_integer_value(wait) : 0;
+    u = iv ? json_integer_value(iv) : 0;
     json_decref(root);
 
-    sleep_ms(w);
+    sleep_us(w * 1000);
 
     for (i = 0; i < n; i++) {
+        if (u > 0 && i > 0) {
+            sleep_us(u);
+        }
+
         snprintf(data, sizeof(data), "{\"i\":%lld,\"t_us\":%lld}",
                  (long long) i, (long long) now_us());
 
