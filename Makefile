@@ -4,7 +4,7 @@
 #   make run      install missing packages, build, nginx on 127.0.0.1:8080
 #   make test     install missing packages, build, unit tests + t/*.t
 #   make bench    benchmarks (bench/http, deploy, instructions, faults,
-#                 routes, ws); not in test
+#                 routes, ws, jobs, jobs-fanout); not in test
 #   make valgrind the suites under memcheck (VALGRIND_SUITES=t/060-api.t
 #                 ...); fails on invalid accesses and definite leaks
 
@@ -24,7 +24,7 @@ RUN_PREFIX   := $(CURDIR)/$(BUILD)/run
 DEB_PKGS     := nginx nginx-dev libsqlite3-dev libjansson-dev libssl-dev \
                 zlib1g-dev libpcre2-dev libelf-dev gcc make perl libtest-base-perl \
                 curl procps sqlite3 strace chromium openssl python3
-BENCH_PKGS   := wrk libnginx-mod-http-lua libnginx-mod-http-js valgrind
+BENCH_PKGS   := wrk libnginx-mod-http-lua libnginx-mod-http-js valgrind iproute2
 # bench/ws's peer: lua-resty-websocket, Debian's lua-nginx-websocket (pure
 # Lua).  The package depends on nginx-extras (some 30 other nginx modules),
 # so unless it is installed its .deb is fetched with apt-get download and
@@ -257,6 +257,7 @@ bench: bench-ws-deps $(MODULE) $(WS_CLIENT)
 	bench/ws
 	bench/ws-instructions
 	bench/jobs
+	bench/jobs-fanout
 
 clean:
 	rm -rf objs $(BUILD) t/servroot*
