@@ -13,10 +13,8 @@
 #     a new one with ?since_event_id=<the last id it has>;
 #   - nginx -s reload: the job is interrupted and runs again (a new
 #     attempt from step 1); the page greys the interrupted attempt's steps.
-#     A quitting worker does not end its event streams today: the stream
-#     it holds goes on (the events of the new helper reach it through the
-#     event ring) and the worker stays until the page closes it, so no
-#     reconnect happens there (a TODO test says so).
+#     The quitting worker ends its event streams at once, so the page's
+#     EventSource reconnects to a new worker.
 #
 # The page's POST /jobs is a browser request: the page's origin is listed
 # in cweb_admin_origins.  Needs /usr/bin/chromium (Debian package
@@ -34,7 +32,6 @@ require "$FindBin::Bin/inc/jobs.pl";
 my $init_tests = 6 + (6 + 1) + (6 + 1) + (6 + 2);
 my $tests = 2 * 4 + 4 + 4 * 4;
 
-our $TODO;
 our $Chromium = '/usr/bin/chromium';
 
 if (!-x $Chromium) {
@@ -228,12 +225,9 @@ sub reloaded {
        "reload: the interrupted attempt's steps 1..k are shown greyed, once")
         or Test::More::diag("interrupted attempt: @old");
 
-    TODO: {
-        local $TODO = "a quitting worker does not end its event streams";
-        Test::More::cmp_ok($p->{opens} // 0, '>=', 2,
-                           "reload: the old worker ended the stream and the"
-                           . " page reconnected to a new one");
-    }
+    Test::More::cmp_ok($p->{opens} // 0, '>=', 2,
+                       "reload: the old worker ended the stream and the"
+                       . " page reconnected to a new one");
 }
 
 cweb_blocks(module_dir => $JobsDir, config => $Config);
