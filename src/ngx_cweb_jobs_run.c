@@ -22,6 +22,14 @@
  * quarantines it as it would for a route).  The master respawns the
  * helper and the next scheduler fails (or retries) the jobs that were
  * running, the crashed one with its signal (ngx_cweb_jstore_recover()).
+ *
+ * A job over its timeout_ms (cweb_job_timeout when it gave none) is
+ * failed by the loop's watch (or tried again while it has attempts
+ * left), its version's cancel hook is called, and what it does after is
+ * dropped; its runner is back once run() returns.  When every runner is
+ * held by such a job for NGX_CWEB_JOBS_STUCK ms (code that never
+ * returns), the helper exits and the master starts a new one: the only
+ * way to stop a thread.
  */
 
 
@@ -59,7 +67,7 @@ static ngx_atomic_uint_t ngx_cweb_jobs_what(ngx_cweb_jclaim_t *claim);
 static ngx_int_t ngx_cweb_jobs_crash_open(ngx_log_t *log);
 static void ngx_cweb_jobs_crashed(int signo);
 static void ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc,
-    const char *why);
+    const char *why, ngx_uint_t abandon);
 static int ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
     const char *data_json);
 static int ngx_cweb_jobs_set_result(job_ctx_t *job, const char *result_json);
@@ -67,6 +75,9 @@ static int ngx_cweb_jobs_set_error(job_ctx_t *job, const char *error_text);
 static ngx_cweb_jrunner_t *ngx_cweb_jobs_caller(job_ctx_t *job,
     const char *fn);
 static void *ngx_cweb_jobs_cancel_thread(void *data);
+static void ngx_cweb_jobs_cancel_hook(ngx_cweb_jrunner_t *rn);
+static void ngx_cweb_jobs_watch(ngx_event_t *ev);
+static int64_t ngx_cweb_jobs_mono(void);
 static ngx_uint_t ngx_cweb_jobs_requeue_one(ngx_cweb_jclaim_t *claim);
 
 
@@ -79,6 +90,11 @@ typedef struct {
 static ngx_cweb_jrunner_t  *ngx_cweb_jobs_runners;
 static ngx_uint_t           ngx_cweb_jobs_nrunners;
 static ngx_log_t           *ngx_cweb_jobs_run_log;
+
+#define NGX_CWEB_JOBS_WATCH   100        /* ms between two looks */
+#define NGX_CWEB_JOBS_STUCK   10000
+
+static ngx_event_t          ngx_cweb_jobs_watch_ev;
 
 /* the runner whose job's code this thread is in, for its fault handler */
 static __thread ngx_cweb_jrunner_t  *ngx_cweb_jobs_self;
@@ -121,6 +137,13 @@ ngx_cweb_jobs_runners_start(ngx_uint_t n, ngx_log_t *log)
     {
         return NGX_ERROR;
     }
+
+    /* a look at the running jobs' timeouts; it does not keep an exit */
+    ngx_cweb_jobs_watch_ev.handler = ngx_cweb_jobs_watch;
+    ngx_cweb_jobs_watch_ev.log = log;
+    ngx_cweb_jobs_watch_ev.data = (void *) ngx_cycle;
+    ngx_cweb_jobs_watch_ev.cancelable = 1;
+    ngx_add_timer(&ngx_cweb_jobs_watch_ev, NGX_CWEB_JOBS_WATCH);
 
     for (i = 0; i < n; i++) {
         rn = &ngx_cweb_jobs_runners[i];
@@ -194,11 +217,7 @@ ngx_cweb_jobs_runner_done(void)
 void
 ngx_cweb_jobs_runner_cancel(const char *uuid)
 {
-    pthread_t             tid;
     ngx_uint_t            i;
-    job_info_t           *info;
-    pthread_attr_t        attr;
-    ngx_cweb_jcancel_t   *cn;
     ngx_cweb_jrunner_t   *rn;
 
     rn = NULL;
@@ -224,24 +243,38 @@ ngx_cweb_jobs_runner_cancel(const char *uuid)
         }
     }
 
-    info = rn ? ngx_cweb_jobs_info(&rn->claim, NULL, 0, NULL) : NULL;
-    cn = (info && info->cancel) ? calloc(1, sizeof(ngx_cweb_jcancel_t))
-                                : NULL;
-
-    if (cn) {
-        /* the loaded version outlives the hook: objects are never closed */
-        cn->info = info;
-        ngx_memcpy(cn->uuid, rn->claim.uuid, NGX_CWEB_JSTORE_UUID_LEN);
+    if (rn) {
+        ngx_cweb_jobs_cancel_hook(rn);
     }
 
     pthread_mutex_unlock(&ngx_cweb_jobs_mu);
+}
 
-    /* the hook is plugin code: not on the loop, on a thread of its own */
+
+/* rn's version's cancel hook, on a thread of its own; under the mutex */
+
+static void
+ngx_cweb_jobs_cancel_hook(ngx_cweb_jrunner_t *rn)
+{
+    pthread_t             tid;
+    job_info_t           *info;
+    pthread_attr_t        attr;
+    ngx_cweb_jcancel_t   *cn;
+
+    info = ngx_cweb_jobs_info(&rn->claim, NULL, 0, NULL);
+    cn = (info && info->cancel) ? calloc(1, sizeof(ngx_cweb_jcancel_t))
+                                : NULL;
+
     if (cn == NULL || pthread_attr_init(&attr) != 0) {
         free(cn);
         return;
     }
 
+    /* the loaded version outlives the hook: objects are never closed */
+    cn->info = info;
+    ngx_memcpy(cn->uuid, rn->claim.uuid, NGX_CWEB_JSTORE_UUID_LEN);
+
+    /* the hook is plugin code: not on the loop, on a thread of its own */
     (void) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 
     if (pthread_create(&tid, &attr, ngx_cweb_jobs_cancel_thread, cn) != 0) {
@@ -249,6 +282,79 @@ ngx_cweb_jobs_runner_cancel(const char *uuid)
     }
 
     (void) pthread_attr_destroy(&attr);
+}
+
+
+/*
+ * the loop, every NGX_CWEB_JOBS_WATCH ms: a job over its timeout is
+ * failed now (its end written for it), its cancel hook called; a helper
+ * whose every runner is held by one for long exits to be replaced
+ */
+
+static void
+ngx_cweb_jobs_watch(ngx_event_t *ev)
+{
+    char                 why[128];
+    int64_t              now;
+    ngx_uint_t           i, stuck;
+    ngx_cweb_jrunner_t  *rn;
+
+    now = ngx_cweb_jobs_mono();
+    stuck = 0;
+
+    for (i = 0; i < ngx_cweb_jobs_nrunners; i++) {
+        rn = &ngx_cweb_jobs_runners[i];
+
+        pthread_mutex_lock(&ngx_cweb_jobs_mu);
+
+        if (rn->abandoned && now - rn->abandoned >= NGX_CWEB_JOBS_STUCK) {
+            stuck++;
+        }
+
+        if (rn->claim.id == 0 || rn->deadline == 0 || rn->abandoned
+            || now < rn->deadline)
+        {
+            pthread_mutex_unlock(&ngx_cweb_jobs_mu);
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_WARN, ev->log, 0, "cweb jobs: job %s (\"%s\" "
+                      "of plugin \"%s\" version %L) is over its timeout of "
+                      "%L ms: failed, its cancel hook called",
+                      rn->claim.uuid, rn->claim.job, rn->claim.module,
+                      rn->claim.version, rn->claim.timeout_ms);
+
+        ngx_cweb_jobs_cancel_hook(rn);
+        pthread_mutex_unlock(&ngx_cweb_jobs_mu);
+
+        ngx_snprintf((u_char *) why, sizeof(why) - 1, "timed out: the job "
+                     "ran over its timeout_ms of %L ms%Z",
+                     rn->claim.timeout_ms);
+
+        /* its end now, for the loop; the run's own one is dropped */
+        ngx_cweb_jobs_end(rn, -1, why, 1);
+    }
+
+    if (stuck == ngx_cweb_jobs_nrunners && stuck) {
+        ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                      "cweb jobs: every runner thread is held by a job that "
+                      "timed out %d ms ago and has not returned: the helper "
+                      "exits to be replaced", NGX_CWEB_JOBS_STUCK);
+        exit(1);
+    }
+
+    ngx_add_timer(ev, NGX_CWEB_JOBS_WATCH);
+}
+
+
+static int64_t
+ngx_cweb_jobs_mono(void)
+{
+    struct timespec  ts;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 
@@ -262,8 +368,11 @@ ngx_cweb_jobs_runners_requeue(void)
     n = 0;
     pthread_mutex_lock(&ngx_cweb_jobs_mu);
 
+    /* a job over its timeout was failed already */
     for (i = 0; i < ngx_cweb_jobs_nrunners; i++) {
-        n += ngx_cweb_jobs_requeue_one(&ngx_cweb_jobs_runners[i].claim);
+        if (!ngx_cweb_jobs_runners[i].abandoned) {
+            n += ngx_cweb_jobs_requeue_one(&ngx_cweb_jobs_runners[i].claim);
+        }
     }
 
     for (i = 0; i < ngx_cweb_jobs_ready_n; i++) {
@@ -331,6 +440,8 @@ ngx_cweb_jobs_runner_thread(void *data)
         rn->canceled = e->canceled;
         rn->result = NULL;
         rn->error = NULL;
+        rn->deadline = (rn->claim.timeout_ms > 0)
+                       ? ngx_cweb_jobs_mono() + rn->claim.timeout_ms : 0;
         ngx_memzero(&e->claim, sizeof(ngx_cweb_jclaim_t));
         pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 
@@ -355,14 +466,14 @@ ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn)
     job_payload_t   payload;
 
     if (rn->canceled) {
-        ngx_cweb_jobs_end(rn, 0, NULL);
+        ngx_cweb_jobs_end(rn, 0, NULL, 0);
         return;
     }
 
     info = ngx_cweb_jobs_info(&rn->claim, err, sizeof(err), &rn->what);
 
     if (info == NULL) {
-        ngx_cweb_jobs_end(rn, -1, err);
+        ngx_cweb_jobs_end(rn, -1, err, 0);
         return;
     }
 
@@ -378,7 +489,7 @@ ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn)
 
     ngx_cweb_jobs_self = NULL;
 
-    ngx_cweb_jobs_end(rn, rc, NULL);
+    ngx_cweb_jobs_end(rn, rc, NULL, 0);
 }
 
 
@@ -635,10 +746,15 @@ ngx_cweb_jobs_crashes_clear(void)
 }
 
 
-/* the run returned: its end goes to the store after what it emitted */
+/*
+ * the run returned: its end goes to the store after what it emitted; or
+ * (abandon) the watch ends a job over its timeout for it, and the run's
+ * own end, when it comes, only gives the runner back
+ */
 
 static void
-ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc, const char *why)
+ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc, const char *why,
+    ngx_uint_t abandon)
 {
     char             buf[64];
     ngx_cweb_jop_t  *op;
@@ -653,12 +769,35 @@ ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc, const char *why)
 
     pthread_mutex_lock(&ngx_cweb_jobs_mu);
 
+    if (rn->abandoned && !abandon) {
+        /* the watch wrote its end: only the runner comes back */
+        rn->abandoned = 0;
+        rn->deadline = 0;
+        ngx_cweb_jobs_out--;
+        free(rn->result);
+        free(rn->error);
+        rn->result = NULL;
+        rn->error = NULL;
+        pthread_mutex_unlock(&ngx_cweb_jobs_mu);
+        ngx_cweb_jobs_op_free(op);
+        return;
+    }
+
+    if (abandon) {
+        rn->abandoned = ngx_cweb_jobs_mono();
+        free(rn->error);
+        free(rn->result);
+        rn->error = NULL;
+        rn->result = NULL;
+    }
+
     if (why == NULL && rn->error == NULL && rc != 0) {
         ngx_snprintf((u_char *) buf, sizeof(buf), "run() returned %d%Z", rc);
         why = buf;
     }
 
-    op->runner = rn;
+    /* the runner's count goes down when the run returns, not before */
+    op->runner = abandon ? NULL : rn;
     op->job_id = rn->claim.id;
     op->uuid = strdup(rn->claim.uuid);
     op->state = strdup(rn->canceled ? "canceled"
@@ -758,7 +897,18 @@ ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
     }
 
     op->job_id = rn->claim.id;
+
+    /* a job over its timeout has ended: nothing it says is written */
+    pthread_mutex_lock(&ngx_cweb_jobs_mu);
+
+    if (rn->abandoned) {
+        pthread_mutex_unlock(&ngx_cweb_jobs_mu);
+        ngx_cweb_jobs_op_free(op);
+        return CWEB_ERROR;
+    }
+
     ngx_cweb_jobs_submit(op);
+    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 
     return CWEB_OK;
 }

@@ -73,6 +73,10 @@ struct ngx_cweb_jrunner_s {
     /* the fault marker of the run: its version and since when */
     ngx_atomic_uint_t           what;
     ngx_msec_t                  since;
+
+    /* timeout_ms: when it is over (0: never), and the job left over it */
+    int64_t                     deadline;     /* monotonic ms, under mu */
+    int64_t                     abandoned;    /* since when, or 0 (mu) */
 };
 
 

@@ -30,7 +30,7 @@ _EOC_
 
 master_on();
 workers(2);
-plan tests => repeat_each() * (4 * 11 + 1 + 3 + 5 + 3 + 6);
+plan tests => repeat_each() * (4 * 11 + 1 + 3 + 5 + 3 + 6 + 7);
 
 cweb_blocks(module_dir => $JobsDir, config => $Config);
 jobs_blocks(config => $Config);
@@ -466,6 +466,48 @@ wait after done
 --- error_log eval
 [qr/cache manager process \d+ exited on signal 11/,
  qr/cweb plugin "jobs_test" version \d+ faulted: SIGSEGV in a job \(process \d+\), 1 of 3 faults/]
+--- no_error_log
+[emerg]
+[crit]
+
+
+
+=== TEST 16: timeout_ms: a job over it is failed (or tried again while it has attempts), its cancel hook called, what it does after dropped, its runner back when it returns; a job that never returns makes the helper exit to be replaced
+--- jobs
+post to {"job":"slow","payload":{"ms":8000},"timeout_ms":300}
+wait to failed 10
+get to state error result
+events to
+post tr {"job":"slow","payload":{"ms":8000},"timeout_ms":200,"max_attempts":2}
+wait tr failed 10
+events tr
+post back {"job":"echo","payload":{"x":3}}
+wait back done 10
+post sp {"job":"spin","timeout_ms":200}
+wait sp failed 10
+post q {"job":"echo","payload":{"x":4}}
+wait q done 30
+get sp state error
+--- response_body
+post to 200 {"job_uuid":"to","module_hash":"H","state":"pending"}
+wait to failed
+get to 200 {"error":"timed out: the job ran over its timeout_ms of 300 ms","result":null,"state":"failed"}
+events to: created null, started {"attempt":1}, failed {"error":"timed out: the job ran over its timeout_ms of 300 ms"}
+post tr 200 {"job_uuid":"tr","module_hash":"H","state":"pending"}
+wait tr failed
+events tr: created null, started {"attempt":1}, retry {"error":"timed out: the job ran over its timeout_ms of 200 ms","attempt":1,"run_at":T}, started {"attempt":2}, failed {"error":"timed out: the job ran over its timeout_ms of 200 ms"}
+post back 200 {"job_uuid":"back","module_hash":"H","state":"pending"}
+wait back done
+post sp 200 {"job_uuid":"sp","module_hash":"H","state":"pending"}
+wait sp failed
+post q 200 {"job_uuid":"q","module_hash":"H","state":"pending"}
+wait q done
+get sp 200 {"error":"timed out: the job ran over its timeout_ms of 200 ms","state":"failed"}
+--- timeout: 60
+--- error_log eval
+[qr/is over its timeout of 300 ms: failed, its cancel hook called/,
+ qr/every runner thread is held by a job that timed out 10000 ms ago and has not returned: the helper exits to be replaced/,
+ qr/cache manager process \d+ exited with code 1/]
 --- no_error_log
 [emerg]
 [crit]

@@ -50,7 +50,7 @@
 #   sleep SECONDS
 # ${c*N} in a step stands for N times the character c.
 # Bodies are printed as canonical JSON: keys sorted, uuids replaced by their
-# names, module_hash by "H", times (*_at, ts) by "T".
+# names, module_hash by "H", times (*_at, ts; run_at in events) by "T".
 
 use strict;
 use warnings;
@@ -217,6 +217,7 @@ sub jobs_step {
         my $db = "$main::JobsDir/jobs.db";
         my @rows = `sqlite3 -separator ' ' '$db' "SELECT e.type, coalesce(e.data, 'null') FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' ORDER BY e.id"`;
         chomp @rows;
+        s/"run_at":\d+/"run_at":T/g for @rows;      # a time
         return "events $a[0]: " . join(', ', @rows);
     }
     if ($cmd eq 'http') {

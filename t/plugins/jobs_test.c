@@ -9,6 +9,7 @@
  *   ret1      returns 1 without an error
  *   badjson   set_result("not json") (refused), then a valid result
  *   crash     a segfault on the runner thread
+ *   spin      never returns, whatever its cancel hook is told
  *   builtin   emit_event("done", ...) (a built-in type: refused)
  * and the routes
  *   GET /jt/@NAME@/create?job=J   jobs_create(J, {"from":"route"}): the uuid
@@ -120,6 +121,31 @@ slow_cancel(struct cweb_context *ctx, const char *job_uuid)
     (void) ctx;
     (void) job_uuid;
     canceled = 1;
+}
+
+
+static int
+spin(struct cweb_context *ctx, const job_payload_t *payload, job_ctx_t *job)
+{
+    volatile unsigned long  n;
+
+    (void) ctx;
+    (void) payload;
+    (void) job;
+
+    for (n = 0; ; n++) {
+        /* code that is stuck */
+    }
+
+    return 0;
+}
+
+
+static void
+spin_cancel(struct cweb_context *ctx, const char *job_uuid)
+{
+    (void) ctx;
+    (void) job_uuid;
 }
 
 
@@ -242,7 +268,7 @@ export module_t config = {
         { "/jt/@NAME@/create", "GET", create, 0 },
         { "/jt/@NAME@/bad", "GET", bad, 0 },
     },
-    .job_size = 8,
+    .job_size = 9,
     .jobs = {
         { "echo", echo, NULL },
         { "progress", progress, NULL },
@@ -251,6 +277,7 @@ export module_t config = {
         { "ret1", ret1, NULL },
         { "badjson", badjson, NULL },
         { "crash", crash, NULL },
+        { "spin", spin, spin_cancel },
         { "builtin", builtin, NULL },
     },
 };
