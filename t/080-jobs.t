@@ -30,7 +30,7 @@ _EOC_
 
 master_on();
 workers(2);
-plan tests => repeat_each() * (4 * 11 + 1 + 3 + 5 + 3 + 6 + 7);
+plan tests => repeat_each() * (4 * 12 + 1 + 3 + 5 + 3 + 6 + 7);
 
 cweb_blocks(module_dir => $JobsDir, config => $Config);
 jobs_blocks(config => $Config);
@@ -179,22 +179,28 @@ get s 200 {"result":null,"state":"canceled"}
 
 
 
-=== TEST 6: a job runs the version current when it was created, even when another is deployed before it starts
+=== TEST 6: a deploy while jobs of the old version are pending and running: each runs (and ends) in the version current when it was created
 --- reuse
 --- jobs
 post old {"job":"echo","delay_ms":1500}
+post run {"job":"echo","payload":{"ms":1200}}
+wait run running
 deploy jobs_test.c V=2
 post new {"job":"echo"}
 wait new done
 wait old done
+get run state result version
 get old result version
 get new result version
 --- response_body
 post old 200 {"job_uuid":"old","module_hash":"H","state":"pending"}
+post run 200 {"job_uuid":"run","module_hash":"H","state":"pending"}
+wait run running
 deploy 200
 post new 200 {"job_uuid":"new","module_hash":"H","state":"pending"}
 wait new done
 wait old done
+get run 200 {"result":{"payload":{"ms":1200},"v":1},"state":"done","version":1}
 get old 200 {"result":{"payload":{},"v":1},"version":1}
 get new 200 {"result":{"payload":{},"v":2},"version":2}
 --- timeout: 30
@@ -511,3 +517,15 @@ get sp 200 {"error":"timed out: the job ran over its timeout_ms of 200 ms","stat
 --- no_error_log
 [emerg]
 [crit]
+
+
+
+=== TEST 17: cancel races: a cancel right after the POST, while the job is pending, starting, running or ending, is answered as what happens
+--- jobs
+cancelrace 40
+--- response_body_like eval
+qr{^cancelrace: 40 jobs, each ended as its cancel answer said \((\d\d\d x\d+(, )?)+\), one final event each\n\z}
+--- timeout: 60
+--- no_error_log
+[error]
+[alert]

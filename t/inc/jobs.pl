@@ -43,6 +43,9 @@
 #                                the server closed
 #   wsopen QUERY                 one WebSocket handshake to /jobs/ws?QUERY:
 #                                101, or the refusal's status and body
+#   cancelrace N                 N jobs (echo, 0-30 ms) each canceled right
+#                                after its POST: each must end as its cancel
+#                                answer said, with one final event
 #   run SHELL                    a command: its exit status
 #   perl CODE                    Perl (kill a process of the server): its value
 #   key KEY                      X-API-Key: KEY on the requests after it
@@ -234,6 +237,9 @@ sub jobs_step {
     }
     if ($cmd eq 'sseall' || $cmd eq 'wsall') {
         return jobs_all($cmd, split ' ', join(' ', @a));
+    }
+    if ($cmd eq 'cancelrace') {
+        return jobs_cancel_race($a[0]);
     }
     if ($cmd eq 'wsopen') {
         my $q = join(' ', @a);
@@ -455,6 +461,41 @@ sub jobs_all {
                 ? unpack('n', $msg) . ' ' . substr($msg, 2) : 'none';
     return "$how $name: " . scalar(@types) . " events"
            . (@types ? ", the last $types[-1]" : '') . "; close $close";
+}
+
+# cancelrace N: a cancel while the job is pending, starting, running or
+# ending; 200 and 202 must end canceled, 409 (it had finished) done
+sub jobs_cancel_race {
+    my ($n) = @_;
+    my $db = "$main::JobsDir/jobs.db";
+    my %seen;
+    for my $i (1 .. $n) {
+        my $ms = ($i % 4) * 10;
+        my ($st, $body) = jobs_http('POST', '/jobs',
+                                    qq({"job":"echo","payload":{"ms":$ms}}));
+        my $uuid = eval { decode_json($body)->{job_uuid} }
+            or return "cancelrace: POST $st $body";
+        my ($cst) = jobs_http('POST', "/jobs/$uuid/cancel");
+        $seen{$cst}++;
+        my $state = '';
+        my $until = Time::HiRes::time() + 10;
+        while (Time::HiRes::time() < $until) {
+            my (undef, undef, $v) = jobs_get($uuid);
+            $state = $v ? $v->{state} : '';
+            last if $state =~ /^(done|failed|canceled)$/;
+            Time::HiRes::sleep(0.02);
+        }
+        my $want = $cst == 409 ? 'done' : 'canceled';
+        return "cancelrace: job $i (ms $ms) answered $cst to its cancel and "
+               . "ended '$state'" unless $state eq $want;
+        my @final = `sqlite3 '$db' "SELECT e.type FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' AND e.type IN ('done','failed','canceled')"`;
+        chomp @final;
+        return "cancelrace: job $i has final events [@final], not [$want]"
+            unless "@final" eq $want;
+    }
+    return "cancelrace: $n jobs, each ended as its cancel answer said ("
+           . join(', ', map { "$_ x$seen{$_}" } sort keys %seen)
+           . "), one final event each";
 }
 
 # the id of the job's N-th stored event

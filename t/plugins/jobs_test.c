@@ -1,7 +1,8 @@
 /*
  * Jobs for t/080-jobs.t.  @V@ is the version mark a job reports (the
  * version a job ran in is the one deployed when it was created).
- *   echo      result: {"v": @V@, "payload": <the payload>}
+ *   echo      result: {"v": @V@, "payload": <the payload>}, after
+ *             payload.ms (default 0)
  *   progress  emits "step" {"i": i} for i = 1..n (payload {"n","ms"}),
  *             ms apart, then the result {"steps": n}
  *   slow      runs until canceled (its cancel hook) or payload.ms pass
@@ -62,6 +63,7 @@ echo(struct cweb_context *ctx, const job_payload_t *payload, job_ctx_t *job)
     char  out[4096];
 
     (void) ctx;
+    nap(field(payload, "ms", 0));
     snprintf(out, sizeof(out), "{\"v\":@V@,\"payload\":%.*s}",
              (int) payload->json_len, payload->json);
 
