@@ -84,9 +84,11 @@ typedef struct {
 } ngx_cweb_jobs_in_t;
 
 
-/* ngx_cweb_jobs_create.c */
+/* ngx_cweb_jobs_proto.c: one message of the protocol, either side */
 ngx_int_t ngx_cweb_jobs_recv(ngx_connection_t *c, ngx_pool_t *pool,
     ngx_cweb_jobs_in_t *in, size_t max);
+
+/* ngx_cweb_jobs_create.c */
 ngx_int_t ngx_cweb_jobs_uuid(char *out);
 ngx_uint_t ngx_cweb_jobs_owner(ngx_pool_t *pool, const char *module,
     const char *job, ngx_cweb_shm_module_t *out, const char **why);
@@ -171,8 +173,13 @@ ngx_cweb_jobs_frame_len(const u_char *p)
 }
 
 
-/* the largest message either side accepts */
-size_t ngx_cweb_jobs_max_message(ngx_cweb_jobs_conf_t *jcf);
+/* the largest message either side accepts: a payload and a result of the
+ * maximum size, and the rest */
+static ngx_inline size_t
+ngx_cweb_jobs_max_message(ngx_cweb_jobs_conf_t *jcf)
+{
+    return 2 * jcf->max_payload + 65536;
+}
 
 /* the helper: jobs work once it acts for the zone and the zone is ready */
 void ngx_cweb_jobs_helper_tick(ngx_cycle_t *cycle);

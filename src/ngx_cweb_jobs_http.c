@@ -507,14 +507,6 @@ ngx_cweb_jobs_init_process(ngx_cycle_t *cycle)
 }
 
 
-size_t
-ngx_cweb_jobs_max_message(ngx_cweb_jobs_conf_t *jcf)
-{
-    /* a payload and a result of the maximum size, and the rest */
-    return 2 * jcf->max_payload + 65536;
-}
-
-
 static void *
 ngx_cweb_jobs_create_conf(ngx_conf_t *cf)
 {
