@@ -105,6 +105,8 @@ static pthread_mutex_t      ngx_cweb_jobs_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t       ngx_cweb_jobs_cv = PTHREAD_COND_INITIALIZER;
 static ngx_cweb_jready_t   *ngx_cweb_jobs_ready;
 static ngx_uint_t           ngx_cweb_jobs_ready_size;
+static ngx_uint_t           ngx_cweb_jobs_window;     /* claimed ahead */
+static ngx_uint_t           ngx_cweb_jobs_window_min;
 static ngx_uint_t           ngx_cweb_jobs_ready_head;
 static ngx_uint_t           ngx_cweb_jobs_ready_n;
 static ngx_uint_t           ngx_cweb_jobs_out;        /* ready + running */
@@ -119,8 +121,15 @@ ngx_cweb_jobs_runners_start(ngx_uint_t n, ngx_log_t *log)
     ngx_uint_t           i;
     ngx_cweb_jrunner_t  *rn;
 
-    /* a few jobs per runner claimed ahead: one commit claims them all */
-    ngx_cweb_jobs_ready_size = 4 * n + 28;
+    /*
+     * a few jobs per runner claimed ahead: one commit claims them all; the
+     * window grows while the runners wait for claims (short jobs: one
+     * commit claims hundreds) and shrinks while claimed jobs wait for
+     * runners (long ones: few of them show "running" before they run)
+     */
+    ngx_cweb_jobs_window_min = 4 * n + 28;
+    ngx_cweb_jobs_window = ngx_cweb_jobs_window_min;
+    ngx_cweb_jobs_ready_size = 4 * n + 1024;
     ngx_cweb_jobs_ready = calloc(ngx_cweb_jobs_ready_size,
                                  sizeof(ngx_cweb_jready_t));
     ngx_cweb_jobs_runners = calloc(n, sizeof(ngx_cweb_jrunner_t));
@@ -171,7 +180,19 @@ ngx_cweb_jobs_runners_room(void)
     ngx_uint_t  room;
 
     pthread_mutex_lock(&ngx_cweb_jobs_mu);
-    room = ngx_cweb_jobs_ready_size - ngx_cweb_jobs_out;
+
+    if (ngx_cweb_jobs_ready_n == 0) {
+        ngx_cweb_jobs_window = ngx_min(2 * ngx_cweb_jobs_window,
+                                       ngx_cweb_jobs_ready_size);
+
+    } else if (ngx_cweb_jobs_ready_n > ngx_cweb_jobs_window / 2) {
+        ngx_cweb_jobs_window = ngx_max(ngx_cweb_jobs_window / 2,
+                                       ngx_cweb_jobs_window_min);
+    }
+
+    room = (ngx_cweb_jobs_window > ngx_cweb_jobs_out)
+           ? ngx_cweb_jobs_window - ngx_cweb_jobs_out : 0;
+
     pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 
     return room;

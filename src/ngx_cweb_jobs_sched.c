@@ -692,20 +692,10 @@ static void
 ngx_cweb_jobs_event(ngx_cweb_jop_t *op, const char *uuid, int64_t id,
     int64_t ts, const char *type, const char *data)
 {
-    json_t   *evs, *ev;
-    int64_t   last;
+    json_t  *ev;
 
-    ev = NULL;
-    evs = NULL;
-
-    if (ngx_cweb_jstore_events(ngx_cweb_jobs.store, uuid, id - 1, 1, &evs,
-                               &last) == 1
-        && last == id)
-    {
-        ev = json_incref(json_array_get(evs, 0));
-    }
-
-    json_decref(evs);
+    /* as stored: the data the store wrote for it (retry, failed, ...) */
+    ev = ngx_cweb_jstore_event_get(ngx_cweb_jobs.store, uuid, id);
 
     if (ev == NULL) {
         ev = ngx_cweb_jstore_event_json(uuid, id, ts, type, data);

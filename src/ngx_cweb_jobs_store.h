@@ -230,6 +230,9 @@ int ngx_cweb_jstore_events_state(ngx_cweb_jstore_t *s, const char *uuid,
  * {"job_uuid","event_id","ts","type","data": parsed JSON or null}; NULL
  * when data_json does not parse or out of memory.
  */
+/* one event as stored, by its id (uuid: its job's), or NULL */
+json_t *ngx_cweb_jstore_event_get(ngx_cweb_jstore_t *s, const char *uuid,
+    int64_t id);
 json_t *ngx_cweb_jstore_event_json(const char *uuid, int64_t id, int64_t ts,
     const char *type, const char *data_json);
 

@@ -89,6 +89,7 @@ enum {
       "WHERE state = ?2 ORDER BY id DESC LIMIT ?1")                          \
     X(EVENT_BY_ID, "SELECT j.uuid, e.type, e.data FROM job_events e "     \
       "JOIN jobs j ON j.id = e.job_id WHERE e.id = ?1")                      \
+    X(EVENT_ONE, "SELECT ts, type, data FROM job_events WHERE id = ?1")      \
     X(EVENTS, "SELECT id, ts, type, data FROM job_events "                   \
       "WHERE job_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3")
 

@@ -573,6 +573,37 @@ ngx_cweb_jstore_events_state(ngx_cweb_jstore_t *s, const char *uuid,
 }
 
 
+/*
+ * event id as it was stored, of the job uuid (the caller's): one primary
+ * key lookup, for the events the scheduler announces after its commit
+ */
+
+json_t *
+ngx_cweb_jstore_event_get(ngx_cweb_jstore_t *s, const char *uuid, int64_t id)
+{
+    json_t        *ev;
+    sqlite3_stmt  *st;
+
+    ev = NULL;
+    st = s->stmt[NGX_CWEB_JSTORE_EVENT_ONE];
+    sqlite3_bind_int64(st, 1, id);
+
+    if (sqlite3_step(st) == SQLITE_ROW
+        && sqlite3_column_type(st, 0) == SQLITE_INTEGER
+        && sqlite3_column_type(st, 1) == SQLITE_TEXT
+        && sqlite3_column_type(st, 2) != SQLITE_BLOB)
+    {
+        ev = ngx_cweb_jstore_event_json(uuid, id, sqlite3_column_int64(st, 0),
+                 (const char *) sqlite3_column_text(st, 1),
+                 (const char *) sqlite3_column_text(st, 2));
+    }
+
+    sqlite3_reset(st);
+
+    return ev;
+}
+
+
 json_t *
 ngx_cweb_jstore_event_json(const char *uuid, int64_t id, int64_t ts,
     const char *type, const char *data_json)

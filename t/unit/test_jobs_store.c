@@ -912,6 +912,20 @@ test_events(void)
     CHECK(last == prev && last == 13);
     e = json_array_get(a, 2);
     CHECK(json_integer_value(json_object_get(e, "data")) == 1);
+
+    /* one event by its id is the same as in the page */
+    {
+        json_t  *one;
+
+        one = ngx_cweb_jstore_event_get(s,
+                  "00000001-0000-4000-8000-000000000001",
+                  json_integer_value(json_object_get(e, "event_id")));
+        CHECK(one != NULL && json_equal(one, e));
+        json_decref(one);
+        CHECK(ngx_cweb_jstore_event_get(s,
+                  "00000001-0000-4000-8000-000000000001", 9999) == NULL);
+    }
+
     json_decref(a);
 
     /* since = the last id: nothing, and the position stays */
