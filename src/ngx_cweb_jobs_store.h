@@ -230,6 +230,10 @@ int ngx_cweb_jstore_events_state(ngx_cweb_jstore_t *s, const char *uuid,
  * {"job_uuid","event_id","ts","type","data": parsed JSON or null}; NULL
  * when data_json does not parse or out of memory.
  */
+/* a pending or running job still needs that version's object: 1, 0, -1 */
+int ngx_cweb_jstore_needs(const char *path, const char *module, size_t len,
+    int64_t version);
+
 /* one event as stored, by its id (uuid: its job's), or NULL */
 json_t *ngx_cweb_jstore_event_get(ngx_cweb_jstore_t *s, const char *uuid,
     int64_t id);

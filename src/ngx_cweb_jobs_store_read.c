@@ -13,6 +13,8 @@
 
 #include "ngx_cweb_jobs_store_int.h"
 
+#include <unistd.h>
+
 
 static int ngx_cweb_jstore_hex_ok(const char *s, size_t len);
 static const char *ngx_cweb_jstore_row_ints(sqlite3_stmt *st,
@@ -619,4 +621,47 @@ ngx_cweb_jstore_event_json(const char *uuid, int64_t id, int64_t ts,
     return json_pack("{s:s,s:I,s:I,s:s,s:o}", "job_uuid", uuid,
                      "event_id", (json_int_t) id, "ts", (json_int_t) ts,
                      "type", type, "data", data);
+}
+
+
+/*
+ * whether a pending or running job of jobs.db at path was created for
+ * version of module (its object must stay): 1, 0 (none, or no jobs.db),
+ * -1 when the store cannot be read (the caller keeps the object); from
+ * any process, read-only, beside the scheduler's writes (WAL)
+ */
+
+int
+ngx_cweb_jstore_needs(const char *path, const char *module, size_t len,
+    int64_t version)
+{
+    int            rc;
+    sqlite3       *db;
+    sqlite3_stmt  *st;
+
+    if (access(path, F_OK) != 0) {
+        return 0;
+    }
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return -1;
+    }
+
+    (void) sqlite3_busy_timeout(db, 2000);
+
+    rc = sqlite3_prepare_v2(db, "SELECT 1 FROM jobs WHERE state IN "
+                            "('pending', 'running') AND module = ?1 AND "
+                            "version = ?2 LIMIT 1", -1, &st, NULL);
+
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, module, (int) len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, version);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+
+    sqlite3_close(db);
+
+    return rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : -1);
 }

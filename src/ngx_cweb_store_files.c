@@ -15,12 +15,16 @@
 #include "ngx_cweb.h"
 #include "ngx_cweb_store.h"
 #include "ngx_cweb_store_int.h"
+#include "ngx_cweb_jobs.h"
+#include "ngx_cweb_jobs_store.h"
 
 
 #define NGX_CWEB_SWEEP_AGE  300     /* seconds */
 
 
 static ngx_int_t ngx_cweb_store_fsync_dir(ngx_str_t *dir, const char *sub);
+static ngx_uint_t ngx_cweb_store_job_needs(ngx_str_t *dir, ngx_str_t *name,
+    ngx_uint_t version);
 static ngx_int_t ngx_cweb_store_prune(sqlite3 *db, ngx_str_t *name,
     ngx_uint_t keep, ngx_str_t *dir, ngx_pool_t *pool);
 static ngx_int_t ngx_cweb_store_unlink(ngx_str_t *dir, const char *sub,
@@ -191,6 +195,20 @@ rolled_back:
  * when no stored version of any plugin still uses it
  */
 
+static ngx_uint_t
+ngx_cweb_store_job_needs(ngx_str_t *dir, ngx_str_t *name, ngx_uint_t version)
+{
+    u_char  path[NGX_MAX_PATH];
+
+    ngx_snprintf(path, sizeof(path) - 1, "%V" NGX_CWEB_JOBS_DB "%Z", dir);
+
+    /* unknown (busy, damaged): kept, a later deploy prunes it */
+    return ngx_cweb_jstore_needs((char *) path, (char *) name->data,
+                                 name->len, (int64_t) version)
+           != 0;
+}
+
+
 static ngx_int_t
 ngx_cweb_store_prune(sqlite3 *db, ngx_str_t *name, ngx_uint_t keep,
     ngx_str_t *dir, ngx_pool_t *pool)
@@ -221,6 +239,11 @@ ngx_cweb_store_prune(sqlite3 *db, ngx_str_t *name, ngx_uint_t keep,
         }
 
         ngx_cweb_store_row(stmt, 0, &rec);
+
+        /* a job created for it runs it later: its object stays till then */
+        if (keep && ngx_cweb_store_job_needs(dir, name, rec.version)) {
+            continue;
+        }
 
         /* only names of the form we write are ever unlinked */
         if (ngx_cweb_store_row_valid(&rec, pool, err, sizeof(err))

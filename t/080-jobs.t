@@ -30,7 +30,7 @@ _EOC_
 
 master_on();
 workers(2);
-plan tests => repeat_each() * (4 * 12 + 1 + 3 + 5 + 3 + 6 + 7);
+plan tests => repeat_each() * (4 * 13 + 1 + 3 + 5 + 3 + 6 + 7);
 
 cweb_blocks(module_dir => $JobsDir, config => $Config);
 jobs_blocks(config => $Config);
@@ -525,6 +525,32 @@ get sp 200 {"error":"timed out: the job ran over its timeout_ms of 200 ms","stat
 cancelrace 40
 --- response_body_like eval
 qr{^cancelrace: 40 jobs, each ended as its cancel answer said \((\d\d\d x\d+(, )?)+\), one final event each\n\z}
+--- timeout: 60
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 18: a version keeps its object while a job created for it is pending, whatever is deployed after it (only the newest versions keep theirs otherwise)
+--- jobs
+deploy jobs_test.c V=5
+post kept {"job":"echo","delay_ms":8000}
+deploy jobs_test.c V=6
+deploy jobs_test.c V=7
+deploy jobs_test.c V=8
+deploy jobs_test.c V=9
+wait kept done 20
+get kept state result
+--- response_body
+deploy 200
+post kept 200 {"job_uuid":"kept","module_hash":"H","state":"pending"}
+deploy 200
+deploy 200
+deploy 200
+deploy 200
+wait kept done
+get kept 200 {"result":{"payload":{},"v":5},"state":"done"}
 --- timeout: 60
 --- no_error_log
 [error]
