@@ -422,6 +422,8 @@ sseall w 303
 wsall w
 wsall w 303
 wsopen id=w&since_event_id=0
+wsopen id=w origin=http://127.0.0.1
+wsopen id=w origin=http://evil.example
 wsopen id=00000000-0000-4000-8000-000000000000
 wsopen id=nope
 wsopen id=w&since_event_id=x
@@ -442,6 +444,8 @@ sseall w 204: 0 events
 wsall w: 303 events, the last done; close 1000 the job has ended
 wsall w: 0 events; close 1000 the job has ended
 wsopen id=w&since_event_id=0 101
+wsopen id=w 403 {"error":"browser requests are refused: the Origin is not listed in cweb_admin_origins"}
+wsopen id=w 403 {"error":"browser requests are refused: the Origin is not listed in cweb_admin_origins"}
 wsopen id=00000000-0000-4000-8000-000000000000 404 {"error":"unknown job"}
 wsopen id=nope 400 {"error":"malformed job uuid"}
 wsopen id=w&since_event_id=x 400 {"error":"since_event_id= must be an event id (an integer >= 0)"}

@@ -41,8 +41,9 @@
 #                                status and how many events, the last type
 #   wsall NAME [K]               the same over /jobs/ws: the events and how
 #                                the server closed
-#   wsopen QUERY                 one WebSocket handshake to /jobs/ws?QUERY:
-#                                101, or the refusal's status and body
+#   wsopen QUERY [origin=URL]    one WebSocket handshake to /jobs/ws?QUERY
+#                                (from a page of URL): 101, or the refusal's
+#                                status and body
 #   cancelrace N                 N jobs (echo, 0-30 ms) each canceled right
 #                                after its POST: each must end as its cancel
 #                                answer said, with one final event
@@ -242,9 +243,10 @@ sub jobs_step {
         return jobs_cancel_race($a[0]);
     }
     if ($cmd eq 'wsopen') {
-        my $q = join(' ', @a);
+        my ($q, $origin) = split ' ', join(' ', @a);
         $q =~ s/\b(id=)(\w+)\b/$1 . ($JobsNames{$2} \/\/ $2)/e;
-        my ($sock, $status, $body) = jobs_ws_open("/jobs/ws?$q");
+        $origin = $origin && $origin =~ /^origin=(\S+)$/ ? $1 : undef;
+        my ($sock, $status, $body) = jobs_ws_open("/jobs/ws?$q", $origin);
         close $sock if $sock;
         return "wsopen $a[0] $status" . ($sock ? '' : ' ' . jobs_canon($body));
     }
@@ -285,7 +287,7 @@ sub jobs_sse_read {
 
 # a WebSocket handshake: the socket after a 101, or its status and body
 sub jobs_ws_open {
-    my ($path) = @_;
+    my ($path, $origin) = @_;
     my $port = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
     my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
                                      PeerPort => $port, Timeout => 10)
@@ -296,6 +298,7 @@ sub jobs_ws_open {
                 . "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                 . "Sec-WebSocket-Key: $key\r\nSec-WebSocket-Version: 13\r\n"
                 . (defined $JobsKey ? "X-API-Key: $JobsKey\r\n" : '')
+                . (defined $origin ? "Origin: $origin\r\n" : '')
                 . "\r\n";
     my $head = '';
     while ($head !~ /\r\n\r\n/) {
