@@ -53,9 +53,19 @@ struct ngx_cweb_jloaded_s {
 };
 
 
+/* what a job's fault is recorded as: its job, its version, since when */
+typedef struct {
+    int64_t                     id;
+    const char                 *uuid;
+    ngx_atomic_uint_t           what;
+    ngx_msec_t                  since;
+} ngx_cweb_jmark_t;
+
+
 typedef struct {
     job_info_t                 *info;
     char                        uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
+    ngx_cweb_jmark_t            mark;
 } ngx_cweb_jcancel_t;
 
 
@@ -96,8 +106,8 @@ static ngx_log_t           *ngx_cweb_jobs_run_log;
 
 static ngx_event_t          ngx_cweb_jobs_watch_ev;
 
-/* the runner whose job's code this thread is in, for its fault handler */
-static __thread ngx_cweb_jrunner_t  *ngx_cweb_jobs_self;
+/* the job whose code this thread is in (run() or a cancel hook) */
+static __thread ngx_cweb_jmark_t  *ngx_cweb_jobs_self;
 static int                  ngx_cweb_jobs_crash_fd = -1;
 
 /* claimed jobs waiting for a runner: a ring, and how many are out */
@@ -295,6 +305,12 @@ ngx_cweb_jobs_cancel_hook(ngx_cweb_jrunner_t *rn)
     cn->info = info;
     ngx_memcpy(cn->uuid, rn->claim.uuid, NGX_CWEB_JSTORE_UUID_LEN);
 
+    /* a crash in the hook is the job's, like one in its run() */
+    cn->mark.id = rn->claim.id;
+    cn->mark.uuid = cn->uuid;
+    cn->mark.what = rn->what;
+    cn->mark.since = ngx_current_msec | 1;
+
     /* the hook is plugin code: not on the loop, on a thread of its own */
     (void) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 
@@ -481,10 +497,11 @@ ngx_cweb_jobs_runner_thread(void *data)
 static void
 ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn)
 {
-    int             rc;
-    char            err[512];
-    job_info_t     *info;
-    job_payload_t   payload;
+    int               rc;
+    char              err[512];
+    job_info_t       *info;
+    job_payload_t     payload;
+    ngx_cweb_jmark_t  mark;
 
     if (rn->canceled) {
         ngx_cweb_jobs_end(rn, 0, NULL, 0);
@@ -504,7 +521,11 @@ ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn)
 
     /* the fault marker: a crash in run() is this job's and this version's */
     rn->since = ngx_current_msec | 1;
-    ngx_cweb_jobs_self = rn;
+    mark.id = rn->claim.id;
+    mark.uuid = rn->claim.uuid;
+    mark.what = rn->what;
+    mark.since = rn->since;
+    ngx_cweb_jobs_self = &mark;
 
     rc = info->run(&ngx_cweb_context, &payload, &rn->job);
 
@@ -653,26 +674,26 @@ ngx_cweb_jobs_crash_open(ngx_log_t *log)
 static void
 ngx_cweb_jobs_crashed(int signo)
 {
-    u_char              line[128], *p;
-    ngx_cweb_jrunner_t  *rn;
+    u_char            line[128], *p;
+    ngx_cweb_jmark_t  *m;
 
-    rn = ngx_cweb_jobs_self;
+    m = ngx_cweb_jobs_self;
 
-    if (rn == NULL) {
+    if (m == NULL) {
         return;
     }
 
     ngx_cweb_jobs_self = NULL;       /* once */
 
-    p = ngx_sprintf(line, "%L %d %*s\n", rn->claim.id, signo,
-                    (size_t) NGX_CWEB_JSTORE_UUID_LEN, rn->claim.uuid);
+    p = ngx_sprintf(line, "%L %d %*s\n", m->id, signo,
+                    (size_t) NGX_CWEB_JSTORE_UUID_LEN, m->uuid);
 
     if (ngx_cweb_jobs_crash_fd != -1) {
         (void) write(ngx_cweb_jobs_crash_fd, line, p - line);
     }
 
-    if (rn->what) {
-        ngx_cweb_fault_record_call(rn->what, rn->since, NGX_CWEB_FAULT_SIGNAL,
+    if (m->what) {
+        ngx_cweb_fault_record_call(m->what, m->since, NGX_CWEB_FAULT_SIGNAL,
                                    signo, ngx_pid);
     }
 }
@@ -1002,8 +1023,24 @@ ngx_cweb_jobs_cancel_thread(void *data)
 {
     ngx_cweb_jcancel_t  *cn = data;
 
+    void     *alt;
+    stack_t   ss;
+
+    alt = ngx_cweb_fault_altstack_thread();
+
+    ngx_cweb_jobs_self = &cn->mark;
     cn->info->cancel(&ngx_cweb_context, cn->uuid);
+    ngx_cweb_jobs_self = NULL;
+
     free(cn);
+
+    /* this thread ends: its handler stack is no longer its */
+    if (alt) {
+        ngx_memzero(&ss, sizeof(stack_t));
+        ss.ss_flags = SS_DISABLE;
+        (void) sigaltstack(&ss, NULL);
+        free(alt);
+    }
 
     return NULL;
 }

@@ -30,7 +30,7 @@ _EOC_
 
 master_on();
 workers(2);
-plan tests => repeat_each() * (4 * 13 + 1 + 3 + 5 + 3 + 6 + 7);
+plan tests => repeat_each() * (4 * 13 + 1 + 3 + 5 + 3 + 7 + 7);
 
 cweb_blocks(module_dir => $JobsDir, config => $Config);
 jobs_blocks(config => $Config);
@@ -459,23 +459,34 @@ http GET /jobs/ws?id=00000000-0000-4000-8000-000000000000 400 {"error":"not a We
 
 
 
-=== TEST 15: a job that segfaults takes the helper down: the job fails with its signal named, the fault counts against its version, the helper comes back and the queue goes on
+=== TEST 15: a job that segfaults (in run() or in its cancel hook) takes the helper down: the job fails with its signal named, the fault counts against its version, the helper comes back and the queue goes on
 --- jobs
 post cr {"job":"crash"}
 wait cr failed 20
 get cr state error
 post after {"job":"echo","payload":{"x":2}}
 wait after done 20
+post cc {"job":"crashcancel","payload":{"ms":8000}}
+wait cc running
+cancel cc
+wait cc canceled 20
+get cc state error
 --- response_body
 post cr 200 {"job_uuid":"cr","module_hash":"H","state":"pending"}
 wait cr failed
 get cr 200 {"error":"crashed: signal 11 (SIGSEGV) in the job's code; the cweb helper died and was respawned","state":"failed"}
 post after 200 {"job_uuid":"after","module_hash":"H","state":"pending"}
 wait after done
+post cc 200 {"job_uuid":"cc","module_hash":"H","state":"pending"}
+wait cc running
+cancel cc 202 {"cancel_requested":true,"job_uuid":"cc","state":"running"}
+wait cc canceled
+get cc 200 {"error":"crashed: signal 11 (SIGSEGV) in the job's code; the cweb helper died and was respawned","state":"canceled"}
 --- timeout: 40
 --- error_log eval
 [qr/cache manager process \d+ exited on signal 11/,
- qr/cweb plugin "jobs_test" version \d+ faulted: SIGSEGV in a job \(process \d+\), 1 of 3 faults/]
+ qr/cweb plugin "jobs_test" version \d+ faulted: SIGSEGV in a job \(process \d+\), 1 of 3 faults/,
+ qr/cweb plugin "jobs_test" version \d+ faulted: SIGSEGV in a job \(process \d+\), 2 of 3 faults/]
 --- no_error_log
 [emerg]
 [crit]

@@ -11,6 +11,7 @@
  *   badjson   set_result("not json") (refused), then a valid result
  *   crash     a segfault on the runner thread
  *   spin      never returns, whatever its cancel hook is told
+ *   crashcancel  runs like slow; its cancel hook segfaults
  *   builtin   emit_event("done", ...) (a built-in type: refused)
  * and the routes
  *   GET /jt/@NAME@/create?job=J   jobs_create(J, {"from":"route"}): the uuid
@@ -123,6 +124,16 @@ slow_cancel(struct cweb_context *ctx, const char *job_uuid)
     (void) ctx;
     (void) job_uuid;
     canceled = 1;
+}
+
+
+static void
+crash_cancel(struct cweb_context *ctx, const char *job_uuid)
+{
+    (void) ctx;
+    (void) job_uuid;
+
+    *(volatile int *) (uintptr_t) 8 = 1;
 }
 
 
@@ -270,7 +281,7 @@ export module_t config = {
         { "/jt/@NAME@/create", "GET", create, 0 },
         { "/jt/@NAME@/bad", "GET", bad, 0 },
     },
-    .job_size = 9,
+    .job_size = 10,
     .jobs = {
         { "echo", echo, NULL },
         { "progress", progress, NULL },
@@ -280,6 +291,7 @@ export module_t config = {
         { "badjson", badjson, NULL },
         { "crash", crash, NULL },
         { "spin", spin, spin_cancel },
+        { "crashcancel", slow, crash_cancel },
         { "builtin", builtin, NULL },
     },
 };
