@@ -140,7 +140,12 @@ ngx_cweb_jobs_query(json_t *msg, ngx_log_t *log, ngx_cweb_jobs_got_pt got,
     ctx->got = got;
     ctx->data = data;
 
-    ngx_cweb_jobs_connect(ctx);
+    /*
+     * connected after the caller has the handle: a failure at once
+     * (no connection left, EMFILE) reaches got() from the loop, never
+     * before this returns
+     */
+    ngx_post_event(&ctx->retry, &ngx_posted_events);
 
     return ctx;
 }
@@ -510,6 +515,10 @@ ngx_cweb_jobs_cleanup(void *data)
 
     if (ctx->retry.timer_set) {
         ngx_del_timer(&ctx->retry);
+    }
+
+    if (ctx->retry.posted) {
+        ngx_delete_posted_event(&ctx->retry);
     }
 
     if (ctx->peer) {

@@ -238,7 +238,9 @@ ngx_cweb_jobs_follow_page(ngx_cweb_jfollow_t *f)
 
     f->live = 0;
     f->again = 0;
-    f->query = ngx_cweb_jobs_query(msg, f->log, ngx_cweb_jobs_follow_got, f);
+    /* the cycle's log: the owner's connection may end before the query */
+    f->query = ngx_cweb_jobs_query(msg, ngx_cycle->log,
+                                   ngx_cweb_jobs_follow_got, f);
 
     return f->query ? NGX_OK : NGX_ERROR;
 }
@@ -251,8 +253,9 @@ ngx_cweb_jobs_follow_got(void *data, ngx_uint_t status, json_t *body)
 {
     ngx_cweb_jfollow_t *f = data;
 
-    size_t   n;
-    json_t  *evs;
+    size_t      n;
+    json_t     *evs;
+    ngx_uint_t  more;
 
     f->query = NULL;               /* ended by the asker after this */
 
@@ -276,10 +279,13 @@ ngx_cweb_jobs_follow_got(void *data, ngx_uint_t status, json_t *body)
         return;
     }
 
+    /* a full page (by count or by size), or held events dropped */
+    more = (n == NGX_CWEB_FOLLOW_PAGE || f->again
+            || json_is_true(json_object_get(body, "more")));
+
     json_decref(body);
 
-    /* a full page, or held events dropped: the store has more */
-    if (n == NGX_CWEB_FOLLOW_PAGE || f->again) {
+    if (more) {
         ngx_cweb_jobs_follow_drop(f);
 
         if (ngx_cweb_jobs_follow_page(f) != NGX_OK) {

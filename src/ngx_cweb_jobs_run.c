@@ -77,7 +77,9 @@ static ngx_atomic_uint_t ngx_cweb_jobs_what(ngx_cweb_jclaim_t *claim);
 static ngx_int_t ngx_cweb_jobs_crash_open(ngx_log_t *log);
 static void ngx_cweb_jobs_crashed(int signo);
 static void ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc,
-    const char *why, ngx_uint_t abandon);
+    const char *why);
+static void ngx_cweb_jobs_end_locked(ngx_cweb_jrunner_t *rn, int rc,
+    const char *why, ngx_cweb_jop_t *op);
 static int ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
     const char *data_json);
 static int ngx_cweb_jobs_set_result(job_ctx_t *job, const char *result_json);
@@ -107,7 +109,8 @@ static ngx_log_t           *ngx_cweb_jobs_run_log;
 static ngx_event_t          ngx_cweb_jobs_watch_ev;
 
 /* the job whose code this thread is in (run() or a cancel hook) */
-static __thread ngx_cweb_jmark_t  *ngx_cweb_jobs_self;
+static __thread ngx_cweb_jmark_t  *ngx_cweb_jobs_self
+    __attribute__((tls_model("initial-exec")));
 static int                  ngx_cweb_jobs_crash_fd = -1;
 
 /* claimed jobs waiting for a runner: a ring, and how many are out */
@@ -334,6 +337,7 @@ ngx_cweb_jobs_watch(ngx_event_t *ev)
     char                 why[128];
     int64_t              now;
     ngx_uint_t           i, stuck;
+    ngx_cweb_jop_t      *op;
     ngx_cweb_jrunner_t  *rn;
 
     now = ngx_cweb_jobs_mono();
@@ -342,34 +346,56 @@ ngx_cweb_jobs_watch(ngx_event_t *ev)
     for (i = 0; i < ngx_cweb_jobs_nrunners; i++) {
         rn = &ngx_cweb_jobs_runners[i];
 
+        op = ngx_cweb_jobs_op(NGX_CWEB_JOP_FINISH);
+
         pthread_mutex_lock(&ngx_cweb_jobs_mu);
 
         if (rn->abandoned && now - rn->abandoned >= NGX_CWEB_JOBS_STUCK) {
             stuck++;
         }
 
-        if (rn->claim.id == 0 || rn->deadline == 0 || rn->abandoned
-            || now < rn->deadline)
+        if (op == NULL || rn->claim.id == 0 || rn->deadline == 0
+            || rn->abandoned || now < rn->deadline)
         {
             pthread_mutex_unlock(&ngx_cweb_jobs_mu);
+
+            if (op) {
+                ngx_cweb_jobs_op_free(op);
+            }
+
             continue;
         }
 
+        /*
+         * all of it under the mutex the run's own end takes: it comes
+         * before (and this job is not timed out) or after (and only gives
+         * the runner back)
+         */
         ngx_log_error(NGX_LOG_WARN, ev->log, 0, "cweb jobs: job %s (\"%s\" "
                       "of plugin \"%s\" version %L) is over its timeout of "
                       "%L ms: failed, its cancel hook called",
                       rn->claim.uuid, rn->claim.job, rn->claim.module,
                       rn->claim.version, rn->claim.timeout_ms);
 
-        ngx_cweb_jobs_cancel_hook(rn);
-        pthread_mutex_unlock(&ngx_cweb_jobs_mu);
-
         ngx_snprintf((u_char *) why, sizeof(why) - 1, "timed out: the job "
                      "ran over its timeout_ms of %L ms%Z",
                      rn->claim.timeout_ms);
 
-        /* its end now, for the loop; the run's own one is dropped */
-        ngx_cweb_jobs_end(rn, -1, why, 1);
+        rn->abandoned = now;
+        free(rn->error);
+        free(rn->result);
+        rn->error = NULL;
+        rn->result = NULL;
+
+        ngx_cweb_jobs_end_locked(rn, -1, why, op);
+
+        /* the runner's count goes down when the run returns */
+        op->runner = NULL;
+
+        ngx_cweb_jobs_cancel_hook(rn);
+        pthread_mutex_unlock(&ngx_cweb_jobs_mu);
+
+        ngx_cweb_jobs_submit(op);
     }
 
     if (stuck == ngx_cweb_jobs_nrunners && stuck) {
@@ -479,6 +505,7 @@ ngx_cweb_jobs_runner_thread(void *data)
         rn->error = NULL;
         rn->deadline = (rn->claim.timeout_ms > 0)
                        ? ngx_cweb_jobs_mono() + rn->claim.timeout_ms : 0;
+        rn->abandoned = 0;
         ngx_memzero(&e->claim, sizeof(ngx_cweb_jclaim_t));
         pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 
@@ -504,14 +531,14 @@ ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn)
     ngx_cweb_jmark_t  mark;
 
     if (rn->canceled) {
-        ngx_cweb_jobs_end(rn, 0, NULL, 0);
+        ngx_cweb_jobs_end(rn, 0, NULL);
         return;
     }
 
     info = ngx_cweb_jobs_info(&rn->claim, err, sizeof(err), &rn->what);
 
     if (info == NULL) {
-        ngx_cweb_jobs_end(rn, -1, err, 0);
+        ngx_cweb_jobs_end(rn, -1, err);
         return;
     }
 
@@ -531,7 +558,7 @@ ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn)
 
     ngx_cweb_jobs_self = NULL;
 
-    ngx_cweb_jobs_end(rn, rc, NULL, 0);
+    ngx_cweb_jobs_end(rn, rc, NULL);
 }
 
 
@@ -789,30 +816,26 @@ ngx_cweb_jobs_crashes_clear(void)
 
 
 /*
- * the run returned: its end goes to the store after what it emitted; or
- * (abandon) the watch ends a job over its timeout for it, and the run's
- * own end, when it comes, only gives the runner back
+ * the run returned: its end goes to the store after what it emitted; a
+ * job the watch ended over its timeout only gives its runner back
  */
 
 static void
-ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc, const char *why,
-    ngx_uint_t abandon)
+ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc, const char *why)
 {
-    char             buf[64];
     ngx_cweb_jop_t  *op;
 
     op = ngx_cweb_jobs_op(NGX_CWEB_JOP_FINISH);
-    if (op == NULL) {
-        ngx_log_error(NGX_LOG_CRIT, ngx_cweb_jobs_run_log, 0,
-                      "cweb jobs: out of memory: the end of job %s is lost "
-                      "until the helper restarts", rn->claim.uuid);
-        return;
-    }
 
     pthread_mutex_lock(&ngx_cweb_jobs_mu);
 
-    if (rn->abandoned && !abandon) {
-        /* the watch wrote its end: only the runner comes back */
+    if (rn->abandoned || op == NULL) {
+        if (op == NULL && !rn->abandoned) {
+            ngx_log_error(NGX_LOG_CRIT, ngx_cweb_jobs_run_log, 0,
+                          "cweb jobs: out of memory: the end of job %s is "
+                          "lost until the helper restarts", rn->claim.uuid);
+        }
+
         rn->abandoned = 0;
         rn->deadline = 0;
         ngx_cweb_jobs_out--;
@@ -821,25 +844,35 @@ ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc, const char *why,
         rn->result = NULL;
         rn->error = NULL;
         pthread_mutex_unlock(&ngx_cweb_jobs_mu);
-        ngx_cweb_jobs_op_free(op);
+
+        if (op) {
+            ngx_cweb_jobs_op_free(op);
+        }
+
         return;
     }
 
-    if (abandon) {
-        rn->abandoned = ngx_cweb_jobs_mono();
-        free(rn->error);
-        free(rn->result);
-        rn->error = NULL;
-        rn->result = NULL;
-    }
+    ngx_cweb_jobs_end_locked(rn, rc, why, op);
+    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
+
+    ngx_cweb_jobs_submit(op);
+}
+
+
+/* the FINISH of rn's job, from what the run set; under the mutex */
+
+static void
+ngx_cweb_jobs_end_locked(ngx_cweb_jrunner_t *rn, int rc, const char *why,
+    ngx_cweb_jop_t *op)
+{
+    char  buf[64];
 
     if (why == NULL && rn->error == NULL && rc != 0) {
         ngx_snprintf((u_char *) buf, sizeof(buf), "run() returned %d%Z", rc);
         why = buf;
     }
 
-    /* the runner's count goes down when the run returns, not before */
-    op->runner = abandon ? NULL : rn;
+    op->runner = rn;
     op->job_id = rn->claim.id;
     op->uuid = strdup(rn->claim.uuid);
     op->state = strdup(rn->canceled ? "canceled"
@@ -858,9 +891,6 @@ ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc, const char *why,
 
     rn->result = NULL;
     rn->error = NULL;
-    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
-
-    ngx_cweb_jobs_submit(op);
 }
 
 
@@ -909,6 +939,18 @@ ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
                       "to 63 letters, digits, \"_\", \"-\", \".\" or \":\" "
                       "and not one of the built-in types (created, started, "
                       "done, failed, canceled, retry)", rn->claim.uuid);
+        return CWEB_ERROR;
+    }
+
+    /* what any follower's replay carries in one message */
+    if (data_json
+        && strlen(data_json) > ngx_cweb_jobs_sched_conf()->max_payload)
+    {
+        ngx_log_error(NGX_LOG_ERR, ngx_cweb_jobs_run_log, 0,
+                      "cweb jobs: job %s: emit_event(\"%s\"): the data is "
+                      "larger than cweb_job_max_payload (%uz bytes)",
+                      rn->claim.uuid, type,
+                      ngx_cweb_jobs_sched_conf()->max_payload);
         return CWEB_ERROR;
     }
 
@@ -966,6 +1008,15 @@ ngx_cweb_jobs_set_result(job_ctx_t *job, const char *result_json)
 
     rn = ngx_cweb_jobs_caller(job, "set_result");
     if (rn == NULL || result_json == NULL) {
+        return CWEB_ERROR;
+    }
+
+    /* GET /jobs/<uuid> and the done event carry it in one message */
+    if (strlen(result_json) > ngx_cweb_jobs_sched_conf()->max_payload) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cweb_jobs_run_log, 0,
+                      "cweb jobs: job %s: set_result(): the result is larger "
+                      "than cweb_job_max_payload (%uz bytes)", rn->claim.uuid,
+                      ngx_cweb_jobs_sched_conf()->max_payload);
         return CWEB_ERROR;
     }
 

@@ -65,6 +65,7 @@ static void ngx_cweb_jobs_exec(ngx_cweb_jop_t *op);
 static void ngx_cweb_jobs_exec_more(ngx_cweb_jop_t *op, int64_t now);
 static void ngx_cweb_jobs_exec_cancel(ngx_cweb_jop_t *op, int64_t now);
 static void ngx_cweb_jobs_exec_events(ngx_cweb_jop_t *op);
+static ngx_uint_t ngx_cweb_jobs_page_trim(json_t *evs, int64_t *last);
 static void ngx_cweb_jobs_read(ngx_cweb_jop_t *op, int rc, json_t *body,
     const char *failed);
 static void ngx_cweb_jobs_event(ngx_cweb_jop_t *op, const char *uuid,
@@ -642,22 +643,64 @@ ngx_cweb_jobs_exec_cancel(ngx_cweb_jop_t *op, int64_t now)
 
 /* a replay: the job's events after op->since, a page of op->limit */
 
+/*
+ * a page fits in a message the worker takes: events past half of it
+ * wait for the next page ("more"); one event always goes (emit_event()
+ * data is bounded by cweb_job_max_payload)
+ */
+
+static ngx_uint_t
+ngx_cweb_jobs_page_trim(json_t *evs, int64_t *last)
+{
+    size_t   i, size, budget;
+    json_t  *ev;
+
+    budget = ngx_cweb_jobs_max_message(ngx_cweb_jobs.jcf) / 2;
+    size = 0;
+
+    json_array_foreach(evs, i, ev) {
+        size += json_dumpb(ev, NULL, 0, JSON_COMPACT) + 1;
+
+        if (size > budget && i > 0) {
+            break;
+        }
+    }
+
+    if (i == json_array_size(evs)) {
+        return 0;
+    }
+
+    while (json_array_size(evs) > i) {
+        (void) json_array_remove(evs, json_array_size(evs) - 1);
+    }
+
+    *last = json_integer_value(json_object_get(json_array_get(evs, i - 1),
+                                               "event_id"));
+
+    return 1;
+}
+
+
 static void
 ngx_cweb_jobs_exec_events(ngx_cweb_jop_t *op)
 {
-    int       rc;
-    json_t   *evs;
-    int64_t   last;
+    int         rc;
+    json_t     *evs;
+    int64_t     last;
+    ngx_uint_t  more;
 
     rc = ngx_cweb_jstore_events_state(ngx_cweb_jobs.store, op->uuid,
                                       op->since, op->limit, &evs, &last,
                                       op->state_out);
 
+    more = (rc == 1) ? ngx_cweb_jobs_page_trim(evs, &last) : 0;
+
     /* the state: a follower of a job that has ended stops at its end */
-    ngx_cweb_jobs_read(op, rc, rc == 1 ? json_pack("{s:o,s:I,s:s}", "events",
-                                                   evs, "last_id",
+    ngx_cweb_jobs_read(op, rc, rc == 1 ? json_pack("{s:o,s:I,s:s,s:b}",
+                                                   "events", evs, "last_id",
                                                    (json_int_t) last,
-                                                   "state", op->state_out)
+                                                   "state", op->state_out,
+                                                   "more", (int) more)
                                        : NULL,
                        "the events cannot be read");
 }

@@ -115,12 +115,13 @@ ngx_cweb_jobs_sse(ngx_http_request_t *r, ngx_str_t *uuid)
     cln->data = sub;
     ngx_http_set_ctx(r, sub, ngx_cweb_jobs_module);
 
-    if (ngx_cweb_jobs_follow(&sub->follow) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     /* held until the client goes or the stream ends */
     r->main->count++;
+
+    if (ngx_cweb_jobs_follow(&sub->follow) != NGX_OK) {
+        r->main->count--;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return NGX_DONE;
 }
@@ -192,8 +193,11 @@ ngx_cweb_jobs_sse_live(ngx_cweb_jfollow_t *f)
     r->read_event_handler = ngx_http_test_reading;
 
     /* a quitting worker calls the read handler of idle connections */
-    sub->read = c->read->handler;
-    c->read->handler = ngx_cweb_jobs_sse_read;
+    if (sub->read == NULL) {       /* live again after a lost ring */
+        sub->read = c->read->handler;
+        c->read->handler = ngx_cweb_jobs_sse_read;
+    }
+
     c->idle = 1;
 }
 
@@ -301,7 +305,8 @@ ngx_cweb_jobs_sse_room(ngx_cweb_jsub_t *sub, size_t size)
         return NGX_OK;
     }
 
-    if (sub->fill_len + size > NGX_CWEB_SSE_QUEUE) {
+    /* one event of any size may wait; more than the bound may not */
+    if (sub->fill_len && sub->fill_len + size > NGX_CWEB_SSE_QUEUE) {
         ngx_log_error(NGX_LOG_INFO, sub->r->connection->log, 0,
                       "cweb jobs: an event stream whose client does not "
                       "read (%uz bytes queued) is ended",
@@ -310,7 +315,7 @@ ngx_cweb_jobs_sse_room(ngx_cweb_jsub_t *sub, size_t size)
     }
 
     want = ngx_max(2 * sub->fill_size, ngx_max(sub->fill_len + size, 4096));
-    want = ngx_min(want, NGX_CWEB_SSE_QUEUE);
+    want = ngx_max(ngx_min(want, NGX_CWEB_SSE_QUEUE), sub->fill_len + size);
 
     p = ngx_alloc(want, sub->r->connection->log);
     if (p == NULL) {
@@ -395,6 +400,7 @@ ngx_cweb_jobs_sse_out(ngx_cweb_jsub_t *sub)
 static void
 ngx_cweb_jobs_sse_end(ngx_cweb_jsub_t *sub)
 {
+    ngx_int_t            rc;
     ngx_buf_t           *b;
     ngx_chain_t         *cl;
     ngx_connection_t    *c;
@@ -436,11 +442,10 @@ ngx_cweb_jobs_sse_end(ngx_cweb_jsub_t *sub)
         (void) ngx_http_output_filter(r, cl);
     }
 
-    if (sub->started) {
-        (void) ngx_http_send_special(r, NGX_HTTP_LAST);
-    }
+    /* what nginx still holds is written before the connection goes */
+    rc = sub->started ? ngx_http_send_special(r, NGX_HTTP_LAST) : NGX_OK;
 
-    ngx_http_finalize_request(r, NGX_DONE);
+    ngx_http_finalize_request(r, rc == NGX_ERROR ? NGX_ERROR : NGX_OK);
 }
 
 
@@ -460,10 +465,11 @@ ngx_cweb_jobs_sse_ping(ngx_event_t *ev)
                                sizeof(ping) - 1)
                     - sub->fill;
 
-    ngx_cweb_jobs_sse_flush(&sub->flush);
+    /* written with the turn's events: ending here would free sub */
+    ngx_add_timer(&sub->ping, NGX_CWEB_SSE_PING);
 
-    if (!sub->gone) {
-        ngx_add_timer(&sub->ping, NGX_CWEB_SSE_PING);
+    if (!sub->flush.posted) {
+        ngx_post_event(&sub->flush, &ngx_posted_events);
     }
 }
 

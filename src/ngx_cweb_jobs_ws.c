@@ -93,12 +93,13 @@ ngx_cweb_jobs_ws(ngx_http_request_t *r, ngx_str_t *uuid)
     jw->follow.ops = &ngx_cweb_jobs_ws_ops;
     jw->follow.data = jw;
 
-    if (ngx_cweb_jobs_follow(&jw->follow) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     /* held until the first page is answered */
     r->main->count++;
+
+    if (ngx_cweb_jobs_follow(&jw->follow) != NGX_OK) {
+        r->main->count--;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return NGX_DONE;
 }

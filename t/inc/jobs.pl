@@ -35,7 +35,11 @@
 #                                event): each must get the stored events
 #                                after it, in order, once
 #   ws NAME N [MS] [since=K]     the same over GET /jobs/ws?id=<uuid>
-#                                &since_event_id=<the K-th event's id>
+#                                &since_event_id=<the K-th event's id>;
+#                                with "stop" (either), the workers are
+#                                stopped while the job runs to its end
+#   connflood NAME N             N event streams of the job at once, closed
+#                                a second later
 #   sseall NAME [K]              one GET /jobs/<uuid>/events (Last-Event-ID:
 #                                the K-th event's id) read to its end: the
 #                                status and how many events, the last type
@@ -239,6 +243,9 @@ sub jobs_step {
     if ($cmd eq 'sseall' || $cmd eq 'wsall') {
         return jobs_all($cmd, split ' ', join(' ', @a));
     }
+    if ($cmd eq 'connflood') {
+        return jobs_conn_flood(split ' ', join(' ', @a));
+    }
     if ($cmd eq 'cancelrace') {
         return jobs_cancel_race($a[0]);
     }
@@ -379,9 +386,11 @@ sub jobs_ws_read {
 # Last-Event-ID or since_event_id=); each must get every stored event
 # after that, in order, once
 sub jobs_follow {
-    my ($how, $name, $n, $stagger, $since) = @_;
+    my ($how, $name, $n, $stagger, @opts) = @_;
     my $uuid = $JobsNames{$name} // $name;
-    $since = ($since // '') =~ /^since=(\d+)$/ ? $1 : 0;
+    my ($since) = map { /^since=(\d+)$/ ? $1 : () } @opts;
+    my $stop = grep { $_ eq 'stop' } @opts;
+    $since //= 0;
     my $dir = Test::Nginx::Util::html_dir();
     my @pids;
     for my $i (1 .. $n) {
@@ -412,6 +421,7 @@ sub jobs_follow {
         push @pids, $pid;
         Time::HiRes::sleep(($stagger // 0) / 1000);
     }
+    jobs_stopped_till_done($uuid) if $stop;
     waitpid($_, 0) for @pids;
 
     my $db = "$main::JobsDir/jobs.db";
@@ -464,6 +474,44 @@ sub jobs_all {
                 ? unpack('n', $msg) . ' ' . substr($msg, 2) : 'none';
     return "$how $name: " . scalar(@types) . " events"
            . (@types ? ", the last $types[-1]" : '') . "; close $close";
+}
+
+# "stop": the workers are stopped (SIGSTOP) while the job runs to its end,
+# so that they fall behind the event ring, then go on
+sub jobs_stopped_till_done {
+    my ($uuid) = @_;
+    my $db = "$main::JobsDir/jobs.db";
+    Time::HiRes::sleep(0.5);
+    my @w = main::started_worker_pids();   # not the helper: it runs the job
+    kill 'STOP', @w;
+    my $until = Time::HiRes::time() + 20;
+    while (Time::HiRes::time() < $until) {
+        my $state = `sqlite3 '$db' "SELECT state FROM jobs WHERE uuid = '$uuid'"`;
+        last if $state =~ /^(done|failed|canceled)$/;
+        Time::HiRes::sleep(0.05);
+    }
+    Time::HiRes::sleep(0.3);
+    kill 'CONT', @w;
+}
+
+# connflood NAME N: N event streams of the job opened at once (more than
+# the worker has connections for), each read a moment, then all closed
+sub jobs_conn_flood {
+    my ($name, $n) = @_;
+    my $uuid = $JobsNames{$name} // $name;
+    my $port = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
+    my @socks;
+    for (1 .. $n) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                      PeerPort => $port, Timeout => 2)
+            or next;
+        print $s "GET /jobs/$uuid/events HTTP/1.1\r\nHost: x\r\n\r\n";
+        push @socks, $s;
+    }
+    Time::HiRes::sleep(1);
+    close $_ for @socks;
+    Time::HiRes::sleep(0.5);
+    return "connflood $name: $n streams opened and closed";
 }
 
 # cancelrace N: a cancel while the job is pending, starting, running or
