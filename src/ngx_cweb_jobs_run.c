@@ -16,7 +16,7 @@
  * Plugin code here is not on a worker's event loop: the host's cweb_api
  * functions refuse job threads (ngx_cweb_api_gate_ctx()), onload() is not
  * run in this process, and a crash takes the helper down.  Before it goes,
- * the fault handler tells ngx_cweb_jobs_crashed() on the faulting thread:
+ * the fault handler tells ngx_cweb_jobs_crash.c on the faulting thread:
  * the job and the signal are appended to <cweb_module_dir>/jobs.crash and
  * the fault is counted against the job's version (cweb_fault_limit
  * quarantines it as it would for a route).  The master respawns the
@@ -53,15 +53,6 @@ struct ngx_cweb_jloaded_s {
 };
 
 
-/* what a job's fault is recorded as: its job, its version, since when */
-typedef struct {
-    int64_t                     id;
-    const char                 *uuid;
-    ngx_atomic_uint_t           what;
-    ngx_msec_t                  since;
-} ngx_cweb_jmark_t;
-
-
 typedef struct {
     job_info_t                 *info;
     char                        uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
@@ -74,8 +65,6 @@ static void ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn);
 static job_info_t *ngx_cweb_jobs_info(ngx_cweb_jclaim_t *claim, char *err,
     size_t errlen, ngx_atomic_uint_t *what);
 static ngx_atomic_uint_t ngx_cweb_jobs_what(ngx_cweb_jclaim_t *claim);
-static ngx_int_t ngx_cweb_jobs_crash_open(ngx_log_t *log);
-static void ngx_cweb_jobs_crashed(int signo);
 static void ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc,
     const char *why);
 static void ngx_cweb_jobs_end_locked(ngx_cweb_jrunner_t *rn, int rc,
@@ -108,10 +97,6 @@ static ngx_log_t           *ngx_cweb_jobs_run_log;
 
 static ngx_event_t          ngx_cweb_jobs_watch_ev;
 
-/* the job whose code this thread is in (run() or a cancel hook) */
-static __thread ngx_cweb_jmark_t  *ngx_cweb_jobs_self
-    __attribute__((tls_model("initial-exec")));
-static int                  ngx_cweb_jobs_crash_fd = -1;
 
 /* claimed jobs waiting for a runner: a ring, and how many are out */
 static pthread_mutex_t      ngx_cweb_jobs_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -154,9 +139,7 @@ ngx_cweb_jobs_runners_start(ngx_uint_t n, ngx_log_t *log)
     ngx_cweb_jobs_nrunners = n;
     ngx_cweb_jobs_run_log = log;
 
-    if (ngx_cweb_jobs_crash_open(log) != NGX_OK
-        || ngx_cweb_fault_watch_threads(ngx_cweb_jobs_crashed, log) != NGX_OK)
-    {
+    if (ngx_cweb_jobs_crash_init(log) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -552,11 +535,11 @@ ngx_cweb_jobs_run_one(ngx_cweb_jrunner_t *rn)
     mark.uuid = rn->claim.uuid;
     mark.what = rn->what;
     mark.since = rn->since;
-    ngx_cweb_jobs_self = &mark;
+    ngx_cweb_jobs_mark(&mark);
 
     rc = info->run(&ngx_cweb_context, &payload, &rn->job);
 
-    ngx_cweb_jobs_self = NULL;
+    ngx_cweb_jobs_mark(NULL);
 
     ngx_cweb_jobs_end(rn, rc, NULL);
 }
@@ -667,151 +650,6 @@ ngx_cweb_jobs_what(ngx_cweb_jclaim_t *claim)
     ngx_destroy_pool(pool);
 
     return what;
-}
-
-
-/* <cweb_module_dir>/jobs.crash, appended to by a job's fault handler */
-
-static ngx_int_t
-ngx_cweb_jobs_crash_open(ngx_log_t *log)
-{
-    u_char  path[NGX_MAX_PATH];
-
-    ngx_snprintf(path, sizeof(path) - 1, "%V" NGX_CWEB_JOBS_CRASH "%Z",
-                 &ngx_cweb_conf()->module_dir);
-
-    ngx_cweb_jobs_crash_fd = open((char *) path,
-                                  O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, 0600);
-
-    if (ngx_cweb_jobs_crash_fd == -1) {
-        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
-                      "cweb jobs: open(\"%s\") failed", path);
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * on the thread of a job's run() that faulted (ngx_cweb_fault.c), the
- * process about to die: async-signal-safe, plain formatting and write()
- */
-
-static void
-ngx_cweb_jobs_crashed(int signo)
-{
-    u_char            line[128], *p;
-    ngx_cweb_jmark_t  *m;
-
-    m = ngx_cweb_jobs_self;
-
-    if (m == NULL) {
-        return;
-    }
-
-    ngx_cweb_jobs_self = NULL;       /* once */
-
-    p = ngx_sprintf(line, "%L %d %*s\n", m->id, signo,
-                    (size_t) NGX_CWEB_JSTORE_UUID_LEN, m->uuid);
-
-    if (ngx_cweb_jobs_crash_fd != -1) {
-        (void) write(ngx_cweb_jobs_crash_fd, line, p - line);
-    }
-
-    if (m->what) {
-        ngx_cweb_fault_record_call(m->what, m->since, NGX_CWEB_FAULT_SIGNAL,
-                                   signo, ngx_pid);
-    }
-}
-
-
-/*
- * the store thread, at the scheduler's start: the crashes the previous
- * helper recorded, read before the running jobs are recovered
- */
-
-#define NGX_CWEB_JOBS_CRASHES  64
-
-static struct {
-    int64_t                     id;
-    int                         signo;
-    char                        why[128];
-} ngx_cweb_jobs_crashes[NGX_CWEB_JOBS_CRASHES];
-
-static ngx_uint_t  ngx_cweb_jobs_ncrashes;
-
-
-void
-ngx_cweb_jobs_crashes_load(void)
-{
-    int        signo;
-    char       path[NGX_MAX_PATH], line[128];
-    FILE      *f;
-    long long  id;
-
-    ngx_snprintf((u_char *) path, sizeof(path) - 1,
-                 "%V" NGX_CWEB_JOBS_CRASH "%Z", &ngx_cweb_conf()->module_dir);
-
-    ngx_cweb_jobs_ncrashes = 0;
-
-    f = fopen(path, "re");
-    if (f == NULL) {
-        return;
-    }
-
-    while (ngx_cweb_jobs_ncrashes < NGX_CWEB_JOBS_CRASHES
-           && fgets(line, sizeof(line), f))
-    {
-        if (sscanf(line, "%lld %d", &id, &signo) != 2) {
-            continue;
-        }
-
-        ngx_cweb_jobs_crashes[ngx_cweb_jobs_ncrashes].id = id;
-        ngx_cweb_jobs_crashes[ngx_cweb_jobs_ncrashes].signo = signo;
-        ngx_snprintf((u_char *) ngx_cweb_jobs_crashes[ngx_cweb_jobs_ncrashes]
-                                .why,
-                     sizeof(ngx_cweb_jobs_crashes[0].why) - 1,
-                     "crashed: signal %d (%s) in the job's code; the cweb "
-                     "helper died and was respawned%Z", signo,
-                     ngx_cweb_signal_name(signo));
-        ngx_cweb_jobs_ncrashes++;
-    }
-
-    fclose(f);
-}
-
-
-const char *
-ngx_cweb_jobs_crash_why(void *data, int64_t job_id)
-{
-    ngx_uint_t  i;
-
-    for (i = 0; i < ngx_cweb_jobs_ncrashes; i++) {
-        if (ngx_cweb_jobs_crashes[i].id == job_id) {
-            return ngx_cweb_jobs_crashes[i].why;
-        }
-    }
-
-    return NULL;
-}
-
-
-/* the recovery is in the store: the next crash starts a new file */
-
-void
-ngx_cweb_jobs_crashes_clear(void)
-{
-    char  path[NGX_MAX_PATH];
-
-    if (ngx_cweb_jobs_ncrashes) {
-        ngx_snprintf((u_char *) path, sizeof(path) - 1,
-                     "%V" NGX_CWEB_JOBS_CRASH "%Z",
-                     &ngx_cweb_conf()->module_dir);
-        (void) truncate(path, 0);
-    }
-
-    ngx_cweb_jobs_ncrashes = 0;
 }
 
 
@@ -1079,9 +917,9 @@ ngx_cweb_jobs_cancel_thread(void *data)
 
     alt = ngx_cweb_fault_altstack_thread();
 
-    ngx_cweb_jobs_self = &cn->mark;
+    ngx_cweb_jobs_mark(&cn->mark);
     cn->info->cancel(&ngx_cweb_context, cn->uuid);
-    ngx_cweb_jobs_self = NULL;
+    ngx_cweb_jobs_mark(NULL);
 
     free(cn);
 

@@ -30,6 +30,15 @@
 
 
 typedef struct ngx_cweb_jop_s     ngx_cweb_jop_t;
+
+/* what a job's fault is recorded as: its job, its version, since when */
+typedef struct {
+    int64_t                     id;
+    const char                 *uuid;
+    ngx_atomic_uint_t           what;
+    ngx_msec_t                  since;
+} ngx_cweb_jmark_t;
+
 typedef struct ngx_cweb_jpeer_s   ngx_cweb_jpeer_t;
 typedef struct ngx_cweb_jrunner_s ngx_cweb_jrunner_t;
 
@@ -102,6 +111,10 @@ void ngx_cweb_jobs_runners_give(ngx_cweb_jclaim_t *claims, ngx_uint_t n);
 void ngx_cweb_jobs_runner_done(void);
 void ngx_cweb_jobs_runner_cancel(const char *uuid);
 void ngx_cweb_jobs_runners_requeue(void);
+
+/* ngx_cweb_jobs_crash.c */
+ngx_int_t ngx_cweb_jobs_crash_init(ngx_log_t *log);
+void ngx_cweb_jobs_mark(ngx_cweb_jmark_t *m);
 void ngx_cweb_jobs_crashes_load(void);
 const char *ngx_cweb_jobs_crash_why(void *data, int64_t job_id);
 void ngx_cweb_jobs_crashes_clear(void);
