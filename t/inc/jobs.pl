@@ -40,6 +40,11 @@
 #                                stopped while the job runs to its end
 #   connflood NAME N             N event streams of the job at once, closed
 #                                a second later
+#   ssecut NAME N                one event stream of the job; the workers
+#                                stopped until it has N events, so that they
+#                                fall behind the ring; once the stream has
+#                                caught up (event N), the client closes it
+#                                while the job still runs
 #   sseall NAME [K]              one GET /jobs/<uuid>/events (Last-Event-ID:
 #                                the K-th event's id) read to its end: the
 #                                status and how many events, the last type
@@ -242,6 +247,9 @@ sub jobs_step {
     }
     if ($cmd eq 'sseall' || $cmd eq 'wsall') {
         return jobs_all($cmd, split ' ', join(' ', @a));
+    }
+    if ($cmd eq 'ssecut') {
+        return jobs_sse_cut(split ' ', join(' ', @a));
     }
     if ($cmd eq 'connflood') {
         return jobs_conn_flood(split ' ', join(' ', @a));
@@ -505,13 +513,44 @@ sub jobs_conn_flood {
         my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
                                       PeerPort => $port, Timeout => 2)
             or next;
-        print $s "GET /jobs/$uuid/events HTTP/1.1\r\nHost: x\r\n\r\n";
+        print $s "GET /jobs/$uuid/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
         push @socks, $s;
     }
     Time::HiRes::sleep(1);
     close $_ for @socks;
     Time::HiRes::sleep(0.5);
     return "connflood $name: $n streams opened and closed";
+}
+
+sub jobs_sse_cut {
+    my ($name, $n) = @_;
+    my $uuid = $JobsNames{$name} // $name;
+    my $db = "$main::JobsDir/jobs.db";
+    my $port = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Timeout => 5)
+        or return "ssecut $name: connect: $!";
+    print $s "GET /jobs/$uuid/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    Time::HiRes::sleep(0.5);
+    my @w = main::started_worker_pids();
+    kill 'STOP', @w;
+    my $until = Time::HiRes::time() + 20;
+    while (Time::HiRes::time() < $until) {
+        my $k = `sqlite3 '$db' "SELECT count(*) FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' AND e.type = 'tick'"`;
+        last if $k >= $n;
+        Time::HiRes::sleep(0.05);
+    }
+    kill 'CONT', @w;
+    my $buf = '';
+    $until = Time::HiRes::time() + 20;
+    while (Time::HiRes::time() < $until && $buf !~ /"i":$n\b/) {
+        my $got = sysread($s, $buf, 65536, length $buf);
+        last unless $got;
+    }
+    my $caught = $buf =~ /"i":$n\b/ ? "caught up" : "did not catch up";
+    close $s;
+    Time::HiRes::sleep(0.5);
+    return "ssecut $name: the stream $caught, the client closed it";
 }
 
 # cancelrace N: a cancel while the job is pending, starting, running or

@@ -2,7 +2,8 @@
  * Jobs for t/082-jobs-limits.t:
  *   big    emits n events of kb KB each (a JSON string), then the result
  *          {"n": n, "refused": how many emit_event() refused}
- *   burst  emits n small events at once, then the result {"n": n}
+ *   burst  emits n small events at once, sleeps then_ms (default 0), then
+ *          the result {"n": n}
  *   sleep  sleeps payload.ms (default 5000), then the result {}
  */
 
@@ -67,8 +68,9 @@ big(struct cweb_context *ctx, const job_payload_t *payload, job_ctx_t *job)
 static int
 burst(struct cweb_context *ctx, const job_payload_t *payload, job_ctx_t *job)
 {
-    char  out[64];
-    long  i, n;
+    char             out[64];
+    long             i, n, ms;
+    struct timespec  ts;
 
     (void) ctx;
     n = field(payload, "n", 100);
@@ -77,6 +79,11 @@ burst(struct cweb_context *ctx, const job_payload_t *payload, job_ctx_t *job)
         snprintf(out, sizeof(out), "{\"i\":%ld}", i + 1);
         job->emit_event(job, "tick", out);
     }
+
+    ms = field(payload, "then_ms", 0);
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
 
     snprintf(out, sizeof(out), "{\"n\":%ld}", n);
 
