@@ -7,6 +7,11 @@
  * without gap or duplicate; this is the transport, on the frames of
  * ngx_cweb_ws_io.c.
  *
+ * An event goes to all the followers of its job in a worker as one frame
+ * (one per deflate window) queued on each by reference, as a broadcast's
+ * (ngx_cweb_ws_bcast.c): built for the first of them, kept until the next
+ * event.
+ *
  * The first page of stored events is read before the 101: an unknown job
  * is a 404 JSON answer like the other endpoints', not an upgrade that
  * closes.  What the client sends is read (pings answered, close
@@ -36,11 +41,18 @@ static ngx_int_t ngx_cweb_jobs_ws_opened(ngx_cweb_jfollow_t *f,
     ngx_uint_t status, json_t *body);
 static ngx_int_t ngx_cweb_jobs_ws_event(ngx_cweb_jfollow_t *f, int64_t id,
     const char *type, const u_char *json, size_t len);
+static ngx_cweb_ws_frame_t *ngx_cweb_jobs_ws_frame(int64_t id,
+    const u_char *json, size_t len, ngx_uint_t bits);
 static void ngx_cweb_jobs_ws_lost(ngx_cweb_jfollow_t *f);
 static ngx_int_t ngx_cweb_jobs_ws_message(ngx_cweb_ws_conn_t *wc,
     u_char *msg, size_t len);
 static ngx_uint_t ngx_cweb_jobs_ws_served(ngx_cweb_ws_conn_t *wc);
 static void ngx_cweb_jobs_ws_done(ngx_cweb_ws_conn_t *wc);
+
+
+/* the frames of the last event, per deflate window */
+static int64_t               ngx_cweb_jobs_ws_frame_id;
+static ngx_cweb_ws_frames_t  ngx_cweb_jobs_ws_frames;
 
 
 static const ngx_cweb_jfollow_ops_t  ngx_cweb_jobs_ws_ops = {
@@ -161,13 +173,13 @@ static ngx_int_t
 ngx_cweb_jobs_ws_event(ngx_cweb_jfollow_t *f, int64_t id, const char *type,
     const u_char *json, size_t len)
 {
-    ngx_cweb_jws_t  *jw;
+    ngx_cweb_jws_t       *jw;
+    ngx_cweb_ws_frame_t  *fr;
 
     jw = f->data;
+    fr = ngx_cweb_jobs_ws_frame(id, json, len, jw->wc->deflate_bits);
 
-    if (jw->wc->close_sent
-        || ngx_cweb_ws_queue(jw->wc, NGX_CWEB_WS_TEXT, json, len) != NGX_OK)
-    {
+    if (fr == NULL || ngx_cweb_ws_queue_frame(jw->wc, fr) != NGX_OK) {
         /* closed, or closing: the client resumes from its last event_id */
         ngx_cweb_jobs_unfollow(f);
         return NGX_ERROR;
@@ -180,6 +192,26 @@ ngx_cweb_jobs_ws_event(ngx_cweb_jfollow_t *f, int64_t id, const char *type,
     }
 
     return NGX_OK;
+}
+
+
+/* event id's frame for a deflate window (0: none), built on first use */
+
+static ngx_cweb_ws_frame_t *
+ngx_cweb_jobs_ws_frame(int64_t id, const u_char *json, size_t len,
+    ngx_uint_t bits)
+{
+    if (id != ngx_cweb_jobs_ws_frame_id) {
+        ngx_cweb_ws_frames_free(&ngx_cweb_jobs_ws_frames);
+        ngx_cweb_jobs_ws_frames.opcode = NGX_CWEB_WS_TEXT;
+        ngx_cweb_jobs_ws_frame_id = id;
+    }
+
+    /* the caller's text of it: the same event, maybe another copy */
+    ngx_cweb_jobs_ws_frames.msg = (u_char *) json;
+    ngx_cweb_jobs_ws_frames.len = len;
+
+    return ngx_cweb_ws_frames_get(&ngx_cweb_jobs_ws_frames, bits);
 }
 
 

@@ -156,6 +156,23 @@ u_char *ngx_cweb_ws_deflated(ngx_uint_t bits, const u_char *data, size_t len,
     size_t *zlen);
 void ngx_cweb_ws_zbuf_trim(void);
 
+/* deflate_bits 0 (off), 8..15: a shared frame per window */
+#define NGX_CWEB_WS_WINDOWS      16
+
+/*
+ * one message for many connections: its frame per deflate window, built
+ * on first use (compressed once per window, plain when that does not
+ * pay) and queued on each by reference (ngx_cweb_ws_queue_frame())
+ */
+typedef struct {
+    ngx_cweb_ws_frame_t        *frame[NGX_CWEB_WS_WINDOWS];
+    ngx_uint_t                  tried;        /* bit per window */
+    ngx_uint_t                  built;
+    ngx_uint_t                  opcode;
+    u_char                     *msg;          /* set before each _get() */
+    size_t                      len;
+} ngx_cweb_ws_frames_t;
+
 /* ngx_cweb_ws_bcast.c: cweb_ws_broadcast(), its frames and delivery */
 ngx_int_t ngx_cweb_ws_bcast_init_process(ngx_cycle_t *cycle);
 ngx_cweb_ws_frame_t *ngx_cweb_ws_frame_make(ngx_uint_t opcode,
@@ -163,6 +180,9 @@ ngx_cweb_ws_frame_t *ngx_cweb_ws_frame_make(ngx_uint_t opcode,
 void ngx_cweb_ws_frame_release(ngx_cweb_ws_frame_t *f);
 ngx_int_t ngx_cweb_ws_queue_frame(ngx_cweb_ws_conn_t *wc,
     ngx_cweb_ws_frame_t *f);
+ngx_cweb_ws_frame_t *ngx_cweb_ws_frames_get(ngx_cweb_ws_frames_t *fs,
+    ngx_uint_t bits);
+void ngx_cweb_ws_frames_free(ngx_cweb_ws_frames_t *fs);
 
 
 #endif /* _NGX_CWEB_WS_H_INCLUDED_ */

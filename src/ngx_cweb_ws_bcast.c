@@ -27,7 +27,6 @@
 
 
 #define NGX_CWEB_WS_BCAST_HEAD  4
-#define NGX_CWEB_WS_WINDOWS     16        /* deflate_bits 0 (off), 8..15 */
 
 
 /* a frame queued on many connections by reference, built once */
@@ -38,22 +37,10 @@ struct ngx_cweb_ws_frame_s {
 };
 
 
-typedef struct {
-    ngx_cweb_ws_frame_t        *frame[NGX_CWEB_WS_WINDOWS];
-    ngx_uint_t                  tried;        /* bit per window */
-    ngx_uint_t                  built;
-    ngx_uint_t                  opcode;
-    u_char                     *msg;
-    size_t                      len;
-} ngx_cweb_ws_bcast_t;
-
-
 static const char *ngx_cweb_ws_bcast_check(ngx_cweb_plugin_t *p,
     const char *path, const void *data, size_t len, int opcode);
 static void ngx_cweb_ws_bcast_handler(ngx_uint_t kind, u_char *data,
     size_t len);
-static ngx_cweb_ws_frame_t *ngx_cweb_ws_bcast_frame(ngx_cweb_ws_bcast_t *b,
-    ngx_uint_t bits);
 
 
 int
@@ -180,11 +167,11 @@ ngx_cweb_ws_bcast_handler(ngx_uint_t kind, u_char *data, size_t len)
     u_char               *plugin, *path;
     size_t                plen;
     uint16_t              n16;
-    ngx_uint_t            i, n;
+    ngx_uint_t            n;
     ngx_queue_t          *q, *open;
     ngx_cweb_ws_conn_t   *wc;
     ngx_cweb_ws_frame_t  *f;
-    ngx_cweb_ws_bcast_t   b;
+    ngx_cweb_ws_frames_t  b;
 
     if (len < NGX_CWEB_WS_BCAST_HEAD) {
         return;
@@ -197,7 +184,7 @@ ngx_cweb_ws_bcast_handler(ngx_uint_t kind, u_char *data, size_t len)
         return;
     }
 
-    ngx_memzero(&b, sizeof(ngx_cweb_ws_bcast_t));
+    ngx_memzero(&b, sizeof(ngx_cweb_ws_frames_t));
 
     b.opcode = data[0];
     plugin = data + NGX_CWEB_WS_BCAST_HEAD;
@@ -220,16 +207,14 @@ ngx_cweb_ws_bcast_handler(ngx_uint_t kind, u_char *data, size_t len)
             continue;
         }
 
-        f = ngx_cweb_ws_bcast_frame(&b, wc->deflate_bits);
+        f = ngx_cweb_ws_frames_get(&b, wc->deflate_bits);
 
         if (f && ngx_cweb_ws_queue_frame(wc, f) == NGX_OK) {
             n++;
         }
     }
 
-    for (i = 0; i < NGX_CWEB_WS_WINDOWS; i++) {
-        ngx_cweb_ws_frame_release(b.frame[i]);
-    }
+    ngx_cweb_ws_frames_free(&b);
 
     ngx_log_debug5(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
                    "cweb websocket: broadcast on \"%*s\" of %uz bytes to %ui "
@@ -243,8 +228,8 @@ ngx_cweb_ws_bcast_handler(ngx_uint_t kind, u_char *data, size_t len)
  * first use; compressed once per window, plain when that does not pay
  */
 
-static ngx_cweb_ws_frame_t *
-ngx_cweb_ws_bcast_frame(ngx_cweb_ws_bcast_t *b, ngx_uint_t bits)
+ngx_cweb_ws_frame_t *
+ngx_cweb_ws_frames_get(ngx_cweb_ws_frames_t *b, ngx_uint_t bits)
 {
     bits &= NGX_CWEB_WS_WINDOWS - 1;
 
@@ -265,6 +250,20 @@ ngx_cweb_ws_bcast_frame(ngx_cweb_ws_bcast_t *b, ngx_uint_t bits)
     }
 
     return b->frame[0];
+}
+
+
+void
+ngx_cweb_ws_frames_free(ngx_cweb_ws_frames_t *b)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_CWEB_WS_WINDOWS; i++) {
+        ngx_cweb_ws_frame_release(b->frame[i]);
+        b->frame[i] = NULL;
+    }
+
+    b->tried = 0;
 }
 
 
