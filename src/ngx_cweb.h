@@ -161,6 +161,33 @@ ngx_cweb_addr_find(ngx_rbtree_t *tree, const void *addr)
 }
 
 
+/* a response header; key and value are kept, not copied: NULL on ENOMEM */
+static ngx_inline ngx_table_elt_t *
+ngx_cweb_header_out(ngx_http_request_t *r, const char *key, size_t klen,
+    u_char *value, size_t vlen)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NULL;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) key;
+    h->key.len = klen;
+    h->value.data = value;
+    h->value.len = vlen;
+
+    return h;
+}
+
+/* the same for two string literals */
+#define ngx_cweb_header_set(r, key, value)                                   \
+    ngx_cweb_header_out(r, key, sizeof(key) - 1, (u_char *) value,           \
+                        sizeof(value) - 1)
+
+
 /* the first request header of that name (*n: how many there are) */
 static ngx_inline ngx_table_elt_t *
 ngx_cweb_header_in(ngx_http_request_t *r, const char *name, size_t len,

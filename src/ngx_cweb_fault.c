@@ -62,6 +62,7 @@ static void ngx_cweb_fault_signal_handler(int signo, siginfo_t *si,
     void *uc);
 static ngx_uint_t ngx_cweb_fault_stale_abort(siginfo_t *si);
 static void ngx_cweb_fault_on_exit(int status, void *arg);
+static ngx_int_t ngx_cweb_fault_altstack_set(void *mem);
 static ngx_uint_t ngx_cweb_fault_count_add(ngx_cweb_shm_module_t *m,
     ngx_uint_t version);
 static void ngx_cweb_fault_answer(ngx_uint_t timeout);
@@ -108,7 +109,6 @@ ngx_cweb_fault_conf(ngx_cweb_main_conf_t *cmcf)
 ngx_int_t
 ngx_cweb_fault_init_process(ngx_cycle_t *cycle)
 {
-    stack_t                ss;
     Dl_info                info;
     ngx_uint_t             i;
     struct sigaction       sa;
@@ -174,11 +174,7 @@ ngx_cweb_fault_init_process(ngx_cycle_t *cycle)
         }
     }
 
-    ss.ss_sp = ngx_cweb_fault_altstack;
-    ss.ss_size = NGX_CWEB_ALTSTACK_SIZE;
-    ss.ss_flags = 0;
-
-    if (sigaltstack(&ss, NULL) == -1) {
+    if (ngx_cweb_fault_altstack_set(ngx_cweb_fault_altstack) != NGX_OK) {
         ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
                       "sigaltstack() failed");
     }
@@ -248,23 +244,48 @@ void *
 ngx_cweb_fault_altstack_thread(void)
 {
     void     *mem;
-    stack_t   ss;
 
     mem = malloc(NGX_CWEB_ALTSTACK_SIZE);
-    if (mem == NULL) {
-        return NULL;
-    }
 
-    ss.ss_sp = mem;
-    ss.ss_size = NGX_CWEB_ALTSTACK_SIZE;
-    ss.ss_flags = 0;
-
-    if (sigaltstack(&ss, NULL) == -1) {
+    if (mem != NULL && ngx_cweb_fault_altstack_set(mem) != NGX_OK) {
         free(mem);
         return NULL;
     }
 
     return mem;
+}
+
+
+/* a thread that ends: its handler stack is no longer its, and is freed */
+
+void
+ngx_cweb_fault_altstack_end(void *mem)
+{
+    stack_t  ss;
+
+    if (mem == NULL) {
+        return;
+    }
+
+    ngx_memzero(&ss, sizeof(stack_t));
+    ss.ss_flags = SS_DISABLE;
+    (void) sigaltstack(&ss, NULL);
+    free(mem);
+}
+
+
+/* mem (NGX_CWEB_ALTSTACK_SIZE bytes) as this thread's handler stack */
+
+static ngx_int_t
+ngx_cweb_fault_altstack_set(void *mem)
+{
+    stack_t  ss;
+
+    ss.ss_sp = mem;
+    ss.ss_size = NGX_CWEB_ALTSTACK_SIZE;
+    ss.ss_flags = 0;
+
+    return sigaltstack(&ss, NULL) == -1 ? NGX_ERROR : NGX_OK;
 }
 
 

@@ -82,6 +82,7 @@ void ngx_cweb_fault_exit_process(void);
 ngx_int_t ngx_cweb_fault_watch_threads(void (*hook)(int signo),
     ngx_log_t *log);
 void *ngx_cweb_fault_altstack_thread(void);
+void ngx_cweb_fault_altstack_end(void *mem);
 void ngx_cweb_fault_record(ngx_atomic_uint_t what, ngx_uint_t kind,
     ngx_int_t value, ngx_pid_t pid);
 void ngx_cweb_fault_record_call(ngx_atomic_uint_t what, ngx_msec_t since,

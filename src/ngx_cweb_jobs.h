@@ -97,8 +97,8 @@ int ngx_cweb_jobs_create_api(ngx_str_t *plugin, const char *job,
 
 /*
  * ngx_cweb_jobs_follow.c: a follower of one job's events, for either
- * transport.  The owner sets uuid, last_id, log, ops and data; the
- * callbacks come in this order: opened() once with the first page's
+ * transport (ngx_cweb_jobs_follow() holds the request until the first
+ * answer).  The callbacks come in this order: opened() once with the first page's
  * answer (not NGX_OK: the owner has answered, unfollowed, and owns body),
  * then event() for each event newer than last_id, in id order, exactly
  * once (not NGX_OK: the owner has ended and unfollowed), live() when the
@@ -137,7 +137,9 @@ struct ngx_cweb_jfollow_s {
 };
 
 ngx_int_t ngx_cweb_jobs_follow_init_process(ngx_cycle_t *cycle);
-ngx_int_t ngx_cweb_jobs_follow(ngx_cweb_jfollow_t *f);
+ngx_int_t ngx_cweb_jobs_follow(ngx_cweb_jfollow_t *f, ngx_http_request_t *r,
+    ngx_str_t *uuid, int64_t since, const ngx_cweb_jfollow_ops_t *ops,
+    void *data);
 void ngx_cweb_jobs_unfollow(ngx_cweb_jfollow_t *f);
 ngx_uint_t ngx_cweb_jobs_follow_final(const char *type);
 ngx_uint_t ngx_cweb_jobs_follow_over(json_t *body);

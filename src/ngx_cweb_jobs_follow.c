@@ -83,16 +83,25 @@ ngx_cweb_jobs_follow_init_process(ngx_cycle_t *cycle)
 
 
 /*
- * f's uuid, last_id, log, ops and data are set: registered, the first
- * page asked; NGX_OK, and ops->opened() tells the answer
+ * f follows job uuid of r from after since: registered, the first page
+ * asked, r held until ops->opened() hears the answer; NGX_DONE, or an
+ * HTTP error for r
  */
 
 ngx_int_t
-ngx_cweb_jobs_follow(ngx_cweb_jfollow_t *f)
+ngx_cweb_jobs_follow(ngx_cweb_jfollow_t *f, ngx_http_request_t *r,
+    ngx_str_t *uuid, int64_t since, const ngx_cweb_jfollow_ops_t *ops,
+    void *data)
 {
     if (ngx_cweb_jobs_followers == NULL) {
-        return NGX_ERROR;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    ngx_memcpy(f->uuid, uuid->data, 36);
+    f->last_id = since;
+    f->log = r->connection->log;
+    f->ops = ops;
+    f->data = data;
 
     /* live first, then the replay: nothing falls between the two */
     ngx_queue_insert_tail(ngx_cweb_jobs_follow_bucket(f->uuid), &f->queue);
@@ -103,10 +112,12 @@ ngx_cweb_jobs_follow(ngx_cweb_jfollow_t *f)
 
     if (ngx_cweb_jobs_follow_page(f) != NGX_OK) {
         ngx_cweb_jobs_unfollow(f);
-        return NGX_ERROR;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return NGX_OK;
+    r->main->count++;
+
+    return NGX_DONE;
 }
 
 

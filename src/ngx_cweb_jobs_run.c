@@ -912,8 +912,7 @@ ngx_cweb_jobs_cancel_thread(void *data)
 {
     ngx_cweb_jcancel_t  *cn = data;
 
-    void     *alt;
-    stack_t   ss;
+    void  *alt;
 
     alt = ngx_cweb_fault_altstack_thread();
 
@@ -922,14 +921,7 @@ ngx_cweb_jobs_cancel_thread(void *data)
     ngx_cweb_jobs_mark(NULL);
 
     free(cn);
-
-    /* this thread ends: its handler stack is no longer its */
-    if (alt) {
-        ngx_memzero(&ss, sizeof(stack_t));
-        ss.ss_flags = SS_DISABLE;
-        (void) sigaltstack(&ss, NULL);
-        free(alt);
-    }
+    ngx_cweb_fault_altstack_end(alt);
 
     return NULL;
 }

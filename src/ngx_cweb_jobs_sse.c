@@ -105,25 +105,13 @@ ngx_cweb_jobs_sse(ngx_http_request_t *r, ngx_str_t *uuid)
     sub->flush.data = sub;
     sub->flush.log = r->connection->log;
 
-    ngx_memcpy(sub->follow.uuid, uuid->data, 36);
-    sub->follow.last_id = since;
-    sub->follow.log = r->connection->log;
-    sub->follow.ops = &ngx_cweb_jobs_sse_ops;
-    sub->follow.data = sub;
-
     cln->handler = ngx_cweb_jobs_sse_cleanup;
     cln->data = sub;
     ngx_http_set_ctx(r, sub, ngx_cweb_jobs_module);
 
     /* held until the client goes or the stream ends */
-    r->main->count++;
-
-    if (ngx_cweb_jobs_follow(&sub->follow) != NGX_OK) {
-        r->main->count--;
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return NGX_DONE;
+    return ngx_cweb_jobs_follow(&sub->follow, r, uuid, since,
+                                &ngx_cweb_jobs_sse_ops, sub);
 }
 
 
@@ -212,31 +200,17 @@ ngx_cweb_jobs_sse_lost(ngx_cweb_jfollow_t *f)
 static ngx_int_t
 ngx_cweb_jobs_sse_headers(ngx_http_request_t *r)
 {
-    ngx_table_elt_t  *h;
-
     r->headers_out.status = NGX_HTTP_OK;
     ngx_str_set(&r->headers_out.content_type, "text/event-stream");
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.content_length_n = -1;
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Cache-Control");
-    ngx_str_set(&h->value, "no-cache");
-
     /* a proxy in front must not hold the events back */
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
+    if (ngx_cweb_header_set(r, "Cache-Control", "no-cache") == NULL
+        || ngx_cweb_header_set(r, "X-Accel-Buffering", "no") == NULL)
+    {
         return NGX_ERROR;
     }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "X-Accel-Buffering");
-    ngx_str_set(&h->value, "no");
 
     r->keepalive = 0;
 

@@ -99,21 +99,8 @@ ngx_cweb_jobs_ws(ngx_http_request_t *r, ngx_str_t *uuid)
     wc->served = ngx_cweb_jobs_ws_served;
     wc->done = ngx_cweb_jobs_ws_done;
 
-    ngx_memcpy(jw->follow.uuid, uuid->data, 36);
-    jw->follow.last_id = since;
-    jw->follow.log = r->connection->log;
-    jw->follow.ops = &ngx_cweb_jobs_ws_ops;
-    jw->follow.data = jw;
-
-    /* held until the first page is answered */
-    r->main->count++;
-
-    if (ngx_cweb_jobs_follow(&jw->follow) != NGX_OK) {
-        r->main->count--;
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return NGX_DONE;
+    return ngx_cweb_jobs_follow(&jw->follow, r, uuid, since,
+                                &ngx_cweb_jobs_ws_ops, jw);
 }
 
 

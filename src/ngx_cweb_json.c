@@ -147,16 +147,12 @@ ngx_cweb_send_json(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
     r->headers_out.content_type_len = r->headers_out.content_type.len;
 
     if (status == NGX_HTTP_UNAUTHORIZED) {
-        ngx_table_elt_t  *h;
-
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
+        if (ngx_cweb_header_set(r, "WWW-Authenticate",
+                                "Bearer realm=\"cweb\"")
+            == NULL)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "WWW-Authenticate");
-        ngx_str_set(&h->value, "Bearer realm=\"cweb\"");
     }
 
     if (r->method == NGX_HTTP_HEAD) {

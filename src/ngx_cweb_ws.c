@@ -244,15 +244,10 @@ ngx_cweb_ws_check(ngx_http_request_t *r, ngx_str_t *key, ngx_uint_t *status)
     }
 
     if (h->value.len != 2 || ngx_strncmp(h->value.data, "13", 2) != 0) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
+        if (ngx_cweb_header_set(r, "Sec-WebSocket-Version", "13") == NULL) {
             *status = NGX_HTTP_INTERNAL_SERVER_ERROR;
             return "no memory";
         }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Sec-WebSocket-Version");
-        ngx_str_set(&h->value, "13");
 
         ngx_str_set(&r->headers_out.status_line, "426 Upgrade Required");
 
@@ -622,24 +617,13 @@ ngx_cweb_ws_accept(ngx_cweb_ws_conn_t *wc, ngx_str_t *key)
     h->hash = 1;
     ngx_str_set(&h->key, "Sec-WebSocket-Accept");
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
+    if (ngx_cweb_header_set(r, "Upgrade", "websocket") == NULL
+        || (wc->protocol.len
+            && ngx_cweb_header_out(r, "Sec-WebSocket-Protocol", 22,
+                                   wc->protocol.data, wc->protocol.len)
+               == NULL))
+    {
         return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Upgrade");
-    ngx_str_set(&h->value, "websocket");
-
-    if (wc->protocol.len) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_ERROR;
-        }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Sec-WebSocket-Protocol");
-        h->value = wc->protocol;
     }
 
     /* the header filter adds "Connection: upgrade" for a 101 itself */
