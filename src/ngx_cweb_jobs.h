@@ -87,6 +87,8 @@ typedef struct {
 /* ngx_cweb_jobs_proto.c: one message of the protocol, either side */
 ngx_int_t ngx_cweb_jobs_recv(ngx_connection_t *c, ngx_pool_t *pool,
     ngx_cweb_jobs_in_t *in, size_t max);
+ngx_connection_t *ngx_cweb_jobs_conn(ngx_socket_t fd, ngx_log_t *log,
+    void *data, ngx_event_handler_pt read, ngx_event_handler_pt write);
 
 /* ngx_cweb_jobs_create.c */
 ngx_int_t ngx_cweb_jobs_uuid(char *out);

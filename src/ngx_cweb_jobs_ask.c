@@ -273,24 +273,14 @@ ngx_cweb_jobs_connect(ngx_cweb_jobs_ctx_t *ctx)
         return;
     }
 
-    c = ngx_get_connection(fd, ctx->log);
+    /* a helper that quits or dies resets it: ngx_cweb_jobs_lost() tells */
+    c = ngx_cweb_jobs_conn(fd, ctx->log, ctx, ngx_cweb_jobs_read_handler,
+                           ngx_cweb_jobs_write_handler);
     if (c == NULL) {
         close(fd);
         ngx_cweb_jobs_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
-
-    c->recv = ngx_recv;
-    c->send = ngx_send;
-    c->data = ctx;
-
-    /* a helper that quits or dies resets it: ngx_cweb_jobs_lost() tells */
-    c->log_error = NGX_ERROR_INFO;
-    c->read->handler = ngx_cweb_jobs_read_handler;
-    c->write->handler = ngx_cweb_jobs_write_handler;
-    c->read->log = c->log;
-    c->write->log = c->log;
-    c->write->ready = 1;
 
     ctx->peer = c;
 

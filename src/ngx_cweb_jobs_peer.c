@@ -62,7 +62,11 @@ ngx_cweb_jobs_accept(ngx_event_t *ev)
 
         pool = ngx_create_pool(1024, ev->log);
         peer = pool ? ngx_pcalloc(pool, sizeof(ngx_cweb_jpeer_t)) : NULL;
-        c = peer ? ngx_get_connection(fd, ev->log) : NULL;
+        /* a worker whose client went away closes its question at once */
+        c = peer ? ngx_cweb_jobs_conn(fd, ev->log, peer,
+                                      ngx_cweb_jobs_peer_read,
+                                      ngx_cweb_jobs_peer_write)
+                 : NULL;
 
         if (c == NULL) {
             if (pool) {
@@ -74,18 +78,6 @@ ngx_cweb_jobs_accept(ngx_event_t *ev)
         }
 
         peer->pool = pool;
-
-        c->recv = ngx_recv;
-        c->send = ngx_send;
-        c->data = peer;
-
-        /* a worker whose client went away closes its question at once */
-        c->log_error = NGX_ERROR_INFO;
-        c->read->handler = ngx_cweb_jobs_peer_read;
-        c->write->handler = ngx_cweb_jobs_peer_write;
-        c->read->log = ev->log;
-        c->write->log = ev->log;
-        c->write->ready = 1;
         peer->c = c;
 
         /* a worker asks at once: a silent connection is not one */

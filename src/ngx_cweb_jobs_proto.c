@@ -64,3 +64,34 @@ ngx_cweb_jobs_recv(ngx_connection_t *c, ngx_pool_t *pool,
         in->len += n;
     }
 }
+
+
+/*
+ * an nginx connection for fd, either end of a question: a reset from the
+ * other side is logged at info (the one that quits or dies; its caller
+ * handles the lost answer), writable at once
+ */
+
+ngx_connection_t *
+ngx_cweb_jobs_conn(ngx_socket_t fd, ngx_log_t *log, void *data,
+    ngx_event_handler_pt read, ngx_event_handler_pt write)
+{
+    ngx_connection_t  *c;
+
+    c = ngx_get_connection(fd, log);
+    if (c == NULL) {
+        return NULL;
+    }
+
+    c->recv = ngx_recv;
+    c->send = ngx_send;
+    c->data = data;
+    c->log_error = NGX_ERROR_INFO;
+    c->read->handler = read;
+    c->write->handler = write;
+    c->read->log = log;
+    c->write->log = log;
+    c->write->ready = 1;
+
+    return c;
+}
