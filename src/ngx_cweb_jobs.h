@@ -5,9 +5,10 @@
  * threads (ngx_cweb_jobs_run.c), the store (ngx_cweb_jobs_store.c).
  *
  * A worker never touches jobs.db: every /jobs request becomes one message
- * to the helper over the unix stream socket <cweb_module_dir>/ipc/jobs.sock
- * (a 4-byte big-endian length, then a JSON object), and the helper's answer
- * {"status": N, "body": {...}} is the HTTP answer.  The helper is the one
+ * to the helper over the unix stream socket <cweb_module_dir>/ipc/jobs.sock,
+ * which each worker keeps open and asks many questions on at once
+ * (ngx_cweb_jobs_chan.c; the framing in ngx_cweb_jobs_proto.c), and the
+ * body of the helper's answer, with its status, is the HTTP answer.  The helper is the one
  * writer: it commits what many workers asked in one transaction, and it
  * answers a create only once the job is committed.
  */
@@ -27,7 +28,7 @@
 /* jobs whose code crashed the helper: "<job id> <signal> <uuid>" lines */
 #define NGX_CWEB_JOBS_CRASH      "/jobs.crash"
 
-/* a message of the protocol: its length, then its JSON */
+/* a message of the protocol: its length (4 bytes, big-endian), then it */
 #define NGX_CWEB_JOBS_HDR        4
 
 #define NGX_CWEB_JOBS_SYNC_FULL    1
@@ -76,19 +77,53 @@ void ngx_cweb_jobs_query_cancel(void *query);
 /* a plugin's jobs_create(): sent, answered into the log only */
 ngx_int_t ngx_cweb_jobs_send(json_t *msg, const char *uuid);
 
-/* a message being read: its length, then its JSON */
+/* a connection's buffer of messages, read or to write (ngx_alloc()ed) */
 typedef struct {
-    u_char                     *data;
-    size_t                      len;
-    size_t                      size;
-} ngx_cweb_jobs_in_t;
+    u_char                     *start;
+    u_char                     *pos;
+    u_char                     *last;
+    u_char                     *end;
+} ngx_cweb_jbuf_t;
 
 
-/* ngx_cweb_jobs_proto.c: one message of the protocol, either side */
-ngx_int_t ngx_cweb_jobs_recv(ngx_connection_t *c, ngx_pool_t *pool,
-    ngx_cweb_jobs_in_t *in, size_t max);
+/* ngx_cweb_jobs_proto.c: the messages of the protocol, either side */
+ngx_int_t ngx_cweb_jobs_recv(ngx_connection_t *c, ngx_cweb_jbuf_t *in,
+    size_t max);
+ngx_int_t ngx_cweb_jobs_next(ngx_cweb_jbuf_t *in, size_t max, u_char **msg,
+    size_t *len);
+json_t *ngx_cweb_jobs_head(u_char *msg, size_t len, u_char **body,
+    size_t *body_len);
+ngx_int_t ngx_cweb_jobs_put(ngx_cweb_jbuf_t *out, const u_char *head,
+    size_t head_len, const u_char *body, size_t body_len);
+ngx_int_t ngx_cweb_jobs_write(ngx_connection_t *c, ngx_cweb_jbuf_t *out,
+    off_t *sent);
+void ngx_cweb_jbuf_free(ngx_cweb_jbuf_t *b);
 ngx_connection_t *ngx_cweb_jobs_conn(ngx_socket_t fd, ngx_log_t *log,
     void *data, ngx_event_handler_pt read, ngx_event_handler_pt write);
+
+/*
+ * ngx_cweb_jobs_chan.c: a question on the worker's connection to the
+ * helper; answer() gets the status and the body's bytes (valid during
+ * the call), lost() whether its bytes were all written (the helper may
+ * have acted on it) when the connection went
+ */
+typedef struct ngx_cweb_jq_s  ngx_cweb_jq_t;
+
+struct ngx_cweb_jq_s {
+    ngx_rbtree_node_t           node;         /* first; key: its number */
+    ngx_queue_t                 queue;
+    u_char                     *text;         /* the question's JSON */
+    size_t                      len;
+    off_t                       end;          /* where it ends on the wire */
+    void                      (*answer)(ngx_cweb_jq_t *q, ngx_uint_t status,
+                                        u_char *body, size_t len);
+    void                      (*lost)(ngx_cweb_jq_t *q, ngx_uint_t sent);
+    void                       *data;
+    unsigned                    asked:1;
+};
+
+ngx_int_t ngx_cweb_jchan_ask(ngx_cweb_jq_t *q);
+void ngx_cweb_jchan_forget(ngx_cweb_jq_t *q);
 
 /* ngx_cweb_jobs_create.c */
 ngx_int_t ngx_cweb_jobs_uuid(char *out);

@@ -1,10 +1,10 @@
 
 /*
  * A worker's questions to the helper's job scheduler (ngx_cweb_jobs.h):
- * connect to <dir>/ipc/jobs.sock, write one message, read the answer,
- * relay it (or hand it to the caller), all on the event loop without
- * blocking.  While the helper is not there (a start, a respawn) the
- * worker retries for a while, then answers 503.
+ * asked on the worker's connection to it (ngx_cweb_jobs_chan.c), the
+ * answer relayed as the helper wrote it (or handed to the caller), all on
+ * the event loop without blocking.  While the helper is not there (a
+ * start, a respawn) the worker retries for a while, then answers 503.
  */
 
 
@@ -12,10 +12,8 @@
 #include "ngx_cweb_jobs.h"
 #include "ngx_cweb_json.h"
 
-#include <sys/un.h>
 
-
-#define NGX_CWEB_JOBS_RETRY       50        /* ms between connects */
+#define NGX_CWEB_JOBS_RETRY       50        /* ms between tries */
 #define NGX_CWEB_JOBS_TRIES       100       /* 5 s of them */
 #define NGX_CWEB_JOBS_WAIT        30000     /* ms for an answer */
 
@@ -24,12 +22,9 @@ typedef struct {
     ngx_http_request_t         *r;            /* NULL: a plugin's create */
     ngx_pool_t                 *pool;
     ngx_log_t                  *log;
-    ngx_connection_t           *peer;
-    u_char                     *out;          /* the message, framed */
-    size_t                      out_len;
-    size_t                      sent;
-    ngx_cweb_jobs_in_t          in;           /* the answer */
+    ngx_cweb_jq_t               q;            /* the question */
     ngx_event_t                 retry;
+    ngx_event_t                 wait;         /* for the answer */
     ngx_uint_t                  tries;
     ngx_cweb_jobs_answered_pt   answered;     /* NULL: relay the answer */
     ngx_cweb_jobs_got_pt        got;          /* a query's, without r */
@@ -41,12 +36,14 @@ static ngx_cweb_jobs_ctx_t *ngx_cweb_jobs_ctx(ngx_pool_t *pool,
     ngx_log_t *log, json_t *msg);
 static void ngx_cweb_jobs_connect(ngx_cweb_jobs_ctx_t *ctx);
 static void ngx_cweb_jobs_retry_handler(ngx_event_t *ev);
-static void ngx_cweb_jobs_write_handler(ngx_event_t *ev);
-static void ngx_cweb_jobs_read_handler(ngx_event_t *ev);
-static void ngx_cweb_jobs_lost(ngx_cweb_jobs_ctx_t *ctx);
+static void ngx_cweb_jobs_wait_handler(ngx_event_t *ev);
+static void ngx_cweb_jobs_answered(ngx_cweb_jq_t *q, ngx_uint_t status,
+    u_char *body, size_t len);
+static void ngx_cweb_jobs_lost(ngx_cweb_jq_t *q, ngx_uint_t sent);
 static void ngx_cweb_jobs_created(ngx_cweb_jobs_ctx_t *ctx, ngx_uint_t code,
     json_t *body);
-static ngx_int_t ngx_cweb_jobs_answer(ngx_cweb_jobs_ctx_t *ctx);
+static ngx_int_t ngx_cweb_jobs_answer(ngx_cweb_jobs_ctx_t *ctx,
+    ngx_uint_t code, u_char *text, size_t len);
 static void ngx_cweb_jobs_done(ngx_cweb_jobs_ctx_t *ctx, ngx_int_t rc);
 static void ngx_cweb_jobs_cleanup(void *data);
 
@@ -161,7 +158,7 @@ ngx_cweb_jobs_query_cancel(void *query)
 }
 
 
-/* a question for the helper, framed, in pool; msg's reference is taken */
+/* a question for the helper, in pool; msg's reference is taken */
 
 static ngx_cweb_jobs_ctx_t *
 ngx_cweb_jobs_ctx(ngx_pool_t *pool, ngx_log_t *log, json_t *msg)
@@ -184,14 +181,17 @@ ngx_cweb_jobs_ctx(ngx_pool_t *pool, ngx_log_t *log, json_t *msg)
     cln = ngx_pool_cleanup_add(pool, 0);
 
     if (ctx == NULL || cln == NULL
-        || (ctx->out = ngx_pnalloc(pool, NGX_CWEB_JOBS_HDR + len)) == NULL)
+        || (ctx->q.text = ngx_pnalloc(pool, len)) == NULL)
     {
         free(text);
         return NULL;
     }
 
-    ngx_memcpy(ngx_cweb_jobs_frame(ctx->out, len), text, len);
-    ctx->out_len = NGX_CWEB_JOBS_HDR + len;
+    ngx_memcpy(ctx->q.text, text, len);
+    ctx->q.len = len;
+    ctx->q.answer = ngx_cweb_jobs_answered;
+    ctx->q.lost = ngx_cweb_jobs_lost;
+    ctx->q.data = ctx;
     free(text);
 
     ctx->pool = pool;
@@ -199,6 +199,9 @@ ngx_cweb_jobs_ctx(ngx_pool_t *pool, ngx_log_t *log, json_t *msg)
     ctx->retry.handler = ngx_cweb_jobs_retry_handler;
     ctx->retry.data = ctx;
     ctx->retry.log = log;
+    ctx->wait.handler = ngx_cweb_jobs_wait_handler;
+    ctx->wait.data = ctx;
+    ctx->wait.log = log;
 
     cln->handler = ngx_cweb_jobs_cleanup;
     cln->data = ctx;
@@ -227,65 +230,29 @@ ngx_cweb_jobs_created(ngx_cweb_jobs_ctx_t *ctx, ngx_uint_t code, json_t *body)
 static void
 ngx_cweb_jobs_connect(ngx_cweb_jobs_ctx_t *ctx)
 {
-    int                    fd;
-    socklen_t              len;
-    ngx_err_t              err;
-    ngx_connection_t      *c;
-    struct sockaddr_un     sun;
-    ngx_cweb_main_conf_t  *cmcf;
+    ngx_int_t  rc;
 
-    cmcf = ngx_cweb_conf();
+    rc = ngx_cweb_jchan_ask(&ctx->q);
 
-    ngx_memzero(&sun, sizeof(struct sockaddr_un));
-    sun.sun_family = AF_UNIX;
-    len = ngx_snprintf((u_char *) sun.sun_path, sizeof(sun.sun_path) - 1,
-                       "%V" NGX_CWEB_JOBS_SOCKET, &cmcf->module_dir)
-          - (u_char *) sun.sun_path;
-
-    fd = socket(AF_UNIX, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC, 0);
-
-    if (fd == -1) {
-        ngx_log_error(NGX_LOG_ALERT, ctx->log, ngx_errno,
-                      "cweb jobs: socket() failed");
-        ngx_cweb_jobs_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    if (rc == NGX_OK) {
+        ngx_add_timer(&ctx->wait, NGX_CWEB_JOBS_WAIT);
         return;
     }
 
-    if (connect(fd, (struct sockaddr *) &sun,
-                offsetof(struct sockaddr_un, sun_path) + len)
-        == -1)
-    {
-        err = ngx_errno;
-        close(fd);
-
-        /* the helper is (re)starting, or its backlog is full */
-        if (++ctx->tries < NGX_CWEB_JOBS_TRIES
-            && (err == NGX_ENOENT || err == NGX_ECONNREFUSED
-                || err == NGX_EAGAIN))
-        {
-            ngx_add_timer(&ctx->retry, NGX_CWEB_JOBS_RETRY);
-            return;
-        }
-
-        ngx_log_error(NGX_LOG_ERR, ctx->log, err,
-                      "cweb jobs: connect() to \"%s\" failed", sun.sun_path);
-        ngx_cweb_jobs_done(ctx, NGX_HTTP_SERVICE_UNAVAILABLE);
+    /* the helper is (re)starting, or its backlog is full */
+    if (rc == NGX_AGAIN && ++ctx->tries < NGX_CWEB_JOBS_TRIES) {
+        ngx_add_timer(&ctx->retry, NGX_CWEB_JOBS_RETRY);
         return;
     }
 
-    /* a helper that quits or dies resets it: ngx_cweb_jobs_lost() tells */
-    c = ngx_cweb_jobs_conn(fd, ctx->log, ctx, ngx_cweb_jobs_read_handler,
-                           ngx_cweb_jobs_write_handler);
-    if (c == NULL) {
-        close(fd);
-        ngx_cweb_jobs_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
+    if (rc == NGX_AGAIN) {
+        ngx_log_error(NGX_LOG_ERR, ctx->log, 0, "cweb jobs: the helper's "
+                      "socket did not take a connection for %ui ms",
+                      (ngx_uint_t) NGX_CWEB_JOBS_TRIES * NGX_CWEB_JOBS_RETRY);
     }
 
-    ctx->peer = c;
-
-    ngx_add_timer(c->read, NGX_CWEB_JOBS_WAIT);
-    ngx_cweb_jobs_write_handler(c->write);
+    ngx_cweb_jobs_done(ctx, rc == NGX_AGAIN ? NGX_HTTP_SERVICE_UNAVAILABLE
+                                            : NGX_HTTP_INTERNAL_SERVER_ERROR);
 }
 
 
@@ -297,96 +264,55 @@ ngx_cweb_jobs_retry_handler(ngx_event_t *ev)
 
 
 static void
-ngx_cweb_jobs_write_handler(ngx_event_t *ev)
+ngx_cweb_jobs_wait_handler(ngx_event_t *ev)
 {
-    ssize_t               n;
-    ngx_connection_t     *c;
-    ngx_cweb_jobs_ctx_t  *ctx;
+    ngx_cweb_jobs_ctx_t  *ctx = ev->data;
 
-    c = ev->data;
-    ctx = c->data;
-
-    while (ctx->sent < ctx->out_len) {
-        n = c->send(c, ctx->out + ctx->sent, ctx->out_len - ctx->sent);
-
-        if (n == NGX_AGAIN) {
-            if (ngx_handle_write_event(ev, 0) != NGX_OK) {
-                ngx_cweb_jobs_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            }
-
-            return;
-        }
-
-        if (n == NGX_ERROR) {
-            ngx_cweb_jobs_done(ctx, NGX_HTTP_SERVICE_UNAVAILABLE);
-            return;
-        }
-
-        ctx->sent += n;
-    }
-
-    if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
-        ngx_cweb_jobs_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
-    }
+    ngx_log_error(NGX_LOG_ERR, ctx->log, NGX_ETIMEDOUT,
+                  "cweb jobs: the helper did not answer");
+    ngx_cweb_jchan_forget(&ctx->q);
+    ngx_cweb_jobs_done(ctx, NGX_HTTP_GATEWAY_TIME_OUT);
 }
 
 
 static void
-ngx_cweb_jobs_read_handler(ngx_event_t *ev)
+ngx_cweb_jobs_answered(ngx_cweb_jq_t *q, ngx_uint_t status, u_char *body,
+    size_t len)
 {
-    ngx_int_t              rc;
-    ngx_connection_t      *c;
-    ngx_cweb_jobs_ctx_t   *ctx;
-    ngx_cweb_jobs_conf_t  *jcf;
+    ngx_cweb_jobs_ctx_t  *ctx = q->data;
 
-    c = ev->data;
-    ctx = c->data;
-
-    if (ev->timedout) {
-        ngx_log_error(NGX_LOG_ERR, c->log, NGX_ETIMEDOUT,
-                      "cweb jobs: the helper did not answer");
-        ngx_cweb_jobs_done(ctx, NGX_HTTP_GATEWAY_TIME_OUT);
-        return;
+    if (ctx->wait.timer_set) {
+        ngx_del_timer(&ctx->wait);
     }
 
-    jcf = ngx_http_cycle_get_module_main_conf(ngx_cycle, ngx_cweb_jobs_module);
-    rc = ngx_cweb_jobs_recv(c, ctx->pool, &ctx->in,
-                            ngx_cweb_jobs_max_message(jcf));
-
-    if (rc == NGX_OK) {
-        ngx_cweb_jobs_done(ctx, ngx_cweb_jobs_answer(ctx));
-
-    } else if (rc == NGX_AGAIN) {
-        if (ngx_handle_read_event(ev, 0) != NGX_OK) {
-            ngx_cweb_jobs_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        }
-
-    } else {
-        ngx_cweb_jobs_lost(ctx);
-    }
+    ngx_cweb_jobs_done(ctx, ngx_cweb_jobs_answer(ctx, status, body, len));
 }
 
 
 /*
  * The helper went away with our question (it died; a helper that quits
- * answers what it was asked first).  A read is asked again of the next
+ * answers what it was asked first, and "again" to what it did not read).
+ * A question not written whole, and a read, are asked again of the next
  * one; a create or a cancel may have been committed, so it is not.
  */
 
 static void
-ngx_cweb_jobs_lost(ngx_cweb_jobs_ctx_t *ctx)
+ngx_cweb_jobs_lost(ngx_cweb_jq_t *q, ngx_uint_t sent)
 {
-    ngx_http_request_t  *r;
+    ngx_http_request_t   *r;
+    ngx_cweb_jobs_ctx_t  *ctx;
 
+    ctx = q->data;
     r = ctx->r;
 
-    if ((r ? r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD) : ctx->got != NULL)
+    if (ctx->wait.timer_set) {
+        ngx_del_timer(&ctx->wait);
+    }
+
+    if ((!sent || (r ? r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)
+                     : ctx->got != NULL))
         && ++ctx->tries < NGX_CWEB_JOBS_TRIES)
     {
-        ngx_close_connection(ctx->peer);
-        ctx->peer = NULL;
-        ctx->sent = 0;
-        ctx->in.len = 0;
         ngx_add_timer(&ctx->retry, NGX_CWEB_JOBS_RETRY);
         return;
     }
@@ -395,39 +321,37 @@ ngx_cweb_jobs_lost(ngx_cweb_jobs_ctx_t *ctx)
                   "cweb jobs: the helper closed the connection without an "
                   "answer");
 
-    ngx_cweb_jobs_done(ctx, (r == NULL || r->method == NGX_HTTP_POST)
+    ngx_cweb_jobs_done(ctx, !sent ? NGX_HTTP_SERVICE_UNAVAILABLE
+                            : (r == NULL || r->method == NGX_HTTP_POST)
                             ? NGX_HTTP_BAD_GATEWAY
                             : NGX_HTTP_SERVICE_UNAVAILABLE);
 }
 
 
-/* {"status": 100..599, "body": {...}} as the HTTP answer */
+/*
+ * the helper's answer: relayed as it is, or parsed for the caller (a body
+ * that is not a JSON object is the helper's fault: 500)
+ */
 
 static ngx_int_t
-ngx_cweb_jobs_answer(ngx_cweb_jobs_ctx_t *ctx)
+ngx_cweb_jobs_answer(ngx_cweb_jobs_ctx_t *ctx, ngx_uint_t code, u_char *text,
+    size_t len)
 {
-    json_t        *msg, *status, *body;
-    ngx_uint_t     code;
+    json_t        *body;
     json_error_t   jerr;
 
-    msg = json_loadb((char *) ctx->in.data + NGX_CWEB_JOBS_HDR,
-                     ctx->in.len - NGX_CWEB_JOBS_HDR, 0, &jerr);
+    if (ctx->r && ctx->answered == NULL && ctx->got == NULL) {
+        return ngx_cweb_send_json_text(ctx->r, code, text, len);
+    }
 
-    status = json_object_get(msg, "status");
-    body = json_object_get(msg, "body");
+    body = json_loadb((char *) text, len, 0, &jerr);
 
-    if (!json_is_integer(status) || json_integer_value(status) < 200
-        || json_integer_value(status) > 599 || !json_is_object(body))
-    {
-        json_decref(msg);
+    if (!json_is_object(body)) {
+        json_decref(body);
         ngx_log_error(NGX_LOG_ERR, ctx->log, 0,
                       "cweb jobs: a malformed answer from the helper");
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    code = (ngx_uint_t) json_integer_value(status);
-    json_incref(body);
-    json_decref(msg);
 
     if (ctx->got) {
         ctx->got(ctx->data, code, body);
@@ -439,11 +363,7 @@ ngx_cweb_jobs_answer(ngx_cweb_jobs_ctx_t *ctx)
         return NGX_OK;
     }
 
-    if (ctx->answered) {
-        return ctx->answered(ctx->r, ctx->data, code, body);
-    }
-
-    return ngx_cweb_send_json(ctx->r, code, body);
+    return ctx->answered(ctx->r, ctx->data, code, body);
 }
 
 
@@ -511,8 +431,9 @@ ngx_cweb_jobs_cleanup(void *data)
         ngx_delete_posted_event(&ctx->retry);
     }
 
-    if (ctx->peer) {
-        ngx_close_connection(ctx->peer);
-        ctx->peer = NULL;
+    if (ctx->wait.timer_set) {
+        ngx_del_timer(&ctx->wait);
     }
+
+    ngx_cweb_jchan_forget(&ctx->q);
 }

@@ -1,11 +1,12 @@
 
 /*
- * The workers' side of the helper's job scheduler: each question is one
- * connection to <dir>/ipc/jobs.sock, one length-prefixed JSON message
- * each way (ngx_cweb_jobs.h).  A question read whole becomes an operation
- * for the store thread (ngx_cweb_jobs_sched.c), whose answer comes back
- * through ngx_cweb_jobs_answer_peer(); a worker that leaves first only
- * loses the answer, the operation goes on.
+ * The workers' side of the helper's job scheduler: each worker keeps a
+ * connection to <dir>/ipc/jobs.sock and asks many questions on it at
+ * once, each a numbered message (ngx_cweb_jobs_proto.c).  A question
+ * becomes an operation for the store thread (ngx_cweb_jobs_sched.c),
+ * whose answer comes back through ngx_cweb_jobs_answer_peer() with the
+ * question's number; a worker that leaves first only loses the answers,
+ * the operations go on.
  */
 
 
@@ -13,36 +14,52 @@
 #include "ngx_cweb_jobs_sched.h"
 
 
+/* a worker's questions not answered yet, at most (then it is not read) */
+#define NGX_CWEB_JOBS_ASKED_MAX   4096
+
+
 struct ngx_cweb_jpeer_s {
     ngx_connection_t           *c;
-    ngx_pool_t                 *pool;         /* the connection's */
-    ngx_cweb_jobs_in_t          in;
-    u_char                     *out;
-    size_t                      out_len;
-    size_t                      sent;
+    ngx_cweb_jbuf_t             in;
+    ngx_cweb_jbuf_t             out;
+    ngx_queue_t                 ops;          /* asked, not answered */
+    ngx_uint_t                  nops;
+    ngx_queue_t                 link;         /* in ngx_cweb_jobs_peers */
     ngx_uint_t                  waits;
-    ngx_uint_t                  asked;        /* the question is read */
-    ngx_cweb_jop_t             *op;           /* asked, not answered yet */
+    unsigned                    asked:1;      /* a first question came */
+    unsigned                    paused:1;     /* too many asked */
+    unsigned                    dead:1;       /* at exit: cannot write */
 };
 
 
 static void ngx_cweb_jobs_peer_read(ngx_event_t *ev);
+static ngx_int_t ngx_cweb_jobs_questions(ngx_cweb_jpeer_t *peer,
+    ngx_uint_t again);
+static void ngx_cweb_jobs_question(ngx_cweb_jpeer_t *peer, u_char *msg,
+    size_t len, ngx_uint_t again);
 static void ngx_cweb_jobs_peer_write(ngx_event_t *ev);
+static ssize_t ngx_cweb_jobs_drain_recv(ngx_connection_t *c, u_char *buf,
+    size_t size);
 static void ngx_cweb_jobs_peer_close(ngx_cweb_jpeer_t *peer);
-static void ngx_cweb_jobs_request(ngx_cweb_jpeer_t *peer, json_t *msg);
+static void ngx_cweb_jobs_request(ngx_cweb_jpeer_t *peer, int64_t q,
+    json_t *msg);
 static ngx_uint_t ngx_cweb_jobs_new(ngx_cweb_jop_t *op, json_t *msg,
     const char **why);
 static ngx_uint_t ngx_cweb_jobs_find(ngx_cweb_jop_t *op, const char *module,
     const char *job, const char **why);
-static void ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, ngx_uint_t status,
-    json_t *body);
+static void ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, int64_t q,
+    ngx_uint_t status, json_t *body, ngx_uint_t again);
+
+
+/* the workers' connections */
+static ngx_queue_t  ngx_cweb_jobs_peers = { &ngx_cweb_jobs_peers,
+                                            &ngx_cweb_jobs_peers };
 
 
 void
 ngx_cweb_jobs_accept(ngx_event_t *ev)
 {
     int                fd;
-    ngx_pool_t        *pool;
     ngx_connection_t  *lc, *c;
     ngx_cweb_jpeer_t  *peer;
 
@@ -60,25 +77,21 @@ ngx_cweb_jobs_accept(ngx_event_t *ev)
             break;
         }
 
-        pool = ngx_create_pool(1024, ev->log);
-        peer = pool ? ngx_pcalloc(pool, sizeof(ngx_cweb_jpeer_t)) : NULL;
-        /* a worker whose client went away closes its question at once */
+        peer = ngx_calloc(sizeof(ngx_cweb_jpeer_t), ev->log);
         c = peer ? ngx_cweb_jobs_conn(fd, ev->log, peer,
                                       ngx_cweb_jobs_peer_read,
                                       ngx_cweb_jobs_peer_write)
                  : NULL;
 
         if (c == NULL) {
-            if (pool) {
-                ngx_destroy_pool(pool);
-            }
-
+            ngx_free(peer);
             close(fd);
             break;
         }
 
-        peer->pool = pool;
         peer->c = c;
+        ngx_queue_init(&peer->ops);
+        ngx_queue_insert_tail(&ngx_cweb_jobs_peers, &peer->link);
 
         /* a worker asks at once: a silent connection is not one */
         ngx_add_timer(c->read, 30000);
@@ -92,63 +105,126 @@ ngx_cweb_jobs_accept(ngx_event_t *ev)
 static void
 ngx_cweb_jobs_peer_read(ngx_event_t *ev)
 {
-    u_char             byte;
-    ssize_t            n;
+    size_t             max;
     ngx_int_t          rc;
-    json_t            *msg;
-    json_error_t       jerr;
     ngx_connection_t  *c;
     ngx_cweb_jpeer_t  *peer;
 
     c = ev->data;
     peer = c->data;
 
-    if (ev->timedout || peer->out) {
+    if (ev->timedout) {
         ngx_cweb_jobs_peer_close(peer);
         return;
     }
 
-    /* one question per connection: after it, only the worker's leaving */
-    if (peer->asked) {
-        n = c->recv(c, &byte, 1);
+    max = ngx_cweb_jobs_max_message(ngx_cweb_jobs_sched_conf());
 
-        if (n != NGX_AGAIN) {
+    for ( ;; ) {
+        /* what was read already first: a paused peer's are there */
+        if (ngx_cweb_jobs_questions(peer, 0) != NGX_OK) {
             ngx_cweb_jobs_peer_close(peer);
+            return;
         }
 
-        return;
+        if (peer->paused) {
+            return;
+        }
+
+        rc = ngx_cweb_jobs_recv(c, &peer->in, max);
+
+        if (rc == NGX_ERROR) {
+            ngx_cweb_jobs_peer_close(peer);
+            return;
+        }
+
+        if (rc == NGX_AGAIN) {
+            break;
+        }
     }
 
-    rc = ngx_cweb_jobs_recv(c, peer->pool, &peer->in,
-                     ngx_cweb_jobs_max_message(ngx_cweb_jobs_sched_conf()));
-
-    if (rc == NGX_AGAIN) {
-        (void) ngx_handle_read_event(ev, 0);
-        return;
-    }
-
-    if (rc != NGX_OK) {
-        ngx_cweb_jobs_peer_close(peer);
-        return;
-    }
-
-    if (ev->timer_set) {
+    if (peer->asked && ev->timer_set) {
         ngx_del_timer(ev);
     }
 
-    msg = json_loadb((char *) peer->in.data + NGX_CWEB_JOBS_HDR,
-                     peer->in.len - NGX_CWEB_JOBS_HDR, 0, &jerr);
-    peer->asked = 1;
+    (void) ngx_handle_read_event(ev, 0);
+}
 
-    ngx_cweb_jobs_request(peer, msg);
-    json_decref(msg);
+
+/*
+ * the whole questions read: asked of the store thread, or (again) told
+ * to be asked again; NGX_ERROR: the worker broke the protocol.  A worker
+ * with too many questions open, or that does not read its answers, is not
+ * read until that changes: what it can make the helper hold is bounded.
+ */
+
+static ngx_int_t
+ngx_cweb_jobs_questions(ngx_cweb_jpeer_t *peer, ngx_uint_t again)
+{
+    u_char     *msg;
+    size_t      len, max;
+    ngx_int_t   rc;
+
+    max = ngx_cweb_jobs_max_message(ngx_cweb_jobs_sched_conf());
+
+    while (again
+           || (peer->nops < NGX_CWEB_JOBS_ASKED_MAX
+               && (size_t) (peer->out.last - peer->out.pos) < 4 * max))
+    {
+        rc = ngx_cweb_jobs_next(&peer->in, max, &msg, &len);
+
+        if (rc == NGX_AGAIN) {
+            peer->paused = 0;
+            return NGX_OK;
+        }
+
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        peer->asked = 1;
+        ngx_cweb_jobs_question(peer, msg, len, again);
+    }
+
+    /* read again once half of them are answered, or the answers read */
+    peer->paused = 1;
+
+    return NGX_OK;
+}
+
+
+/* one message: {"q":N} then the question (its JSON) */
+
+static void
+ngx_cweb_jobs_question(ngx_cweb_jpeer_t *peer, u_char *msg, size_t len,
+    ngx_uint_t again)
+{
+    u_char        *body;
+    size_t         body_len;
+    int64_t        q;
+    json_t        *head, *m;
+    json_error_t   jerr;
+
+    head = ngx_cweb_jobs_head(msg, len, &body, &body_len);
+    q = json_integer_value(json_object_get(head, "q"));
+    json_decref(head);
+
+    if (again) {
+        ngx_cweb_jobs_reply(peer, q, 503, json_pack("{s:s}", "error",
+                            "the job scheduler is restarting"), 1);
+        return;
+    }
+
+    m = json_loadb((char *) body, body_len, 0, &jerr);
+    ngx_cweb_jobs_request(peer, q, m);
+    json_decref(m);
 }
 
 
 /* one question of a worker (ngx_cweb_jobs_http.c checked its form) */
 
 static void
-ngx_cweb_jobs_request(ngx_cweb_jpeer_t *peer, json_t *msg)
+ngx_cweb_jobs_request(ngx_cweb_jpeer_t *peer, int64_t q, json_t *msg)
 {
     ngx_uint_t       status;
     const char      *opname, *why, *s;
@@ -198,14 +274,17 @@ ngx_cweb_jobs_request(ngx_cweb_jpeer_t *peer, json_t *msg)
             ngx_cweb_jobs_op_free(op);
         }
 
-        ngx_cweb_jobs_reply(peer, status ? status : 500,
+        ngx_cweb_jobs_reply(peer, q, status ? status : 500,
                             json_pack("{s:s}", "error",
-                                      status == 500 ? "out of memory" : why));
+                                      status == 500 ? "out of memory" : why),
+                            0);
         return;
     }
 
     op->peer = peer;
-    peer->op = op;
+    op->q = q;
+    ngx_queue_insert_tail(&peer->ops, &op->peer_link);
+    peer->nops++;
     ngx_cweb_jobs_submit(op);
 }
 
@@ -324,62 +403,93 @@ ngx_cweb_jobs_find(ngx_cweb_jop_t *op, const char *module, const char *job,
 }
 
 
-/* the answer to the worker's question (body's reference is taken) */
+/* the answer to a worker's question (body's reference is taken) */
 
 void
-ngx_cweb_jobs_answer_peer(ngx_cweb_jpeer_t *peer, ngx_uint_t status,
+ngx_cweb_jobs_answer_peer(ngx_cweb_jop_t *op, ngx_uint_t status,
     json_t *body)
 {
-    peer->op = NULL;
-    ngx_cweb_jobs_reply(peer, status, body);
+    ngx_cweb_jpeer_t  *peer;
+
+    peer = op->peer;
+    op->peer = NULL;
+    ngx_queue_remove(&op->peer_link);
+    peer->nops--;
+
+    if (peer->paused && peer->nops < NGX_CWEB_JOBS_ASKED_MAX / 2
+        && !ngx_cweb_jobs_exiting() && !peer->c->read->posted)
+    {
+        ngx_post_event(peer->c->read, &ngx_posted_events);
+    }
+
+    ngx_cweb_jobs_reply(peer, op->q, status, body, 0);
 }
 
 
+/*
+ * {"q":N,"status":S} then the body, to the worker: written from the loop
+ * (many answers in one send()), or at once at exit; again: the question
+ * was not carried out, the worker asks it again
+ */
+
 static void
-ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, ngx_uint_t status, json_t *body)
+ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, int64_t q, ngx_uint_t status,
+    json_t *body, ngx_uint_t again)
 {
     char    *text;
-    size_t   len;
-    json_t  *msg;
+    u_char   head[NGX_INT64_LEN * 2 + 48], *p;
 
-    msg = json_pack("{s:I,s:o}", "status", (json_int_t) status, "body",
-                    body ? body : json_object());
-    text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
-    json_decref(msg);
+    if (peer->dead) {
+        json_decref(body);
+        return;
+    }
 
-    len = text ? strlen(text) : 0;
-    peer->out = text ? ngx_pnalloc(peer->pool, NGX_CWEB_JOBS_HDR + len)
-                     : NULL;
+    text = json_dumps(body ? body : json_object(), JSON_COMPACT);
+    json_decref(body);
 
-    if (peer->out == NULL) {
+    p = ngx_sprintf(head, "{\"q\":%L,\"status\":%ui%s}", q, status,
+                    again ? ",\"again\":true" : "");
+
+    if (text == NULL
+        || ngx_cweb_jobs_put(&peer->out, head, p - head, (u_char *) text,
+                             ngx_strlen(text))
+           != NGX_OK)
+    {
         free(text);
         ngx_cweb_jobs_peer_close(peer);
         return;
     }
 
-    ngx_memcpy(ngx_cweb_jobs_frame(peer->out, len), text, len);
-    peer->out_len = NGX_CWEB_JOBS_HDR + len;
     free(text);
 
-    ngx_cweb_jobs_peer_write(peer->c->write);
+    if (ngx_cweb_jobs_exiting()) {
+        ngx_cweb_jobs_peer_write(peer->c->write);
+        return;
+    }
+
+    if (!peer->c->write->posted) {
+        ngx_post_event(peer->c->write, &ngx_posted_events);
+    }
 }
 
 
 static void
 ngx_cweb_jobs_peer_write(ngx_event_t *ev)
 {
-    ssize_t            n;
+    off_t              sent;
+    ngx_int_t          rc;
     ngx_connection_t  *c;
     ngx_cweb_jpeer_t  *peer;
 
     c = ev->data;
     peer = c->data;
+    sent = 0;
 
-    while (peer->out && peer->sent < peer->out_len) {
-        n = c->send(c, peer->out + peer->sent, peer->out_len - peer->sent);
+    for ( ;; ) {
+        rc = ngx_cweb_jobs_write(c, &peer->out, &sent);
 
-        if (n == NGX_AGAIN && ngx_cweb_jobs_exiting()) {
-            /* a worker reads its answer at once; not for long, though */
+        if (rc == NGX_AGAIN && ngx_cweb_jobs_exiting()) {
+            /* a worker reads its answers at once; not for long, though */
             if (++peer->waits > 100) {
                 break;
             }
@@ -388,32 +498,115 @@ ngx_cweb_jobs_peer_write(ngx_event_t *ev)
             continue;
         }
 
-        if (n == NGX_AGAIN) {
+        if (rc == NGX_AGAIN) {
             (void) ngx_handle_write_event(ev, 0);
             return;
         }
 
-        if (n == NGX_ERROR) {
-            break;
+        if (rc == NGX_OK) {
+            if (peer->paused && !ngx_cweb_jobs_exiting()
+                && !c->read->posted)
+            {
+                ngx_post_event(c->read, &ngx_posted_events);
+            }
+
+            return;
         }
 
-        peer->sent += n;
+        break;
     }
 
-    if (peer->out) {
+    /* at exit the peers are closed by ngx_cweb_jobs_peers_drain() */
+    if (ngx_cweb_jobs_exiting()) {
+        peer->dead = 1;
+        return;
+    }
+
+    ngx_cweb_jobs_peer_close(peer);
+}
+
+
+/*
+ * at exit, after the last answers: a worker's questions not read yet are
+ * answered "again"; shutdown() first, so that what it writes after them
+ * fails (EPIPE) and it knows they did not arrive
+ */
+
+void
+ngx_cweb_jobs_peers_drain(void)
+{
+    size_t             max;
+    ngx_int_t          rc;
+    ngx_queue_t       *q;
+    ngx_cweb_jpeer_t  *peer;
+
+    max = ngx_cweb_jobs_max_message(ngx_cweb_jobs_sched_conf());
+
+    while (!ngx_queue_empty(&ngx_cweb_jobs_peers)) {
+        q = ngx_queue_head(&ngx_cweb_jobs_peers);
+        peer = ngx_queue_data(q, ngx_cweb_jpeer_t, link);
+
+        (void) shutdown(peer->c->fd, SHUT_RD);
+        peer->c->recv = ngx_cweb_jobs_drain_recv;
+
+        do {
+            rc = ngx_cweb_jobs_questions(peer, 1);
+
+            if (rc == NGX_OK && !peer->dead) {
+                rc = ngx_cweb_jobs_recv(peer->c, &peer->in, max);
+            }
+
+        } while (rc == NGX_OK && !peer->dead);
+
+        /* answers the loop had not written yet */
+        if (!peer->dead) {
+            ngx_cweb_jobs_peer_write(peer->c->write);
+        }
+
         ngx_cweb_jobs_peer_close(peer);
     }
+}
+
+
+/*
+ * recv() itself: the loop is over, and ngx_recv() would go by what epoll
+ * last reported (nothing left) rather than by what the socket holds
+ */
+
+static ssize_t
+ngx_cweb_jobs_drain_recv(ngx_connection_t *c, u_char *buf, size_t size)
+{
+    ssize_t  n;
+
+    do {
+        n = recv(c->fd, buf, size, 0);
+    } while (n == -1 && ngx_socket_errno == NGX_EINTR);
+
+    if (n >= 0) {
+        return n;
+    }
+
+    return ngx_socket_errno == NGX_EAGAIN ? NGX_AGAIN : NGX_ERROR;
 }
 
 
 static void
 ngx_cweb_jobs_peer_close(ngx_cweb_jpeer_t *peer)
 {
-    /* the worker left before the answer: the op goes on, unanswered */
-    if (peer->op) {
-        peer->op->peer = NULL;
+    ngx_queue_t     *q;
+    ngx_cweb_jop_t  *op;
+
+    /* the worker left before the answers: the ops go on, unanswered */
+    while (!ngx_queue_empty(&peer->ops)) {
+        q = ngx_queue_head(&peer->ops);
+        op = ngx_queue_data(q, ngx_cweb_jop_t, peer_link);
+        ngx_queue_remove(q);
+        op->peer = NULL;
     }
 
+    ngx_queue_remove(&peer->link);
     ngx_close_connection(peer->c);
-    ngx_destroy_pool(peer->pool);
+    ngx_cweb_jbuf_free(&peer->in);
+    ngx_cweb_jbuf_free(&peer->out);
+    ngx_free(peer);
 }

@@ -1,7 +1,17 @@
 
 /*
  * The protocol between the workers and the helper's scheduler
- * (ngx_cweb_jobs.h): reading one message, for both sides.
+ * (ngx_cweb_jobs.h), for both sides: a worker keeps one connection to
+ * the helper and asks many questions on it at once, so a message is
+ * framed (its length) and carries its question's number in a head:
+ *
+ *   question  <len> {"q":N} {...the question...}
+ *   answer    <len> {"q":N,"status":S} {...the body...}
+ *
+ * The head is a JSON object of its own, read without the body, so that a
+ * worker relays a body as the bytes the helper wrote.  Both sides read
+ * and write through a buffer of the connection's (ngx_cweb_jbuf_t): what
+ * one recv() brings may be many messages, what one send() takes too.
  */
 
 
@@ -9,67 +19,251 @@
 #include "ngx_cweb_jobs.h"
 
 
+#define NGX_CWEB_JBUF_MIN   16384
+
+
+static ngx_int_t ngx_cweb_jbuf_room(ngx_cweb_jbuf_t *b, size_t need);
+
+
+/* room for need more bytes after last (moved to the front, or grown) */
+
+static ngx_int_t
+ngx_cweb_jbuf_room(ngx_cweb_jbuf_t *b, size_t need)
+{
+    u_char  *p;
+    size_t   used, size;
+
+    if ((size_t) (b->end - b->last) >= need) {
+        return NGX_OK;
+    }
+
+    used = b->last - b->pos;
+
+    if (b->start && (size_t) (b->end - b->start) >= used + need) {
+        ngx_memmove(b->start, b->pos, used);
+        b->pos = b->start;
+        b->last = b->start + used;
+        return NGX_OK;
+    }
+
+    size = ngx_max(NGX_CWEB_JBUF_MIN, 2 * (used + need));
+
+    p = ngx_alloc(size, ngx_cycle->log);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (used) {
+        ngx_memcpy(p, b->pos, used);
+    }
+
+    if (b->start) {
+        ngx_free(b->start);
+    }
+
+    b->start = p;
+    b->pos = p;
+    b->last = p + used;
+    b->end = p + size;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_cweb_jbuf_free(ngx_cweb_jbuf_t *b)
+{
+    if (b->start) {
+        ngx_free(b->start);
+    }
+
+    ngx_memzero(b, sizeof(ngx_cweb_jbuf_t));
+}
+
+
 /*
- * One message (its length, then its JSON) from c into in, from pool:
- * NGX_OK once whole, NGX_AGAIN, NGX_ERROR when the peer closed, recv()
- * failed or the message is longer than max
+ * what c has to read, into in: NGX_OK (bytes came, or a message over max
+ * bytes is there), NGX_AGAIN (none), NGX_ERROR (the peer closed, recv()
+ * failed, no memory)
  */
 
 ngx_int_t
-ngx_cweb_jobs_recv(ngx_connection_t *c, ngx_pool_t *pool,
-    ngx_cweb_jobs_in_t *in, size_t max)
+ngx_cweb_jobs_recv(ngx_connection_t *c, ngx_cweb_jbuf_t *in, size_t max)
 {
-    u_char   *p;
-    size_t    need;
-    ssize_t   n;
+    size_t     need, len;
+    ssize_t    n;
+    ngx_int_t  rc;
+
+    rc = NGX_AGAIN;
 
     for ( ;; ) {
-        need = NGX_CWEB_JOBS_HDR + (in->len < NGX_CWEB_JOBS_HDR
-                                    ? 0 : ngx_cweb_jobs_frame_len(in->data));
+        /* the rest of the message begun, at least */
+        need = NGX_CWEB_JBUF_MIN;
 
-        if (need > NGX_CWEB_JOBS_HDR + max) {
-            ngx_log_error(NGX_LOG_ERR, c->log, 0, "cweb jobs: a message of "
-                          "%uz bytes, more than %uz", need, max);
+        if (in->last - in->pos >= NGX_CWEB_JOBS_HDR) {
+            len = ngx_cweb_jobs_frame_len(in->pos);
+
+            if (len > max) {
+                /* ngx_cweb_jobs_next() refuses it */
+                return NGX_OK;
+            }
+
+            if (NGX_CWEB_JOBS_HDR + len > (size_t) (in->last - in->pos)) {
+                need = ngx_max(need, NGX_CWEB_JOBS_HDR + len
+                                     - (size_t) (in->last - in->pos));
+            }
+        }
+
+        if (ngx_cweb_jbuf_room(in, need) != NGX_OK) {
             return NGX_ERROR;
         }
 
-        if (in->len == need && need > NGX_CWEB_JOBS_HDR) {
-            return NGX_OK;
-        }
-
-        if (need > in->size) {
-            p = ngx_pnalloc(pool, need);
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-
-            if (in->len) {
-                ngx_memcpy(p, in->data, in->len);
-            }
-
-            in->data = p;
-            in->size = need;
-        }
-
-        n = c->recv(c, in->data + in->len, need - in->len);
+        n = c->recv(c, in->last, in->end - in->last);
 
         if (n == NGX_AGAIN) {
-            return NGX_AGAIN;
+            return rc;
         }
 
         if (n == 0 || n == NGX_ERROR) {
             return NGX_ERROR;
         }
 
-        in->len += n;
+        in->last += n;
+        rc = NGX_OK;
+
+        if (in->last < in->end) {
+            return rc;
+        }
     }
 }
 
 
 /*
- * an nginx connection for fd, either end of a question: a reset from the
- * other side is logged at info (the one that quits or dies; its caller
- * handles the lost answer), writable at once
+ * the next whole message in in, taken from it: NGX_OK (*msg, *len: its
+ * head and body), NGX_AGAIN (not whole yet), NGX_ERROR (over max bytes)
+ */
+
+ngx_int_t
+ngx_cweb_jobs_next(ngx_cweb_jbuf_t *in, size_t max, u_char **msg,
+    size_t *len)
+{
+    size_t  n;
+
+    if (in->last - in->pos < NGX_CWEB_JOBS_HDR) {
+        return NGX_AGAIN;
+    }
+
+    n = ngx_cweb_jobs_frame_len(in->pos);
+
+    if (n > max) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0, "cweb jobs: a message "
+                      "of %uz bytes, more than %uz", n, max);
+        return NGX_ERROR;
+    }
+
+    if ((size_t) (in->last - in->pos) < NGX_CWEB_JOBS_HDR + n) {
+        return NGX_AGAIN;
+    }
+
+    *msg = in->pos + NGX_CWEB_JOBS_HDR;
+    *len = n;
+    in->pos += NGX_CWEB_JOBS_HDR + n;
+
+    if (in->pos == in->last) {
+        in->pos = in->start;
+        in->last = in->start;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * a message's head (a JSON object, NULL when it is not one) and where its
+ * body begins
+ */
+
+json_t *
+ngx_cweb_jobs_head(u_char *msg, size_t len, u_char **body, size_t *body_len)
+{
+    json_t        *head;
+    json_error_t   jerr;
+
+    head = json_loadb((char *) msg, len, JSON_DISABLE_EOF_CHECK, &jerr);
+
+    if (!json_is_object(head) || (size_t) jerr.position > len) {
+        json_decref(head);
+        return NULL;
+    }
+
+    *body = msg + jerr.position;
+    *body_len = len - jerr.position;
+
+    return head;
+}
+
+
+/* a message (head, then body) at the end of out */
+
+ngx_int_t
+ngx_cweb_jobs_put(ngx_cweb_jbuf_t *out, const u_char *head, size_t head_len,
+    const u_char *body, size_t body_len)
+{
+    if (ngx_cweb_jbuf_room(out, NGX_CWEB_JOBS_HDR + head_len + body_len)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    out->last = ngx_cweb_jobs_frame(out->last, head_len + body_len);
+    out->last = ngx_cpymem(out->last, head, head_len);
+    out->last = ngx_cpymem(out->last, body, body_len);
+
+    return NGX_OK;
+}
+
+
+/*
+ * what out holds, to c: NGX_OK (all of it), NGX_AGAIN (c is full),
+ * NGX_ERROR; *sent counts the bytes that went
+ */
+
+ngx_int_t
+ngx_cweb_jobs_write(ngx_connection_t *c, ngx_cweb_jbuf_t *out, off_t *sent)
+{
+    ssize_t  n;
+
+    while (out->pos < out->last) {
+        n = c->send(c, out->pos, out->last - out->pos);
+
+        if (n == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
+
+        if (n == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        out->pos += n;
+        *sent += n;
+    }
+
+    out->pos = out->start;
+    out->last = out->start;
+
+    /* a page of events made it large: not kept for the small ones */
+    if (out->end - out->start > 4 * NGX_CWEB_JBUF_MIN) {
+        ngx_cweb_jbuf_free(out);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * an nginx connection for fd, either end: a reset from the other side is
+ * logged at info (the one that quits or dies; its caller handles the lost
+ * answers), writable at once
  */
 
 ngx_connection_t *

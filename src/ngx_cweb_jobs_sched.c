@@ -818,7 +818,7 @@ ngx_cweb_jobs_finished(ngx_cweb_jop_t *op)
     j = &ngx_cweb_jobs;
 
     if (op->peer) {
-        ngx_cweb_jobs_answer_peer(op->peer, op->status, op->body);
+        ngx_cweb_jobs_answer_peer(op, op->status, op->body);
         op->body = NULL;
     }
 
@@ -951,4 +951,7 @@ ngx_cweb_jobs_exit(void)
     /* the loop is not running any more: answers are written blocking */
     j->exiting = 1;
     ngx_cweb_jobs_notified(NULL);
+
+    /* and what the workers asked after that is to be asked again */
+    ngx_cweb_jobs_peers_drain();
 }

@@ -46,6 +46,8 @@ struct ngx_cweb_jop_s {
     ngx_cweb_jop_t             *next;
     ngx_uint_t                  kind;         /* NGX_CWEB_JOP_* */
     ngx_cweb_jpeer_t           *peer;         /* a worker awaits the answer */
+    ngx_queue_t                 peer_link;    /* in its peer's asked ops */
+    int64_t                     q;            /* its number there */
     ngx_cweb_jrunner_t         *runner;       /* a claim or a job's end */
 
     /* in (malloc'd strings, freed with the op) */
@@ -101,8 +103,9 @@ ngx_uint_t ngx_cweb_jobs_exiting(void);
 
 /* ngx_cweb_jobs_peer.c */
 void ngx_cweb_jobs_accept(ngx_event_t *ev);
-void ngx_cweb_jobs_answer_peer(ngx_cweb_jpeer_t *peer, ngx_uint_t status,
+void ngx_cweb_jobs_answer_peer(ngx_cweb_jop_t *op, ngx_uint_t status,
     json_t *body);
+void ngx_cweb_jobs_peers_drain(void);
 
 /* ngx_cweb_jobs_run.c */
 ngx_int_t ngx_cweb_jobs_runners_start(ngx_uint_t n, ngx_log_t *log);

@@ -96,13 +96,8 @@ ngx_cweb_json_text(const u_char *data, size_t len)
 ngx_int_t
 ngx_cweb_send_json(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
 {
-    char                   *text;
-    size_t                  len;
-    ngx_int_t               rc;
-    ngx_buf_t              *b;
-    ngx_chain_t             out;
-    ngx_cweb_json_ctx_t    *ctx;
-    ngx_cweb_loc_conf_t    *cwlcf;
+    char       *text;
+    ngx_int_t   rc;
 
     if (json == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -115,17 +110,33 @@ ngx_cweb_send_json(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    len = ngx_strlen(text);
+    rc = ngx_cweb_send_json_text(r, status, (u_char *) text,
+                                 ngx_strlen(text));
+    free(text);
+
+    return rc;
+}
+
+
+/* JSON text made elsewhere (the jobs helper's answers), as the answer */
+
+ngx_int_t
+ngx_cweb_send_json_text(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *text, size_t len)
+{
+    ngx_int_t               rc;
+    ngx_buf_t              *b;
+    ngx_chain_t             out;
+    ngx_cweb_json_ctx_t    *ctx;
+    ngx_cweb_loc_conf_t    *cwlcf;
 
     b = ngx_create_temp_buf(r->pool, len + 1);
     if (b == NULL) {
-        free(text);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     b->last = ngx_cpymem(b->last, text, len);
     *b->last++ = '\n';
-    free(text);
 
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;

@@ -15,6 +15,8 @@
 json_t *ngx_cweb_json_text(const u_char *data, size_t len);
 ngx_int_t ngx_cweb_send_json(ngx_http_request_t *r, ngx_uint_t status,
     json_t *json);
+ngx_int_t ngx_cweb_send_json_text(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *text, size_t len);
 ngx_int_t ngx_cweb_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *fmt, ...);
 

@@ -30,7 +30,7 @@ _EOC_
 
 master_on();
 workers(2);
-plan tests => repeat_each() * (4 * 13 + 1 + 3 + 5 + 3 + 7 + 7);
+plan tests => repeat_each() * (4 * 13 + 1 + 3 + 5 + 3 + 7 + 7 + 4 * 2);
 
 cweb_blocks(module_dir => $JobsDir, config => $Config);
 jobs_blocks(config => $Config);
@@ -566,6 +566,36 @@ deploy 200
 deploy 200
 wait kept done
 get kept 200 {"result":{"payload":{},"v":5},"state":"done"}
+--- timeout: 60
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 19: a worker asks many questions at once on its connection to the helper: each answer reaches the request that asked it
+--- jobs
+deploy jobs_test.c V=1
+many 16
+many 48
+--- response_body
+deploy 200
+many: 16 created at once and read back at once, each answer its own
+many: 48 created at once and read back at once, each answer its own
+--- timeout: 60
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 20: nginx -s reload while POSTs are in flight: what the old helper did not read it answers "again", the workers ask the new one, and every POST is answered 200 with its job stored once
+--- jobs
+deploy jobs_test.c V=1
+reloadflood 3
+--- response_body
+deploy 200
+reloadflood: every POST across the reload answered 200, each job stored once
 --- timeout: 60
 --- no_error_log
 [error]

@@ -56,6 +56,13 @@
 #   cancelrace N                 N jobs (echo, 0-30 ms) each canceled right
 #                                after its POST: each must end as its cancel
 #                                answer said, with one final event
+#   many N                       N POST /jobs (echo) in flight at once, then
+#                                N GET /jobs/<uuid>: each answer must be
+#                                its own request's
+#   reloadflood SECONDS          POSTs kept 8 in flight for SECONDS, the
+#                                master sent HUP (a reload: a new helper)
+#                                a third of the way in: each must be
+#                                answered 200, its job stored once
 #   run SHELL                    a command: its exit status
 #   perl CODE                    Perl (kill a process of the server): its value
 #   key KEY                      X-API-Key: KEY on the requests after it
@@ -256,6 +263,12 @@ sub jobs_step {
     }
     if ($cmd eq 'cancelrace') {
         return jobs_cancel_race($a[0]);
+    }
+    if ($cmd eq 'many') {
+        return jobs_many($a[0]);
+    }
+    if ($cmd eq 'reloadflood') {
+        return jobs_reload_flood($a[0]);
     }
     if ($cmd eq 'wsopen') {
         my ($q, $origin) = split ' ', join(' ', @a);
@@ -586,6 +599,89 @@ sub jobs_cancel_race {
     return "cancelrace: $n jobs, each ended as its cancel answer said ("
            . join(', ', map { "$_ x$seen{$_}" } sort keys %seen)
            . "), one final event each";
+}
+
+# one request on a socket of its own, sent; read with jobs_raw_answer()
+sub jobs_raw_send {
+    my ($method, $path, $body) = @_;
+    my $port = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $port, Proto => 'tcp')
+        or die "connect: $!";
+    $body //= '';
+    my $key = defined $JobsKey ? "X-API-Key: $JobsKey\r\n" : '';
+    print $sock "$method $path HTTP/1.1\r\nHost: 127.0.0.1\r\n$key"
+                . "Content-Length: " . length($body) . "\r\n"
+                . "Connection: close\r\n\r\n$body";
+    return $sock;
+}
+
+# its status and body (the server closes after it)
+sub jobs_raw_answer {
+    my ($sock) = @_;
+    local $/;
+    my $res = <$sock> // '';
+    close $sock;
+    my ($st) = $res =~ m{^HTTP/1\.1 (\d+)};
+    my (undef, $body) = split /\r\n\r\n/, $res, 2;
+    return ($st // 0, $body // '');
+}
+
+# N at once: created, then read back, each answer matching its question
+sub jobs_many {
+    my ($n) = @_;
+    my @socks = map { jobs_raw_send('POST', '/jobs',
+                                    qq({"job":"echo"})) }
+                1 .. $n;
+    my @uuids;
+    for my $i (1 .. $n) {
+        my ($st, $body) = jobs_raw_answer($socks[$i - 1]);
+        my $u = eval { decode_json($body)->{job_uuid} };
+        return "many: POST $i answered $st $body" unless $st == 200 && $u;
+        push @uuids, $u;
+    }
+    my %u = map { $_ => 1 } @uuids;
+    return "many: " . scalar(keys %u) . " distinct uuids of $n" unless keys %u == $n;
+    @socks = map { jobs_raw_send('GET', "/jobs/$_") } @uuids;
+    for my $i (1 .. $n) {
+        my ($st, $body) = jobs_raw_answer($socks[$i - 1]);
+        my $v = eval { decode_json($body) } || {};
+        return "many: GET $i answered $st for job " . ($v->{job_uuid} // '?')
+               . ", not $uuids[$i - 1]"
+            unless $st == 200 && ($v->{job_uuid} // '') eq $uuids[$i - 1];
+    }
+    return "many: $n created at once and read back at once, each answer its own";
+}
+
+# a reload amid POSTs: none lost, none answered other than 200, none twice
+sub jobs_reload_flood {
+    my ($secs) = @_;
+    my $tag = "rf" . int(rand(1e9));
+    my (%seen, @uuids, @inflight, $hup);
+    my $t0 = Time::HiRes::time();
+    my $i = 0;
+    while (Time::HiRes::time() - $t0 < $secs || @inflight) {
+        while (@inflight < 8 && Time::HiRes::time() - $t0 < $secs) {
+            $i++;
+            push @inflight, jobs_raw_send('POST', '/jobs',
+                qq({"job":"echo","payload":{"tag":"$tag","i":$i}}));
+        }
+        if (!$hup && Time::HiRes::time() - $t0 > $secs / 3) {
+            kill 'HUP', main::nginx_pid();
+            $hup = 1;
+        }
+        my ($st, $body) = jobs_raw_answer(shift @inflight);
+        $seen{$st}++;
+        return "reloadflood: a POST answered $st $body" unless $st == 200;
+        push @uuids, eval { decode_json($body)->{job_uuid} };
+    }
+    my $db = "$main::JobsDir/jobs.db";
+    my $stored = `sqlite3 '$db' "SELECT count(*), count(DISTINCT json_extract(payload, '\$.i')) FROM jobs WHERE json_extract(payload, '\$.tag') = '$tag'"`;
+    chomp $stored;
+    my ($rows, $distinct) = split /\|/, $stored;
+    return "reloadflood: $i POSTs answered 200, the store has $rows jobs ($distinct distinct)"
+        unless $rows == $i && $distinct == $i && @uuids == $i;
+    return "reloadflood: every POST across the reload answered 200, each job stored once";
 }
 
 # the id of the job's N-th stored event
