@@ -573,15 +573,15 @@ get kept 200 {"result":{"payload":{},"v":5},"state":"done"}
 
 
 
-=== TEST 19: a worker asks many questions at once on its connection to the helper: each answer reaches the request that asked it
+=== TEST 19: a worker asks many questions at once on its connection to the helper: each answer reaches the request that asked it; job uuids are version 7 (time-ordered)
 --- jobs
 deploy jobs_test.c V=1
 many 16
 many 48
 --- response_body
 deploy 200
-many: 16 created at once and read back at once, each answer its own
-many: 48 created at once and read back at once, each answer its own
+many: 16 created at once (version 7 uuids of now) and read back at once, each answer its own
+many: 48 created at once (version 7 uuids of now) and read back at once, each answer its own
 --- timeout: 60
 --- no_error_log
 [error]

@@ -58,7 +58,8 @@
 #                                answer said, with one final event
 #   many N                       N POST /jobs (echo) in flight at once, then
 #                                N GET /jobs/<uuid>: each answer must be
-#                                its own request's
+#                                its own request's; each uuid version 7,
+#                                its time now
 #   reloadflood SECONDS          POSTs kept 8 in flight for SECONDS, the
 #                                master sent HUP (a reload: a new helper)
 #                                a third of the way in: each must be
@@ -642,6 +643,14 @@ sub jobs_many {
     }
     my %u = map { $_ => 1 } @uuids;
     return "many: " . scalar(keys %u) . " distinct uuids of $n" unless keys %u == $n;
+    # version 7: the time in ms first (the store's uuid index grows at its end)
+    for my $u (@uuids) {
+        my ($t, $v) = $u =~ /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f])/;
+        my $ms = hex($t) * 65536 + hex($v);
+        my ($ver) = $u =~ /^.{14}(.)/;
+        return "many: $u is not a version 7 uuid of now"
+            unless $ver eq '7' && abs($ms / 1000 - time()) < 60;
+    }
     @socks = map { jobs_raw_send('GET', "/jobs/$_") } @uuids;
     for my $i (1 .. $n) {
         my ($st, $body) = jobs_raw_answer($socks[$i - 1]);
@@ -650,7 +659,7 @@ sub jobs_many {
                . ", not $uuids[$i - 1]"
             unless $st == 200 && ($v->{job_uuid} // '') eq $uuids[$i - 1];
     }
-    return "many: $n created at once and read back at once, each answer its own";
+    return "many: $n created at once (version 7 uuids of now) and read back at once, each answer its own";
 }
 
 # a reload amid POSTs: none lost, none answered other than 200, none twice
