@@ -58,6 +58,8 @@ static int ngx_cweb_jstore_claim_row(ngx_cweb_jstore_t *s, int64_t now,
     ngx_cweb_jclaim_t *out, int64_t *event_id);
 static int ngx_cweb_jstore_start(ngx_cweb_jstore_t *s, ngx_cweb_jclaim_t *c,
     int64_t now, int64_t *event_id);
+static void ngx_cweb_jstore_keep_event(ngx_cweb_jstore_t *s, int64_t now,
+    const char *type, const char *data);
 
 
 static const char  ngx_cweb_jstore_v1[] =
@@ -171,6 +173,7 @@ ngx_cweb_jstore_close(ngx_cweb_jstore_t *s)
     }
 
     sqlite3_close(s->db);
+    free(s->last_data);
     free(s);
 }
 
@@ -351,6 +354,7 @@ int
 ngx_cweb_jstore_rollback(ngx_cweb_jstore_t *s)
 {
     s->broken = 0;
+    s->last_id = 0;                 /* its id may be given again */
 
     return ngx_cweb_jstore_run(s, NGX_CWEB_JSTORE_ROLLBACK);
 }
@@ -425,11 +429,56 @@ ngx_cweb_jstore_insert_event(ngx_cweb_jstore_t *s, int i, int64_t job_id,
         return -1;
     }
 
-    if (event_id && sqlite3_changes(s->db) > 0) {
-        *event_id = sqlite3_last_insert_rowid(s->db);
+    if (sqlite3_changes(s->db) > 0) {
+        ngx_cweb_jstore_keep_event(s, now, type, data);
+
+        if (event_id) {
+            *event_id = sqlite3_last_insert_rowid(s->db);
+        }
     }
 
     return 0;
+}
+
+
+/*
+ * what the event just inserted holds, for ngx_cweb_jstore_event_get();
+ * a copy that does not fit (no memory) leaves none kept
+ */
+
+static void
+ngx_cweb_jstore_keep_event(ngx_cweb_jstore_t *s, int64_t now,
+    const char *type, const char *data)
+{
+    char    *p;
+    size_t   len;
+
+    s->last_id = 0;
+
+    if (strlen(type) >= sizeof(s->last_type)) {
+        return;
+    }
+
+    if (data) {
+        len = strlen(data) + 1;
+
+        if (len > s->last_size) {
+            p = realloc(s->last_data, len);
+            if (p == NULL) {
+                return;
+            }
+
+            s->last_data = p;
+            s->last_size = len;
+        }
+
+        memcpy(s->last_data, data, len);
+    }
+
+    strcpy(s->last_type, type);
+    s->last_ts = now;
+    s->last_id = sqlite3_last_insert_rowid(s->db);
+    s->last_null = (data == NULL);
 }
 
 

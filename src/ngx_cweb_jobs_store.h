@@ -234,7 +234,10 @@ int ngx_cweb_jstore_events_state(ngx_cweb_jstore_t *s, const char *uuid,
 int ngx_cweb_jstore_needs(const char *path, const char *module, size_t len,
     int64_t version);
 
-/* one event as stored, by its id (uuid: its job's), or NULL */
+/*
+ * one event as stored, by its id (uuid: its job's), or NULL; the one this
+ * store inserted last is known without a read
+ */
 json_t *ngx_cweb_jstore_event_get(ngx_cweb_jstore_t *s, const char *uuid,
     int64_t id);
 json_t *ngx_cweb_jstore_event_json(const char *uuid, int64_t id, int64_t ts,

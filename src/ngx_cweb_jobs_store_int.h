@@ -108,6 +108,14 @@ struct ngx_cweb_jstore_s {
     unsigned       wrote:1;      /* the current write has written */
     unsigned       broken:1;     /* one failed after it had: roll back */
     char           err[NGX_CWEB_JSTORE_ERR_LEN];
+
+    /* the event inserted last, as written: announced without a read */
+    int64_t        last_id;
+    int64_t        last_ts;
+    char           last_type[NGX_CWEB_JSTORE_TYPE_LEN];
+    char          *last_data;    /* its buffer */
+    size_t         last_size;
+    int            last_null;    /* the data is null */
 };
 
 

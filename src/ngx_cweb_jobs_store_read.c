@@ -586,6 +586,11 @@ ngx_cweb_jstore_event_get(ngx_cweb_jstore_t *s, const char *uuid, int64_t id)
     json_t        *ev;
     sqlite3_stmt  *st;
 
+    if (id == s->last_id && id > 0) {
+        return ngx_cweb_jstore_event_json(uuid, id, s->last_ts, s->last_type,
+                                          s->last_null ? NULL : s->last_data);
+    }
+
     ev = NULL;
     st = s->stmt[NGX_CWEB_JSTORE_EVENT_ONE];
     sqlite3_bind_int64(st, 1, id);

@@ -926,6 +926,7 @@ test_events(void)
                   "00000001-0000-4000-8000-000000000001", 9999) == NULL);
     }
 
+
     json_decref(a);
 
     /* since = the last id: nothing, and the position stays */
@@ -967,6 +968,45 @@ test_events(void)
     CHECK(e != NULL && json_is_null(json_object_get(e, "data")));
     json_decref(e);
     CHECK(ngx_cweb_jstore_event_json("u", 3, 4, "x", "{bad") == NULL);
+
+    /*
+     * the last event inserted is known without a read, and the same as
+     * read back; one rolled back is not known at all
+     */
+    {
+        json_t  *kept, *read;
+
+        ngx_cweb_jstore_begin(s);
+        CHECK(ngx_cweb_jstore_emit(s, id1, "note", "{\"k\":[1,\"x\"]}", 7,
+                                   &eid) == 0);
+        CHECK(ngx_cweb_jstore_emit(s, id1, "bare", NULL, 8, &prev) == 0);
+        ngx_cweb_jstore_commit(s);
+
+        kept = ngx_cweb_jstore_event_get(s,
+                   "00000001-0000-4000-8000-000000000001", prev);
+        read = ngx_cweb_jstore_event_get(s,
+                   "00000001-0000-4000-8000-000000000001", eid);
+        CHECK(kept && json_is_null(json_object_get(kept, "data"))
+              && str_is(json_object_get(kept, "type"), "bare")
+              && json_integer_value(json_object_get(kept, "ts")) == 8);
+        CHECK(read && str_is(json_object_get(read, "type"), "note")
+              && json_is_array(json_object_get(
+                     json_object_get(read, "data"), "k")));
+        json_decref(kept);
+        json_decref(read);
+
+        /* the older one again (a read), then the newer from the row */
+        ngx_cweb_jstore_begin(s);
+        CHECK(ngx_cweb_jstore_emit(s, id1, "gone", "3", 9, &eid) == 0);
+        CHECK(ngx_cweb_jstore_rollback(s) == 0);
+        CHECK(ngx_cweb_jstore_event_get(s,
+                  "00000001-0000-4000-8000-000000000001", eid) == NULL);
+        kept = ngx_cweb_jstore_event_get(s,
+                   "00000001-0000-4000-8000-000000000001", prev);
+        CHECK(kept && json_is_null(json_object_get(kept, "data"))
+              && str_is(json_object_get(kept, "type"), "bare"));
+        json_decref(kept);
+    }
 
     ngx_cweb_jstore_close(s);
 }
