@@ -119,7 +119,8 @@ struct ngx_cweb_jq_s {
                                         u_char *body, size_t len);
     void                      (*lost)(ngx_cweb_jq_t *q, ngx_uint_t sent);
     void                       *data;
-    unsigned                    asked:1;
+    unsigned                    asked:1;      /* waits for its answer */
+    unsigned                    losing:1;     /* its loss is being told */
 };
 
 ngx_int_t ngx_cweb_jchan_ask(ngx_cweb_jq_t *q);

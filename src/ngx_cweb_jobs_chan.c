@@ -106,6 +106,13 @@ ngx_cweb_jchan_forget(ngx_cweb_jq_t *q)
 {
     ngx_connection_t  *c;
 
+    if (q->losing) {
+        /* forgotten while the lost ones are told: not told */
+        ngx_queue_remove(&q->queue);
+        q->losing = 0;
+        return;
+    }
+
     if (!q->asked) {
         return;
     }
@@ -347,12 +354,14 @@ ngx_cweb_jchan_lost(ngx_cweb_jchan_t *ch)
         q = ngx_queue_data(qq, ngx_cweb_jq_t, queue);
         ngx_cweb_jchan_forget(q);
         ngx_queue_insert_tail(&lost, &q->queue);
+        q->losing = 1;
     }
 
     while (!ngx_queue_empty(&lost)) {
         qq = ngx_queue_head(&lost);
         ngx_queue_remove(qq);
         q = ngx_queue_data(qq, ngx_cweb_jq_t, queue);
+        q->losing = 0;
         q->lost(q, q->end <= sent);
     }
 }

@@ -28,7 +28,7 @@ struct ngx_cweb_jpeer_s {
     ngx_uint_t                  waits;
     unsigned                    asked:1;      /* a first question came */
     unsigned                    paused:1;     /* too many asked */
-    unsigned                    dead:1;       /* at exit: cannot write */
+    unsigned                    dead:1;       /* cannot write: to close */
 };
 
 
@@ -122,7 +122,7 @@ ngx_cweb_jobs_peer_read(ngx_event_t *ev)
 
     for ( ;; ) {
         /* what was read already first: a paused peer's are there */
-        if (ngx_cweb_jobs_questions(peer, 0) != NGX_OK) {
+        if (ngx_cweb_jobs_questions(peer, 0) != NGX_OK || peer->dead) {
             ngx_cweb_jobs_peer_close(peer);
             return;
         }
@@ -167,9 +167,10 @@ ngx_cweb_jobs_questions(ngx_cweb_jpeer_t *peer, ngx_uint_t again)
 
     max = ngx_cweb_jobs_max_message(ngx_cweb_jobs_sched_conf());
 
-    while (again
-           || (peer->nops < NGX_CWEB_JOBS_ASKED_MAX
-               && (size_t) (peer->out.last - peer->out.pos) < 4 * max))
+    while (!peer->dead
+           && (again
+               || (peer->nops < NGX_CWEB_JOBS_ASKED_MAX
+                   && (size_t) (peer->out.last - peer->out.pos) < 4 * max)))
     {
         rc = ngx_cweb_jobs_next(&peer->in, max, &msg, &len);
 
@@ -444,7 +445,11 @@ ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, int64_t q, ngx_uint_t status,
         return;
     }
 
-    text = json_dumps(body ? body : json_object(), JSON_COMPACT);
+    if (body == NULL) {
+        body = json_object();
+    }
+
+    text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
 
     p = ngx_sprintf(head, "{\"q\":%L,\"status\":%ui%s}", q, status,
@@ -456,7 +461,14 @@ ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, int64_t q, ngx_uint_t status,
            != NGX_OK)
     {
         free(text);
-        ngx_cweb_jobs_peer_close(peer);
+
+        /* closed from its write handler, never under a caller's feet */
+        peer->dead = 1;
+
+        if (!ngx_cweb_jobs_exiting() && !peer->c->write->posted) {
+            ngx_post_event(peer->c->write, &ngx_posted_events);
+        }
+
         return;
     }
 
@@ -484,6 +496,15 @@ ngx_cweb_jobs_peer_write(ngx_event_t *ev)
     c = ev->data;
     peer = c->data;
     sent = 0;
+
+    if (peer->dead) {
+        /* at exit the peers are closed by ngx_cweb_jobs_peers_drain() */
+        if (!ngx_cweb_jobs_exiting()) {
+            ngx_cweb_jobs_peer_close(peer);
+        }
+
+        return;
+    }
 
     for ( ;; ) {
         rc = ngx_cweb_jobs_write(c, &peer->out, &sent);
