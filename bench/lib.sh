@@ -153,6 +153,12 @@ worker_pids() {
         | awk '/worker process/ { print $1 }' | sort -n | tr '\n' ' ' | sed 's/ $//'
 }
 
+# the cweb helper of our master
+helper_pid() {
+    ps -o pid=,args= --ppid "$NGINX_PID" 2>/dev/null \
+        | awk '/cweb helper/ { print $1; exit }'
+}
+
 # cpu_ticks PID...: sum of utime+stime (clock ticks) of those processes
 cpu_ticks() {
     local p files=()
