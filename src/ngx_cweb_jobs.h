@@ -83,6 +83,7 @@ typedef struct {
     u_char                     *pos;
     u_char                     *last;
     u_char                     *end;
+    unsigned                    eof:1;        /* told after what came */
 } ngx_cweb_jbuf_t;
 
 

@@ -36,6 +36,7 @@ typedef struct {
     ngx_rbtree_key_t            next;
     off_t                       put;          /* bytes given to out */
     off_t                       sent;         /* bytes written */
+    ngx_uint_t                  write_failed; /* read to the end, then lost */
 } ngx_cweb_jchan_t;
 
 
@@ -202,6 +203,7 @@ ngx_cweb_jchan_connect(ngx_cweb_jchan_t *ch)
     ch->c = c;
     ch->put = 0;
     ch->sent = 0;
+    ch->write_failed = 0;
     c->idle = 1;
 
     return NGX_OK;
@@ -218,10 +220,23 @@ ngx_cweb_jchan_write_handler(ngx_event_t *ev)
     c = ev->data;
     ch = c->data;
 
+    if (ch->write_failed) {
+        return;
+    }
+
     rc = ngx_cweb_jobs_write(c, &ch->out, &ch->sent);
 
     if (rc == NGX_ERROR) {
-        ngx_cweb_jchan_lost(ch);
+        /*
+         * a quitting helper shut its reading down: what it answered
+         * (its last answers, "again") is read to the end first
+         */
+        ch->write_failed = 1;
+
+        if (!c->read->posted) {
+            ngx_post_event(c->read, &ngx_posted_events);
+        }
+
         return;
     }
 

@@ -143,10 +143,6 @@ ngx_cweb_jobs_peer_read(ngx_event_t *ev)
         }
     }
 
-    if (peer->asked && ev->timer_set) {
-        ngx_del_timer(ev);
-    }
-
     (void) ngx_handle_read_event(ev, 0);
 }
 
@@ -183,6 +179,10 @@ ngx_cweb_jobs_questions(ngx_cweb_jpeer_t *peer, ngx_uint_t again)
             return NGX_ERROR;
         }
 
+        if (!peer->asked && peer->c->read->timer_set) {
+            ngx_del_timer(peer->c->read);
+        }
+
         peer->asked = 1;
         ngx_cweb_jobs_question(peer, msg, len, again);
     }
@@ -207,6 +207,15 @@ ngx_cweb_jobs_question(ngx_cweb_jpeer_t *peer, u_char *msg, size_t len,
     json_error_t   jerr;
 
     head = ngx_cweb_jobs_head(msg, len, &body, &body_len);
+
+    if (head == NULL) {
+        /* not one of our workers: closed by the caller */
+        ngx_log_error(NGX_LOG_ERR, peer->c->log, 0,
+                      "cweb jobs: a malformed question on jobs.sock");
+        peer->dead = 1;
+        return;
+    }
+
     q = json_integer_value(json_object_get(head, "q"));
     json_decref(head);
 
@@ -451,6 +460,16 @@ ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, int64_t q, ngx_uint_t status,
 
     text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
+
+    /* a worker refuses a message over the maximum, with its connection */
+    if (text && ngx_strlen(text) + sizeof(head)
+                > ngx_cweb_jobs_max_message(ngx_cweb_jobs_sched_conf()))
+    {
+        free(text);
+        text = strdup("{\"error\":\"the answer is larger than "
+                      "cweb_job_max_payload allows: ask for less\"}");
+        status = 500;
+    }
 
     p = ngx_sprintf(head, "{\"q\":%L,\"status\":%ui%s}", q, status,
                     again ? ",\"again\":true" : "");

@@ -118,13 +118,19 @@ ngx_cweb_jobs_recv(ngx_connection_t *c, ngx_cweb_jbuf_t *in, size_t max)
             return NGX_ERROR;
         }
 
-        n = c->recv(c, in->last, in->end - in->last);
+        n = in->eof ? 0 : c->recv(c, in->last, in->end - in->last);
 
         if (n == NGX_AGAIN) {
             return rc;
         }
 
         if (n == 0 || n == NGX_ERROR) {
+            /* the messages that came with the end are read first */
+            if (rc == NGX_OK) {
+                in->eof = 1;
+                return NGX_OK;
+            }
+
             return NGX_ERROR;
         }
 

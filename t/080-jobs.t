@@ -30,7 +30,7 @@ _EOC_
 
 master_on();
 workers(2);
-plan tests => repeat_each() * (4 * 13 + 1 + 3 + 5 + 3 + 7 + 7 + 4 * 2);
+plan tests => repeat_each() * (4 * 13 + 1 + 3 + 5 + 3 + 7 + 7 + 4 * 3 + 6);
 
 cweb_blocks(module_dir => $JobsDir, config => $Config);
 jobs_blocks(config => $Config);
@@ -596,6 +596,49 @@ reloadflood 3
 --- response_body
 deploy 200
 reloadflood: every POST across the reload answered 200, each job stored once
+--- timeout: 60
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 21: a connection to jobs.sock that is not one of the workers' (a malformed question, a message too long): the helper closes it, logs why, and goes on
+--- jobs
+rawsock 0000000178
+rawsock ffffffff00
+post after {"job":"echo"}
+wait after done
+--- response_body
+rawsock: the helper closed it
+rawsock: the helper closed it
+post after 200 {"job_uuid":"after","module_hash":"H","state":"pending"}
+wait after done
+--- timeout: 30
+--- error_log
+cweb jobs: a malformed question on jobs.sock
+cweb jobs: a message of 4294967295 bytes, more than
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 22: an answer larger than the workers take (a list of many big results) is answered 500 by the helper, alone: the worker's connection and the other questions go on
+--- http_config
+    cweb_job_max_payload 1k;
+--- jobs
+deploy jobs_test.c V=1
+bulk 80 950
+http GET /jobs?limit=100
+post after {"job":"echo"}
+wait after done
+--- response_body
+deploy 200
+bulk 80 done
+http GET /jobs?limit=100 500 {"error":"the answer is larger than cweb_job_max_payload allows: ask for less"}
+post after 200 {"job_uuid":"after","module_hash":"H","state":"pending"}
+wait after done
 --- timeout: 60
 --- no_error_log
 [error]

@@ -64,6 +64,12 @@
 #                                master sent HUP (a reload: a new helper)
 #                                a third of the way in: each must be
 #                                answered 200, its job stored once
+#   bulk N BYTES                 N echo jobs with a payload string of BYTES,
+#                                posted one after the other, until all done
+#   rawsock HEX                  bytes (hex) written on a connection of its
+#                                own to the helper's ipc/jobs.sock: what
+#                                the helper did with it (closed it, or
+#                                still open after 2 s)
 #   run SHELL                    a command: its exit status
 #   perl CODE                    Perl (kill a process of the server): its value
 #   key KEY                      X-API-Key: KEY on the requests after it
@@ -264,6 +270,12 @@ sub jobs_step {
     }
     if ($cmd eq 'cancelrace') {
         return jobs_cancel_race($a[0]);
+    }
+    if ($cmd eq 'bulk') {
+        return jobs_bulk(@a);
+    }
+    if ($cmd eq 'rawsock') {
+        return jobs_raw_sock($a[0]);
     }
     if ($cmd eq 'many') {
         return jobs_many($a[0]);
@@ -600,6 +612,50 @@ sub jobs_cancel_race {
     return "cancelrace: $n jobs, each ended as its cancel answer said ("
            . join(', ', map { "$_ x$seen{$_}" } sort keys %seen)
            . "), one final event each";
+}
+
+sub jobs_bulk {
+    my ($n, $bytes) = @_;
+    my $pad = 'p' x $bytes;
+    my @uuids;
+    for my $i (1 .. $n) {
+        my ($st, $body) = jobs_http('POST', '/jobs',
+                                    qq({"job":"echo","payload":{"s":"$pad"}}));
+        my $u = eval { decode_json($body)->{job_uuid} }
+            or return "bulk: POST $i answered $st $body";
+        push @uuids, $u;
+    }
+    for my $u (@uuids) {
+        my $until = Time::HiRes::time() + 20;
+        my $state = '';
+        while (Time::HiRes::time() < $until) {
+            my (undef, undef, $v) = jobs_get($u);
+            $state = $v ? $v->{state} : '';
+            last if $state eq 'done';
+            Time::HiRes::sleep(0.02);
+        }
+        return "bulk: job $u is '$state'" unless $state eq 'done';
+    }
+    return "bulk $n done";
+}
+
+sub jobs_raw_sock {
+    my ($hex) = @_;
+    require IO::Socket::UNIX;
+    require IO::Select;
+    my $path = "$main::JobsDir/ipc/jobs.sock";
+    my $s = IO::Socket::UNIX->new(Type => Socket::SOCK_STREAM(), Peer => $path)
+        or return "rawsock: connect $path: $!";
+    print $s pack('H*', $hex);
+    my $sel = IO::Select->new($s);
+    my $how = 'still open after 2 s';
+    if ($sel->can_read(2)) {
+        my $buf;
+        my $n = sysread($s, $buf, 65536);
+        $how = !$n ? 'closed it' : 'answered ' . length($buf) . ' bytes';
+    }
+    close $s;
+    return "rawsock: the helper $how";
 }
 
 # one request on a socket of its own, sent; read with jobs_raw_answer()
