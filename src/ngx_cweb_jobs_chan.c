@@ -37,6 +37,7 @@ typedef struct {
     off_t                       put;          /* bytes given to out */
     off_t                       sent;         /* bytes written */
     ngx_uint_t                  write_failed; /* read to the end, then lost */
+    ngx_uint_t                  hello;        /* the helper accepted it */
 } ngx_cweb_jchan_t;
 
 
@@ -204,6 +205,7 @@ ngx_cweb_jchan_connect(ngx_cweb_jchan_t *ch)
     ch->put = 0;
     ch->sent = 0;
     ch->write_failed = 0;
+    ch->hello = 0;
     c->idle = 1;
 
     return NGX_OK;
@@ -298,7 +300,10 @@ ngx_cweb_jchan_read_handler(ngx_event_t *ev)
 }
 
 
-/* {"q":N,"status":S[,"again":true]} then the body: told to its asker */
+/*
+ * {"q":N,"status":S[,"again":true]} then the body: told to its asker;
+ * {"hello":1}, the helper's first message, is the connection accepted
+ */
 
 static ngx_int_t
 ngx_cweb_jchan_answer(ngx_cweb_jchan_t *ch, u_char *msg, size_t len)
@@ -312,6 +317,13 @@ ngx_cweb_jchan_answer(ngx_cweb_jchan_t *ch, u_char *msg, size_t len)
     ngx_rbtree_node_t  *node, *sentinel;
 
     head = ngx_cweb_jobs_head(msg, len, &body, &body_len);
+
+    if (json_object_get(head, "hello")) {
+        json_decref(head);
+        ch->hello = 1;
+        return NGX_OK;
+    }
+
     n = json_integer_value(json_object_get(head, "q"));
     status = json_integer_value(json_object_get(head, "status"));
     again = json_is_true(json_object_get(head, "again"));
@@ -358,7 +370,8 @@ ngx_cweb_jchan_lost(ngx_cweb_jchan_t *ch)
     ngx_queue_t     lost, *qq;
     ngx_cweb_jq_t  *q;
 
-    sent = ch->sent;
+    /* a helper that never accepted the connection read none of it */
+    sent = ch->hello ? ch->sent : 0;
     ngx_cweb_jchan_close(ch);
 
     /* the callbacks may ask again: on the next connection */

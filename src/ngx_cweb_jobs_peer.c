@@ -60,6 +60,7 @@ void
 ngx_cweb_jobs_accept(ngx_event_t *ev)
 {
     int                fd;
+    off_t              sent;
     ngx_connection_t  *lc, *c;
     ngx_cweb_jpeer_t  *peer;
 
@@ -92,6 +93,23 @@ ngx_cweb_jobs_accept(ngx_event_t *ev)
         peer->c = c;
         ngx_queue_init(&peer->ops);
         ngx_queue_insert_tail(&ngx_cweb_jobs_peers, &peer->link);
+
+        /*
+         * the first message, before any answer: a worker that never read
+         * it knows its questions were never read either (a connection in
+         * the backlog of a helper that quit)
+         */
+        ngx_cweb_jobs_reply(peer, 0, 200, NULL, 0);
+
+        /* written before a question is read (a fresh socket takes it) */
+        sent = 0;
+
+        if (peer->dead
+            || ngx_cweb_jobs_write(c, &peer->out, &sent) == NGX_ERROR)
+        {
+            ngx_cweb_jobs_peer_close(peer);
+            continue;
+        }
 
         /* a worker asks at once: a silent connection is not one */
         ngx_add_timer(c->read, 30000);
@@ -218,6 +236,13 @@ ngx_cweb_jobs_question(ngx_cweb_jpeer_t *peer, u_char *msg, size_t len,
 
     q = json_integer_value(json_object_get(head, "q"));
     json_decref(head);
+
+    if (q <= 0) {
+        ngx_log_error(NGX_LOG_ERR, peer->c->log, 0,
+                      "cweb jobs: a malformed question on jobs.sock");
+        peer->dead = 1;
+        return;
+    }
 
     if (again) {
         ngx_cweb_jobs_reply(peer, q, 503, json_pack("{s:s}", "error",
@@ -471,8 +496,9 @@ ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, int64_t q, ngx_uint_t status,
         status = 500;
     }
 
-    p = ngx_sprintf(head, "{\"q\":%L,\"status\":%ui%s}", q, status,
-                    again ? ",\"again\":true" : "");
+    p = q ? ngx_sprintf(head, "{\"q\":%L,\"status\":%ui%s}", q, status,
+                        again ? ",\"again\":true" : "")
+          : ngx_cpymem(head, "{\"hello\":1}", sizeof("{\"hello\":1}") - 1);
 
     if (text == NULL
         || ngx_cweb_jobs_put(&peer->out, head, p - head, (u_char *) text,

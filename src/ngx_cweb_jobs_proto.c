@@ -7,6 +7,7 @@
  *
  *   question  <len> {"q":N} {...the question...}
  *   answer    <len> {"q":N,"status":S} {...the body...}
+ *   hello     <len> {"hello":1} {}      the helper's first, at accept
  *
  * The head is a JSON object of its own, read without the body, so that a
  * worker relays a body as the bytes the helper wrote.  Both sides read

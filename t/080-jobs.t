@@ -610,8 +610,8 @@ rawsock ffffffff00
 post after {"job":"echo"}
 wait after done
 --- response_body
-rawsock: the helper closed it
-rawsock: the helper closed it
+rawsock: the helper said hello, then closed it
+rawsock: the helper said hello, then closed it
 post after 200 {"job_uuid":"after","module_hash":"H","state":"pending"}
 wait after done
 --- timeout: 30

@@ -84,7 +84,7 @@ _EOC_
 
 sub jobs_db {
     my ($sql) = @_;
-    my $v = `sqlite3 '$JobsDir/jobs.db' "$sql" 2>/dev/null`;
+    my $v = `sqlite3 -cmd '.timeout 5000' '$JobsDir/jobs.db' "$sql" 2>/dev/null`;
     chomp $v;
     return $v =~ /^\d+$/ ? $v : 0;
 }

@@ -68,8 +68,8 @@
 #                                posted one after the other, until all done
 #   rawsock HEX                  bytes (hex) written on a connection of its
 #                                own to the helper's ipc/jobs.sock: what
-#                                the helper did with it (closed it, or
-#                                still open after 2 s)
+#                                the helper wrote (its hello first) and
+#                                whether it closed it within 2 s
 #   run SHELL                    a command: its exit status
 #   perl CODE                    Perl (kill a process of the server): its value
 #   key KEY                      X-API-Key: KEY on the requests after it
@@ -242,7 +242,7 @@ sub jobs_step {
     if ($cmd eq 'events') {
         my $uuid = $JobsNames{$a[0]} // $a[0];
         my $db = "$main::JobsDir/jobs.db";
-        my @rows = `sqlite3 -separator ' ' '$db' "SELECT e.type, coalesce(e.data, 'null') FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' ORDER BY e.id"`;
+        my @rows = `sqlite3 -cmd '.timeout 5000' -separator ' ' '$db' "SELECT e.type, coalesce(e.data, 'null') FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' ORDER BY e.id"`;
         chomp @rows;
         s/"run_at":\d+/"run_at":T/g for @rows;      # a time
         return "events $a[0]: " . join(', ', @rows);
@@ -459,7 +459,7 @@ sub jobs_follow {
     waitpid($_, 0) for @pids;
 
     my $db = "$main::JobsDir/jobs.db";
-    my @want = `sqlite3 -separator ' ' '$db' "SELECT e.id, e.type FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' ORDER BY e.id"`;
+    my @want = `sqlite3 -cmd '.timeout 5000' -separator ' ' '$db' "SELECT e.id, e.type FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' ORDER BY e.id"`;
     my $after = $since ? (split ' ', $want[$since - 1] // '0')[0] : 0;
     splice @want, 0, $since;
     chomp @want;
@@ -520,7 +520,7 @@ sub jobs_stopped_till_done {
     kill 'STOP', @w;
     my $until = Time::HiRes::time() + 20;
     while (Time::HiRes::time() < $until) {
-        my $state = `sqlite3 '$db' "SELECT state FROM jobs WHERE uuid = '$uuid'"`;
+        my $state = `sqlite3 -cmd '.timeout 5000' '$db' "SELECT state FROM jobs WHERE uuid = '$uuid'"`;
         last if $state =~ /^(done|failed|canceled)$/;
         Time::HiRes::sleep(0.05);
     }
@@ -562,7 +562,7 @@ sub jobs_sse_cut {
     kill 'STOP', @w;
     my $until = Time::HiRes::time() + 20;
     while (Time::HiRes::time() < $until) {
-        my $k = `sqlite3 '$db' "SELECT count(*) FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' AND e.type = 'tick'"`;
+        my $k = `sqlite3 -cmd '.timeout 5000' '$db' "SELECT count(*) FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' AND e.type = 'tick'"`;
         last if $k >= $n;
         Time::HiRes::sleep(0.05);
     }
@@ -604,7 +604,7 @@ sub jobs_cancel_race {
         my $want = $cst == 409 ? 'done' : 'canceled';
         return "cancelrace: job $i (ms $ms) answered $cst to its cancel and "
                . "ended '$state'" unless $state eq $want;
-        my @final = `sqlite3 '$db' "SELECT e.type FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' AND e.type IN ('done','failed','canceled')"`;
+        my @final = `sqlite3 -cmd '.timeout 5000' '$db' "SELECT e.type FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' AND e.type IN ('done','failed','canceled')"`;
         chomp @final;
         return "cancelrace: job $i has final events [@final], not [$want]"
             unless "@final" eq $want;
@@ -648,13 +648,19 @@ sub jobs_raw_sock {
         or return "rawsock: connect $path: $!";
     print $s pack('H*', $hex);
     my $sel = IO::Select->new($s);
-    my $how = 'still open after 2 s';
-    if ($sel->can_read(2)) {
-        my $buf;
-        my $n = sysread($s, $buf, 65536);
-        $how = !$n ? 'closed it' : 'answered ' . length($buf) . ' bytes';
+    my ($got, $closed) = ('', 0);
+    my $until = Time::HiRes::time() + 2;
+    while (!$closed && Time::HiRes::time() < $until) {
+        last unless $sel->can_read($until - Time::HiRes::time());
+        my $n = sysread($s, my $buf, 65536);
+        $closed = 1 unless $n;
+        $got .= $buf if $n;
     }
     close $s;
+    # its first message is {"hello":1}{} (ngx_cweb_jobs_proto.c)
+    my $said = $got eq pack('N', 13) . '{"hello":1}{}' ? 'said hello'
+             : length($got) ? 'wrote ' . length($got) . ' bytes' : 'said nothing';
+    my $how = "$said, " . ($closed ? 'then closed it' : 'still open after 2 s');
     return "rawsock: the helper $how";
 }
 
@@ -741,7 +747,7 @@ sub jobs_reload_flood {
         push @uuids, eval { decode_json($body)->{job_uuid} };
     }
     my $db = "$main::JobsDir/jobs.db";
-    my $stored = `sqlite3 '$db' "SELECT count(*), count(DISTINCT json_extract(payload, '\$.i')) FROM jobs WHERE json_extract(payload, '\$.tag') = '$tag'"`;
+    my $stored = `sqlite3 -cmd '.timeout 5000' '$db' "SELECT count(*), count(DISTINCT json_extract(payload, '\$.i')) FROM jobs WHERE json_extract(payload, '\$.tag') = '$tag'"`;
     chomp $stored;
     my ($rows, $distinct) = split /\|/, $stored;
     return "reloadflood: $i POSTs answered 200, the store has $rows jobs ($distinct distinct)"
@@ -753,7 +759,7 @@ sub jobs_reload_flood {
 sub jobs_nth_id {
     my ($uuid, $n) = @_;
     my $db = "$main::JobsDir/jobs.db";
-    my $id = `sqlite3 '$db' "SELECT e.id FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' ORDER BY e.id LIMIT 1 OFFSET $n - 1"`;
+    my $id = `sqlite3 -cmd '.timeout 5000' '$db' "SELECT e.id FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.uuid = '$uuid' ORDER BY e.id LIMIT 1 OFFSET $n - 1"`;
     chomp $id;
     return $id;
 }
