@@ -34,7 +34,7 @@ typedef struct {
 
 static ngx_cweb_jobs_ctx_t *ngx_cweb_jobs_ctx(ngx_pool_t *pool,
     ngx_log_t *log, json_t *msg);
-static void ngx_cweb_jobs_connect(ngx_cweb_jobs_ctx_t *ctx);
+static void ngx_cweb_jobs_put_question(ngx_cweb_jobs_ctx_t *ctx);
 static void ngx_cweb_jobs_retry_handler(ngx_event_t *ev);
 static void ngx_cweb_jobs_wait_handler(ngx_event_t *ev);
 static void ngx_cweb_jobs_answered(ngx_cweb_jq_t *q, ngx_uint_t status,
@@ -74,7 +74,7 @@ ngx_cweb_jobs_ask(ngx_http_request_t *r, json_t *msg,
     ctx->data = data;
 
     r->main->count++;
-    ngx_cweb_jobs_connect(ctx);
+    ngx_cweb_jobs_put_question(ctx);
 
     return NGX_DONE;
 }
@@ -103,7 +103,7 @@ ngx_cweb_jobs_send(json_t *msg, const char *uuid)
         return NGX_ERROR;
     }
 
-    ngx_cweb_jobs_connect(ctx);
+    ngx_cweb_jobs_put_question(ctx);
 
     return NGX_OK;
 }
@@ -180,19 +180,17 @@ ngx_cweb_jobs_ctx(ngx_pool_t *pool, ngx_log_t *log, json_t *msg)
     ctx = ngx_pcalloc(pool, sizeof(ngx_cweb_jobs_ctx_t));
     cln = ngx_pool_cleanup_add(pool, 0);
 
-    if (ctx == NULL || cln == NULL
-        || (ctx->q.text = ngx_pnalloc(pool, len)) == NULL)
-    {
+    if (ctx == NULL || cln == NULL) {
         free(text);
         return NULL;
     }
 
-    ngx_memcpy(ctx->q.text, text, len);
+    /* jansson's text itself, freed by the cleanup */
+    ctx->q.text = (u_char *) text;
     ctx->q.len = len;
     ctx->q.answer = ngx_cweb_jobs_answered;
     ctx->q.lost = ngx_cweb_jobs_lost;
     ctx->q.data = ctx;
-    free(text);
 
     ctx->pool = pool;
     ctx->log = log;
@@ -228,7 +226,7 @@ ngx_cweb_jobs_created(ngx_cweb_jobs_ctx_t *ctx, ngx_uint_t code, json_t *body)
 
 
 static void
-ngx_cweb_jobs_connect(ngx_cweb_jobs_ctx_t *ctx)
+ngx_cweb_jobs_put_question(ngx_cweb_jobs_ctx_t *ctx)
 {
     ngx_int_t  rc;
 
@@ -259,7 +257,7 @@ ngx_cweb_jobs_connect(ngx_cweb_jobs_ctx_t *ctx)
 static void
 ngx_cweb_jobs_retry_handler(ngx_event_t *ev)
 {
-    ngx_cweb_jobs_connect(ev->data);
+    ngx_cweb_jobs_put_question(ev->data);
 }
 
 
@@ -436,4 +434,8 @@ ngx_cweb_jobs_cleanup(void *data)
     }
 
     ngx_cweb_jchan_forget(&ctx->q);
+
+    /* a query's cleanup runs again with its pool: once is enough */
+    free(ctx->q.text);
+    ctx->q.text = NULL;
 }

@@ -471,8 +471,13 @@ static void
 ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, int64_t q, ngx_uint_t status,
     json_t *body, ngx_uint_t again)
 {
-    char    *text;
-    u_char   head[NGX_INT64_LEN * 2 + 48], *p;
+    char       *text;
+    size_t      len;
+    u_char      head[NGX_INT64_LEN * 2 + 48], *p, *out;
+    ngx_int_t   rc;
+
+    static u_char  too_large[] = "{\"error\":\"the answer is larger than "
+                                 "cweb_job_max_payload allows: ask for less\"}";
 
     if (peer->dead) {
         json_decref(body);
@@ -486,13 +491,15 @@ ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, int64_t q, ngx_uint_t status,
     text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
 
+    out = (u_char *) text;
+    len = text ? ngx_strlen(text) : 0;
+
     /* a worker refuses a message over the maximum, with its connection */
-    if (text && ngx_strlen(text) + sizeof(head)
-                > ngx_cweb_jobs_max_message(ngx_cweb_jobs_sched_conf()))
+    if (len + sizeof(head)
+        > ngx_cweb_jobs_max_message(ngx_cweb_jobs_sched_conf()))
     {
-        free(text);
-        text = strdup("{\"error\":\"the answer is larger than "
-                      "cweb_job_max_payload allows: ask for less\"}");
+        out = too_large;
+        len = sizeof(too_large) - 1;
         status = 500;
     }
 
@@ -500,13 +507,11 @@ ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, int64_t q, ngx_uint_t status,
                         again ? ",\"again\":true" : "")
           : ngx_cpymem(head, "{\"hello\":1}", sizeof("{\"hello\":1}") - 1);
 
-    if (text == NULL
-        || ngx_cweb_jobs_put(&peer->out, head, p - head, (u_char *) text,
-                             ngx_strlen(text))
-           != NGX_OK)
-    {
-        free(text);
+    rc = text ? ngx_cweb_jobs_put(&peer->out, head, p - head, out, len)
+              : NGX_ERROR;
+    free(text);
 
+    if (rc != NGX_OK) {
         /* closed from its write handler, never under a caller's feet */
         peer->dead = 1;
 
@@ -516,8 +521,6 @@ ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, int64_t q, ngx_uint_t status,
 
         return;
     }
-
-    free(text);
 
     if (ngx_cweb_jobs_exiting()) {
         ngx_cweb_jobs_peer_write(peer->c->write);

@@ -7,26 +7,13 @@
 
 use Test::Nginx::Socket;
 use FindBin;
-use File::Path qw(remove_tree);
 require "$FindBin::Bin/inc/cweb.pl";
 require "$FindBin::Bin/inc/jobs.pl";
 
-$ENV{TEST_NGINX_CWEB_STATE} = "/tmp/ngx_cweb_t080_$$";
-our $JobsDir = $ENV{TEST_NGINX_CWEB_STATE};
-remove_tree($JobsDir);
-END { remove_tree($JobsDir) if $JobsDir }
+our $JobsDir;
+jobs_state_dir('t080');
 
-our $Config = <<'_EOC_';
-    location /mgnt {
-        cweb_mgnt;
-    }
-    location /jobs {
-        cweb_jobs;
-    }
-    location / {
-        cweb;
-    }
-_EOC_
+our $Config = $main::JobsConfig;
 
 master_on();
 workers(2);

@@ -22,7 +22,6 @@
 
 use Test::Nginx::Socket;
 use FindBin;
-use File::Path qw(remove_tree);
 use POSIX ();
 use Time::HiRes ();
 require "$FindBin::Bin/inc/cweb.pl";
@@ -43,10 +42,8 @@ if (!-x $Chromium) {
     exit 0;
 }
 
-$ENV{TEST_NGINX_CWEB_STATE} = "/tmp/ngx_cweb_t081_$$";
-our $JobsDir = $ENV{TEST_NGINX_CWEB_STATE};
-remove_tree($JobsDir);
-END { remove_tree($JobsDir) if $JobsDir }
+our $JobsDir;
+jobs_state_dir('t081');
 
 master_on();
 workers(2);

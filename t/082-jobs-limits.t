@@ -12,27 +12,14 @@
 
 use Test::Nginx::Socket;
 use FindBin;
-use File::Path qw(remove_tree);
 require "$FindBin::Bin/inc/cweb.pl";
 require "$FindBin::Bin/inc/jobs.pl";
 
-$ENV{TEST_NGINX_CWEB_STATE} = "/tmp/ngx_cweb_t082_$$";
 $ENV{MALLOC_PERTURB_} = 165;
-our $JobsDir = $ENV{TEST_NGINX_CWEB_STATE};
-remove_tree($JobsDir);
-END { remove_tree($JobsDir) if $JobsDir }
+our $JobsDir;
+jobs_state_dir('t082');
 
-our $Config = <<'_EOC_';
-    location /mgnt {
-        cweb_mgnt;
-    }
-    location /jobs {
-        cweb_jobs;
-    }
-    location / {
-        cweb;
-    }
-_EOC_
+our $Config = $main::JobsConfig;
 
 master_on();
 workers(1);

@@ -2,7 +2,10 @@
 # Perl (HTTP::Tiny and JSON::PP are core modules) and standard sections
 # only, so it works unchanged under t/lib and under the real Test::Nginx.
 #
-#   jobs_blocks();                   # after cweb_blocks()
+#   jobs_state_dir('t080');          # its state dir, outside the server
+#                                    # root (a restart keeps it)
+#   cweb_blocks(module_dir => $JobsDir, config => $JobsConfig);
+#   jobs_blocks(config => $JobsConfig);  # after cweb_blocks()
 #
 #   === TEST 1: a job runs
 #   --- jobs
@@ -87,8 +90,39 @@ use JSON::PP;
 use Time::HiRes ();
 use IO::Socket::INET;
 use MIME::Base64 ();
+use File::Path ();
 
 our @JobsScripts;
+
+# /mgnt, /jobs and the plugins' routes: what the jobs suites serve
+our $JobsConfig = <<'_EOC_';
+    location /mgnt {
+        cweb_mgnt;
+    }
+    location /jobs {
+        cweb_jobs;
+    }
+    location / {
+        cweb;
+    }
+_EOC_
+
+# a state directory of the suite's own (TEST_NGINX_CWEB_STATE, and
+# $main::JobsDir), empty at its start and removed at its end
+my $JobsDirOwner;
+
+sub jobs_state_dir {
+    my ($tag) = @_;
+    $ENV{TEST_NGINX_CWEB_STATE} = "/tmp/ngx_cweb_${tag}_$$";
+    $main::JobsDir = $ENV{TEST_NGINX_CWEB_STATE};
+    $JobsDirOwner = $$;
+    File::Path::remove_tree($main::JobsDir);
+}
+
+END {
+    File::Path::remove_tree($main::JobsDir)
+        if $main::JobsDir && defined $JobsDirOwner && $$ == $JobsDirOwner;
+}
 
 our $JobsLocation = <<'_EOC_';
     location = /.jobs-transcript {
