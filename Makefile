@@ -195,7 +195,7 @@ objs/unit/test_elf: t/unit/test_elf.c t/unit/check.h src/ngx_cweb_elf.c \
 
 # the jobs store is pure C on SQLite and jansson: it links alone
 JSTORE_SRCS  := src/ngx_cweb_jobs_store.c src/ngx_cweb_jobs_store_end.c \
-                src/ngx_cweb_jobs_store_read.c
+                src/ngx_cweb_jobs_store_read.c src/ngx_cweb_jobs_store_wal.c
 
 objs/unit/test_jobs_store: t/unit/test_jobs_store.c t/unit/check.h \
 	    $(JSTORE_SRCS) src/ngx_cweb_jobs_store.h \

@@ -117,6 +117,7 @@ ngx_cweb_helper_start(ngx_cycle_t *cycle)
     ngx_cweb_helper_cmcf = cmcf;
 
     ngx_cweb_fault_conf(cmcf);
+    ngx_cweb_store_uncounted();
 
     ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0, "cweb helper started");
 

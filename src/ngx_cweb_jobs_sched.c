@@ -377,6 +377,9 @@ ngx_cweb_jobs_store_thread(void *data)
         }
     }
 
+    ngx_cweb_jobs_ckpt_start(j->store, (char *) path,
+                             j->jcf->sync == NGX_CWEB_JOBS_SYNC_FULL, j->log);
+
     for ( ;; ) {
         pthread_mutex_lock(&j->mu);
 

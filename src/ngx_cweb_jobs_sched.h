@@ -115,6 +115,10 @@ void ngx_cweb_jobs_runner_done(void);
 void ngx_cweb_jobs_runner_cancel(const char *uuid);
 void ngx_cweb_jobs_runners_requeue(void);
 
+/* ngx_cweb_jobs_ckpt.c */
+void ngx_cweb_jobs_ckpt_start(ngx_cweb_jstore_t *writer, const char *path,
+    int sync_full, ngx_log_t *log);
+
 /* ngx_cweb_jobs_crash.c */
 ngx_int_t ngx_cweb_jobs_crash_init(ngx_log_t *log);
 void ngx_cweb_jobs_mark(ngx_cweb_jmark_t *m);

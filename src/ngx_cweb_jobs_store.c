@@ -50,7 +50,6 @@
 #include "ngx_cweb_jobs_store_int.h"
 
 
-static int ngx_cweb_jstore_exec(ngx_cweb_jstore_t *s, const char *sql);
 static int ngx_cweb_jstore_version(ngx_cweb_jstore_t *s, int *v);
 static int ngx_cweb_jstore_migrate(ngx_cweb_jstore_t *s);
 static int ngx_cweb_jstore_prepare(ngx_cweb_jstore_t *s);
@@ -120,6 +119,31 @@ ngx_cweb_jstore_open(const char *path, int sync_full, char *err, size_t len)
 {
     ngx_cweb_jstore_t  *s;
 
+    s = ngx_cweb_jstore_connect(path, SQLITE_OPEN_CREATE, sync_full, err,
+                                len);
+    if (s == NULL) {
+        return NULL;
+    }
+
+    if (ngx_cweb_jstore_migrate(s) != 0 || ngx_cweb_jstore_prepare(s) != 0) {
+        snprintf(err, len, "jobs database \"%s\" is unusable: %s",
+                 path, s->err);
+        ngx_cweb_jstore_close(s);
+        return NULL;
+    }
+
+    return s;
+}
+
+
+/* a connection in WAL mode with the durability asked for, no statements */
+
+ngx_cweb_jstore_t *
+ngx_cweb_jstore_connect(const char *path, int flags, int sync_full,
+    char *err, size_t len)
+{
+    ngx_cweb_jstore_t  *s;
+
     s = calloc(1, sizeof(ngx_cweb_jstore_t));
     if (s == NULL) {
         snprintf(err, len, "no memory");
@@ -127,8 +151,7 @@ ngx_cweb_jstore_open(const char *path, int sync_full, char *err, size_t len)
     }
 
     if (sqlite3_open_v2(path, &s->db,
-                        SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE
-                        |SQLITE_OPEN_NOMUTEX, NULL)
+                        SQLITE_OPEN_READWRITE|SQLITE_OPEN_NOMUTEX|flags, NULL)
         != SQLITE_OK)
     {
         snprintf(err, len, "jobs database \"%s\" cannot be opened: %s",
@@ -142,12 +165,12 @@ ngx_cweb_jstore_open(const char *path, int sync_full, char *err, size_t len)
     (void) sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
     sqlite3_busy_timeout(s->db, 5000);
 
+    /* a WAL that grew while a checkpoint was held up shrinks when reset */
     if (ngx_cweb_jstore_exec(s, "PRAGMA journal_mode=WAL") != 0
         || ngx_cweb_jstore_exec(s, sync_full ? "PRAGMA synchronous=FULL"
                                              : "PRAGMA synchronous=NORMAL")
            != 0
-        || ngx_cweb_jstore_migrate(s) != 0
-        || ngx_cweb_jstore_prepare(s) != 0)
+        || ngx_cweb_jstore_exec(s, "PRAGMA journal_size_limit=16777216") != 0)
     {
         snprintf(err, len, "jobs database \"%s\" is unusable: %s",
                  path, s->err);
@@ -174,6 +197,7 @@ ngx_cweb_jstore_close(ngx_cweb_jstore_t *s)
 
     sqlite3_close(s->db);
     free(s->last_data);
+    free(s->wal);
     free(s);
 }
 
@@ -205,7 +229,7 @@ ngx_cweb_jstore_db_error(ngx_cweb_jstore_t *s, const char *what)
 }
 
 
-static int
+int
 ngx_cweb_jstore_exec(ngx_cweb_jstore_t *s, const char *sql)
 {
     char  *msg;

@@ -102,6 +102,24 @@ ngx_cweb_jstore_t *ngx_cweb_jstore_open(const char *path, int sync_full,
 void ngx_cweb_jstore_close(ngx_cweb_jstore_t *s);
 const char *ngx_cweb_jstore_error(ngx_cweb_jstore_t *s);
 
+/*
+ * Checkpoints elsewhere (ngx_cweb_jobs_store_wal.c): on_wal() makes every
+ * commit of s call handler(data, frames in the WAL) instead of SQLite
+ * checkpointing inside the commit (handler NULL: SQLite's own again).
+ * open_checkpointer() opens a second connection to the store at path for
+ * checkpoint() alone: PASSIVE (restart 0) or RESTART; *frames the frames
+ * the WAL held.  checkpoint() returns 0, 1 when a reader or another
+ * checkpoint held it up (the reason in ngx_cweb_jstore_error()), -1.
+ */
+typedef void (*ngx_cweb_jstore_wal_pt)(void *data, int frames);
+
+int ngx_cweb_jstore_on_wal(ngx_cweb_jstore_t *s, ngx_cweb_jstore_wal_pt handler,
+    void *data);
+ngx_cweb_jstore_t *ngx_cweb_jstore_open_checkpointer(const char *path,
+    int sync_full, char *err, size_t len);
+int ngx_cweb_jstore_checkpoint(ngx_cweb_jstore_t *s, int restart,
+    int *frames);
+
 /* BEGIN IMMEDIATE, COMMIT, ROLLBACK */
 int ngx_cweb_jstore_begin(ngx_cweb_jstore_t *s);
 int ngx_cweb_jstore_commit(ngx_cweb_jstore_t *s);

@@ -116,6 +116,8 @@ struct ngx_cweb_jstore_s {
     char          *last_data;    /* its buffer */
     size_t         last_size;
     int            last_null;    /* the data is null */
+
+    void          *wal;          /* ngx_cweb_jstore_on_wal()'s, or NULL */
 };
 
 
@@ -144,6 +146,9 @@ typedef struct {
 } ngx_cweb_jrow_t;
 
 
+ngx_cweb_jstore_t *ngx_cweb_jstore_connect(const char *path, int flags,
+    int sync_full, char *err, size_t len);
+int ngx_cweb_jstore_exec(ngx_cweb_jstore_t *s, const char *sql);
 int ngx_cweb_jstore_op(ngx_cweb_jstore_t *s);
 int ngx_cweb_jstore_op_end(ngx_cweb_jstore_t *s, int rc);
 int ngx_cweb_jstore_run(ngx_cweb_jstore_t *s, int i);

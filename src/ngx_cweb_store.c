@@ -92,6 +92,23 @@ static pthread_mutex_t   ngx_cweb_worker_db_lock = PTHREAD_MUTEX_INITIALIZER;
 
 
 /*
+ * Before this process's first SQLite call (the helper's): no counting of
+ * SQLite's memory, whose global mutex and counters cost 10% of the
+ * instructions of a job's writes (test_jobs_store under callgrind): every
+ * statement allocates, as Debian's SQLite has no lookaside.  Plugins'
+ * jobs in this process see sqlite3_memory_used() and sqlite3_status()
+ * at 0, and sqlite3_soft_heap_limit64() has no effect.  Too late (SQLite
+ * already initialized: single process mode) it is refused: harmless.
+ */
+
+void
+ngx_cweb_store_uncounted(void)
+{
+    (void) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+
+/*
  * the one place a SQLite file is opened (cweb.db here, plugins.db for
  * ctx->database): path NUL-terminated, created if missing, serialized
  * connection, busy for at most busy ms; NULL with why in err

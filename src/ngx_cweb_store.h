@@ -47,6 +47,7 @@ void ngx_cweb_store_worker_close(void);
 void *ngx_cweb_store_connect(ngx_str_t *path, ngx_msec_t busy, u_char *err,
     size_t errlen);
 ngx_int_t ngx_cweb_store_mkdirs(ngx_str_t *dir, ngx_log_t *log);
+void ngx_cweb_store_uncounted(void);
 ngx_int_t ngx_cweb_store_install(ngx_str_t *tmp, ngx_str_t *dir,
     ngx_str_t *file, char *err, size_t errlen);
 ngx_int_t ngx_cweb_store_path(u_char *buf, size_t size, const char *fmt,

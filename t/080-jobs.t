@@ -17,7 +17,7 @@ our $Config = $main::JobsConfig;
 
 master_on();
 workers(2);
-plan tests => repeat_each() * (4 * 13 + 1 + 3 + 5 + 3 + 7 + 7 + 4 * 3 + 6);
+plan tests => repeat_each() * (4 * 13 + 1 + 3 + 5 + 3 + 7 + 7 + 4 * 3 + 6 + 5);
 
 cweb_blocks(module_dir => $JobsDir, config => $Config);
 jobs_blocks(config => $Config);
@@ -627,6 +627,26 @@ http GET /jobs?limit=100 500 {"error":"the answer is larger than cweb_job_max_pa
 post after 200 {"job_uuid":"after","module_hash":"H","state":"pending"}
 wait after done
 --- timeout: 60
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 23: jobs.db is checkpointed by a thread of the helper, not inside the commits that answer: after 1,200 jobs their pages are in jobs.db itself, and the WAL stayed near its 16 MB
+--- jobs
+deploy jobs_test.c V=1
+bulk 1200 10
+perl my $s = -s "$main::JobsDir/jobs.db"; $s > 256 * 1024 ? "copied" : "jobs.db is $s bytes"
+perl my $s = -s "$main::JobsDir/jobs.db-wal"; $s <= 20 * 1024 * 1024 ? "small" : "the WAL is $s bytes"
+--- response_body
+deploy 200
+bulk 1200 done
+perl copied
+perl small
+--- timeout: 60
+--- error_log
+cweb jobs: jobs.db is checkpointed by a thread of its own
 --- no_error_log
 [error]
 [alert]

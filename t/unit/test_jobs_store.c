@@ -1233,6 +1233,106 @@ test_reopen(void)
 }
 
 
+/* what the commits of test_wal() said of the WAL */
+static int  wal_calls, wal_frames, wal_dropped;
+
+
+static void
+wal_seen(void *data, int frames)
+{
+    int  *last = data;
+
+    wal_calls++;
+    wal_dropped |= (frames < *last);
+    *last = frames;
+}
+
+
+/*
+ * checkpoints away from the writer: its commits report the WAL's frames
+ * and never checkpoint; a second connection copies (PASSIVE) or starts
+ * the WAL over (RESTART), and the writer's next commit begins it again
+ */
+static void
+test_wal(void)
+{
+    int                 i, frames, seen;
+    char                err[256];
+    sqlite3            *reader;
+    ngx_cweb_jstore_t  *s, *k;
+
+    s = fresh();
+    wal_frames = 0;
+    CHECK(ngx_cweb_jstore_on_wal(s, wal_seen, &wal_frames) == 0);
+
+    /* past SQLite's 1,000 frames: its own checkpoint would start over */
+    for (i = 0; i < 600; i++) {
+        add(s, 1 + i, 0, 1);
+    }
+
+    CHECK(wal_calls == 600);
+    CHECK(wal_frames > 1200);
+    CHECK(!wal_dropped);
+
+    k = ngx_cweb_jstore_open_checkpointer(path, 0, err, sizeof(err));
+    CHECK(k != NULL);
+
+    if (k == NULL) {
+        printf("# checkpointer: %s\n", err);
+        ngx_cweb_jstore_close(s);
+        return;
+    }
+
+    CHECK(ngx_cweb_jstore_checkpoint(k, 0, &frames) == 0);
+    CHECK(frames == wal_frames);
+
+    /* all of it copied and nobody reading: the next commit starts over */
+    add(s, 601, 0, 1);
+    CHECK(wal_dropped && wal_frames < 20);
+
+    for (i = 0; i < 100; i++) {
+        add(s, 602 + i, 0, 1);
+    }
+
+    /* a reader of an older snapshot: only RESTART waits for it, 5 s */
+    CHECK(sqlite3_open(path, &reader) == SQLITE_OK);
+    CHECK(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM jobs", NULL,
+                       NULL, NULL) == SQLITE_OK);
+    seen = wal_frames;
+    add(s, 702, 0, 1);
+    CHECK(ngx_cweb_jstore_checkpoint(k, 0, &frames) == 0);
+    CHECK(ngx_cweb_jstore_checkpoint(k, 1, &frames) == 1);
+    snprintf(err, sizeof(err), "a reader or another checkpoint held it up: "
+             "%d of %d frames copied", seen, frames);
+    CHECK(strcmp(ngx_cweb_jstore_error(k), err) == 0);
+    sqlite3_close(reader);
+
+    wal_dropped = 0;
+    CHECK(ngx_cweb_jstore_checkpoint(k, 1, &frames) == 0);
+    CHECK(frames == wal_frames && frames > 200);
+    add(s, 703, 0, 1);
+    CHECK(wal_dropped && wal_frames < 20);
+
+    /* what was copied is the database: read without the WAL */
+    ngx_cweb_jstore_close(k);
+    ngx_cweb_jstore_close(s);
+    s = ngx_cweb_jstore_open(path, 0, err, sizeof(err));
+    CHECK(s && scalar(s, "SELECT count(*) FROM jobs") == 703);
+
+    /* no handler: SQLite's own checkpoints again */
+    CHECK(s && ngx_cweb_jstore_on_wal(s, wal_seen, &wal_frames) == 0);
+    CHECK(s && ngx_cweb_jstore_on_wal(s, NULL, NULL) == 0);
+    CHECK(s && scalar(s, "PRAGMA wal_autocheckpoint") == 1000);
+    ngx_cweb_jstore_close(s);
+
+    k = ngx_cweb_jstore_open_checkpointer("/tmp/no/such/dir/jobs.db", 0, err,
+                                          sizeof(err));
+    CHECK(k == NULL);
+    CHECK(strcmp(err, "jobs database \"/tmp/no/such/dir/jobs.db\" cannot "
+                 "be opened: unable to open database file") == 0);
+}
+
+
 static double
 now_s(void)
 {
@@ -1314,6 +1414,7 @@ main(void)
     test_damaged();
     test_damaged_writer();
     test_reopen();
+    test_wal();
     test_throughput(0);
     test_throughput(1);
 
