@@ -69,6 +69,7 @@ static void ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc,
     const char *why);
 static void ngx_cweb_jobs_end_locked(ngx_cweb_jrunner_t *rn, int rc,
     const char *why, ngx_cweb_jop_t *op);
+static char *ngx_cweb_jobs_compact(const char *json, json_error_t *jerr);
 static int ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
     const char *data_json);
 static int ngx_cweb_jobs_set_result(job_ctx_t *job, const char *result_json);
@@ -757,11 +758,41 @@ ngx_cweb_jobs_caller(job_ctx_t *job, const char *fn)
 }
 
 
+/*
+ * a plugin's JSON text as it is stored: compact, as jansson writes it, so
+ * that an event is announced with its data as is (no newline or space a
+ * stream's framing could trip on) and reads back the same; NULL, and why
+ * in *jerr (its text empty: no memory), when it is not JSON
+ */
+
+static char *
+ngx_cweb_jobs_compact(const char *json, json_error_t *jerr)
+{
+    char    *text;
+    json_t  *v;
+
+    v = json_loads(json, JSON_DECODE_ANY, jerr);
+    if (v == NULL) {
+        return NULL;
+    }
+
+    text = json_dumps(v, JSON_COMPACT|JSON_ENCODE_ANY);
+    json_decref(v);
+
+    if (text == NULL) {
+        ngx_cpystrn((u_char *) jerr->text, (u_char *) "no memory",
+                    sizeof(jerr->text));
+    }
+
+    return text;
+}
+
+
 static int
 ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
     const char *data_json)
 {
-    json_t              *v;
+    char                *data;
     json_error_t         jerr;
     ngx_cweb_jop_t      *op;
     ngx_cweb_jrunner_t  *rn;
@@ -792,31 +823,33 @@ ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
         return CWEB_ERROR;
     }
 
-    if (data_json) {
-        v = json_loads(data_json, JSON_DECODE_ANY, &jerr);
+    data = NULL;
 
-        if (v == NULL) {
+    if (data_json) {
+        data = ngx_cweb_jobs_compact(data_json, &jerr);
+
+        if (data == NULL) {
             ngx_log_error(NGX_LOG_ERR, ngx_cweb_jobs_run_log, 0,
                           "cweb jobs: job %s: emit_event(\"%s\"): the data "
                           "is not JSON: %s", rn->claim.uuid, type, jerr.text);
             return CWEB_ERROR;
         }
-
-        json_decref(v);
     }
 
     op = ngx_cweb_jobs_op(NGX_CWEB_JOP_EMIT);
 
     if (op == NULL || (op->uuid = strdup(rn->claim.uuid)) == NULL
-        || (op->type = strdup(type)) == NULL
-        || (data_json && (op->data = strdup(data_json)) == NULL))
+        || (op->type = strdup(type)) == NULL)
     {
         if (op) {
             ngx_cweb_jobs_op_free(op);
         }
 
+        free(data);
         return CWEB_ERROR;
     }
+
+    op->data = data;
 
     op->job_id = rn->claim.id;
 
@@ -840,7 +873,6 @@ static int
 ngx_cweb_jobs_set_result(job_ctx_t *job, const char *result_json)
 {
     char                *copy;
-    json_t              *v;
     json_error_t         jerr;
     ngx_cweb_jrunner_t  *rn;
 
@@ -858,18 +890,11 @@ ngx_cweb_jobs_set_result(job_ctx_t *job, const char *result_json)
         return CWEB_ERROR;
     }
 
-    v = json_loads(result_json, JSON_DECODE_ANY, &jerr);
-    if (v == NULL) {
+    copy = ngx_cweb_jobs_compact(result_json, &jerr);
+    if (copy == NULL) {
         ngx_log_error(NGX_LOG_ERR, ngx_cweb_jobs_run_log, 0,
                       "cweb jobs: job %s: set_result(): not JSON: %s",
                       rn->claim.uuid, jerr.text);
-        return CWEB_ERROR;
-    }
-
-    json_decref(v);
-
-    copy = strdup(result_json);
-    if (copy == NULL) {
         return CWEB_ERROR;
     }
 

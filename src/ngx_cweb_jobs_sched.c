@@ -40,7 +40,9 @@ typedef struct {
     int                         lock_fd;
     ngx_connection_t           *listen;
     ngx_event_t                 timer;        /* the next run_at */
-    ngx_uint_t                  claiming;
+    ngx_uint_t                  claiming;     /* the one claim op out */
+    ngx_cweb_jclaim_t          *claims;       /* its array, kept for the next */
+    ngx_uint_t                  nclaims;
     ngx_uint_t                  none_due;     /* the last claim found none */
     ngx_uint_t                  exiting;      /* at exit: write blocking */
 
@@ -70,6 +72,7 @@ static void ngx_cweb_jobs_read(ngx_cweb_jop_t *op, int rc, json_t *body,
     const char *failed);
 static void ngx_cweb_jobs_event(ngx_cweb_jop_t *op, const char *uuid,
     int64_t id, int64_t ts, const char *type, const char *data);
+static void ngx_cweb_jobs_events_free(ngx_cweb_jop_t *op);
 static void ngx_cweb_jobs_recovered(void *data, const char *uuid,
     int64_t event_id, int64_t ts, const char *type, const char *data_json);
 static void ngx_cweb_jobs_notified(ngx_event_t *ev);
@@ -281,9 +284,8 @@ ngx_cweb_jobs_op_free(ngx_cweb_jop_t *op)
     free(op->data);
     free(op->error);
     json_decref(op->body);
-    json_decref(op->events);
-    free(op->claims);             /* their payloads belong to the runners */
-    free(op);
+    ngx_cweb_jobs_events_free(op);
+    free(op);                     /* claims: the scheduler's (see schedule) */
 }
 
 
@@ -429,8 +431,7 @@ ngx_cweb_jobs_store_batch(ngx_cweb_jop_t *ops)
 
         for (op = ops; op; op = op->next) {
             json_decref(op->body);
-            json_decref(op->events);
-            op->events = NULL;
+            ngx_cweb_jobs_events_free(op);
 
             /* claims made and rolled back: the payloads are ours to free */
             while (op->claimed) {
@@ -738,25 +739,43 @@ static void
 ngx_cweb_jobs_event(ngx_cweb_jop_t *op, const char *uuid, int64_t id,
     int64_t ts, const char *type, const char *data)
 {
-    json_t  *ev;
+    char  *text, **events;
 
     /* as stored: the data the store wrote for it (retry, failed, ...) */
-    ev = ngx_cweb_jstore_event_get(ngx_cweb_jobs.store, uuid, id);
+    text = ngx_cweb_jstore_event_get(ngx_cweb_jobs.store, uuid, id);
 
-    if (ev == NULL) {
-        ev = ngx_cweb_jstore_event_json(uuid, id, ts, type, data);
-        if (ev == NULL) {
+    if (text == NULL) {
+        text = ngx_cweb_jstore_event_text(uuid, id, ts, type, data);
+        if (text == NULL) {
             return;
         }
     }
 
-    if (op->events == NULL) {
-        op->events = json_array();
+    /* a power of two: a claim's events grow one at a time */
+    if ((op->nevents & (op->nevents - 1)) == 0) {
+        events = realloc(op->events,
+                         ngx_max(2 * op->nevents, 1) * sizeof(char *));
+        if (events == NULL) {
+            free(text);
+            return;
+        }
+
+        op->events = events;
     }
 
-    if (json_array_append_new(op->events, ev) != 0) {
-        json_decref(ev);
+    op->events[op->nevents++] = text;
+}
+
+
+static void
+ngx_cweb_jobs_events_free(ngx_cweb_jop_t *op)
+{
+    while (op->nevents) {
+        free(op->events[--op->nevents]);
     }
+
+    free(op->events);
+    op->events = NULL;
 }
 
 
@@ -775,7 +794,7 @@ static void
 ngx_cweb_jobs_notified(ngx_event_t *ev)
 {
     char             *text;
-    size_t            i;
+    ngx_uint_t        i;
     ngx_cweb_jop_t   *op, *next;
     ngx_cweb_jobs_t  *j;
 
@@ -792,15 +811,13 @@ ngx_cweb_jobs_notified(ngx_event_t *ev)
     for ( /* void */ ; op; op = next) {
         next = op->next;
 
-        for (i = 0; op->events && i < json_array_size(op->events); i++) {
-            text = json_dumps(json_array_get(op->events, i), JSON_COMPACT);
-
-            if (text) {
-                (void) ngx_cweb_ipc_publish(NGX_CWEB_IPC_JOB_EVENT, text,
-                                            strlen(text));
-                free(text);
-            }
+        for (i = 0; i < op->nevents; i++) {
+            text = op->events[i];
+            (void) ngx_cweb_ipc_publish(NGX_CWEB_IPC_JOB_EVENT, text,
+                                        strlen(text));
         }
+
+        ngx_cweb_jobs_events_free(op);
 
         ngx_cweb_jobs_finished(op);
     }
@@ -901,11 +918,25 @@ ngx_cweb_jobs_schedule(void)
         return;
     }
 
-    op->claims = calloc(room, sizeof(ngx_cweb_jclaim_t));
-    if (op->claims == NULL) {
-        ngx_cweb_jobs_op_free(op);
-        return;
+    /*
+     * one claim is out at a time, so its array is kept for the next: a
+     * window of claims is some 400 KB, zeroed and faulted in anew for
+     * each claim when it was calloc()ed (a fifth of the loop's time); the
+     * store fills in each claim it makes, and the payloads belong to the
+     * runners
+     */
+    if (room > j->nclaims) {
+        op->claims = realloc(j->claims, room * sizeof(ngx_cweb_jclaim_t));
+        if (op->claims == NULL) {
+            ngx_cweb_jobs_op_free(op);
+            return;
+        }
+
+        j->claims = op->claims;
+        j->nclaims = room;
     }
+
+    op->claims = j->claims;
 
     if (j->timer.timer_set) {
         ngx_del_timer(&j->timer);

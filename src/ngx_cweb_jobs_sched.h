@@ -64,7 +64,8 @@ struct ngx_cweb_jop_s {
     /* out */
     ngx_uint_t                  status;
     json_t                     *body;
-    json_t                     *events;       /* to announce: an array */
+    char                      **events;       /* to announce: their texts */
+    ngx_uint_t                  nevents;
     ngx_cweb_jclaim_t          *claims;       /* a claim's, malloc'd */
     ngx_uint_t                  claimed;      /* how many of them */
     int64_t                     next_at;      /* 0: nothing pending */

@@ -253,11 +253,16 @@ int ngx_cweb_jstore_needs(const char *path, const char *module, size_t len,
     int64_t version);
 
 /*
- * one event as stored, by its id (uuid: its job's), or NULL; the one this
- * store inserted last is known without a read
+ * one event as stored, by its id (uuid: its job's), as compact JSON text
+ * (malloc'd), or NULL; the one this store inserted last is known without
+ * a read.  event_text() composes one this process wrote: data_json
+ * compact as jansson writes it, uuid and type of the forms the store
+ * accepts (the same bytes as json_dumps() of event_json()).
  */
-json_t *ngx_cweb_jstore_event_get(ngx_cweb_jstore_t *s, const char *uuid,
+char *ngx_cweb_jstore_event_get(ngx_cweb_jstore_t *s, const char *uuid,
     int64_t id);
+char *ngx_cweb_jstore_event_text(const char *uuid, int64_t id, int64_t ts,
+    const char *type, const char *data_json);
 json_t *ngx_cweb_jstore_event_json(const char *uuid, int64_t id, int64_t ts,
     const char *type, const char *data_json);
 

@@ -576,18 +576,20 @@ ngx_cweb_jstore_events_state(ngx_cweb_jstore_t *s, const char *uuid,
 
 
 /*
- * event id as it was stored, of the job uuid (the caller's): one primary
- * key lookup, for the events the scheduler announces after its commit
+ * event id as it was stored, of the job uuid (the caller's), as compact
+ * JSON text (malloc'd): one primary key lookup, for the events the
+ * scheduler announces after its commit; the one inserted last is known
+ * without it
  */
 
-json_t *
+char *
 ngx_cweb_jstore_event_get(ngx_cweb_jstore_t *s, const char *uuid, int64_t id)
 {
     json_t        *ev;
     sqlite3_stmt  *st;
 
     if (id == s->last_id && id > 0) {
-        return ngx_cweb_jstore_event_json(uuid, id, s->last_ts, s->last_type,
+        return ngx_cweb_jstore_event_text(uuid, id, s->last_ts, s->last_type,
                                           s->last_null ? NULL : s->last_data);
     }
 
@@ -595,6 +597,7 @@ ngx_cweb_jstore_event_get(ngx_cweb_jstore_t *s, const char *uuid, int64_t id)
     st = s->stmt[NGX_CWEB_JSTORE_EVENT_ONE];
     sqlite3_bind_int64(st, 1, id);
 
+    /* read back: parsed, so that only JSON is announced */
     if (sqlite3_step(st) == SQLITE_ROW
         && sqlite3_column_type(st, 0) == SQLITE_INTEGER
         && sqlite3_column_type(st, 1) == SQLITE_TEXT
@@ -607,7 +610,50 @@ ngx_cweb_jstore_event_get(ngx_cweb_jstore_t *s, const char *uuid, int64_t id)
 
     sqlite3_reset(st);
 
-    return ev;
+    return ngx_cweb_jstore_dump(ev);
+}
+
+
+/*
+ * the text of an event this process wrote: its data is compact JSON as
+ * jansson writes it (the runners compact what plugins give), its uuid
+ * and type of the forms checked before they were written, so the text is
+ * composed as is, the same bytes as json_dumps() of
+ * ngx_cweb_jstore_event_json() without parsing the data again
+ */
+
+char *
+ngx_cweb_jstore_event_text(const char *uuid, int64_t id, int64_t ts,
+    const char *type, const char *data_json)
+{
+    int     n;
+    char   *text;
+    size_t  len;
+
+    static const char  fmt[] = "{\"job_uuid\":\"%s\",\"event_id\":%" PRId64
+                               ",\"ts\":%" PRId64 ",\"type\":\"%s\","
+                               "\"data\":%s}";
+
+    if (data_json == NULL) {
+        data_json = "null";
+    }
+
+    len = sizeof(fmt) + strlen(uuid) + 2 * 20 + strlen(type)
+          + strlen(data_json);
+
+    text = malloc(len);
+    if (text == NULL) {
+        return NULL;
+    }
+
+    n = snprintf(text, len, fmt, uuid, id, ts, type, data_json);
+
+    if (n < 0 || (size_t) n >= len) {
+        free(text);
+        return NULL;
+    }
+
+    return text;
 }
 
 

@@ -17,7 +17,7 @@ our $Config = $main::JobsConfig;
 
 master_on();
 workers(2);
-plan tests => repeat_each() * (4 * 13 + 1 + 3 + 5 + 3 + 7 + 7 + 4 * 3 + 6 + 5);
+plan tests => repeat_each() * (4 * 13 + 1 + 3 + 5 + 3 + 7 + 7 + 4 * 3 + 6 + 5 + 4);
 
 cweb_blocks(module_dir => $JobsDir, config => $Config);
 jobs_blocks(config => $Config);
@@ -647,6 +647,36 @@ perl small
 --- timeout: 60
 --- error_log
 cweb jobs: jobs.db is checkpointed by a thread of its own
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 24: what a plugin gives emit_event() and set_result() is stored compact (progress writes them with spaces and newlines): announced as is to the follower subscribed before the job ran (its events live from the ring), and the same in a replay from jobs.db
+--- jobs
+deploy jobs_test.c V=1
+post p {"job":"progress","payload":{"n":2},"delay_ms":1500}
+sseraw p
+sseraw p
+get p result
+--- response_body
+deploy 200
+post p 200 {"job_uuid":"p","module_hash":"H","state":"pending"}
+sseraw p 200
+{"job_uuid":"p","event_id":I,"ts":T,"type":"created","data":null}
+{"job_uuid":"p","event_id":I,"ts":T,"type":"started","data":{"attempt":1}}
+{"job_uuid":"p","event_id":I,"ts":T,"type":"step","data":{"i":1}}
+{"job_uuid":"p","event_id":I,"ts":T,"type":"step","data":{"i":2}}
+{"job_uuid":"p","event_id":I,"ts":T,"type":"done","data":{"steps":2}}
+sseraw p 200
+{"job_uuid":"p","event_id":I,"ts":T,"type":"created","data":null}
+{"job_uuid":"p","event_id":I,"ts":T,"type":"started","data":{"attempt":1}}
+{"job_uuid":"p","event_id":I,"ts":T,"type":"step","data":{"i":1}}
+{"job_uuid":"p","event_id":I,"ts":T,"type":"step","data":{"i":2}}
+{"job_uuid":"p","event_id":I,"ts":T,"type":"done","data":{"steps":2}}
+get p 200 {"result":{"steps":2}}
+--- timeout: 30
 --- no_error_log
 [error]
 [alert]

@@ -53,6 +53,9 @@
 #                                status and how many events, the last type
 #   wsall NAME [K]               the same over /jobs/ws: the events and how
 #                                the server closed
+#   sseraw NAME                  the same: its data lines as sent (the job's
+#                                uuid, ts and event_id replaced by its
+#                                name, T and I)
 #   wsopen QUERY [origin=URL]    one WebSocket handshake to /jobs/ws?QUERY
 #                                (from a page of URL): 101, or the refusal's
 #                                status and body
@@ -292,6 +295,9 @@ sub jobs_step {
     }
     if ($cmd eq 'sse' || $cmd eq 'ws') {
         return jobs_follow($cmd, split ' ', join(' ', @a));
+    }
+    if ($cmd eq 'sseraw') {
+        return jobs_sse_raw($a[0]);
     }
     if ($cmd eq 'sseall' || $cmd eq 'wsall') {
         return jobs_all($cmd, split ' ', join(' ', @a));
@@ -542,6 +548,20 @@ sub jobs_all {
                 ? unpack('n', $msg) . ' ' . substr($msg, 2) : 'none';
     return "$how $name: " . scalar(@types) . " events"
            . (@types ? ", the last $types[-1]" : '') . "; close $close";
+}
+
+sub jobs_sse_raw {
+    my ($name) = @_;
+    my $uuid = $JobsNames{$name} // $name;
+    my $res = HTTP::Tiny->new(timeout => 20)->request('GET',
+        jobs_url("/jobs/$uuid/events"));
+    my @data = ($res->{content} // "") =~ /^data: (.*)$/mg;
+    for (@data) {
+        s/\Q$uuid\E/$name/g;
+        s/"ts":\d+/"ts":T/g;
+        s/"event_id":\d+/"event_id":I/g;
+    }
+    return "sseraw $name $res->{status}\n" . join("\n", @data);
 }
 
 # "stop": the workers are stopped (SIGSTOP) while the job runs to its end,

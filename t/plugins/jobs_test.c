@@ -4,7 +4,8 @@
  *   echo      result: {"v": @V@, "payload": <the payload>}, after
  *             payload.ms (default 0)
  *   progress  emits "step" {"i": i} for i = 1..n (payload {"n","ms"}),
- *             ms apart, then the result {"steps": n}
+ *             ms apart, then the result {"steps": n}; both written with
+ *             spaces and a newline (stored and announced compact)
  *   slow      runs until canceled (its cancel hook) or payload.ms pass
  *   fail      set_error("it failed on purpose"), returns -1
  *   ret1      returns 1 without an error
@@ -84,7 +85,7 @@ progress(struct cweb_context *ctx, const job_payload_t *payload,
     ms = field(payload, "ms", 0);
 
     for (i = 1; i <= n; i++) {
-        snprintf(data, sizeof(data), "{\"i\":%ld}", i);
+        snprintf(data, sizeof(data), "{ \"i\" :\n %ld }", i);
 
         if (job->emit_event(job, "step", data) != CWEB_OK) {
             return -1;
@@ -93,7 +94,7 @@ progress(struct cweb_context *ctx, const job_payload_t *payload,
         nap(ms);
     }
 
-    snprintf(data, sizeof(data), "{\"steps\":%ld}", n);
+    snprintf(data, sizeof(data), " {\t\"steps\" : %ld}\r\n", n);
 
     return job->set_result(job, data);
 }

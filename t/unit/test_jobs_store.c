@@ -123,6 +123,19 @@ uuid_of(int n, char *buf)
 }
 
 
+/* an event's text parsed (and freed), or NULL */
+static json_t *
+got(char *text)
+{
+    json_t  *v;
+
+    v = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+
+    return v;
+}
+
+
 /* job n, its own transaction; its id */
 static int64_t
 add(ngx_cweb_jstore_t *s, int n, int64_t run_at, int64_t max_attempts)
@@ -877,6 +890,44 @@ test_recover(void)
 }
 
 
+/*
+ * an event emitted with data, its text as kept and as read back: 0 the
+ * same, 1 different, -1 either missing or not starting as composed
+ */
+static int
+kept_read(ngx_cweb_jstore_t *s, int64_t job, const char *data)
+{
+    int      rc;
+    char    *kept, *read;
+    int64_t  eid;
+
+    ngx_cweb_jstore_begin(s);
+    rc = ngx_cweb_jstore_emit(s, job, "a.b:c-d_e", data, 10, &eid);
+    ngx_cweb_jstore_commit(s);
+
+    kept = ngx_cweb_jstore_event_get(s, "00000001-0000-4000-8000-000000000001",
+                                     eid);
+    s->last_id = 0;
+    read = ngx_cweb_jstore_event_get(s, "00000001-0000-4000-8000-000000000001",
+                                     eid);
+
+    if (rc != 0 || kept == NULL || read == NULL
+        || strncmp(kept, "{\"job_uuid\":\"00000001-0000-4000-8000-"
+                   "000000000001\",\"event_id\":", 62) != 0)
+    {
+        rc = -1;
+
+    } else {
+        rc = (strcmp(kept, read) != 0);
+    }
+
+    free(kept);
+    free(read);
+
+    return rc;
+}
+
+
 static void
 test_events(void)
 {
@@ -917,9 +968,9 @@ test_events(void)
     {
         json_t  *one;
 
-        one = ngx_cweb_jstore_event_get(s,
+        one = got(ngx_cweb_jstore_event_get(s,
                   "00000001-0000-4000-8000-000000000001",
-                  json_integer_value(json_object_get(e, "event_id")));
+                  json_integer_value(json_object_get(e, "event_id"))));
         CHECK(one != NULL && json_equal(one, e));
         json_decref(one);
         CHECK(ngx_cweb_jstore_event_get(s,
@@ -982,10 +1033,10 @@ test_events(void)
         CHECK(ngx_cweb_jstore_emit(s, id1, "bare", NULL, 8, &prev) == 0);
         ngx_cweb_jstore_commit(s);
 
-        kept = ngx_cweb_jstore_event_get(s,
-                   "00000001-0000-4000-8000-000000000001", prev);
-        read = ngx_cweb_jstore_event_get(s,
-                   "00000001-0000-4000-8000-000000000001", eid);
+        kept = got(ngx_cweb_jstore_event_get(s,
+                   "00000001-0000-4000-8000-000000000001", prev));
+        read = got(ngx_cweb_jstore_event_get(s,
+                   "00000001-0000-4000-8000-000000000001", eid));
         CHECK(kept && json_is_null(json_object_get(kept, "data"))
               && str_is(json_object_get(kept, "type"), "bare")
               && json_integer_value(json_object_get(kept, "ts")) == 8);
@@ -1001,11 +1052,29 @@ test_events(void)
         CHECK(ngx_cweb_jstore_rollback(s) == 0);
         CHECK(ngx_cweb_jstore_event_get(s,
                   "00000001-0000-4000-8000-000000000001", eid) == NULL);
-        kept = ngx_cweb_jstore_event_get(s,
-                   "00000001-0000-4000-8000-000000000001", prev);
+        kept = got(ngx_cweb_jstore_event_get(s,
+                   "00000001-0000-4000-8000-000000000001", prev));
         CHECK(kept && json_is_null(json_object_get(kept, "data"))
               && str_is(json_object_get(kept, "type"), "bare"));
         json_decref(kept);
+    }
+
+    /*
+     * the text of the one kept is composed, of the one read back dumped
+     * by jansson: the same bytes for compact data (not for \u00e9)
+     */
+    {
+        char  *kept;
+
+        CHECK(kept_read(s, id1, "{\"k\":[1,\"x\\n\\u00e9\"],\"f\":0.5}")
+              == 1);
+        CHECK(kept_read(s, id1, "{\"k\":[1,\"x\\n\xc3\xa9\"],\"f\":0.5}")
+              == 0);
+
+        kept = ngx_cweb_jstore_event_text("u", 3, -4, "t", NULL);
+        CHECK(kept && strcmp(kept, "{\"job_uuid\":\"u\",\"event_id\":3,"
+                             "\"ts\":-4,\"type\":\"t\",\"data\":null}") == 0);
+        free(kept);
     }
 
     ngx_cweb_jstore_close(s);
