@@ -19,8 +19,10 @@
 #include "ngx_cweb_shm.h"
 
 #include <openssl/rand.h>
+#include <pthread.h>
 
 
+static ngx_int_t ngx_cweb_jobs_random(u_char *buf, size_t n);
 static ngx_uint_t ngx_cweb_jobs_declares(ngx_cweb_shm_module_t *m,
     const char *job);
 
@@ -41,7 +43,7 @@ ngx_cweb_jobs_uuid(char *out)
     ngx_uint_t   i;
     ngx_time_t  *tp;
 
-    if (RAND_bytes(b + 6, 10) != 1) {
+    if (ngx_cweb_jobs_random(b + 6, 10) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -68,6 +70,55 @@ ngx_cweb_jobs_uuid(char *out)
     *p = '\0';
 
     return NGX_OK;
+}
+
+
+/*
+ * n (at most NGX_CWEB_JOBS_POOL) bytes of OpenSSL's generator, taken from
+ * a pool filled 4 KB at a time: one RAND_bytes() per uuid was a ninth of
+ * the helper's loop (its locks and the DRBG's setup per call).  Under a
+ * mutex (a plugin's job may create jobs from a runner thread); the pool
+ * is dropped in a process forked since it was filled (ngx_pid differs),
+ * and what is handed out is not kept.
+ */
+
+#define NGX_CWEB_JOBS_POOL  4096
+
+static ngx_int_t
+ngx_cweb_jobs_random(u_char *buf, size_t n)
+{
+    ngx_int_t  rc;
+
+    static u_char           pool[NGX_CWEB_JOBS_POOL];
+    static size_t           left;
+    static ngx_pid_t        filled_by;
+    static pthread_mutex_t  mu = PTHREAD_MUTEX_INITIALIZER;
+
+    rc = NGX_OK;
+
+    pthread_mutex_lock(&mu);
+
+    if (left < n || filled_by != ngx_pid) {
+        left = 0;
+
+        if (RAND_bytes(pool, NGX_CWEB_JOBS_POOL) == 1) {
+            left = NGX_CWEB_JOBS_POOL;
+            filled_by = ngx_pid;
+        }
+    }
+
+    if (left >= n) {
+        left -= n;
+        ngx_memcpy(buf, pool + left, n);
+        ngx_memzero(pool + left, n);
+
+    } else {
+        rc = NGX_ERROR;
+    }
+
+    pthread_mutex_unlock(&mu);
+
+    return rc;
 }
 
 

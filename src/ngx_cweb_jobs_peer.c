@@ -48,7 +48,7 @@ static ngx_uint_t ngx_cweb_jobs_new(ngx_cweb_jop_t *op, json_t *msg,
 static ngx_uint_t ngx_cweb_jobs_find(ngx_cweb_jop_t *op, const char *module,
     const char *job, const char **why);
 static void ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, int64_t q,
-    ngx_uint_t status, json_t *body, ngx_uint_t again);
+    ngx_uint_t status, json_t *body, char *text, ngx_uint_t again);
 
 
 /* the workers' connections */
@@ -99,7 +99,7 @@ ngx_cweb_jobs_accept(ngx_event_t *ev)
          * it knows its questions were never read either (a connection in
          * the backlog of a helper that quit)
          */
-        ngx_cweb_jobs_reply(peer, 0, 200, NULL, 0);
+        ngx_cweb_jobs_reply(peer, 0, 200, NULL, NULL, 0);
 
         /* written before a question is read (a fresh socket takes it) */
         sent = 0;
@@ -246,7 +246,7 @@ ngx_cweb_jobs_question(ngx_cweb_jpeer_t *peer, u_char *msg, size_t len,
 
     if (again) {
         ngx_cweb_jobs_reply(peer, q, 503, json_pack("{s:s}", "error",
-                            "the job scheduler is restarting"), 1);
+                            "the job scheduler is restarting"), NULL, 1);
         return;
     }
 
@@ -312,7 +312,7 @@ ngx_cweb_jobs_request(ngx_cweb_jpeer_t *peer, int64_t q, json_t *msg)
         ngx_cweb_jobs_reply(peer, q, status ? status : 500,
                             json_pack("{s:s}", "error",
                                       status == 500 ? "out of memory" : why),
-                            0);
+                            NULL, 0);
         return;
     }
 
@@ -444,6 +444,7 @@ void
 ngx_cweb_jobs_answer_peer(ngx_cweb_jop_t *op, ngx_uint_t status,
     json_t *body)
 {
+    char              *text;
     ngx_cweb_jpeer_t  *peer;
 
     peer = op->peer;
@@ -457,7 +458,11 @@ ngx_cweb_jobs_answer_peer(ngx_cweb_jop_t *op, ngx_uint_t status,
         ngx_post_event(peer->c->read, &ngx_posted_events);
     }
 
-    ngx_cweb_jobs_reply(peer, op->q, status, body, 0);
+    /* a body the store thread wrote as text already */
+    text = op->text;
+    op->text = NULL;
+
+    ngx_cweb_jobs_reply(peer, op->q, status, body, text, 0);
 }
 
 
@@ -469,9 +474,8 @@ ngx_cweb_jobs_answer_peer(ngx_cweb_jop_t *op, ngx_uint_t status,
 
 static void
 ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, int64_t q, ngx_uint_t status,
-    json_t *body, ngx_uint_t again)
+    json_t *body, char *text, ngx_uint_t again)
 {
-    char       *text;
     size_t      len;
     u_char      head[NGX_INT64_LEN * 2 + 48], *p, *out;
     ngx_int_t   rc;
@@ -481,14 +485,18 @@ ngx_cweb_jobs_reply(ngx_cweb_jpeer_t *peer, int64_t q, ngx_uint_t status,
 
     if (peer->dead) {
         json_decref(body);
+        free(text);
         return;
     }
 
-    if (body == NULL) {
-        body = json_object();
+    if (text == NULL) {
+        if (body == NULL) {
+            body = json_object();
+        }
+
+        text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     }
 
-    text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
 
     out = (u_char *) text;

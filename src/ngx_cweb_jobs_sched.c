@@ -73,6 +73,7 @@ static void ngx_cweb_jobs_read(ngx_cweb_jop_t *op, int rc, json_t *body,
 static void ngx_cweb_jobs_event(ngx_cweb_jop_t *op, const char *uuid,
     int64_t id, int64_t ts, const char *type, const char *data);
 static void ngx_cweb_jobs_events_free(ngx_cweb_jop_t *op);
+static void ngx_cweb_jobs_created(ngx_cweb_jop_t *op);
 static void ngx_cweb_jobs_recovered(void *data, const char *uuid,
     int64_t event_id, int64_t ts, const char *type, const char *data_json);
 static void ngx_cweb_jobs_notified(ngx_event_t *ev);
@@ -284,6 +285,7 @@ ngx_cweb_jobs_op_free(ngx_cweb_jop_t *op)
     free(op->data);
     free(op->error);
     json_decref(op->body);
+    free(op->text);
     ngx_cweb_jobs_events_free(op);
     free(op);                     /* claims: the scheduler's (see schedule) */
 }
@@ -431,6 +433,8 @@ ngx_cweb_jobs_store_batch(ngx_cweb_jop_t *ops)
 
         for (op = ops; op; op = op->next) {
             json_decref(op->body);
+            free(op->text);
+            op->text = NULL;
             ngx_cweb_jobs_events_free(op);
 
             /* claims made and rolled back: the payloads are ours to free */
@@ -492,9 +496,7 @@ ngx_cweb_jobs_exec(ngx_cweb_jop_t *op)
         }
 
         op->status = 200;
-        op->body = json_pack("{s:s,s:s,s:s}", "job_uuid", op->job.uuid,
-                             "state", "pending", "module_hash",
-                             op->job.module_hash);
+        ngx_cweb_jobs_created(op);
         ngx_cweb_jobs_event(op, op->job.uuid, id, now, "created", NULL);
         return;
 
@@ -517,6 +519,40 @@ ngx_cweb_jobs_exec(ngx_cweb_jop_t *op)
         ngx_cweb_jobs_exec_more(op, now);
         return;
     }
+}
+
+
+/*
+ * the answer to POST /jobs, composed: the uuid and the module hash are
+ * of the forms the store has checked (jansson's text for anything else)
+ */
+
+static void
+ngx_cweb_jobs_created(ngx_cweb_jop_t *op)
+{
+    size_t  len;
+
+    if (ngx_strlen(op->job.module_hash) == NGX_CWEB_JSTORE_HASH_LEN
+        && ngx_cweb_jstore_hex_ok(op->job.module_hash,
+                                  NGX_CWEB_JSTORE_HASH_LEN))
+    {
+        len = sizeof("{\"job_uuid\":\"\",\"state\":\"pending\","
+                     "\"module_hash\":\"\"}")
+              + NGX_CWEB_JSTORE_UUID_LEN + NGX_CWEB_JSTORE_HASH_LEN;
+
+        op->text = malloc(len);
+
+        if (op->text) {
+            (void) snprintf(op->text, len, "{\"job_uuid\":\"%s\",\"state\":"
+                            "\"pending\",\"module_hash\":\"%s\"}",
+                            op->job.uuid, op->job.module_hash);
+            return;
+        }
+    }
+
+    op->body = json_pack("{s:s,s:s,s:s}", "job_uuid", op->job.uuid,
+                         "state", "pending", "module_hash",
+                         op->job.module_hash);
 }
 
 

@@ -64,6 +64,7 @@ struct ngx_cweb_jop_s {
     /* out */
     ngx_uint_t                  status;
     json_t                     *body;
+    char                       *text;         /* or the body as JSON text */
     char                      **events;       /* to announce: their texts */
     ngx_uint_t                  nevents;
     ngx_cweb_jclaim_t          *claims;       /* a claim's, malloc'd */

@@ -268,6 +268,7 @@ json_t *ngx_cweb_jstore_event_json(const char *uuid, int64_t id, int64_t ts,
 
 /* the forms the store writes, and accepts back: 1 yes, 0 no */
 int ngx_cweb_jstore_uuid_ok(const char *s, size_t len);
+int ngx_cweb_jstore_hex_ok(const char *s, size_t len);     /* lowercase */
 int ngx_cweb_jstore_state_ok(const char *s);
 
 

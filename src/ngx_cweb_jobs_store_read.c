@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 
-static int ngx_cweb_jstore_hex_ok(const char *s, size_t len);
 static const char *ngx_cweb_jstore_row_ints(sqlite3_stmt *st,
     ngx_cweb_jrow_t *r);
 static const char *ngx_cweb_jstore_row_texts(sqlite3_stmt *st,
@@ -61,7 +60,7 @@ ngx_cweb_jstore_uuid_ok(const char *s, size_t len)
 }
 
 
-static int
+int
 ngx_cweb_jstore_hex_ok(const char *s, size_t len)
 {
     size_t  i;
