@@ -34,6 +34,14 @@
  *   keep theirs until they exit).
  * - Publishing needs only the zone and a socket: the helper may publish
  *   (and, to receive, register) like a worker.
+ * - A kind can be published only while some process wants it
+ *   (ngx_cweb_ipc_want(), ngx_cweb_ipc_wanted()): each peer keeps the
+ *   bits of the kinds it has subscribers for beside its pid, cleared
+ *   with its slot.  A publisher that checks after it heard from a new
+ *   subscriber's process (a question on a socket) sees its bit, so a
+ *   subscriber that asks for what happened before it wants, and takes
+ *   the rest from the ring, misses nothing.  A process without a slot
+ *   that wants a kind makes every kind wanted for the life of the zone.
  */
 
 
@@ -50,6 +58,8 @@
 
 typedef struct {
     ngx_atomic_t                pid[NGX_CWEB_IPC_PEERS];    /* 0: free */
+    ngx_atomic_t                want[NGX_CWEB_IPC_PEERS];   /* kinds' bits */
+    ngx_atomic_t                want_any;     /* a peer with no slot wants */
 } ngx_cweb_ipc_shm_t;
 
 
@@ -294,6 +304,7 @@ ngx_cweb_ipc_doorbell(ngx_cycle_t *cycle)
     for (i = 0; i < NGX_CWEB_IPC_PEERS; i++) {
         if (ngx_atomic_cmp_set(&ngx_cweb_ipc_ctx->sh->pid[i], 0, ngx_pid)) {
             pid = &ngx_cweb_ipc_ctx->sh->pid[i];
+            ngx_cweb_ipc_ctx->sh->want[i] = 0;     /* the last owner's */
             break;
         }
     }
@@ -393,6 +404,8 @@ ngx_cweb_ipc_unregister(void)
     struct sockaddr_un  sun;
 
     if (ngx_cweb_ipc_slot) {
+        ngx_cweb_ipc_ctx->sh->want[ngx_cweb_ipc_slot
+                                   - ngx_cweb_ipc_ctx->sh->pid] = 0;
         (void) ngx_atomic_cmp_set(ngx_cweb_ipc_slot, ngx_pid, 0);
         ngx_cweb_ipc_slot = NULL;
     }
@@ -468,6 +481,68 @@ ngx_cweb_ipc_publishv(ngx_uint_t kind, const ngx_cweb_ring_part_t *parts,
  * once when it ends, not once per event
  */
 
+/* this process has (on) or no longer has subscribers of kind */
+
+void
+ngx_cweb_ipc_want(ngx_uint_t kind, ngx_uint_t on)
+{
+    ngx_atomic_t       *want;
+    ngx_atomic_uint_t   old, bit;
+
+    if (ngx_cweb_ipc_ctx == NULL) {
+        return;
+    }
+
+    if (ngx_cweb_ipc_slot == NULL) {
+        /* polling the ring, not rung: nobody can tell when it stops */
+        if (on) {
+            ngx_cweb_ipc_ctx->sh->want_any = 1;
+        }
+
+        return;
+    }
+
+    want = &ngx_cweb_ipc_ctx->sh->want[ngx_cweb_ipc_slot
+                                       - ngx_cweb_ipc_ctx->sh->pid];
+    bit = (ngx_atomic_uint_t) 1 << kind;
+
+    /* only this process writes its bits but ringers may clear them */
+    do {
+        old = *want;
+    } while (!ngx_atomic_cmp_set(want, old, on ? (old | bit) : (old & ~bit)));
+}
+
+
+/* whether some process wants kind: publishing it is of use */
+
+ngx_uint_t
+ngx_cweb_ipc_wanted(ngx_uint_t kind)
+{
+    ngx_uint_t           i;
+    ngx_atomic_uint_t    bit;
+    ngx_cweb_ipc_shm_t  *sh;
+
+    if (ngx_cweb_ipc_ctx == NULL) {
+        return 0;
+    }
+
+    sh = ngx_cweb_ipc_ctx->sh;
+    bit = (ngx_atomic_uint_t) 1 << kind;
+
+    if (sh->want_any) {
+        return 1;
+    }
+
+    for (i = 0; i < NGX_CWEB_IPC_PEERS; i++) {
+        if (sh->pid[i] != 0 && (sh->want[i] & bit)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 void
 ngx_cweb_ipc_hold(ngx_uint_t hold)
 {
@@ -534,6 +609,7 @@ ngx_cweb_ipc_ring_all(void)
         if ((err == NGX_ECONNREFUSED || err == NGX_ENOENT)
             && ngx_atomic_cmp_set(slot, pid, 0))
         {
+            ngx_cweb_ipc_ctx->sh->want[i] = 0;
             (void) unlink(sun.sun_path);
             ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
                           "cweb ipc: process %P is gone, its doorbell "

@@ -63,6 +63,13 @@ ngx_int_t ngx_cweb_ipc_publishv(ngx_uint_t kind,
 /* 1: events published ring no doorbell; 0: one ring for all of them */
 void ngx_cweb_ipc_hold(ngx_uint_t hold);
 
+/*
+ * whether this process has subscribers of kind (want), whether any has
+ * (wanted): a publisher may skip a kind nobody wants (see ngx_cweb_ipc.c)
+ */
+void ngx_cweb_ipc_want(ngx_uint_t kind, ngx_uint_t on);
+ngx_uint_t ngx_cweb_ipc_wanted(ngx_uint_t kind);
+
 /* <module_dir>/ipc, for the sockets in it (after ngx_cweb_ipc_use()) */
 ngx_int_t ngx_cweb_ipc_mkdir(ngx_log_t *log);
 

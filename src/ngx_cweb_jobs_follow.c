@@ -103,10 +103,18 @@ ngx_cweb_jobs_follow(ngx_cweb_jfollow_t *f, ngx_http_request_t *r,
     f->ops = ops;
     f->data = data;
 
-    /* live first, then the replay: nothing falls between the two */
+    /*
+     * live first, then the replay: nothing falls between the two (the
+     * helper publishes events only while some worker wants them, and
+     * sees this one's want before it reads the replay)
+     */
     ngx_queue_insert_tail(ngx_cweb_jobs_follow_bucket(f->uuid), &f->queue);
     ngx_queue_insert_tail(&ngx_cweb_jobs_follow_all, &f->all);
-    ngx_cweb_jobs_follow_n++;
+
+    if (ngx_cweb_jobs_follow_n++ == 0) {
+        ngx_cweb_ipc_want(NGX_CWEB_IPC_JOB_EVENT, 1);
+    }
+
     f->registered = 1;
     f->hold_last = &f->held;
 
@@ -130,7 +138,10 @@ ngx_cweb_jobs_unfollow(ngx_cweb_jfollow_t *f)
         f->registered = 0;
         ngx_queue_remove(&f->queue);
         ngx_queue_remove(&f->all);
-        ngx_cweb_jobs_follow_n--;
+
+        if (--ngx_cweb_jobs_follow_n == 0) {
+            ngx_cweb_ipc_want(NGX_CWEB_IPC_JOB_EVENT, 0);
+        }
     }
 
     if (f->query) {

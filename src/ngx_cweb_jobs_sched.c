@@ -830,7 +830,7 @@ static void
 ngx_cweb_jobs_notified(ngx_event_t *ev)
 {
     char             *text;
-    ngx_uint_t        i;
+    ngx_uint_t        i, wanted;
     ngx_cweb_jop_t   *op, *next;
     ngx_cweb_jobs_t  *j;
 
@@ -844,10 +844,13 @@ ngx_cweb_jobs_notified(ngx_event_t *ev)
 
     ngx_cweb_ipc_hold(1);
 
+    /* no worker has a follower: the events are in jobs.db for any later */
+    wanted = ngx_cweb_ipc_wanted(NGX_CWEB_IPC_JOB_EVENT);
+
     for ( /* void */ ; op; op = next) {
         next = op->next;
 
-        for (i = 0; i < op->nevents; i++) {
+        for (i = 0; wanted && i < op->nevents; i++) {
             text = op->events[i];
             (void) ngx_cweb_ipc_publish(NGX_CWEB_IPC_JOB_EVENT, text,
                                         strlen(text));
