@@ -143,8 +143,12 @@ ngx_cweb_jobs_ckpt_once(ngx_cweb_jobs_ckpt_t *k)
                       ngx_cweb_jstore_error(k->db));
     }
 
-    /* the WAL that starts over is counted from 0 again */
-    next = frames + NGX_CWEB_JOBS_CKPT_FRAMES;
+    /*
+     * the WAL that starts over is counted from 0 again; one that did not
+     * is restarted at NGX_CWEB_JOBS_CKPT_RESTART at the latest
+     */
+    next = ngx_min(frames + NGX_CWEB_JOBS_CKPT_FRAMES,
+                   NGX_CWEB_JOBS_CKPT_RESTART);
 
     pthread_mutex_lock(&k->mu);
     k->next = next;

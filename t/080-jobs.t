@@ -633,12 +633,12 @@ wait after done
 
 
 
-=== TEST 23: jobs.db is checkpointed by a thread of the helper, not inside the commits that answer: after 1,200 jobs their pages are in jobs.db itself, and the WAL stayed near its 16 MB
+=== TEST 23: jobs.db is checkpointed by a thread of the helper, not inside the commits that answer: after 1,200 jobs their pages are in jobs.db itself, and the WAL stayed near its 16 MB (under 32 MB; some 180 MB unchecked)
 --- jobs
 deploy jobs_test.c V=1
 bulk 1200 10
 perl my $s = -s "$main::JobsDir/jobs.db"; $s > 256 * 1024 ? "copied" : "jobs.db is $s bytes"
-perl my $s = -s "$main::JobsDir/jobs.db-wal"; $s <= 20 * 1024 * 1024 ? "small" : "the WAL is $s bytes"
+perl my $s = -s "$main::JobsDir/jobs.db-wal"; $s <= 32 * 1024 * 1024 ? "small" : "the WAL is $s bytes"
 --- response_body
 deploy 200
 bulk 1200 done
