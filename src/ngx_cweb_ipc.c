@@ -36,8 +36,9 @@
  *   (and, to receive, register) like a worker.
  * - A kind can be published only while some process wants it
  *   (ngx_cweb_ipc_want(), ngx_cweb_ipc_wanted()): each peer keeps the
- *   bits of the kinds it has subscribers for beside its pid, cleared
- *   with its slot.  A publisher that checks after it heard from a new
+ *   bits of the kinds it has subscribers for beside its pid, cleared by
+ *   itself when it leaves and by the slot's next owner (never by a
+ *   ringer that drops a dead peer: the slot may be another's by then).  A publisher that checks after it heard from a new
  *   subscriber's process (a question on a socket) sees its bit, so a
  *   subscriber that asks for what happened before it wants, and takes
  *   the rest from the ring, misses nothing.  A process without a slot
@@ -404,9 +405,13 @@ ngx_cweb_ipc_unregister(void)
     struct sockaddr_un  sun;
 
     if (ngx_cweb_ipc_slot) {
-        ngx_cweb_ipc_ctx->sh->want[ngx_cweb_ipc_slot
-                                   - ngx_cweb_ipc_ctx->sh->pid] = 0;
-        (void) ngx_atomic_cmp_set(ngx_cweb_ipc_slot, ngx_pid, 0);
+        /* not another's: a slot dropped while this process lived */
+        if (*ngx_cweb_ipc_slot == (ngx_atomic_uint_t) ngx_pid) {
+            ngx_cweb_ipc_ctx->sh->want[ngx_cweb_ipc_slot
+                                       - ngx_cweb_ipc_ctx->sh->pid] = 0;
+            (void) ngx_atomic_cmp_set(ngx_cweb_ipc_slot, ngx_pid, 0);
+        }
+
         ngx_cweb_ipc_slot = NULL;
     }
 
@@ -493,8 +498,10 @@ ngx_cweb_ipc_want(ngx_uint_t kind, ngx_uint_t on)
         return;
     }
 
-    if (ngx_cweb_ipc_slot == NULL) {
-        /* polling the ring, not rung: nobody can tell when it stops */
+    /* polling the ring, or its slot dropped: nobody can tell when it stops */
+    if (ngx_cweb_ipc_slot == NULL
+        || *ngx_cweb_ipc_slot != (ngx_atomic_uint_t) ngx_pid)
+    {
         if (on) {
             ngx_cweb_ipc_ctx->sh->want_any = 1;
         }
@@ -606,10 +613,10 @@ ngx_cweb_ipc_ring_all(void)
             continue;         /* a wakeup is pending there already */
         }
 
+        /* its want bits are cleared by the slot's next owner */
         if ((err == NGX_ECONNREFUSED || err == NGX_ENOENT)
             && ngx_atomic_cmp_set(slot, pid, 0))
         {
-            ngx_cweb_ipc_ctx->sh->want[i] = 0;
             (void) unlink(sun.sun_path);
             ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
                           "cweb ipc: process %P is gone, its doorbell "

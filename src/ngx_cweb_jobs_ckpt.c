@@ -25,6 +25,7 @@ typedef struct {
     pthread_mutex_t      mu;
     pthread_cond_t       cv;
     int                  next;      /* wake at so many frames (mu) */
+    int                  seen;      /* the last commit's frames (mu) */
     ngx_uint_t           asked;     /* (mu) */
     ngx_cweb_jstore_t   *db;        /* this thread's connection */
     ngx_log_t           *log;
@@ -45,6 +46,7 @@ void
 ngx_cweb_jobs_ckpt_start(ngx_cweb_jstore_t *writer, const char *path,
     int sync_full, ngx_log_t *log)
 {
+    int                    rc;
     char                   err[256];
     pthread_t              tid;
     ngx_cweb_jobs_ckpt_t  *k;
@@ -61,13 +63,16 @@ ngx_cweb_jobs_ckpt_start(ngx_cweb_jstore_t *writer, const char *path,
         return;
     }
 
-    if (pthread_mutex_init(&k->mu, NULL) != 0
-        || pthread_cond_init(&k->cv, NULL) != 0
-        || pthread_create(&tid, NULL, ngx_cweb_jobs_ckpt_thread, k) != 0)
+    if ((rc = pthread_mutex_init(&k->mu, NULL)) != 0
+        || (rc = pthread_cond_init(&k->cv, NULL)) != 0
+        || (rc = pthread_create(&tid, NULL, ngx_cweb_jobs_ckpt_thread, k))
+           != 0)
     {
-        ngx_log_error(NGX_LOG_WARN, log, 0, "cweb jobs: the checkpointer "
+        ngx_log_error(NGX_LOG_WARN, log, rc, "cweb jobs: the checkpointer "
                       "thread cannot start; jobs.db is checkpointed in the "
                       "commits");
+        ngx_cweb_jstore_close(k->db);
+        k->db = NULL;
         return;
     }
 
@@ -91,6 +96,13 @@ ngx_cweb_jobs_ckpt_wal(void *data, int frames)
     ngx_cweb_jobs_ckpt_t  *k = data;
 
     pthread_mutex_lock(&k->mu);
+
+    /* it started over (all copied, nobody reading): counted from 0 */
+    if (frames < k->seen) {
+        k->next = NGX_CWEB_JOBS_CKPT_FRAMES;
+    }
+
+    k->seen = frames;
 
     if (frames >= k->next && !k->asked) {
         k->asked = 1;
@@ -125,32 +137,42 @@ ngx_cweb_jobs_ckpt_thread(void *data)
 static void
 ngx_cweb_jobs_ckpt_once(ngx_cweb_jobs_ckpt_t *k)
 {
-    int         rc, frames, next;
+    int         rc, frames, copied, next;
     ngx_uint_t  level;
 
-    rc = ngx_cweb_jstore_checkpoint(k->db, 0, &frames);
+    rc = ngx_cweb_jstore_checkpoint(k->db, 0, &frames, &copied);
 
-    if (rc == 0 && frames >= NGX_CWEB_JOBS_CKPT_RESTART) {
-        rc = ngx_cweb_jstore_checkpoint(k->db, 1, &frames);
-        frames = (rc == 0) ? 0 : frames;
+    /*
+     * all copied: the writer's next commit starts the WAL over by itself;
+     * what the writer added meanwhile is copied by a RESTART, which holds
+     * it for the tail and the fsync (at most NGX_CWEB_JSTORE_CKPT_BUSY ms
+     * for the lock and for readers, then it is tried again later)
+     */
+    if (rc == 0 && copied < frames && frames >= NGX_CWEB_JOBS_CKPT_RESTART) {
+        rc = ngx_cweb_jstore_checkpoint(k->db, 1, &frames, &copied);
     }
 
     if (rc != 0) {
-        /* a plugin reading jobs.db for long holds it up: not an error */
+        /* the writer's turn or a long reader: not an error */
         level = (rc == 1) ? NGX_LOG_INFO : NGX_LOG_ERR;
         ngx_log_error(level, k->log, 0,
                       "cweb jobs: jobs.db checkpoint: %s",
                       ngx_cweb_jstore_error(k->db));
     }
 
-    /*
-     * the WAL that starts over is counted from 0 again; one that did not
-     * is restarted at NGX_CWEB_JOBS_CKPT_RESTART at the latest
-     */
-    next = ngx_min(frames + NGX_CWEB_JOBS_CKPT_FRAMES,
-                   NGX_CWEB_JOBS_CKPT_RESTART);
-
     pthread_mutex_lock(&k->mu);
+
+    /*
+     * a RESTART that was held up or an error: again 1,000 frames later;
+     * else a WAL not started over is restarted at
+     * NGX_CWEB_JOBS_CKPT_RESTART at the latest
+     */
+    next = ngx_max(frames, k->seen) + NGX_CWEB_JOBS_CKPT_FRAMES;
+
+    if (rc == 0) {
+        next = ngx_min(next, NGX_CWEB_JOBS_CKPT_RESTART);
+    }
+
     k->next = next;
     k->asked = 0;
     pthread_mutex_unlock(&k->mu);

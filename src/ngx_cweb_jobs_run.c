@@ -69,7 +69,7 @@ static void ngx_cweb_jobs_end(ngx_cweb_jrunner_t *rn, int rc,
     const char *why);
 static void ngx_cweb_jobs_end_locked(ngx_cweb_jrunner_t *rn, int rc,
     const char *why, ngx_cweb_jop_t *op);
-static char *ngx_cweb_jobs_compact(const char *json, json_error_t *jerr);
+static char *ngx_cweb_jobs_compact(const char *json, char *why, size_t len);
 static int ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
     const char *data_json);
 static int ngx_cweb_jobs_set_result(job_ctx_t *job, const char *result_json);
@@ -761,18 +761,20 @@ ngx_cweb_jobs_caller(job_ctx_t *job, const char *fn)
 /*
  * a plugin's JSON text as it is stored: compact, as jansson writes it, so
  * that an event is announced with its data as is (no newline or space a
- * stream's framing could trip on) and reads back the same; NULL, and why
- * in *jerr (its text empty: no memory), when it is not JSON
+ * stream's framing could trip on) and reads back the same; NULL and why
+ * ("not JSON: ...", "no memory") when it cannot be
  */
 
 static char *
-ngx_cweb_jobs_compact(const char *json, json_error_t *jerr)
+ngx_cweb_jobs_compact(const char *json, char *why, size_t len)
 {
-    char    *text;
-    json_t  *v;
+    char          *text;
+    json_t        *v;
+    json_error_t   jerr;
 
-    v = json_loads(json, JSON_DECODE_ANY, jerr);
+    v = json_loads(json, JSON_DECODE_ANY, &jerr);
     if (v == NULL) {
+        ngx_snprintf((u_char *) why, len - 1, "not JSON: %s%Z", jerr.text);
         return NULL;
     }
 
@@ -780,8 +782,7 @@ ngx_cweb_jobs_compact(const char *json, json_error_t *jerr)
     json_decref(v);
 
     if (text == NULL) {
-        ngx_cpystrn((u_char *) jerr->text, (u_char *) "no memory",
-                    sizeof(jerr->text));
+        ngx_cpystrn((u_char *) why, (u_char *) "no memory", len);
     }
 
     return text;
@@ -792,8 +793,7 @@ static int
 ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
     const char *data_json)
 {
-    char                *data;
-    json_error_t         jerr;
+    char                *data, why[JSON_ERROR_TEXT_LENGTH + 16];
     ngx_cweb_jop_t      *op;
     ngx_cweb_jrunner_t  *rn;
 
@@ -826,12 +826,12 @@ ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
     data = NULL;
 
     if (data_json) {
-        data = ngx_cweb_jobs_compact(data_json, &jerr);
+        data = ngx_cweb_jobs_compact(data_json, why, sizeof(why));
 
         if (data == NULL) {
             ngx_log_error(NGX_LOG_ERR, ngx_cweb_jobs_run_log, 0,
-                          "cweb jobs: job %s: emit_event(\"%s\"): the data "
-                          "is not JSON: %s", rn->claim.uuid, type, jerr.text);
+                          "cweb jobs: job %s: emit_event(\"%s\"): the data: "
+                          "%s", rn->claim.uuid, type, why);
             return CWEB_ERROR;
         }
     }
@@ -872,8 +872,7 @@ ngx_cweb_jobs_emit_event(job_ctx_t *job, const char *type,
 static int
 ngx_cweb_jobs_set_result(job_ctx_t *job, const char *result_json)
 {
-    char                *copy;
-    json_error_t         jerr;
+    char                *copy, why[JSON_ERROR_TEXT_LENGTH + 16];
     ngx_cweb_jrunner_t  *rn;
 
     rn = ngx_cweb_jobs_caller(job, "set_result");
@@ -890,11 +889,11 @@ ngx_cweb_jobs_set_result(job_ctx_t *job, const char *result_json)
         return CWEB_ERROR;
     }
 
-    copy = ngx_cweb_jobs_compact(result_json, &jerr);
+    copy = ngx_cweb_jobs_compact(result_json, why, sizeof(why));
     if (copy == NULL) {
         ngx_log_error(NGX_LOG_ERR, ngx_cweb_jobs_run_log, 0,
-                      "cweb jobs: job %s: set_result(): not JSON: %s",
-                      rn->claim.uuid, jerr.text);
+                      "cweb jobs: job %s: set_result(): %s",
+                      rn->claim.uuid, why);
         return CWEB_ERROR;
     }
 

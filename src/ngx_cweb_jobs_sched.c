@@ -67,13 +67,10 @@ static void ngx_cweb_jobs_exec(ngx_cweb_jop_t *op);
 static void ngx_cweb_jobs_exec_more(ngx_cweb_jop_t *op, int64_t now);
 static void ngx_cweb_jobs_exec_cancel(ngx_cweb_jop_t *op, int64_t now);
 static void ngx_cweb_jobs_exec_events(ngx_cweb_jop_t *op);
-static ngx_uint_t ngx_cweb_jobs_page_trim(json_t *evs, int64_t *last);
 static void ngx_cweb_jobs_read(ngx_cweb_jop_t *op, int rc, json_t *body,
     const char *failed);
 static void ngx_cweb_jobs_event(ngx_cweb_jop_t *op, const char *uuid,
     int64_t id, int64_t ts, const char *type, const char *data);
-static void ngx_cweb_jobs_events_free(ngx_cweb_jop_t *op);
-static void ngx_cweb_jobs_created(ngx_cweb_jop_t *op);
 static void ngx_cweb_jobs_recovered(void *data, const char *uuid,
     int64_t event_id, int64_t ts, const char *type, const char *data_json);
 static void ngx_cweb_jobs_notified(ngx_event_t *ev);
@@ -522,40 +519,6 @@ ngx_cweb_jobs_exec(ngx_cweb_jop_t *op)
 }
 
 
-/*
- * the answer to POST /jobs, composed: the uuid and the module hash are
- * of the forms the store has checked (jansson's text for anything else)
- */
-
-static void
-ngx_cweb_jobs_created(ngx_cweb_jop_t *op)
-{
-    size_t  len;
-
-    if (ngx_strlen(op->job.module_hash) == NGX_CWEB_JSTORE_HASH_LEN
-        && ngx_cweb_jstore_hex_ok(op->job.module_hash,
-                                  NGX_CWEB_JSTORE_HASH_LEN))
-    {
-        len = sizeof("{\"job_uuid\":\"\",\"state\":\"pending\","
-                     "\"module_hash\":\"\"}")
-              + NGX_CWEB_JSTORE_UUID_LEN + NGX_CWEB_JSTORE_HASH_LEN;
-
-        op->text = malloc(len);
-
-        if (op->text) {
-            (void) snprintf(op->text, len, "{\"job_uuid\":\"%s\",\"state\":"
-                            "\"pending\",\"module_hash\":\"%s\"}",
-                            op->job.uuid, op->job.module_hash);
-            return;
-        }
-    }
-
-    op->body = json_pack("{s:s,s:s,s:s}", "job_uuid", op->job.uuid,
-                         "state", "pending", "module_hash",
-                         op->job.module_hash);
-}
-
-
 static void
 ngx_cweb_jobs_exec_more(ngx_cweb_jop_t *op, int64_t now)
 {
@@ -683,44 +646,6 @@ ngx_cweb_jobs_exec_cancel(ngx_cweb_jop_t *op, int64_t now)
 
 /* a replay: the job's events after op->since, a page of op->limit */
 
-/*
- * a page fits in a message the worker takes: events past half of it
- * wait for the next page ("more"); one event always goes (emit_event()
- * data is bounded by cweb_job_max_payload)
- */
-
-static ngx_uint_t
-ngx_cweb_jobs_page_trim(json_t *evs, int64_t *last)
-{
-    size_t   i, size, budget;
-    json_t  *ev;
-
-    budget = ngx_cweb_jobs_max_message(ngx_cweb_jobs.jcf) / 2;
-    size = 0;
-
-    json_array_foreach(evs, i, ev) {
-        size += json_dumpb(ev, NULL, 0, JSON_COMPACT) + 1;
-
-        if (size > budget && i > 0) {
-            break;
-        }
-    }
-
-    if (i == json_array_size(evs)) {
-        return 0;
-    }
-
-    while (json_array_size(evs) > i) {
-        (void) json_array_remove(evs, json_array_size(evs) - 1);
-    }
-
-    *last = json_integer_value(json_object_get(json_array_get(evs, i - 1),
-                                               "event_id"));
-
-    return 1;
-}
-
-
 static void
 ngx_cweb_jobs_exec_events(ngx_cweb_jop_t *op)
 {
@@ -733,7 +658,8 @@ ngx_cweb_jobs_exec_events(ngx_cweb_jop_t *op)
                                       op->since, op->limit, &evs, &last,
                                       op->state_out);
 
-    more = (rc == 1) ? ngx_cweb_jobs_page_trim(evs, &last) : 0;
+    more = (rc == 1) ? ngx_cweb_jobs_page_trim(evs, &last,
+                  ngx_cweb_jobs_max_message(ngx_cweb_jobs.jcf) / 2) : 0;
 
     /* the state: a follower of a job that has ended stops at its end */
     ngx_cweb_jobs_read(op, rc, rc == 1 ? json_pack("{s:o,s:I,s:s,s:b}",
@@ -766,52 +692,14 @@ ngx_cweb_jobs_read(ngx_cweb_jop_t *op, int rc, json_t *body,
 }
 
 
-/*
- * an event committed with the op, announced by the loop as the store
- * wrote it (what a replay gives is what was announced)
- */
+/* an event committed with the op, to be announced (ngx_cweb_jobs_said.c) */
 
 static void
 ngx_cweb_jobs_event(ngx_cweb_jop_t *op, const char *uuid, int64_t id,
     int64_t ts, const char *type, const char *data)
 {
-    char  *text, **events;
-
-    /* as stored: the data the store wrote for it (retry, failed, ...) */
-    text = ngx_cweb_jstore_event_get(ngx_cweb_jobs.store, uuid, id);
-
-    if (text == NULL) {
-        text = ngx_cweb_jstore_event_text(uuid, id, ts, type, data);
-        if (text == NULL) {
-            return;
-        }
-    }
-
-    /* a power of two: a claim's events grow one at a time */
-    if ((op->nevents & (op->nevents - 1)) == 0) {
-        events = realloc(op->events,
-                         ngx_max(2 * op->nevents, 1) * sizeof(char *));
-        if (events == NULL) {
-            free(text);
-            return;
-        }
-
-        op->events = events;
-    }
-
-    op->events[op->nevents++] = text;
-}
-
-
-static void
-ngx_cweb_jobs_events_free(ngx_cweb_jop_t *op)
-{
-    while (op->nevents) {
-        free(op->events[--op->nevents]);
-    }
-
-    free(op->events);
-    op->events = NULL;
+    ngx_cweb_jobs_event_add(op, ngx_cweb_jobs.store, uuid, id, ts, type,
+                            data);
 }
 
 
@@ -849,6 +737,12 @@ ngx_cweb_jobs_notified(ngx_event_t *ev)
 
     for ( /* void */ ; op; op = next) {
         next = op->next;
+
+        if (!wanted && op->nevents) {
+            ngx_log_debug1(NGX_LOG_DEBUG_CORE, ngx_cycle->log, 0,
+                           "cweb jobs: %ui event(s) not announced: no "
+                           "worker follows a job", op->nevents);
+        }
 
         for (i = 0; wanted && i < op->nevents; i++) {
             text = op->events[i];

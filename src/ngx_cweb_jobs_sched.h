@@ -117,6 +117,15 @@ void ngx_cweb_jobs_runner_done(void);
 void ngx_cweb_jobs_runner_cancel(const char *uuid);
 void ngx_cweb_jobs_runners_requeue(void);
 
+/* ngx_cweb_jobs_said.c */
+void ngx_cweb_jobs_created(ngx_cweb_jop_t *op);
+ngx_uint_t ngx_cweb_jobs_page_trim(json_t *evs, int64_t *last,
+    size_t budget);
+void ngx_cweb_jobs_event_add(ngx_cweb_jop_t *op, ngx_cweb_jstore_t *store,
+    const char *uuid, int64_t id, int64_t ts, const char *type,
+    const char *data);
+void ngx_cweb_jobs_events_free(ngx_cweb_jop_t *op);
+
 /* ngx_cweb_jobs_ckpt.c */
 void ngx_cweb_jobs_ckpt_start(ngx_cweb_jstore_t *writer, const char *path,
     int sync_full, ngx_log_t *log);

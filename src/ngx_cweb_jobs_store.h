@@ -107,10 +107,14 @@ const char *ngx_cweb_jstore_error(ngx_cweb_jstore_t *s);
  * commit of s call handler(data, frames in the WAL) instead of SQLite
  * checkpointing inside the commit (handler NULL: SQLite's own again).
  * open_checkpointer() opens a second connection to the store at path for
- * checkpoint() alone: PASSIVE (restart 0) or RESTART; *frames the frames
- * the WAL held.  checkpoint() returns 0, 1 when a reader or another
- * checkpoint held it up (the reason in ngx_cweb_jstore_error()), -1.
+ * checkpoint() alone (busy timeout NGX_CWEB_JSTORE_CKPT_BUSY ms): PASSIVE
+ * (restart 0) or RESTART; *frames the frames the WAL held, *copied those
+ * in the database now.  checkpoint() returns 0, 1 when the writer, a
+ * reader or another checkpoint held it up (the reason in
+ * ngx_cweb_jstore_error()), -1.
  */
+#define NGX_CWEB_JSTORE_CKPT_BUSY   20
+
 typedef void (*ngx_cweb_jstore_wal_pt)(void *data, int frames);
 
 int ngx_cweb_jstore_on_wal(ngx_cweb_jstore_t *s, ngx_cweb_jstore_wal_pt handler,
@@ -118,7 +122,7 @@ int ngx_cweb_jstore_on_wal(ngx_cweb_jstore_t *s, ngx_cweb_jstore_wal_pt handler,
 ngx_cweb_jstore_t *ngx_cweb_jstore_open_checkpointer(const char *path,
     int sync_full, char *err, size_t len);
 int ngx_cweb_jstore_checkpoint(ngx_cweb_jstore_t *s, int restart,
-    int *frames);
+    int *frames, int *copied);
 
 /* BEGIN IMMEDIATE, COMMIT, ROLLBACK */
 int ngx_cweb_jstore_begin(ngx_cweb_jstore_t *s);

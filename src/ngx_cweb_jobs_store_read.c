@@ -588,8 +588,16 @@ ngx_cweb_jstore_event_get(ngx_cweb_jstore_t *s, const char *uuid, int64_t id)
     sqlite3_stmt  *st;
 
     if (id == s->last_id && id > 0) {
-        return ngx_cweb_jstore_event_text(uuid, id, s->last_ts, s->last_type,
-                                          s->last_null ? NULL : s->last_data);
+        /* as is unless a line break would split a stream's line */
+        if (s->last_null || strpbrk(s->last_data, "\r\n") == NULL) {
+            return ngx_cweb_jstore_event_text(uuid, id, s->last_ts,
+                                              s->last_type,
+                                              s->last_null ? NULL
+                                                           : s->last_data);
+        }
+
+        return ngx_cweb_jstore_dump(ngx_cweb_jstore_event_json(uuid, id,
+                   s->last_ts, s->last_type, s->last_data));
     }
 
     ev = NULL;

@@ -87,19 +87,29 @@ ngx_cweb_jstore_wal_hook(void *data, sqlite3 *db, const char *name,
 /*
  * the writer made the file and its schema; this connection writes no
  * rows, and the fsyncs of its checkpoints follow its synchronous, the
- * writer's
+ * writer's.  Its busy timeout is short: a RESTART holds the write lock
+ * while it waits for readers, and the writer must not wait for long
  */
 
 ngx_cweb_jstore_t *
 ngx_cweb_jstore_open_checkpointer(const char *path, int sync_full, char *err,
     size_t len)
 {
-    return ngx_cweb_jstore_connect(path, 0, sync_full, err, len);
+    ngx_cweb_jstore_t  *s;
+
+    s = ngx_cweb_jstore_connect(path, 0, sync_full, err, len);
+
+    if (s != NULL) {
+        sqlite3_busy_timeout(s->db, NGX_CWEB_JSTORE_CKPT_BUSY);
+    }
+
+    return s;
 }
 
 
 int
-ngx_cweb_jstore_checkpoint(ngx_cweb_jstore_t *s, int restart, int *frames)
+ngx_cweb_jstore_checkpoint(ngx_cweb_jstore_t *s, int restart, int *frames,
+    int *copied)
 {
     int  rc, log, done;
 
@@ -111,11 +121,19 @@ ngx_cweb_jstore_checkpoint(ngx_cweb_jstore_t *s, int restart, int *frames)
                                            : SQLITE_CHECKPOINT_PASSIVE,
                                    &log, &done);
 
-    *frames = log;
+    /* -1 when it could not even look (another checkpoint ran) */
+    *frames = (log > 0) ? log : 0;
+    *copied = (done > 0) ? done : 0;
 
     if (rc == SQLITE_BUSY) {
-        ngx_cweb_jstore_fail(s, "a reader or another checkpoint held it "
-                             "up: %d of %d frames copied", done, log);
+        if (log < 0) {
+            ngx_cweb_jstore_fail(s, "another checkpoint held it up");
+
+        } else {
+            ngx_cweb_jstore_fail(s, "the writer or a reader held it up: "
+                                 "%d of %d frames copied", done, log);
+        }
+
         return 1;
     }
 

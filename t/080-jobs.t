@@ -17,7 +17,7 @@ our $Config = $main::JobsConfig;
 
 master_on();
 workers(2);
-plan tests => repeat_each() * (4 * 13 + 1 + 3 + 5 + 3 + 7 + 7 + 4 * 3 + 6 + 5 + 4);
+plan tests => repeat_each() * (4 * 13 + 1 + 3 + 5 + 3 + 7 + 7 + 4 * 3 + 6 + 5 + 5);
 
 cweb_blocks(module_dir => $JobsDir, config => $Config);
 jobs_blocks(config => $Config);
@@ -653,7 +653,7 @@ cweb jobs: jobs.db is checkpointed by a thread of its own
 
 
 
-=== TEST 24: what a plugin gives emit_event() and set_result() is stored compact (progress writes them with spaces and newlines): announced as is to the follower subscribed before the job ran (its events live from the ring), and the same in a replay from jobs.db
+=== TEST 24: what a plugin gives emit_event() and set_result() is stored compact (progress writes them with spaces and newlines): announced as is to the follower subscribed before the job ran (its events live from the ring), and the same in a replay from jobs.db; the created event, with nobody following yet, is not announced at all
 --- jobs
 deploy jobs_test.c V=1
 post p {"job":"progress","payload":{"n":2},"delay_ms":1500}
@@ -677,6 +677,8 @@ sseraw p 200
 {"job_uuid":"p","event_id":I,"ts":T,"type":"done","data":{"steps":2}}
 get p 200 {"result":{"steps":2}}
 --- timeout: 30
+--- error_log
+cweb jobs: 1 event(s) not announced: no worker follows a job
 --- no_error_log
 [error]
 [alert]

@@ -901,6 +901,7 @@ kept_read(ngx_cweb_jstore_t *s, int64_t job, const char *data)
     char    *kept, *read;
     int64_t  eid;
 
+    eid = 0;
     ngx_cweb_jstore_begin(s);
     rc = ngx_cweb_jstore_emit(s, job, "a.b:c-d_e", data, 10, &eid);
     ngx_cweb_jstore_commit(s);
@@ -1325,7 +1326,7 @@ wal_seen(void *data, int frames)
 static void
 test_wal(void)
 {
-    int                 i, frames, seen;
+    int                 i, frames, copied, seen;
     char                err[256];
     sqlite3            *reader;
     ngx_cweb_jstore_t  *s, *k;
@@ -1352,8 +1353,8 @@ test_wal(void)
         return;
     }
 
-    CHECK(ngx_cweb_jstore_checkpoint(k, 0, &frames) == 0);
-    CHECK(frames == wal_frames);
+    CHECK(ngx_cweb_jstore_checkpoint(k, 0, &frames, &copied) == 0);
+    CHECK(frames == wal_frames && copied == frames);
 
     /* all of it copied and nobody reading: the next commit starts over */
     add(s, 601, 0, 1);
@@ -1363,21 +1364,25 @@ test_wal(void)
         add(s, 602 + i, 0, 1);
     }
 
-    /* a reader of an older snapshot: only RESTART waits for it, 5 s */
+    /*
+     * a reader of an older snapshot: PASSIVE copies up to it, RESTART
+     * waits for it NGX_CWEB_JSTORE_CKPT_BUSY ms and gives up
+     */
     CHECK(sqlite3_open(path, &reader) == SQLITE_OK);
     CHECK(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM jobs", NULL,
                        NULL, NULL) == SQLITE_OK);
     seen = wal_frames;
     add(s, 702, 0, 1);
-    CHECK(ngx_cweb_jstore_checkpoint(k, 0, &frames) == 0);
-    CHECK(ngx_cweb_jstore_checkpoint(k, 1, &frames) == 1);
-    snprintf(err, sizeof(err), "a reader or another checkpoint held it up: "
+    CHECK(ngx_cweb_jstore_checkpoint(k, 0, &frames, &copied) == 0);
+    CHECK(copied == seen && frames == wal_frames);
+    CHECK(ngx_cweb_jstore_checkpoint(k, 1, &frames, &copied) == 1);
+    snprintf(err, sizeof(err), "the writer or a reader held it up: "
              "%d of %d frames copied", seen, frames);
     CHECK(strcmp(ngx_cweb_jstore_error(k), err) == 0);
     sqlite3_close(reader);
 
     wal_dropped = 0;
-    CHECK(ngx_cweb_jstore_checkpoint(k, 1, &frames) == 0);
+    CHECK(ngx_cweb_jstore_checkpoint(k, 1, &frames, &copied) == 0);
     CHECK(frames == wal_frames && frames > 200);
     add(s, 703, 0, 1);
     CHECK(wal_dropped && wal_frames < 20);
