@@ -6,9 +6,9 @@
  * thread's commits report the WAL's size; once NGX_CWEB_JOBS_CKPT_FRAMES
  * more frames are in it than the last checkpoint saw, this thread is
  * woken and copies them (PASSIVE, the writer goes on); once the WAL holds
- * NGX_CWEB_JOBS_CKPT_RESTART frames it is started over (RESTART, the
- * writer waits for the copy of the tail and the fsync), so the file stays
- * near 16 MB however busy the writer is.  A checkpointer that cannot
+ * NGX_CWEB_JOBS_CKPT_RESTART frames the writer starts it over itself, in
+ * that commit (RESTART: the tail this thread has not copied yet, and the
+ * fsync), so the file stays near 16 MB however busy the writer is.  A checkpointer that cannot
  * start leaves SQLite's own checkpoints in the commits.
  */
 
@@ -26,13 +26,14 @@ typedef struct {
     pthread_cond_t       cv;
     int                  next;      /* wake at so many frames (mu) */
     int                  seen;      /* the last commit's frames (mu) */
+    int                  restart;   /* the writer restarts at (mu) */
     ngx_uint_t           asked;     /* (mu) */
     ngx_cweb_jstore_t   *db;        /* this thread's connection */
     ngx_log_t           *log;
 } ngx_cweb_jobs_ckpt_t;
 
 
-static void ngx_cweb_jobs_ckpt_wal(void *data, int frames);
+static int ngx_cweb_jobs_ckpt_wal(void *data, int frames);
 static void *ngx_cweb_jobs_ckpt_thread(void *data);
 static void ngx_cweb_jobs_ckpt_once(ngx_cweb_jobs_ckpt_t *k);
 
@@ -54,6 +55,7 @@ ngx_cweb_jobs_ckpt_start(ngx_cweb_jstore_t *writer, const char *path,
     k = &ngx_cweb_jobs_ckpt;
     k->log = log;
     k->next = NGX_CWEB_JOBS_CKPT_FRAMES;
+    k->restart = NGX_CWEB_JOBS_CKPT_RESTART;
 
     k->db = ngx_cweb_jstore_open_checkpointer(path, sync_full, err,
                                               sizeof(err));
@@ -88,28 +90,41 @@ ngx_cweb_jobs_ckpt_start(ngx_cweb_jstore_t *writer, const char *path,
 }
 
 
-/* in each commit of the store thread */
+/*
+ * in each commit of the store thread: wakes the checkpointer at every
+ * NGX_CWEB_JOBS_CKPT_FRAMES more frames; 1 (the writer restarts the WAL
+ * now) at NGX_CWEB_JOBS_CKPT_RESTART, and 1,000 frames after each try
+ * that did not (a long reader)
+ */
 
-static void
+static int
 ngx_cweb_jobs_ckpt_wal(void *data, int frames)
 {
+    int                    restart;
     ngx_cweb_jobs_ckpt_t  *k = data;
 
     pthread_mutex_lock(&k->mu);
 
-    /* it started over (all copied, nobody reading): counted from 0 */
+    /* it started over: counted from 0 */
     if (frames < k->seen) {
         k->next = NGX_CWEB_JOBS_CKPT_FRAMES;
+        k->restart = NGX_CWEB_JOBS_CKPT_RESTART;
     }
 
     k->seen = frames;
+    restart = (frames >= k->restart);
 
-    if (frames >= k->next && !k->asked) {
+    if (restart) {
+        k->restart = frames + NGX_CWEB_JOBS_CKPT_FRAMES;
+
+    } else if (frames >= k->next && !k->asked) {
         k->asked = 1;
         pthread_cond_signal(&k->cv);
     }
 
     pthread_mutex_unlock(&k->mu);
+
+    return restart;
 }
 
 
@@ -137,43 +152,22 @@ ngx_cweb_jobs_ckpt_thread(void *data)
 static void
 ngx_cweb_jobs_ckpt_once(ngx_cweb_jobs_ckpt_t *k)
 {
-    int         rc, frames, copied, next;
+    int         rc, frames, copied;
     ngx_uint_t  level;
 
     rc = ngx_cweb_jstore_checkpoint(k->db, 0, &frames, &copied);
 
-    /*
-     * all copied: the writer's next commit starts the WAL over by itself;
-     * what the writer added meanwhile is copied by a RESTART, which holds
-     * it for the tail and the fsync (at most NGX_CWEB_JSTORE_CKPT_BUSY ms
-     * for the lock and for readers, then it is tried again later)
-     */
-    if (rc == 0 && copied < frames && frames >= NGX_CWEB_JOBS_CKPT_RESTART) {
-        rc = ngx_cweb_jstore_checkpoint(k->db, 1, &frames, &copied);
-    }
-
     if (rc != 0) {
-        /* the writer's turn or a long reader: not an error */
+        /* another checkpoint (the writer's RESTART): not an error */
         level = (rc == 1) ? NGX_LOG_INFO : NGX_LOG_ERR;
         ngx_log_error(level, k->log, 0,
                       "cweb jobs: jobs.db checkpoint: %s",
                       ngx_cweb_jstore_error(k->db));
     }
 
+    /* again 1,000 frames later (an error too: not at every commit) */
     pthread_mutex_lock(&k->mu);
-
-    /*
-     * a RESTART that was held up or an error: again 1,000 frames later;
-     * else a WAL not started over is restarted at
-     * NGX_CWEB_JOBS_CKPT_RESTART at the latest
-     */
-    next = ngx_max(frames, k->seen) + NGX_CWEB_JOBS_CKPT_FRAMES;
-
-    if (rc == 0) {
-        next = ngx_min(next, NGX_CWEB_JOBS_CKPT_RESTART);
-    }
-
-    k->next = next;
+    k->next = ngx_max(frames, k->seen) + NGX_CWEB_JOBS_CKPT_FRAMES;
     k->asked = 0;
     pthread_mutex_unlock(&k->mu);
 }

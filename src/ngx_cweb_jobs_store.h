@@ -105,7 +105,9 @@ const char *ngx_cweb_jstore_error(ngx_cweb_jstore_t *s);
 /*
  * Checkpoints elsewhere (ngx_cweb_jobs_store_wal.c): on_wal() makes every
  * commit of s call handler(data, frames in the WAL) instead of SQLite
- * checkpointing inside the commit (handler NULL: SQLite's own again).
+ * checkpointing inside the commit (handler NULL: SQLite's own again); a
+ * handler that returns 1 has the WAL started over there and then (a
+ * RESTART that waits NGX_CWEB_JSTORE_CKPT_BUSY ms at most for readers).
  * open_checkpointer() opens a second connection to the store at path for
  * checkpoint() alone (busy timeout NGX_CWEB_JSTORE_CKPT_BUSY ms): PASSIVE
  * (restart 0) or RESTART; *frames the frames the WAL held, *copied those
@@ -115,7 +117,7 @@ const char *ngx_cweb_jstore_error(ngx_cweb_jstore_t *s);
  */
 #define NGX_CWEB_JSTORE_CKPT_BUSY   20
 
-typedef void (*ngx_cweb_jstore_wal_pt)(void *data, int frames);
+typedef int (*ngx_cweb_jstore_wal_pt)(void *data, int frames);
 
 int ngx_cweb_jstore_on_wal(ngx_cweb_jstore_t *s, ngx_cweb_jstore_wal_pt handler,
     void *data);

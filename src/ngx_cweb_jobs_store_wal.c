@@ -10,8 +10,9 @@
  * thread of its own, checkpoints (ngx_cweb_jstore_checkpoint()).  A
  * PASSIVE checkpoint copies what is committed without holding up the
  * writer; since the writer goes on appending, the WAL starts over only
- * after a RESTART, which holds the writer for what is left to copy (what
- * PASSIVE did not reach) and the fsync.
+ * after a RESTART, which the writer runs itself when its handler asks
+ * (see ngx_cweb_jstore_wal_hook()): for what PASSIVE did not reach yet
+ * and the fsync.
  */
 
 
@@ -67,7 +68,16 @@ ngx_cweb_jstore_on_wal(ngx_cweb_jstore_t *s, ngx_cweb_jstore_wal_pt handler,
 }
 
 
-/* after each commit, the write lock released: only the count is passed */
+/*
+ * after each commit, the write lock released: the count is passed, and a
+ * handler that answers 1 has the WAL started over here (RESTART: what the
+ * other connection has not copied yet, and the fsync), the way SQLite's
+ * own checkpoint runs in its hook.  Only this connection can: it is the
+ * writer, which a RESTART elsewhere must wait for, and under load the
+ * writer is in a transaction nearly all the time.  Readers are waited
+ * for NGX_CWEB_JSTORE_CKPT_BUSY ms, not the 5 s of the writer's
+ * transactions; held up, the WAL goes on and the handler asks later.
+ */
 
 static int
 ngx_cweb_jstore_wal_hook(void *data, sqlite3 *db, const char *name,
@@ -75,10 +85,12 @@ ngx_cweb_jstore_wal_hook(void *data, sqlite3 *db, const char *name,
 {
     ngx_cweb_jstore_wal_t  *w = data;
 
-    (void) db;
-    (void) name;
-
-    w->handler(w->data, frames);
+    if (w->handler(w->data, frames) == 1) {
+        sqlite3_busy_timeout(db, NGX_CWEB_JSTORE_CKPT_BUSY);
+        (void) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART,
+                                         NULL, NULL);
+        sqlite3_busy_timeout(db, 5000);
+    }
 
     return SQLITE_OK;
 }

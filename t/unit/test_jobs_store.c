@@ -1303,11 +1303,22 @@ test_reopen(void)
 }
 
 
-/* what the commits of test_wal() said of the WAL */
-static int  wal_calls, wal_frames, wal_dropped;
+static double
+now_s(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 
-static void
+/* what the commits of test_wal() said of the WAL; restart from where */
+static int  wal_calls, wal_frames, wal_dropped, wal_restart;
+
+
+static int
 wal_seen(void *data, int frames)
 {
     int  *last = data;
@@ -1315,6 +1326,8 @@ wal_seen(void *data, int frames)
     wal_calls++;
     wal_dropped |= (frames < *last);
     *last = frames;
+
+    return wal_restart && frames >= wal_restart;
 }
 
 
@@ -1328,6 +1341,7 @@ test_wal(void)
 {
     int                 i, frames, copied, seen;
     char                err[256];
+    double              t;
     sqlite3            *reader;
     ngx_cweb_jstore_t  *s, *k;
 
@@ -1387,11 +1401,40 @@ test_wal(void)
     add(s, 703, 0, 1);
     CHECK(wal_dropped && wal_frames < 20);
 
+    /*
+     * the writer restarts it itself when its handler says so, in the
+     * commit; a reader holds that up 20 ms and the WAL goes on
+     */
+    for (i = 0; i < 50; i++) {
+        add(s, 704 + i, 0, 1);
+    }
+
+    wal_dropped = 0;
+    wal_restart = wal_frames + 1;
+    add(s, 754, 0, 1);
+    add(s, 755, 0, 1);
+    CHECK(wal_dropped && wal_frames < 20);
+
+    CHECK(sqlite3_open(path, &reader) == SQLITE_OK);
+    CHECK(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM jobs", NULL,
+                       NULL, NULL) == SQLITE_OK);
+    wal_dropped = 0;
+    wal_restart = 1;
+    add(s, 756, 0, 1);
+    t = now_s();
+    add(s, 757, 0, 1);
+    t = now_s() - t;
+    add(s, 758, 0, 1);
+    CHECK(!wal_dropped && wal_frames > 10);
+    CHECK(t < 1.0);
+    sqlite3_close(reader);
+    wal_restart = 0;
+
     /* what was copied is the database: read without the WAL */
     ngx_cweb_jstore_close(k);
     ngx_cweb_jstore_close(s);
     s = ngx_cweb_jstore_open(path, 0, err, sizeof(err));
-    CHECK(s && scalar(s, "SELECT count(*) FROM jobs") == 703);
+    CHECK(s && scalar(s, "SELECT count(*) FROM jobs") == 758);
 
     /* no handler: SQLite's own checkpoints again */
     CHECK(s && ngx_cweb_jstore_on_wal(s, wal_seen, &wal_frames) == 0);
@@ -1407,15 +1450,6 @@ test_wal(void)
 }
 
 
-static double
-now_s(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 
 /* create+claim+finish of 10,000 jobs, 100 to a commit: printed only */
