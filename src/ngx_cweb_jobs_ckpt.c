@@ -8,8 +8,9 @@
  * woken and copies them (PASSIVE, the writer goes on); once the WAL holds
  * NGX_CWEB_JOBS_CKPT_RESTART frames the writer starts it over itself, in
  * that commit (RESTART: the tail this thread has not copied yet, and the
- * fsync), so the file stays near 16 MB however busy the writer is.  A checkpointer that cannot
- * start leaves SQLite's own checkpoints in the commits.
+ * fsync), so the file stays near 16 MB however busy the writer is.  A
+ * checkpointer that cannot start leaves SQLite's own checkpoints in the
+ * commits.
  */
 
 
