@@ -29,6 +29,7 @@ static int ngx_cweb_jstore_wal_hook(void *data, sqlite3 *db, const char *name,
 typedef struct {
     ngx_cweb_jstore_wal_pt   handler;
     void                    *data;
+    ngx_cweb_jstore_t       *store;        /* the writer's */
 } ngx_cweb_jstore_wal_t;
 
 
@@ -60,6 +61,7 @@ ngx_cweb_jstore_on_wal(ngx_cweb_jstore_t *s, ngx_cweb_jstore_wal_pt handler,
 
     w->handler = handler;
     w->data = data;
+    w->store = s;
 
     /* replaces the auto-checkpoint, which is a hook too */
     (void) sqlite3_wal_hook(s->db, ngx_cweb_jstore_wal_hook, w);
@@ -83,12 +85,15 @@ static int
 ngx_cweb_jstore_wal_hook(void *data, sqlite3 *db, const char *name,
     int frames)
 {
+    int                     log, copied;
     ngx_cweb_jstore_wal_t  *w = data;
 
+    (void) name;
+
+    /* the commit is done: what the RESTART says of itself is not needed */
     if (w->handler(w->data, frames) == 1) {
         sqlite3_busy_timeout(db, NGX_CWEB_JSTORE_CKPT_BUSY);
-        (void) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART,
-                                         NULL, NULL);
+        (void) ngx_cweb_jstore_checkpoint(w->store, 1, &log, &copied);
         sqlite3_busy_timeout(db, 5000);
     }
 
@@ -99,8 +104,8 @@ ngx_cweb_jstore_wal_hook(void *data, sqlite3 *db, const char *name,
 /*
  * the writer made the file and its schema; this connection writes no
  * rows, and the fsyncs of its checkpoints follow its synchronous, the
- * writer's.  Its busy timeout is short: a RESTART holds the write lock
- * while it waits for readers, and the writer must not wait for long
+ * writer's.  Its busy timeout is the writer's RESTART's: a RESTART from
+ * here too gives up on a reader after NGX_CWEB_JSTORE_CKPT_BUSY ms
  */
 
 ngx_cweb_jstore_t *
