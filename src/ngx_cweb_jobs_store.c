@@ -55,8 +55,13 @@ static int ngx_cweb_jstore_migrate(ngx_cweb_jstore_t *s);
 static int ngx_cweb_jstore_prepare(ngx_cweb_jstore_t *s);
 static int ngx_cweb_jstore_claim_row(ngx_cweb_jstore_t *s, int64_t now,
     ngx_cweb_jclaim_t *out, int64_t *event_id);
+static int ngx_cweb_jstore_insert_job(ngx_cweb_jstore_t *s,
+    const ngx_cweb_jnew_t *j, int64_t now, int64_t *event_id,
+    ngx_cweb_jclaim_t *out, int64_t *started_id);
+static int ngx_cweb_jstore_claimed(ngx_cweb_jstore_t *s,
+    const ngx_cweb_jnew_t *j, int64_t id, ngx_cweb_jclaim_t *out);
 static int ngx_cweb_jstore_start(ngx_cweb_jstore_t *s, ngx_cweb_jclaim_t *c,
-    int64_t now, int64_t *event_id);
+    int64_t now, int64_t *event_id, int first);
 static void ngx_cweb_jstore_keep_event(ngx_cweb_jstore_t *s, int64_t now,
     const char *type, const char *data);
 
@@ -524,6 +529,50 @@ int
 ngx_cweb_jstore_create(ngx_cweb_jstore_t *s, const ngx_cweb_jnew_t *j,
     int64_t now, int64_t *event_id)
 {
+    return ngx_cweb_jstore_insert_job(s, j, now, event_id, NULL, NULL);
+}
+
+
+int
+ngx_cweb_jstore_create_claimed(ngx_cweb_jstore_t *s,
+    const ngx_cweb_jnew_t *j, int64_t now, int64_t *event_id,
+    ngx_cweb_jclaim_t *out, int64_t *started_id)
+{
+    int      rc;
+    int64_t  at;
+
+    memset(out, 0, sizeof(ngx_cweb_jclaim_t));
+
+    if (ngx_cweb_jstore_op(s) != 0) {
+        return -1;
+    }
+
+    /* an older job due goes first: this one waits its turn, pending */
+    rc = ngx_cweb_jstore_next_run_at(s, &at);
+
+    /* (one unreadable is the claims' to fail: this one is pending) */
+    if (rc != 0 && (rc < 0 || at <= now)) {
+        out = NULL;
+    }
+
+    if (j->run_at > now) {
+        out = NULL;
+    }
+
+    return ngx_cweb_jstore_insert_job(s, j, now, event_id, out, started_id);
+}
+
+
+/*
+ * pending; or, when out is given, running in its first attempt with its
+ * "started" event after "created", as a claim would have left it
+ */
+
+static int
+ngx_cweb_jstore_insert_job(ngx_cweb_jstore_t *s, const ngx_cweb_jnew_t *j,
+    int64_t now, int64_t *event_id, ngx_cweb_jclaim_t *out,
+    int64_t *started_id)
+{
     int            rc;
     int64_t        id;
     sqlite3_stmt  *st;
@@ -558,6 +607,8 @@ ngx_cweb_jstore_create(ngx_cweb_jstore_t *s, const ngx_cweb_jnew_t *j,
     sqlite3_bind_int64(st, 8, j->run_at);
     sqlite3_bind_int64(st, 9, j->timeout_ms);
     sqlite3_bind_int64(st, 10, j->max_attempts);
+    sqlite3_bind_text(st, 11, out ? "running" : "pending", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 12, out ? 1 : 0);
 
     rc = ngx_cweb_jstore_run(s, NGX_CWEB_JSTORE_INSERT_JOB);
 
@@ -566,7 +617,47 @@ ngx_cweb_jstore_create(ngx_cweb_jstore_t *s, const ngx_cweb_jnew_t *j,
         rc = ngx_cweb_jstore_event(s, id, now, "created", NULL, event_id);
     }
 
+    if (rc == 0 && out) {
+        rc = ngx_cweb_jstore_claimed(s, j, id, out);
+
+        /* the row is running already: its attempt and event only */
+        if (rc == 0
+            && ngx_cweb_jstore_start(s, out, now, started_id, 1) != 1)
+        {
+            rc = -1;
+        }
+    }
+
     return ngx_cweb_jstore_op_end(s, rc);
+}
+
+
+/* the claim of a job just created: as the row would be read back */
+
+static int
+ngx_cweb_jstore_claimed(ngx_cweb_jstore_t *s, const ngx_cweb_jnew_t *j,
+    int64_t id, ngx_cweb_jclaim_t *out)
+{
+    size_t  len;
+
+    len = strlen(j->payload) + 1;
+    out->payload = malloc(len);
+    if (out->payload == NULL) {
+        return ngx_cweb_jstore_fail(s, "no memory");
+    }
+
+    memcpy(out->payload, j->payload, len);
+    out->id = id;
+    out->version = j->version;
+    out->timeout_ms = j->timeout_ms;
+    out->attempt = 1;
+    out->max_attempts = j->max_attempts;
+    memcpy(out->uuid, j->uuid, NGX_CWEB_JSTORE_UUID_LEN + 1);
+    strcpy(out->module, j->module);
+    strcpy(out->job, j->job);
+    strcpy(out->module_hash, j->module_hash);
+
+    return 0;
 }
 
 
@@ -658,13 +749,15 @@ ngx_cweb_jstore_claim_row(ngx_cweb_jstore_t *s, int64_t now,
         return ngx_cweb_jstore_fail(s, "no memory");
     }
 
-    return ngx_cweb_jstore_start(s, out, now, event_id);
+    return ngx_cweb_jstore_start(s, out, now, event_id, 0);
 }
 
 
+/* from stmts[first]: 1 when the row was inserted running */
+
 static int
 ngx_cweb_jstore_start(ngx_cweb_jstore_t *s, ngx_cweb_jclaim_t *c,
-    int64_t now, int64_t *event_id)
+    int64_t now, int64_t *event_id, int first)
 {
     int            i;
     char           data[48];
@@ -675,7 +768,7 @@ ngx_cweb_jstore_start(ngx_cweb_jstore_t *s, ngx_cweb_jclaim_t *c,
         NGX_CWEB_JSTORE_START, NGX_CWEB_JSTORE_ATTEMPT_START
     };
 
-    for (i = 0; i < 2; i++) {
+    for (i = first; i < 2; i++) {
         st = s->stmt[stmts[i]];
         sqlite3_bind_int64(st, 1, c->id);
         sqlite3_bind_int64(st, 2, c->attempt);

@@ -139,6 +139,18 @@ int ngx_cweb_jstore_create(ngx_cweb_jstore_t *s, const ngx_cweb_jnew_t *j,
     int64_t now, int64_t *event_id);
 
 /*
+ * The same, and claimed in the same write when it is due (run_at <= now)
+ * and no older pending job is: running in attempt 1 as
+ * ngx_cweb_jstore_claim() would leave it, its attempt row opened, its
+ * "started" event ({"attempt":1}, *started_id) after "created"
+ * (*event_id), and out->id set; out->id 0: it is pending.  On -1 out has
+ * no payload to free.
+ */
+int ngx_cweb_jstore_create_claimed(ngx_cweb_jstore_t *s,
+    const ngx_cweb_jnew_t *j, int64_t now, int64_t *event_id,
+    ngx_cweb_jclaim_t *out, int64_t *started_id);
+
+/*
  * 1: the pending job due first (run_at <= now; the oldest run_at, then
  * the oldest job) is now running, its attempts counted, an attempt row
  * opened and its "started" event ({"attempt":n}) written; 0: none is due.

@@ -15,6 +15,9 @@
 
 static int ngx_cweb_jstore_attempt_end(ngx_cweb_jstore_t *s,
     ngx_cweb_jrow_t *r, int64_t now, const char *error);
+static int ngx_cweb_jstore_end_running(ngx_cweb_jstore_t *s,
+    int64_t job_id, const char *state, const char *result, const char *error,
+    int64_t now, char *state_out, int64_t *event_id);
 static int ngx_cweb_jstore_settle(ngx_cweb_jstore_t *s, int64_t job_id,
     const char *error, int64_t run_at, int64_t backoff_ms, int64_t now,
     char *state_out, int64_t *event_id);
@@ -152,24 +155,69 @@ ngx_cweb_jstore_finish(ngx_cweb_jstore_t *s, int64_t job_id,
         return -1;
     }
 
+    rc = ngx_cweb_jstore_end_running(s, job_id, state, result_json, error,
+                                     now, state_out, event_id);
+    if (rc != 1) {
+        return ngx_cweb_jstore_op_end(s, rc);
+    }
+
+    /* not running, or damaged: read for why, and say it */
     rc = ngx_cweb_jstore_running(s, job_id, &r);
 
     if (rc == 0) {
-        /* the cancel hook ran: whatever the job did after it is ignored */
-        if (r.cancel_requested) {
-            state = "canceled";
-            result_json = NULL;
-        }
-
-        rc = ngx_cweb_jstore_end(s, &r, state, result_json, error, now,
-                                 event_id);
+        rc = ngx_cweb_jstore_fail(s, "job %" PRId64 " is not running",
+                                  job_id);
     }
+
+    return ngx_cweb_jstore_op_end(s, rc);
+}
+
+
+/*
+ * a running job's end, read with only the numbers it uses (checked as it
+ * reads them): the cancel hook ran, so whatever the job did after it is
+ * ignored; 1: the job is not running or its row is damaged, nothing
+ * written
+ */
+
+static int
+ngx_cweb_jstore_end_running(ngx_cweb_jstore_t *s, int64_t job_id,
+    const char *state, const char *result, const char *error, int64_t now,
+    char *state_out, int64_t *event_id)
+{
+    int              rc;
+    sqlite3_stmt    *st;
+    ngx_cweb_jrow_t  r;
+
+    st = s->stmt[NGX_CWEB_JSTORE_RUNNING_END];
+    sqlite3_bind_int64(st, 1, job_id);
+
+    rc = sqlite3_step(st);
+
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return (rc == SQLITE_DONE) ? 1
+                                   : ngx_cweb_jstore_db_error(s, "job");
+    }
+
+    r.id = job_id;
+    r.attempts = sqlite3_column_int64(st, 0);
+    r.cancel_requested = sqlite3_column_int64(st, 1);
+    r.state = "running";
+    sqlite3_reset(st);
+
+    if (r.cancel_requested) {
+        state = "canceled";
+        result = NULL;
+    }
+
+    rc = ngx_cweb_jstore_end(s, &r, state, result, error, now, event_id);
 
     if (rc == 0 && state_out) {
         snprintf(state_out, NGX_CWEB_JSTORE_STATE_LEN, "%s", state);
     }
 
-    return ngx_cweb_jstore_op_end(s, rc);
+    return rc;
 }
 
 

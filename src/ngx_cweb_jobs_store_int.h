@@ -50,7 +50,7 @@ enum {
     X(INSERT_JOB, "INSERT INTO jobs (uuid, module, job, module_hash, "       \
       "version, payload, state, created_at, updated_at, run_at, "            \
       "timeout_ms, max_attempts, attempts, cancel_requested) VALUES "       \
-      "(?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7, ?8, ?9, ?10, 0, 0)")      \
+      "(?1, ?2, ?3, ?4, ?5, ?6, ?11, ?7, ?7, ?8, ?9, ?10, ?12, 0)")      \
     X(INSERT_EVENT, "INSERT INTO job_events (job_id, ts, type, data) "       \
       "VALUES (?1, ?2, ?3, ?4)")                                             \
     X(DUE, "SELECT " NGX_CWEB_JSTORE_JOB_COLS " FROM jobs "                  \
@@ -71,6 +71,11 @@ enum {
       "WHERE uuid = ?1")                                                     \
     X(END, "UPDATE jobs SET state = ?2, result = ?3, error = ?4, "          \
       "updated_at = ?5 WHERE id = ?1")                                       \
+    X(RUNNING_END, "SELECT attempts, cancel_requested FROM jobs "            \
+      "WHERE id = ?1 AND state = 'running' "                                 \
+      "AND typeof(attempts) = 'integer' AND attempts > 0 "                   \
+      "AND typeof(max_attempts) = 'integer' "                                \
+      "AND typeof(cancel_requested) = 'integer'")                            \
     X(ATTEMPT_END, "UPDATE job_attempts SET ended_at = ?3, error = ?4 "      \
       "WHERE job_id = ?1 AND attempt = ?2")                                  \
     X(PEND, "UPDATE jobs SET state = 'pending', "                            \

@@ -495,6 +495,93 @@ test_claim(void)
 }
 
 
+/* a job claimed at its creation: as a claim would have left it */
+static void
+test_create_claimed(void)
+{
+    char                uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
+    int64_t             eid, sid, at;
+    json_t             *o, *att;
+    ngx_cweb_jclaim_t   c, d;
+    ngx_cweb_jstore_t  *s;
+    ngx_cweb_jnew_t     j = { uuid, "mod", "job", HASH, 3, "{\"n\":1}",
+                              50, 5000, 2 };
+
+    s = fresh();
+
+    uuid_of(1, uuid);
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_create_claimed(s, &j, 60, &eid, &c, &sid) == 0);
+    CHECK(c.id == 1 && c.attempt == 1 && c.max_attempts == 2);
+    CHECK(c.version == 3 && c.timeout_ms == 5000);
+    CHECK(strcmp(c.payload, "{\"n\":1}") == 0);
+    CHECK(strcmp(c.module, "mod") == 0 && strcmp(c.job, "job") == 0);
+    CHECK(strcmp(c.module_hash, HASH) == 0 && strcmp(c.uuid, uuid) == 0);
+    CHECK(eid == 1 && sid == 2);
+    ngx_cweb_jstore_claim_free(&c);
+    CHECK(ngx_cweb_jstore_commit(s) == 0);
+
+    CHECK(strcmp(field(s, 1, "state"), "running") == 0);
+    CHECK(scalar(s, "SELECT attempts FROM jobs WHERE id = 1") == 1);
+    CHECK(strcmp(types(s, 1, 0), "created,started") == 0);
+    CHECK(ngx_cweb_jstore_get(s, uuid, &o) == 1);
+    att = json_array_get(json_object_get(o, "attempts"), 0);
+    CHECK(json_array_size(json_object_get(o, "attempts")) == 1);
+    CHECK(json_integer_value(json_object_get(att, "started_at")) == 60);
+    json_decref(o);
+    CHECK(claim(s, 1000, &d) == 0);
+    CHECK(ngx_cweb_jstore_next_run_at(s, &at) == 0);
+
+    /* it ends as a claimed job does */
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_finish(s, 1, "done", "7", NULL, 70, NULL, &eid)
+          == 0);
+    ngx_cweb_jstore_commit(s);
+    CHECK(strcmp(types(s, 1, 0), "created,started,done") == 0);
+
+    /* an older job due goes first: this one is pending, not claimed */
+    add(s, 2, 0, 1);
+    uuid_of(3, uuid);
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_create_claimed(s, &j, 60, &eid, &c, &sid) == 0);
+    CHECK(c.id == 0 && c.payload == NULL);
+    ngx_cweb_jstore_commit(s);
+    CHECK(strcmp(field(s, 3, "state"), "pending") == 0);
+    CHECK(strcmp(types(s, 3, 0), "created") == 0);
+    CHECK(claim(s, 1000, &d) == 1 && d.id == 2);
+    CHECK(claim(s, 1000, &d) == 1 && d.id == 3);
+
+    /* one not due yet is pending; one due later than now does not count */
+    add(s, 4, 500, 1);
+    uuid_of(5, uuid);
+    j.run_at = 100;
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_create_claimed(s, &j, 60, &eid, &c, &sid) == 0);
+    CHECK(c.id == 0);
+    ngx_cweb_jstore_commit(s);
+    CHECK(strcmp(field(s, 5, "state"), "pending") == 0);
+    uuid_of(6, uuid);
+    j.run_at = 60;
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_create_claimed(s, &j, 60, &eid, &c, &sid) == 0);
+    CHECK(c.id == 6);
+    ngx_cweb_jstore_claim_free(&c);
+    ngx_cweb_jstore_commit(s);
+    CHECK(strcmp(field(s, 6, "state"), "running") == 0);
+
+    /* checked as a create is: nothing written */
+    uuid_of(7, uuid);
+    j.payload = "{not json";
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_create_claimed(s, &j, 60, &eid, &c, &sid) == -1);
+    CHECK(c.payload == NULL);
+    CHECK(ngx_cweb_jstore_commit(s) == 0);
+    CHECK(scalar(s, "SELECT count(*) FROM jobs") == 6);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
 static void
 test_finish(void)
 {
@@ -1510,6 +1597,7 @@ main(void)
     test_create();
     test_broken();
     test_claim();
+    test_create_claimed();
     test_finish();
     test_emit();
     test_cancel();
