@@ -32,12 +32,31 @@ struct ngx_cweb_jpeer_s {
 };
 
 
+/* the owner of the last job created (see ngx_cweb_jobs_find()) */
+typedef struct {
+    ngx_uint_t                  generation;
+    ngx_uint_t                  any;          /* no "module" was named */
+    char                        module[NGX_CWEB_NAME_LEN];
+    char                        job[NGX_CWEB_JSTORE_NAME_LEN];
+    char                        name[NGX_CWEB_NAME_LEN];
+    char                        hash[NGX_CWEB_HASH_LEN + 1];
+    ngx_uint_t                  version;
+    ngx_uint_t                  valid;
+} ngx_cweb_jobs_found_t;
+
+
+static ngx_cweb_jobs_found_t  ngx_cweb_jobs_found;
+
+
 static void ngx_cweb_jobs_peer_read(ngx_event_t *ev);
 static ngx_int_t ngx_cweb_jobs_questions(ngx_cweb_jpeer_t *peer,
     ngx_uint_t again);
 static void ngx_cweb_jobs_question(ngx_cweb_jpeer_t *peer, u_char *msg,
     size_t len, ngx_uint_t again);
 static void ngx_cweb_jobs_peer_write(ngx_event_t *ev);
+static void ngx_cweb_jobs_found_keep(ngx_cweb_jobs_found_t *f,
+    ngx_uint_t gen, const char *module, const char *job,
+    ngx_cweb_shm_module_t *m);
 static ssize_t ngx_cweb_jobs_drain_recv(ngx_connection_t *c, u_char *buf,
     size_t size);
 static void ngx_cweb_jobs_peer_close(ngx_cweb_jpeer_t *peer);
@@ -320,6 +339,12 @@ ngx_cweb_jobs_request(ngx_cweb_jpeer_t *peer, int64_t q, json_t *msg)
     op->q = q;
     ngx_queue_insert_tail(&peer->ops, &op->peer_link);
     peer->nops++;
+
+    if (op->kind == NGX_CWEB_JOP_CREATE) {
+        ngx_cweb_jobs_submit_new(op);
+        return;
+    }
+
     ngx_cweb_jobs_submit(op);
 }
 
@@ -395,14 +420,20 @@ ngx_cweb_jobs_new(ngx_cweb_jop_t *op, json_t *msg, const char **why)
 }
 
 
-/* the plugin declaring the job: its current version is the one to run */
+/*
+ * The plugin declaring the job: its current version is the one to run.
+ * The last one found is kept with the registry's generation (bumped by
+ * every deploy, state change and delete): a burst of jobs of one kind
+ * reads the registry once, not a copy of it per job.  The loop's only.
+ */
 
 static ngx_uint_t
 ngx_cweb_jobs_find(ngx_cweb_jop_t *op, const char *module, const char *job,
     const char **why)
 {
-    ngx_uint_t              status;
+    ngx_uint_t              status, gen;
     ngx_pool_t             *pool;
+    ngx_cweb_jobs_found_t  *f;
     ngx_cweb_shm_module_t   m;
 
     if (job == NULL) {
@@ -410,31 +441,68 @@ ngx_cweb_jobs_find(ngx_cweb_jop_t *op, const char *module, const char *job,
         return 400;
     }
 
-    pool = ngx_create_pool(4096, ngx_cycle->log);
-    if (pool == NULL) {
-        return 500;
-    }
+    f = &ngx_cweb_jobs_found;
+    gen = ngx_cweb_shm_generation();
 
-    status = ngx_cweb_jobs_owner(pool, module, job, &m, why);
+    if (!(f->valid && f->generation == gen
+          && (module ? !f->any && ngx_strcmp(f->module, module) == 0
+                     : f->any)
+          && ngx_strcmp(f->job, job) == 0))
+    {
+        pool = ngx_create_pool(4096, ngx_cycle->log);
+        if (pool == NULL) {
+            return 500;
+        }
 
-    if (status == 0) {
-        op->job.module = strndup((char *) m.name, m.name_len);
-        op->job.job = strdup(job);
-        op->job.module_hash = strndup((char *) m.module_hash,
-                                      NGX_CWEB_HASH_LEN);
-        op->job.version = m.version;
+        status = ngx_cweb_jobs_owner(pool, module, job, &m, why);
 
-        if (op->job.module == NULL || op->job.job == NULL
-            || op->job.module_hash == NULL)
-        {
-            *why = "out of memory";
-            status = 500;
+        if (status == 0) {
+            ngx_cweb_jobs_found_keep(f, gen, module, job, &m);
+        }
+
+        ngx_destroy_pool(pool);
+
+        if (status) {
+            return status;
         }
     }
 
-    ngx_destroy_pool(pool);
+    op->job.module = strdup(f->name);
+    op->job.job = strdup(job);
+    op->job.module_hash = strdup(f->hash);
+    op->job.version = f->version;
 
-    return status;
+    if (op->job.module == NULL || op->job.job == NULL
+        || op->job.module_hash == NULL)
+    {
+        *why = "out of memory";
+        return 500;
+    }
+
+    return 0;
+}
+
+
+/* names too long to keep are found again each time */
+
+static void
+ngx_cweb_jobs_found_keep(ngx_cweb_jobs_found_t *f, ngx_uint_t gen,
+    const char *module, const char *job, ngx_cweb_shm_module_t *m)
+{
+    f->valid = (module == NULL || ngx_strlen(module) < sizeof(f->module))
+               && ngx_strlen(job) < sizeof(f->job)
+               && m->name_len < sizeof(f->name);
+
+    f->generation = gen;
+    f->any = (module == NULL);
+    ngx_cpystrn((u_char *) f->module, (u_char *) (module ? module : ""),
+                sizeof(f->module));
+    ngx_cpystrn((u_char *) f->job, (u_char *) job, sizeof(f->job));
+    ngx_cpystrn((u_char *) f->name, m->name,
+                ngx_min(m->name_len + 1, sizeof(f->name)));
+    ngx_memcpy(f->hash, m->module_hash, NGX_CWEB_HASH_LEN);
+    f->hash[NGX_CWEB_HASH_LEN] = '\0';
+    f->version = m->version;
 }
 
 

@@ -108,7 +108,7 @@ static ngx_uint_t           ngx_cweb_jobs_window;     /* claimed ahead */
 static ngx_uint_t           ngx_cweb_jobs_window_min;
 static ngx_uint_t           ngx_cweb_jobs_ready_head;
 static ngx_uint_t           ngx_cweb_jobs_ready_n;
-static ngx_uint_t           ngx_cweb_jobs_out;        /* ready + running */
+static ngx_uint_t           ngx_cweb_jobs_out;        /* taken, ready, running */
 
 static pthread_mutex_t      ngx_cweb_jobs_loaded_mu = PTHREAD_MUTEX_INITIALIZER;
 static ngx_cweb_jloaded_t  *ngx_cweb_jobs_loaded;
@@ -196,11 +196,61 @@ ngx_cweb_jobs_runners_room(void)
 }
 
 
+/*
+ * one job's place in the window, taken by the store thread as it claims
+ * the job (in a claim, or at its creation): what is claimed never
+ * outgrows the ready ring, however many claims and creates are out
+ */
+
+ngx_uint_t
+ngx_cweb_jobs_runners_take(void)
+{
+    ngx_uint_t  taken;
+
+    pthread_mutex_lock(&ngx_cweb_jobs_mu);
+
+    taken = (ngx_cweb_jobs_window > ngx_cweb_jobs_out);
+    if (taken) {
+        ngx_cweb_jobs_out++;
+    }
+
+    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
+
+    return taken;
+}
+
+
+/* places taken for claims that were not made, or not committed */
+
+void
+ngx_cweb_jobs_runners_untake(ngx_uint_t n)
+{
+    pthread_mutex_lock(&ngx_cweb_jobs_mu);
+    ngx_cweb_jobs_out -= n;
+    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
+}
+
+
+/*
+ * claims committed: the runners take them; at exit, when the runners'
+ * jobs went back to pending already, these go back too, not run
+ */
+
 void
 ngx_cweb_jobs_runners_give(ngx_cweb_jclaim_t *claims, ngx_uint_t n)
 {
     ngx_uint_t          i, k;
     ngx_cweb_jready_t  *e;
+
+    if (ngx_cweb_jobs_exiting()) {
+        for (i = 0; i < n; i++) {
+            (void) ngx_cweb_jobs_requeue_one(&claims[i]);
+            ngx_cweb_jstore_claim_free(&claims[i]);
+        }
+
+        ngx_cweb_jobs_runners_untake(n);
+        return;
+    }
 
     pthread_mutex_lock(&ngx_cweb_jobs_mu);
 
@@ -210,8 +260,7 @@ ngx_cweb_jobs_runners_give(ngx_cweb_jclaim_t *claims, ngx_uint_t n)
         e = &ngx_cweb_jobs_ready[k];
         e->claim = claims[i];
         e->canceled = 0;
-        ngx_cweb_jobs_ready_n++;
-        ngx_cweb_jobs_out++;
+        ngx_cweb_jobs_ready_n++;        /* its place was taken */
     }
 
     pthread_cond_broadcast(&ngx_cweb_jobs_cv);

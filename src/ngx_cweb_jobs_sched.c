@@ -44,6 +44,8 @@ typedef struct {
     ngx_cweb_jclaim_t          *claims;       /* its array, kept for the next */
     ngx_uint_t                  nclaims;
     ngx_uint_t                  none_due;     /* the last claim found none */
+    ngx_cweb_jclaim_t           gives[32];    /* theirs, for the runners */
+    ngx_uint_t                  ngives;
     ngx_uint_t                  exiting;      /* at exit: write blocking */
 
     ngx_cweb_jstore_t          *store;        /* the store thread's */
@@ -64,17 +66,15 @@ static ngx_int_t ngx_cweb_jobs_listen(void);
 static void *ngx_cweb_jobs_store_thread(void *data);
 static void ngx_cweb_jobs_store_batch(ngx_cweb_jop_t *ops);
 static void ngx_cweb_jobs_exec(ngx_cweb_jop_t *op);
+static void ngx_cweb_jobs_exec_create(ngx_cweb_jop_t *op, int64_t now);
 static void ngx_cweb_jobs_exec_more(ngx_cweb_jop_t *op, int64_t now);
-static void ngx_cweb_jobs_exec_cancel(ngx_cweb_jop_t *op, int64_t now);
-static void ngx_cweb_jobs_exec_events(ngx_cweb_jop_t *op);
-static void ngx_cweb_jobs_read(ngx_cweb_jop_t *op, int rc, json_t *body,
-    const char *failed);
 static void ngx_cweb_jobs_event(ngx_cweb_jop_t *op, const char *uuid,
     int64_t id, int64_t ts, const char *type, const char *data);
 static void ngx_cweb_jobs_recovered(void *data, const char *uuid,
     int64_t event_id, int64_t ts, const char *type, const char *data_json);
 static void ngx_cweb_jobs_notified(ngx_event_t *ev);
 static void ngx_cweb_jobs_finished(ngx_cweb_jop_t *op);
+static void ngx_cweb_jobs_give(ngx_cweb_jclaim_t *claim);
 static void ngx_cweb_jobs_schedule(void);
 static void ngx_cweb_jobs_timer_handler(ngx_event_t *ev);
 static void ngx_cweb_jobs_exit(void);
@@ -435,6 +435,8 @@ ngx_cweb_jobs_store_batch(ngx_cweb_jop_t *ops)
             ngx_cweb_jobs_events_free(op);
 
             /* claims made and rolled back: the payloads are ours to free */
+            ngx_cweb_jobs_runners_untake(op->claimed);
+
             while (op->claimed) {
                 ngx_cweb_jstore_claim_free(&op->claims[--op->claimed]);
             }
@@ -460,13 +462,12 @@ static void
 ngx_cweb_jobs_exec(ngx_cweb_jop_t *op)
 {
     int               rc;
-    int64_t           now, id;
+    int64_t           now;
     json_t           *job;
     ngx_cweb_jobs_t  *j;
 
     j = &ngx_cweb_jobs;
     now = ngx_cweb_jobs_now();
-    id = 0;
 
     switch (op->kind) {
 
@@ -484,23 +485,14 @@ ngx_cweb_jobs_exec(ngx_cweb_jop_t *op)
         return;
 
     case NGX_CWEB_JOP_CREATE:
-        if (ngx_cweb_jstore_create(j->store, &op->job, now, &id) != 0) {
-            op->status = 500;
-            op->body = json_pack("{s:s,s:s}", "error", "the job was not "
-                                 "stored", "reason",
-                                 ngx_cweb_jstore_error(j->store));
-            return;
-        }
-
-        op->status = 200;
-        ngx_cweb_jobs_created(op);
-        ngx_cweb_jobs_event(op, op->job.uuid, id, now, "created", NULL);
+        ngx_cweb_jobs_exec_create(op, now);
         return;
 
     case NGX_CWEB_JOP_GET:
         job = NULL;
         rc = ngx_cweb_jstore_get(j->store, op->uuid, &job);
-        ngx_cweb_jobs_read(op, rc, job, "the job cannot be read");
+        ngx_cweb_jobs_said_read(op, j->store, rc, job,
+                                "the job cannot be read");
         return;
 
     case NGX_CWEB_JOP_LIST:
@@ -519,6 +511,56 @@ ngx_cweb_jobs_exec(ngx_cweb_jop_t *op)
 }
 
 
+/* op->limit: claimed in the same write (see ngx_cweb_jobs_submit_new) */
+
+static void
+ngx_cweb_jobs_exec_create(ngx_cweb_jop_t *op, int64_t now)
+{
+    int               rc;
+    int64_t           id, started;
+    ngx_cweb_jobs_t  *j;
+
+    j = &ngx_cweb_jobs;
+    id = 0;
+
+    if (op->limit && !ngx_cweb_jobs_runners_take()) {
+        op->limit = 0;
+    }
+
+    rc = op->limit
+         ? ngx_cweb_jstore_create_claimed(j->store, &op->job, now, &id,
+                                          op->claims, &started)
+         : ngx_cweb_jstore_create(j->store, &op->job, now, &id);
+
+    if (op->limit && (rc != 0 || op->claims->id == 0)) {
+        ngx_cweb_jobs_runners_untake(1);
+        op->limit = 0;
+    }
+
+    if (rc != 0) {
+        op->status = 500;
+        op->body = json_pack("{s:s,s:s}", "error", "the job was not "
+                             "stored", "reason",
+                             ngx_cweb_jstore_error(j->store));
+        return;
+    }
+
+    op->status = 200;
+    ngx_cweb_jobs_created(op);
+
+    if (!op->limit) {
+        ngx_cweb_jobs_event(op, op->job.uuid, id, now, "created", NULL);
+        return;
+    }
+
+    /* "created" is not the event the store kept: its null data as is */
+    ngx_cweb_jobs_event_add(op, NULL, op->job.uuid, id, now, "created",
+                            NULL);
+    ngx_cweb_jobs_event(op, op->job.uuid, started, now, "started", NULL);
+    op->claimed = 1;
+}
+
+
 static void
 ngx_cweb_jobs_exec_more(ngx_cweb_jop_t *op, int64_t now)
 {
@@ -532,21 +574,29 @@ ngx_cweb_jobs_exec_more(ngx_cweb_jop_t *op, int64_t now)
     switch (op->kind) {
 
     case NGX_CWEB_JOP_CANCEL:
-        ngx_cweb_jobs_exec_cancel(op, now);
+        ngx_cweb_jobs_said_cancel(op, j->store, now);
         return;
 
     case NGX_CWEB_JOP_CLAIM:
         /* as many due jobs as the runners have room for, one commit */
-        rc = 1;
+        while (op->claimed < (ngx_uint_t) op->limit) {
 
-        while (op->claimed < (ngx_uint_t) op->limit && rc == 1) {
+            /* the runners' places went to creates: as if all were claimed */
+            if (!ngx_cweb_jobs_runners_take()) {
+                op->limit = (int) op->claimed;
+                break;
+            }
+
             rc = ngx_cweb_jstore_claim(j->store, now,
                                        &op->claims[op->claimed], &id);
-            if (rc == 1) {
-                ngx_cweb_jobs_event(op, op->claims[op->claimed].uuid, id,
-                                    now, "started", NULL);
-                op->claimed++;
+            if (rc != 1) {
+                ngx_cweb_jobs_runners_untake(1);
+                break;
             }
+
+            ngx_cweb_jobs_event(op, op->claims[op->claimed].uuid, id, now,
+                                "started", NULL);
+            op->claimed++;
         }
 
         if (op->claimed < (ngx_uint_t) op->limit
@@ -595,100 +645,10 @@ ngx_cweb_jobs_exec_more(ngx_cweb_jop_t *op, int64_t now)
         return;
 
     case NGX_CWEB_JOP_EVENTS:
-        ngx_cweb_jobs_exec_events(op);
+        ngx_cweb_jobs_said_events(op, j->store,
+                                  ngx_cweb_jobs_max_message(j->jcf) / 2);
         return;
     }
-}
-
-
-/* a cancel: at once for a pending job, through its hook for a running one */
-
-static void
-ngx_cweb_jobs_exec_cancel(ngx_cweb_jop_t *op, int64_t now)
-{
-    int               rc;
-    int64_t           id;
-    ngx_cweb_jobs_t  *j;
-
-    j = &ngx_cweb_jobs;
-    id = 0;
-
-    rc = ngx_cweb_jstore_cancel(j->store, op->uuid, now, op->state_out,
-                                &id);
-    if (rc != 0) {
-        op->status = 500;
-        op->body = json_pack("{s:s}", "error", "the cancel failed");
-
-    } else if (op->state_out[0] == '\0') {
-        op->status = 404;
-        op->body = json_pack("{s:s}", "error", "unknown job");
-
-    } else if (ngx_strcmp(op->state_out, "canceled") == 0 && id) {
-        op->status = 200;
-        op->body = json_pack("{s:s,s:s}", "job_uuid", op->uuid,
-                             "state", "canceled");
-        ngx_cweb_jobs_event(op, op->uuid, id, now, "canceled", NULL);
-
-    } else if (ngx_strcmp(op->state_out, "running") == 0) {
-        /* its cancel hook runs; it ends canceled when its run ends */
-        op->status = 202;
-        op->body = json_pack("{s:s,s:s,s:b}", "job_uuid", op->uuid,
-                             "state", "running", "cancel_requested", 1);
-
-    } else {
-        op->status = 409;
-        op->body = json_pack("{s:s,s:s,s:s}", "error", "the job has "
-                             "finished", "job_uuid", op->uuid, "state",
-                             op->state_out);
-    }
-}
-
-
-/* a replay: the job's events after op->since, a page of op->limit */
-
-static void
-ngx_cweb_jobs_exec_events(ngx_cweb_jop_t *op)
-{
-    int         rc;
-    json_t     *evs;
-    int64_t     last;
-    ngx_uint_t  more;
-
-    rc = ngx_cweb_jstore_events_state(ngx_cweb_jobs.store, op->uuid,
-                                      op->since, op->limit, &evs, &last,
-                                      op->state_out);
-
-    more = (rc == 1) ? ngx_cweb_jobs_page_trim(evs, &last,
-                  ngx_cweb_jobs_max_message(ngx_cweb_jobs.jcf) / 2) : 0;
-
-    /* the state: a follower of a job that has ended stops at its end */
-    ngx_cweb_jobs_read(op, rc, rc == 1 ? json_pack("{s:o,s:I,s:s,s:b}",
-                                                   "events", evs, "last_id",
-                                                   (json_int_t) last,
-                                                   "state", op->state_out,
-                                                   "more", (int) more)
-                                       : NULL,
-                       "the events cannot be read");
-}
-
-
-/* a read's answer: 1 found (body), 0 unknown uuid, -1 the store failed */
-
-static void
-ngx_cweb_jobs_read(ngx_cweb_jop_t *op, int rc, json_t *body,
-    const char *failed)
-{
-    if (rc == 1) {
-        op->status = 200;
-        op->body = body;
-        return;
-    }
-
-    op->status = rc == 0 ? 404 : 500;
-    op->body = rc == 0
-               ? json_pack("{s:s}", "error", "unknown job")
-               : json_pack("{s:s,s:s}", "error", failed, "reason",
-                           ngx_cweb_jstore_error(ngx_cweb_jobs.store));
 }
 
 
@@ -755,6 +715,7 @@ ngx_cweb_jobs_notified(ngx_event_t *ev)
         ngx_cweb_jobs_finished(op);
     }
 
+    ngx_cweb_jobs_give(NULL);
     ngx_cweb_ipc_hold(0);
 
     if (!j->exiting) {
@@ -777,8 +738,16 @@ ngx_cweb_jobs_finished(ngx_cweb_jop_t *op)
 
     switch (op->kind) {
 
-    case 0:
     case NGX_CWEB_JOP_CREATE:
+        if (op->claimed) {
+            ngx_cweb_jobs_give(op->claims);
+            break;
+        }
+
+        j->none_due = 0;
+        break;
+
+    case 0:
         j->none_due = 0;
         break;
 
@@ -821,6 +790,51 @@ ngx_cweb_jobs_finished(ngx_cweb_jop_t *op)
     }
 
     ngx_cweb_jobs_op_free(op);
+}
+
+
+/*
+ * the jobs claimed at their creation go to the runners together, as a
+ * claim's do (one wake-up of the runners for a batch); NULL: the rest
+ */
+
+static void
+ngx_cweb_jobs_give(ngx_cweb_jclaim_t *claim)
+{
+    ngx_cweb_jobs_t  *j;
+
+    j = &ngx_cweb_jobs;
+
+    if (claim) {
+        j->gives[j->ngives++] = *claim;
+    }
+
+    if (j->ngives && (claim == NULL || j->ngives == 32)) {
+        ngx_cweb_jobs_runners_give(j->gives, j->ngives);
+        j->ngives = 0;
+    }
+}
+
+
+/*
+ * A create from a worker.  A job due now is claimed in the commit that
+ * creates it when the store thread finds a runner's place free and no
+ * older job due (so claims keep their order: run_at, then id): the claim
+ * that would read it back and start it was a third of the store's work
+ * per job.
+ */
+
+void
+ngx_cweb_jobs_submit_new(ngx_cweb_jop_t *op)
+{
+    if (op->job.run_at <= ngx_cweb_jobs_now() && !ngx_exiting && !ngx_quit
+        && !ngx_terminate)
+    {
+        op->claims = &op->claim;
+        op->limit = 1;
+    }
+
+    ngx_cweb_jobs_submit(op);
 }
 
 
@@ -917,6 +931,10 @@ ngx_cweb_jobs_exit(void)
 
     /* the loop is not running any more: answers are written blocking */
     j->exiting = 1;
+    ngx_cweb_jobs_notified(NULL);
+
+    /* the jobs claimed by what was committed last went back: said too */
+    ngx_cweb_jobs_flush(2000);
     ngx_cweb_jobs_notified(NULL);
 
     /* and what the workers asked after that is to be asked again */

@@ -67,7 +67,8 @@ struct ngx_cweb_jop_s {
     char                       *text;         /* or the body as JSON text */
     char                      **events;       /* to announce: their texts */
     ngx_uint_t                  nevents;
-    ngx_cweb_jclaim_t          *claims;       /* a claim's, malloc'd */
+    ngx_cweb_jclaim_t          *claims;       /* a claim's, or &claim */
+    ngx_cweb_jclaim_t           claim;        /* a create's own */
     ngx_uint_t                  claimed;      /* how many of them */
     int64_t                     next_at;      /* 0: nothing pending */
     char                        state_out[16];
@@ -95,6 +96,7 @@ struct ngx_cweb_jrunner_s {
 
 /* ngx_cweb_jobs_sched.c */
 void ngx_cweb_jobs_submit(ngx_cweb_jop_t *op);
+void ngx_cweb_jobs_submit_new(ngx_cweb_jop_t *op);
 ngx_cweb_jop_t *ngx_cweb_jobs_op(ngx_uint_t kind);
 void ngx_cweb_jobs_op_free(ngx_cweb_jop_t *op);
 int64_t ngx_cweb_jobs_now(void);
@@ -112,6 +114,8 @@ void ngx_cweb_jobs_peers_drain(void);
 /* ngx_cweb_jobs_run.c */
 ngx_int_t ngx_cweb_jobs_runners_start(ngx_uint_t n, ngx_log_t *log);
 ngx_uint_t ngx_cweb_jobs_runners_room(void);
+ngx_uint_t ngx_cweb_jobs_runners_take(void);
+void ngx_cweb_jobs_runners_untake(ngx_uint_t n);
 void ngx_cweb_jobs_runners_give(ngx_cweb_jclaim_t *claims, ngx_uint_t n);
 void ngx_cweb_jobs_runner_done(void);
 void ngx_cweb_jobs_runner_cancel(const char *uuid);
@@ -119,6 +123,12 @@ void ngx_cweb_jobs_runners_requeue(void);
 
 /* ngx_cweb_jobs_said.c */
 void ngx_cweb_jobs_created(ngx_cweb_jop_t *op);
+void ngx_cweb_jobs_said_read(ngx_cweb_jop_t *op, ngx_cweb_jstore_t *store,
+    int rc, json_t *body, const char *failed);
+void ngx_cweb_jobs_said_cancel(ngx_cweb_jop_t *op, ngx_cweb_jstore_t *store,
+    int64_t now);
+void ngx_cweb_jobs_said_events(ngx_cweb_jop_t *op, ngx_cweb_jstore_t *store,
+    size_t budget);
 ngx_uint_t ngx_cweb_jobs_page_trim(json_t *evs, int64_t *last,
     size_t budget);
 void ngx_cweb_jobs_event_add(ngx_cweb_jop_t *op, ngx_cweb_jstore_t *store,
