@@ -4,7 +4,7 @@
 #   make run      install missing packages, build, nginx on 127.0.0.1:8080
 #   make test     install missing packages, build, unit tests + t/*.t
 #   make bench    benchmarks (bench/http, deploy, instructions, faults,
-#                 routes, ws, jobs, jobs-fanout); not in test
+#                 routes, ws, jobs, jobs-store, jobs-fanout); not in test
 #   make valgrind the suites under memcheck (VALGRIND_SUITES=t/060-api.t
 #                 ...); fails on invalid accesses and definite leaks
 
@@ -257,6 +257,7 @@ bench: bench-ws-deps $(MODULE) $(WS_CLIENT)
 	bench/ws
 	bench/ws-instructions
 	bench/jobs
+	bench/jobs-store
 	bench/jobs-fanout
 
 clean:
