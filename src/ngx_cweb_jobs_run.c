@@ -109,6 +109,7 @@ static ngx_uint_t           ngx_cweb_jobs_window_min;
 static ngx_uint_t           ngx_cweb_jobs_ready_head;
 static ngx_uint_t           ngx_cweb_jobs_ready_n;
 static ngx_uint_t           ngx_cweb_jobs_out;        /* taken, ready, running */
+static ngx_uint_t           ngx_cweb_jobs_closed;     /* at exit: no more */
 
 static pthread_mutex_t      ngx_cweb_jobs_loaded_mu = PTHREAD_MUTEX_INITIALIZER;
 static ngx_cweb_jloaded_t  *ngx_cweb_jobs_loaded;
@@ -209,7 +210,8 @@ ngx_cweb_jobs_runners_take(void)
 
     pthread_mutex_lock(&ngx_cweb_jobs_mu);
 
-    taken = (ngx_cweb_jobs_window > ngx_cweb_jobs_out);
+    taken = (ngx_cweb_jobs_window > ngx_cweb_jobs_out
+             && !ngx_cweb_jobs_closed);
     if (taken) {
         ngx_cweb_jobs_out++;
     }
@@ -217,6 +219,17 @@ ngx_cweb_jobs_runners_take(void)
     pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 
     return taken;
+}
+
+
+/* at exit, before the runners' jobs go back: no place for another */
+
+void
+ngx_cweb_jobs_runners_close(void)
+{
+    pthread_mutex_lock(&ngx_cweb_jobs_mu);
+    ngx_cweb_jobs_closed = 1;
+    pthread_mutex_unlock(&ngx_cweb_jobs_mu);
 }
 
 

@@ -736,6 +736,14 @@ ngx_cweb_jobs_finished(ngx_cweb_jop_t *op)
         op->body = NULL;
     }
 
+    /*
+     * the jobs claimed at their creation before it reach the runners
+     * first: a claim's come after them, and a cancel finds them there
+     */
+    if (op->kind == NGX_CWEB_JOP_CLAIM || op->kind == NGX_CWEB_JOP_CANCEL) {
+        ngx_cweb_jobs_give(NULL);
+    }
+
     switch (op->kind) {
 
     case NGX_CWEB_JOP_CREATE:
@@ -926,6 +934,8 @@ ngx_cweb_jobs_exit(void)
         j->listen = NULL;
     }
 
+    /* no job is claimed any more: what is created now stays pending */
+    ngx_cweb_jobs_runners_close();
     ngx_cweb_jobs_runners_requeue();
     ngx_cweb_jobs_flush(3000);
 

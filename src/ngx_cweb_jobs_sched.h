@@ -115,6 +115,7 @@ void ngx_cweb_jobs_peers_drain(void);
 ngx_int_t ngx_cweb_jobs_runners_start(ngx_uint_t n, ngx_log_t *log);
 ngx_uint_t ngx_cweb_jobs_runners_room(void);
 ngx_uint_t ngx_cweb_jobs_runners_take(void);
+void ngx_cweb_jobs_runners_close(void);
 void ngx_cweb_jobs_runners_untake(ngx_uint_t n);
 void ngx_cweb_jobs_runners_give(ngx_cweb_jclaim_t *claims, ngx_uint_t n);
 void ngx_cweb_jobs_runner_done(void);

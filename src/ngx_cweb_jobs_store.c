@@ -550,7 +550,7 @@ ngx_cweb_jstore_create_claimed(ngx_cweb_jstore_t *s,
     /* an older job due goes first: this one waits its turn, pending */
     rc = ngx_cweb_jstore_next_run_at(s, &at);
 
-    /* (one unreadable is the claims' to fail: this one is pending) */
+    /* one unreadable: this one is pending, and claims take what is due */
     if (rc != 0 && (rc < 0 || at <= now)) {
         out = NULL;
     }

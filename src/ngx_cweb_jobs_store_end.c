@@ -165,8 +165,10 @@ ngx_cweb_jstore_finish(ngx_cweb_jstore_t *s, int64_t job_id,
     rc = ngx_cweb_jstore_running(s, job_id, &r);
 
     if (rc == 0) {
-        rc = ngx_cweb_jstore_fail(s, "job %" PRId64 " is not running",
-                                  job_id);
+        /* of the forms written, but not of a running job (attempts 0) */
+        rc = ngx_cweb_jstore_fail(s, "the jobs database is damaged: job %"
+                                  PRId64 " is running with numbers out of "
+                                  "range", job_id);
     }
 
     return ngx_cweb_jstore_op_end(s, rc);
@@ -174,10 +176,11 @@ ngx_cweb_jstore_finish(ngx_cweb_jstore_t *s, int64_t job_id,
 
 
 /*
- * a running job's end, read with only the numbers it uses (checked as it
- * reads them): the cancel hook ran, so whatever the job did after it is
- * ignored; 1: the job is not running or its row is damaged, nothing
- * written
+ * a running job's end, read with only the numbers it uses, checked in the
+ * query as ngx_cweb_jstore_row() checks them (its texts are not read: the
+ * runner has its claim's); the cancel hook ran, so whatever the job did
+ * after it is ignored; 1: the job is not running or its row is damaged,
+ * nothing written
  */
 
 static int

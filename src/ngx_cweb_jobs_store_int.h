@@ -74,8 +74,9 @@ enum {
     X(RUNNING_END, "SELECT attempts, cancel_requested FROM jobs "            \
       "WHERE id = ?1 AND state = 'running' "                                 \
       "AND typeof(attempts) = 'integer' AND attempts > 0 "                   \
-      "AND typeof(max_attempts) = 'integer' "                                \
-      "AND typeof(cancel_requested) = 'integer'")                            \
+      "AND typeof(max_attempts) = 'integer' AND attempts <= max_attempts "   \
+      "AND typeof(cancel_requested) = 'integer' "                            \
+      "AND cancel_requested IN (0, 1)")                                      \
     X(ATTEMPT_END, "UPDATE job_attempts SET ended_at = ?3, error = ?4 "      \
       "WHERE job_id = ?1 AND attempt = ?2")                                  \
     X(PEND, "UPDATE jobs SET state = 'pending', "                            \

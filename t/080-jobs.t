@@ -576,13 +576,13 @@ many: 48 created at once (version 7 uuids of now) and read back at once, each an
 
 
 
-=== TEST 20: nginx -s reload while POSTs are in flight: what the old helper did not read it answers "again", the workers ask the new one, and every POST is answered 200 with its job stored once
+=== TEST 20: nginx -s reload while POSTs are in flight: what the old helper did not read it answers "again", the workers ask the new one, and every POST is answered 200 with its job stored once and run to done (none left running by the old helper)
 --- jobs
 deploy jobs_test.c V=1
 reloadflood 3
 --- response_body
 deploy 200
-reloadflood: every POST across the reload answered 200, each job stored once
+reloadflood: every POST across the reload answered 200, each job stored once and done
 --- timeout: 60
 --- no_error_log
 [error]

@@ -69,7 +69,8 @@
 #   reloadflood SECONDS          POSTs kept 8 in flight for SECONDS, the
 #                                master sent HUP (a reload: a new helper)
 #                                a third of the way in: each must be
-#                                answered 200, its job stored once
+#                                answered 200, its job stored once and
+#                                done (within 30 s)
 #   bulk N BYTES                 N echo jobs with a payload string of BYTES,
 #                                posted one after the other, until all done
 #   rawsock HEX                  bytes (hex) written on a connection of its
@@ -806,7 +807,18 @@ sub jobs_reload_flood {
     my ($rows, $distinct) = split /\|/, $stored;
     return "reloadflood: $i POSTs answered 200, the store has $rows jobs ($distinct distinct)"
         unless $rows == $i && $distinct == $i && @uuids == $i;
-    return "reloadflood: every POST across the reload answered 200, each job stored once";
+    # and each runs once to its end: none left running by the old helper
+    # (the next one would fail it as interrupted), bounded
+    my $states = '';
+    for (1 .. 300) {
+        $states = `sqlite3 -cmd '.timeout 5000' '$db' "SELECT group_concat(state || ':' || n) FROM (SELECT state, count(*) AS n FROM jobs WHERE json_extract(payload, '\$.tag') = '$tag' GROUP BY state ORDER BY state)"`;
+        chomp $states;
+        last if $states eq "done:$i";
+        Time::HiRes::sleep(0.1);
+    }
+    return "reloadflood: the $i jobs ended $states, not all done"
+        unless $states eq "done:$i";
+    return "reloadflood: every POST across the reload answered 200, each job stored once and done";
 }
 
 # the id of the job's N-th stored event

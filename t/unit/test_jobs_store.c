@@ -1316,10 +1316,22 @@ static void
 test_damaged_writer(void)
 {
     char                state[16];
+    size_t              i;
     json_t             *a;
     int64_t             eid, last;
     ngx_cweb_jclaim_t   c;
     ngx_cweb_jstore_t  *s;
+
+    /* what a finish reads, each made what this code never writes */
+    static const char  *damage[] = {
+        "UPDATE jobs SET max_attempts = 'many' WHERE id = 11",
+        "UPDATE jobs SET attempts = 2 WHERE id = 11",
+        "UPDATE jobs SET attempts = 0 WHERE id = 11",
+        "UPDATE jobs SET attempts = 'one' WHERE id = 11",
+        "UPDATE jobs SET cancel_requested = 2 WHERE id = 11",
+        "UPDATE jobs SET cancel_requested = -1 WHERE id = 11",
+        "UPDATE jobs SET cancel_requested = 'yes' WHERE id = 11",
+    };
 
     s = fresh();
 
@@ -1350,11 +1362,18 @@ test_damaged_writer(void)
                                  0, 10, &a, &last) == -1);
 
     /* a running job made damaged: its ending is refused, not guessed */
-    CHECK(raw("UPDATE jobs SET max_attempts = 'many' WHERE id = 11") == 0);
-    ngx_cweb_jstore_begin(s);
-    CHECK(ngx_cweb_jstore_finish(s, 11, "done", NULL, NULL, 101, state,
-                                 &eid) == -1);
-    ngx_cweb_jstore_commit(s);
+    for (i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+        CHECK(raw("UPDATE jobs SET attempts = 1, max_attempts = 1, "
+                  "cancel_requested = 0 WHERE id = 11") == 0);
+        CHECK(raw(damage[i]) == 0);
+        ngx_cweb_jstore_begin(s);
+        CHECK(ngx_cweb_jstore_finish(s, 11, "done", NULL, NULL, 101, state,
+                                     &eid) == -1);
+        CHECK(strstr(ngx_cweb_jstore_error(s), "damaged") != NULL);
+        ngx_cweb_jstore_commit(s);
+        CHECK(scalar(s, "SELECT count(*) FROM jobs WHERE id = 11 "
+                        "AND state = 'running'") == 1);
+    }
 
     ngx_cweb_jstore_close(s);
 }
