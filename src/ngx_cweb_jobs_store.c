@@ -5,13 +5,13 @@
  * those that end them are in ngx_cweb_jobs_store_end.c, the reads and
  * the checks of what is read back in ngx_cweb_jobs_store_read.c.
  *
- * Schema (jobs.db, WAL, user_version 1):
+ * Schema (jobs.db, WAL, user_version 2):
  *   jobs(id, uuid UNIQUE, module, job, module_hash, version, payload,
  *        state, created_at, updated_at, run_at, timeout_ms, max_attempts,
  *        attempts, cancel_requested, result, error)
  *   job_attempts(job_id, attempt, started_at, ended_at, error,
  *                PRIMARY KEY (job_id, attempt))
- *   job_events(id AUTOINCREMENT, job_id, ts, type, data)
+ *   job_events(id, job_id, ts, type, data)
  * jobs_due (state, run_at) serves claims and next_run_at, job_events_job
  * (job_id, id) the replay of one job's events.  A new schema version is
  * one more entry of ngx_cweb_jstore_migrations[], applied in order, each
@@ -30,10 +30,13 @@
  * ({"attempt"}), retry ({"error","attempt","run_at"}, or
  * {"interrupted":true} from a requeue), done (the result), failed and
  * canceled ({"error"} or null), and the plugins' own types.
- * AUTOINCREMENT keeps event ids one sequence for all jobs that never goes
- * back, even after the newest events are deleted (for some 9% more
- * instructions in create+claim+finish than plain rowids: sqlite_sequence
- * is read and written with every event).
+ * Event ids are one sequence for all jobs that never goes back: the
+ * writer gives them, from the largest stored at open, and never gives one
+ * twice, even one rolled back or deleted since.  Schema 1 had
+ * AUTOINCREMENT for that, which read and wrote sqlite_sequence with every
+ * event (9% of the instructions of create+claim+finish, a WAL frame a
+ * commit); it would not have stopped what can write this file from
+ * setting the sequence back either.  Nothing here deletes events.
  *
  * Everything read back is distrusted: plugins run as the same user and
  * can write this file, so a row is used only when every field has the
@@ -53,6 +56,7 @@
 static int ngx_cweb_jstore_version(ngx_cweb_jstore_t *s, int *v);
 static int ngx_cweb_jstore_migrate(ngx_cweb_jstore_t *s);
 static int ngx_cweb_jstore_prepare(ngx_cweb_jstore_t *s);
+static int ngx_cweb_jstore_event_seq(ngx_cweb_jstore_t *s);
 static int ngx_cweb_jstore_claim_row(ngx_cweb_jstore_t *s, int64_t now,
     ngx_cweb_jclaim_t *out, int64_t *event_id);
 static int ngx_cweb_jstore_insert_job(ngx_cweb_jstore_t *s,
@@ -62,8 +66,8 @@ static int ngx_cweb_jstore_claimed(ngx_cweb_jstore_t *s,
     const ngx_cweb_jnew_t *j, int64_t id, ngx_cweb_jclaim_t *out);
 static int ngx_cweb_jstore_start(ngx_cweb_jstore_t *s, ngx_cweb_jclaim_t *c,
     int64_t now, int64_t *event_id, int first);
-static void ngx_cweb_jstore_keep_event(ngx_cweb_jstore_t *s, int64_t now,
-    const char *type, const char *data);
+static void ngx_cweb_jstore_keep_event(ngx_cweb_jstore_t *s, int64_t id,
+    int64_t now, const char *type, const char *data);
 
 
 static const char  ngx_cweb_jstore_v1[] =
@@ -103,9 +107,29 @@ static const char  ngx_cweb_jstore_v1[] =
     "PRAGMA user_version = 1;";
 
 
+/*
+ * 2: job_events without AUTOINCREMENT, its ids given by the writer
+ * (ngx_cweb_jstore_insert_event()); the rows are copied as they are
+ */
+static const char  ngx_cweb_jstore_v2[] =
+    "CREATE TABLE job_events_v2 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  job_id INTEGER NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  data TEXT);"
+    "INSERT INTO job_events_v2 (id, job_id, ts, type, data) "
+    "  SELECT id, job_id, ts, type, data FROM job_events ORDER BY id;"
+    "DROP TABLE job_events;"
+    "ALTER TABLE job_events_v2 RENAME TO job_events;"
+    "CREATE INDEX job_events_job ON job_events (job_id, id);"
+    "PRAGMA user_version = 2;";
+
+
 /* entry i takes the schema from version i to i + 1 */
 static const char  *ngx_cweb_jstore_migrations[] = {
     ngx_cweb_jstore_v1,
+    ngx_cweb_jstore_v2,
 };
 
 #define NGX_CWEB_JSTORE_SCHEMA                                               \
@@ -130,7 +154,9 @@ ngx_cweb_jstore_open(const char *path, int sync_full, char *err, size_t len)
         return NULL;
     }
 
-    if (ngx_cweb_jstore_migrate(s) != 0 || ngx_cweb_jstore_prepare(s) != 0) {
+    if (ngx_cweb_jstore_migrate(s) != 0 || ngx_cweb_jstore_prepare(s) != 0
+        || ngx_cweb_jstore_event_seq(s) != 0)
+    {
         snprintf(err, len, "jobs database \"%s\" is unusable: %s",
                  path, s->err);
         ngx_cweb_jstore_close(s);
@@ -138,6 +164,32 @@ ngx_cweb_jstore_open(const char *path, int sync_full, char *err, size_t len)
     }
 
     return s;
+}
+
+
+/* the writer's next event id: after the largest stored */
+
+static int
+ngx_cweb_jstore_event_seq(ngx_cweb_jstore_t *s)
+{
+    int            rc;
+    sqlite3_stmt  *st;
+
+    st = s->stmt[NGX_CWEB_JSTORE_EVENT_MAX];
+    rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL
+        && sqlite3_column_type(st, 0) != SQLITE_INTEGER)
+    {
+        sqlite3_reset(st);
+        return ngx_cweb_jstore_fail(s, "the database is damaged: an event "
+                                    "id is not an integer");
+    }
+
+    s->event_next = (rc == SQLITE_ROW) ? sqlite3_column_int64(st, 0) + 1 : 1;
+    sqlite3_reset(st);
+
+    return (rc == SQLITE_ROW) ? 0 : ngx_cweb_jstore_db_error(s, "event ids");
 }
 
 
@@ -453,17 +505,21 @@ ngx_cweb_jstore_insert_event(ngx_cweb_jstore_t *s, int i, int64_t job_id,
     sqlite3_bind_int64(st, 2, now);
     sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, s->event_next);
 
     if (ngx_cweb_jstore_run(s, i) != 0) {
         return -1;
     }
 
+    /* an id is never given twice, even one rolled back or deleted since */
     if (sqlite3_changes(s->db) > 0) {
-        ngx_cweb_jstore_keep_event(s, now, type, data);
+        ngx_cweb_jstore_keep_event(s, s->event_next, now, type, data);
 
         if (event_id) {
-            *event_id = sqlite3_last_insert_rowid(s->db);
+            *event_id = s->event_next;
         }
+
+        s->event_next++;
     }
 
     return 0;
@@ -476,7 +532,7 @@ ngx_cweb_jstore_insert_event(ngx_cweb_jstore_t *s, int i, int64_t job_id,
  */
 
 static void
-ngx_cweb_jstore_keep_event(ngx_cweb_jstore_t *s, int64_t now,
+ngx_cweb_jstore_keep_event(ngx_cweb_jstore_t *s, int64_t id, int64_t now,
     const char *type, const char *data)
 {
     char    *p;
@@ -506,7 +562,7 @@ ngx_cweb_jstore_keep_event(ngx_cweb_jstore_t *s, int64_t now,
 
     strcpy(s->last_type, type);
     s->last_ts = now;
-    s->last_id = sqlite3_last_insert_rowid(s->db);
+    s->last_id = id;
     s->last_null = (data == NULL);
 }
 

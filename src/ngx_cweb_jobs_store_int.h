@@ -51,8 +51,8 @@ enum {
       "version, payload, state, created_at, updated_at, run_at, "            \
       "timeout_ms, max_attempts, attempts, cancel_requested) VALUES "       \
       "(?1, ?2, ?3, ?4, ?5, ?6, ?11, ?7, ?7, ?8, ?9, ?10, ?12, 0)")      \
-    X(INSERT_EVENT, "INSERT INTO job_events (job_id, ts, type, data) "       \
-      "VALUES (?1, ?2, ?3, ?4)")                                             \
+    X(INSERT_EVENT, "INSERT INTO job_events (id, job_id, ts, type, data) "   \
+      "VALUES (?5, ?1, ?2, ?3, ?4)")                                         \
     X(DUE, "SELECT " NGX_CWEB_JSTORE_JOB_COLS " FROM jobs "                  \
       "WHERE state = 'pending' AND run_at <= ?1 ORDER BY run_at, id "        \
       "LIMIT 1")                                                             \
@@ -63,8 +63,8 @@ enum {
       "NULL)")                                                               \
     X(NEXT_RUN_AT, "SELECT run_at FROM jobs WHERE state = 'pending' "        \
       "ORDER BY run_at LIMIT 1")                                             \
-    X(EMIT, "INSERT INTO job_events (job_id, ts, type, data) "               \
-      "SELECT id, ?2, ?3, ?4 FROM jobs WHERE id = ?1 "                       \
+    X(EMIT, "INSERT INTO job_events (id, job_id, ts, type, data) "           \
+      "SELECT ?5, id, ?2, ?3, ?4 FROM jobs WHERE id = ?1 "                   \
       "AND state = 'running'")                                               \
     X(BY_ID, "SELECT " NGX_CWEB_JSTORE_JOB_COLS " FROM jobs WHERE id = ?1")  \
     X(BY_UUID, "SELECT " NGX_CWEB_JSTORE_JOB_COLS " FROM jobs "              \
@@ -96,6 +96,7 @@ enum {
     X(EVENT_BY_ID, "SELECT j.uuid, e.type, e.data FROM job_events e "     \
       "JOIN jobs j ON j.id = e.job_id WHERE e.id = ?1")                      \
     X(EVENT_ONE, "SELECT ts, type, data FROM job_events WHERE id = ?1")      \
+    X(EVENT_MAX, "SELECT max(id) FROM job_events")                           \
     X(EVENTS, "SELECT id, ts, type, data FROM job_events "                   \
       "WHERE job_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3")
 
@@ -114,6 +115,8 @@ struct ngx_cweb_jstore_s {
     unsigned       wrote:1;      /* the current write has written */
     unsigned       broken:1;     /* one failed after it had: roll back */
     char           err[NGX_CWEB_JSTORE_ERR_LEN];
+
+    int64_t        event_next;   /* the next event's id (the writer's) */
 
     /* the event inserted last, as written: announced without a read */
     int64_t        last_id;

@@ -280,7 +280,7 @@ test_open(void)
 
     s = fresh();
     CHECK(s != NULL);
-    CHECK(scalar(s, "PRAGMA user_version") == 1);
+    CHECK(scalar(s, "PRAGMA user_version") == 2);
     CHECK(scalar(s, "PRAGMA synchronous") == 1);
     CHECK(scalar(s, "SELECT count(*) FROM pragma_journal_mode "
                     "WHERE journal_mode = 'wal'") == 1);
@@ -314,6 +314,83 @@ test_open(void)
                              sizeof(err));
     CHECK(s == NULL);
     CHECK(strstr(err, "cannot be opened") != NULL);
+}
+
+
+/*
+ * a file of schema 1 (as an earlier build wrote it, events numbered by
+ * AUTOINCREMENT) opened: migrated to 2, its rows as they were, the ids
+ * going on after the largest
+ */
+static void
+test_migrate_v1(void)
+{
+    char                err[256];
+    json_t             *a;
+    int64_t             eid, last;
+    ngx_cweb_jstore_t  *s;
+
+    db_remove(path);
+    CHECK(raw("PRAGMA journal_mode = WAL;"
+              "CREATE TABLE jobs (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL "
+              "UNIQUE, module TEXT NOT NULL, job TEXT NOT NULL, module_hash "
+              "TEXT NOT NULL, version INTEGER NOT NULL, payload TEXT NOT NULL,"
+              " state TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at "
+              "INTEGER NOT NULL, run_at INTEGER NOT NULL, timeout_ms INTEGER "
+              "NOT NULL, max_attempts INTEGER NOT NULL, attempts INTEGER NOT "
+              "NULL, cancel_requested INTEGER NOT NULL, result TEXT, error "
+              "TEXT);"
+              "CREATE TABLE job_attempts (job_id INTEGER NOT NULL, attempt "
+              "INTEGER NOT NULL, started_at INTEGER NOT NULL, ended_at "
+              "INTEGER, error TEXT, PRIMARY KEY (job_id, attempt)) WITHOUT "
+              "ROWID;"
+              "CREATE TABLE job_events (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+              "job_id INTEGER NOT NULL, ts INTEGER NOT NULL, type TEXT NOT "
+              "NULL, data TEXT);"
+              "CREATE INDEX jobs_due ON jobs (state, run_at);"
+              "CREATE INDEX job_events_job ON job_events (job_id, id);"
+              "INSERT INTO jobs VALUES (1, '00000001-0000-4000-8000-"
+              "000000000001', 'mod', 'job', '" HASH "', 3, '{}', 'running', "
+              "10, 10, 0, 5000, 1, 1, 0, NULL, NULL);"
+              "INSERT INTO job_attempts VALUES (1, 1, 11, NULL, NULL);"
+              "INSERT INTO job_events (id, job_id, ts, type, data) VALUES "
+              "(7, 1, 10, 'created', NULL), (9, 1, 11, 'started', "
+              "'{\"attempt\":1}');"
+              "PRAGMA user_version = 1;") == 0);
+
+    s = ngx_cweb_jstore_open(path, 0, err, sizeof(err));
+    CHECK(s != NULL);
+    if (s == NULL) {
+        return;
+    }
+
+    CHECK(scalar(s, "PRAGMA user_version") == 2);
+    CHECK(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name = "
+                    "'job_events' AND sql LIKE '%AUTOINCREMENT%'") == 0);
+    CHECK(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name = "
+                    "'job_events_job'") == 1);
+    CHECK(strcmp(types(s, 1, 0), "created,started") == 0);
+    CHECK(ngx_cweb_jstore_events(s, "00000001-0000-4000-8000-000000000001",
+                                 7, 10, &a, &last) == 1);
+    CHECK(json_array_size(a) == 1 && last == 9);
+    CHECK(str_is(json_object_get(json_array_get(a, 0), "type"), "started"));
+    json_decref(a);
+
+    /* the next event after the largest, and the job ends as before */
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_emit(s, 1, "tick", NULL, 12, &eid) == 0);
+    CHECK(eid == 10);
+    CHECK(ngx_cweb_jstore_finish(s, 1, "done", "1", NULL, 13, NULL, &eid)
+          == 0);
+    CHECK(eid == 11);
+    CHECK(ngx_cweb_jstore_commit(s) == 0);
+    CHECK(strcmp(types(s, 1, 0), "created,started,tick,done") == 0);
+    ngx_cweb_jstore_close(s);
+
+    /* and again: nothing to migrate, the ids go on */
+    s = ngx_cweb_jstore_open(path, 0, err, sizeof(err));
+    CHECK(s != NULL && scalar(s, "SELECT max(id) FROM job_events") == 11);
+    ngx_cweb_jstore_close(s);
 }
 
 
@@ -1395,7 +1472,7 @@ test_reopen(void)
 
     s = ngx_cweb_jstore_open(path, 1, err, sizeof(err));
     CHECK(s != NULL);
-    CHECK(scalar(s, "PRAGMA user_version") == 1);
+    CHECK(scalar(s, "PRAGMA user_version") == 2);
     CHECK(strcmp(field(s, 1, "state"), "running") == 0);
     CHECK(strcmp(field(s, 2, "state"), "pending") == 0);
 
@@ -1613,6 +1690,7 @@ main(void)
              (int) getpid());
 
     test_open();
+    test_migrate_v1();
     test_create();
     test_broken();
     test_claim();
