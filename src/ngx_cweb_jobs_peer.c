@@ -506,6 +506,32 @@ ngx_cweb_jobs_found_keep(ngx_cweb_jobs_found_t *f, ngx_uint_t gen,
 }
 
 
+/*
+ * the answers put so far, written now (what a full socket does not take
+ * waits for its write event): before a job may run, since one that
+ * crashes the helper would take its POST's answer down with it
+ */
+
+void
+ngx_cweb_jobs_peers_flush(void)
+{
+    ngx_queue_t       *q, *next;
+    ngx_cweb_jpeer_t  *peer;
+
+    for (q = ngx_queue_head(&ngx_cweb_jobs_peers);
+         q != ngx_queue_sentinel(&ngx_cweb_jobs_peers);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        peer = ngx_queue_data(q, ngx_cweb_jpeer_t, link);
+
+        if (!peer->dead && peer->out.pos < peer->out.last) {
+            ngx_cweb_jobs_peer_write(peer->c->write);
+        }
+    }
+}
+
+
 /* the answer to a worker's question (body's reference is taken) */
 
 void

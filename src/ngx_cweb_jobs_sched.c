@@ -44,8 +44,9 @@ typedef struct {
     ngx_cweb_jclaim_t          *claims;       /* its array, kept for the next */
     ngx_uint_t                  nclaims;
     ngx_uint_t                  none_due;     /* the last claim found none */
-    ngx_cweb_jclaim_t           gives[32];    /* theirs, for the runners */
+    ngx_cweb_jclaim_t          *gives;        /* committed, for the runners */
     ngx_uint_t                  ngives;
+    ngx_uint_t                  gives_size;
     ngx_uint_t                  exiting;      /* at exit: write blocking */
 
     ngx_cweb_jstore_t          *store;        /* the store thread's */
@@ -74,7 +75,7 @@ static void ngx_cweb_jobs_recovered(void *data, const char *uuid,
     int64_t event_id, int64_t ts, const char *type, const char *data_json);
 static void ngx_cweb_jobs_notified(ngx_event_t *ev);
 static void ngx_cweb_jobs_finished(ngx_cweb_jop_t *op);
-static void ngx_cweb_jobs_give(ngx_cweb_jclaim_t *claim);
+static void ngx_cweb_jobs_give(ngx_cweb_jclaim_t *claims, ngx_uint_t n);
 static void ngx_cweb_jobs_schedule(void);
 static void ngx_cweb_jobs_timer_handler(ngx_event_t *ev);
 static void ngx_cweb_jobs_exit(void);
@@ -715,7 +716,7 @@ ngx_cweb_jobs_notified(ngx_event_t *ev)
         ngx_cweb_jobs_finished(op);
     }
 
-    ngx_cweb_jobs_give(NULL);
+    ngx_cweb_jobs_give(NULL, 0);
     ngx_cweb_ipc_hold(0);
 
     if (!j->exiting) {
@@ -736,19 +737,16 @@ ngx_cweb_jobs_finished(ngx_cweb_jop_t *op)
         op->body = NULL;
     }
 
-    /*
-     * the jobs claimed at their creation before it reach the runners
-     * first: a claim's come after them, and a cancel finds them there
-     */
-    if (op->kind == NGX_CWEB_JOP_CLAIM || op->kind == NGX_CWEB_JOP_CANCEL) {
-        ngx_cweb_jobs_give(NULL);
+    /* a cancel finds the jobs claimed before it with the runners */
+    if (op->kind == NGX_CWEB_JOP_CANCEL) {
+        ngx_cweb_jobs_give(NULL, 0);
     }
 
     switch (op->kind) {
 
     case NGX_CWEB_JOP_CREATE:
         if (op->claimed) {
-            ngx_cweb_jobs_give(op->claims);
+            ngx_cweb_jobs_give(op->claims, 1);
             break;
         }
 
@@ -763,7 +761,7 @@ ngx_cweb_jobs_finished(ngx_cweb_jop_t *op)
         j->claiming = 0;
 
         if (op->claimed) {
-            ngx_cweb_jobs_runners_give(op->claims, op->claimed);
+            ngx_cweb_jobs_give(op->claims, op->claimed);
         }
 
         if (op->claimed < (ngx_uint_t) op->limit) {
@@ -802,24 +800,48 @@ ngx_cweb_jobs_finished(ngx_cweb_jop_t *op)
 
 
 /*
- * the jobs claimed at their creation go to the runners together, as a
- * claim's do (one wake-up of the runners for a batch); NULL: the rest
+ * Claims committed go to the runners in the order they were made (a
+ * claim's and those made at their creation), together (one wake-up of
+ * the runners), and only once the answers put so far are written: a job
+ * may crash the helper as soon as a runner has it.  n 0: now.
  */
 
 static void
-ngx_cweb_jobs_give(ngx_cweb_jclaim_t *claim)
+ngx_cweb_jobs_give(ngx_cweb_jclaim_t *claims, ngx_uint_t n)
 {
-    ngx_cweb_jobs_t  *j;
+    size_t              size;
+    ngx_cweb_jclaim_t  *p;
+    ngx_cweb_jobs_t    *j;
 
     j = &ngx_cweb_jobs;
 
-    if (claim) {
-        j->gives[j->ngives++] = *claim;
+    if (n && j->ngives + n > j->gives_size) {
+        size = ngx_max(2 * j->gives_size, ngx_max(j->ngives + n, 64));
+        p = realloc(j->gives, size * sizeof(ngx_cweb_jclaim_t));
+
+        if (p != NULL) {
+            j->gives = p;
+            j->gives_size = size;
+        }
     }
 
-    if (j->ngives && (claim == NULL || j->ngives == 32)) {
+    if (n && j->ngives + n <= j->gives_size) {
+        ngx_memcpy(&j->gives[j->ngives], claims,
+                   n * sizeof(ngx_cweb_jclaim_t));
+        j->ngives += n;
+        return;
+    }
+
+    /* now: what waits, then (no memory to keep them) these */
+    ngx_cweb_jobs_peers_flush();
+
+    if (j->ngives) {
         ngx_cweb_jobs_runners_give(j->gives, j->ngives);
         j->ngives = 0;
+    }
+
+    if (n) {
+        ngx_cweb_jobs_runners_give(claims, n);
     }
 }
 

@@ -97,6 +97,7 @@ struct ngx_cweb_jrunner_s {
 /* ngx_cweb_jobs_sched.c */
 void ngx_cweb_jobs_submit(ngx_cweb_jop_t *op);
 void ngx_cweb_jobs_submit_new(ngx_cweb_jop_t *op);
+void ngx_cweb_jobs_peers_flush(void);
 ngx_cweb_jop_t *ngx_cweb_jobs_op(ngx_uint_t kind);
 void ngx_cweb_jobs_op_free(ngx_cweb_jop_t *op);
 int64_t ngx_cweb_jobs_now(void);

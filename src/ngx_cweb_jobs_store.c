@@ -30,13 +30,16 @@
  * ({"attempt"}), retry ({"error","attempt","run_at"}, or
  * {"interrupted":true} from a requeue), done (the result), failed and
  * canceled ({"error"} or null), and the plugins' own types.
- * Event ids are one sequence for all jobs that never goes back: the
- * writer gives them, from the largest stored at open, and never gives one
- * twice, even one rolled back or deleted since.  Schema 1 had
- * AUTOINCREMENT for that, which read and wrote sqlite_sequence with every
- * event (9% of the instructions of create+claim+finish, a WAL frame a
- * commit); it would not have stopped what can write this file from
- * setting the sequence back either.  Nothing here deletes events.
+ * Event ids are one sequence for all jobs: the writer gives them, from
+ * the largest stored at open, and while it runs never gives one twice,
+ * even one rolled back or deleted since (past any row another connection
+ * wrote too).  Schema 1 had AUTOINCREMENT for that, which read and wrote
+ * sqlite_sequence with every event (9% of the instructions of
+ * create+claim+finish, a WAL frame a commit), and kept the sequence
+ * across restarts; nothing here deletes events, so the largest stored
+ * is the last given, unless something else deleted the newest while the
+ * helper was down (or set sqlite_sequence back: AUTOINCREMENT did not
+ * stop that either).
  *
  * Everything read back is distrusted: plugins run as the same user and
  * can write this file, so a row is used only when every field has the
@@ -184,6 +187,12 @@ ngx_cweb_jstore_event_seq(ngx_cweb_jstore_t *s)
         sqlite3_reset(st);
         return ngx_cweb_jstore_fail(s, "the database is damaged: an event "
                                     "id is not an integer");
+    }
+
+    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) == INT64_MAX) {
+        sqlite3_reset(st);
+        return ngx_cweb_jstore_fail(s, "the database is damaged: no event "
+                                    "id is left");
     }
 
     s->event_next = (rc == SQLITE_ROW) ? sqlite3_column_int64(st, 0) + 1 : 1;
@@ -435,7 +444,7 @@ int
 ngx_cweb_jstore_rollback(ngx_cweb_jstore_t *s)
 {
     s->broken = 0;
-    s->last_id = 0;                 /* its id may be given again */
+    s->last_id = 0;                 /* rolled back: never announced */
 
     return ngx_cweb_jstore_run(s, NGX_CWEB_JSTORE_ROLLBACK);
 }
@@ -497,29 +506,45 @@ int
 ngx_cweb_jstore_insert_event(ngx_cweb_jstore_t *s, int i, int64_t job_id,
     int64_t now, const char *type, const char *data, int64_t *event_id)
 {
+    int            tries;
+    int64_t        id;
     sqlite3_stmt  *st;
 
     st = s->stmt[i];
 
-    sqlite3_bind_int64(st, 1, job_id);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, s->event_next);
+    for (tries = 0; /* void */; tries++) {
+        sqlite3_bind_int64(st, 1, job_id);
+        sqlite3_bind_int64(st, 2, now);
+        sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, s->event_next);
 
-    if (ngx_cweb_jstore_run(s, i) != 0) {
-        return -1;
+        if (ngx_cweb_jstore_run(s, i) == 0) {
+            break;
+        }
+
+        /*
+         * the id is a row's that another connection wrote: past the
+         * largest, once (or every insert after would be refused)
+         */
+        if (tries > 0
+            || sqlite3_extended_errcode(s->db) != SQLITE_CONSTRAINT_PRIMARYKEY
+            || ngx_cweb_jstore_event_seq(s) != 0)
+        {
+            return -1;
+        }
     }
 
     /* an id is never given twice, even one rolled back or deleted since */
     if (sqlite3_changes(s->db) > 0) {
-        ngx_cweb_jstore_keep_event(s, s->event_next, now, type, data);
+        id = sqlite3_last_insert_rowid(s->db);
+        ngx_cweb_jstore_keep_event(s, id, now, type, data);
 
         if (event_id) {
-            *event_id = s->event_next;
+            *event_id = id;
         }
 
-        s->event_next++;
+        s->event_next = id + 1;
     }
 
     return 0;

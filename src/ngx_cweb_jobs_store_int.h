@@ -64,8 +64,8 @@ enum {
     X(NEXT_RUN_AT, "SELECT run_at FROM jobs WHERE state = 'pending' "        \
       "ORDER BY run_at LIMIT 1")                                             \
     X(EMIT, "INSERT INTO job_events (id, job_id, ts, type, data) "           \
-      "SELECT ?5, id, ?2, ?3, ?4 FROM jobs WHERE id = ?1 "                   \
-      "AND state = 'running'")                                               \
+      "SELECT ?5, id, ?2, ?3, ?4 FROM jobs "                                 \
+      "WHERE id = ?1 AND state = 'running'")                                 \
     X(BY_ID, "SELECT " NGX_CWEB_JSTORE_JOB_COLS " FROM jobs WHERE id = ?1")  \
     X(BY_UUID, "SELECT " NGX_CWEB_JSTORE_JOB_COLS " FROM jobs "              \
       "WHERE uuid = ?1")                                                     \

@@ -1171,6 +1171,25 @@ test_events(void)
     ngx_cweb_jstore_commit(s);
     CHECK(eid == 15);
 
+    /* nor one rolled back */
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_emit(s, id1, "tick", NULL, 7, &eid) == 0);
+    CHECK(eid == 16);
+    ngx_cweb_jstore_rollback(s);
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_emit(s, id1, "tick", NULL, 7, &eid) == 0);
+    ngx_cweb_jstore_commit(s);
+    CHECK(eid == 17);
+
+    /* a row another connection wrote with the next id is stepped over */
+    CHECK(raw("INSERT INTO job_events (id, job_id, ts, type, data) "
+              "VALUES (18, 99, 1, 'x', NULL), (20, 99, 1, 'x', NULL)") == 0);
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_emit(s, id1, "tick", NULL, 7, &eid) == 0);
+    CHECK(ngx_cweb_jstore_commit(s) == 0);
+    CHECK(eid == 21);
+    CHECK(raw("DELETE FROM job_events WHERE job_id = 99") == 0);
+
     e = ngx_cweb_jstore_event_json("00000001-0000-4000-8000-000000000001",
                                    3, 4, "x", "{\"a\":[1]}");
     CHECK(e != NULL && json_object_size(e) == 5);
