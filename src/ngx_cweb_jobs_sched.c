@@ -832,6 +832,10 @@ ngx_cweb_jobs_give(ngx_cweb_jclaim_t *claims, ngx_uint_t n)
         return;
     }
 
+    if (j->ngives == 0 && n == 0) {
+        return;
+    }
+
     /* now: what waits, then (no memory to keep them) these */
     ngx_cweb_jobs_peers_flush();
 
