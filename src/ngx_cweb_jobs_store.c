@@ -66,7 +66,8 @@ static int ngx_cweb_jstore_insert_job(ngx_cweb_jstore_t *s,
     const ngx_cweb_jnew_t *j, int64_t now, int64_t *event_id,
     ngx_cweb_jclaim_t *out, int64_t *started_id);
 static int ngx_cweb_jstore_claimed(ngx_cweb_jstore_t *s,
-    const ngx_cweb_jnew_t *j, int64_t id, ngx_cweb_jclaim_t *out);
+    const ngx_cweb_jnew_t *j, int64_t id, int64_t attempt,
+    ngx_cweb_jclaim_t *out);
 static int ngx_cweb_jstore_start(ngx_cweb_jstore_t *s, ngx_cweb_jclaim_t *c,
     int64_t now, int64_t *event_id, int first);
 static void ngx_cweb_jstore_keep_event(ngx_cweb_jstore_t *s, int64_t id,
@@ -699,7 +700,7 @@ ngx_cweb_jstore_insert_job(ngx_cweb_jstore_t *s, const ngx_cweb_jnew_t *j,
     }
 
     if (rc == 0 && out) {
-        rc = ngx_cweb_jstore_claimed(s, j, id, out);
+        rc = ngx_cweb_jstore_claimed(s, j, id, 1, out);
 
         /* the row is running already: its attempt and event only */
         if (rc == 0
@@ -713,11 +714,11 @@ ngx_cweb_jstore_insert_job(ngx_cweb_jstore_t *s, const ngx_cweb_jnew_t *j,
 }
 
 
-/* the claim of a job just created: as the row would be read back */
+/* a claim for the runners: its own copies of the job's (checked) fields */
 
 static int
 ngx_cweb_jstore_claimed(ngx_cweb_jstore_t *s, const ngx_cweb_jnew_t *j,
-    int64_t id, ngx_cweb_jclaim_t *out)
+    int64_t id, int64_t attempt, ngx_cweb_jclaim_t *out)
 {
     size_t  len;
 
@@ -731,7 +732,7 @@ ngx_cweb_jstore_claimed(ngx_cweb_jstore_t *s, const ngx_cweb_jnew_t *j,
     out->id = id;
     out->version = j->version;
     out->timeout_ms = j->timeout_ms;
-    out->attempt = 1;
+    out->attempt = attempt;
     out->max_attempts = j->max_attempts;
     memcpy(out->uuid, j->uuid, NGX_CWEB_JSTORE_UUID_LEN + 1);
     strcpy(out->module, j->module);
@@ -773,8 +774,8 @@ ngx_cweb_jstore_claim_row(ngx_cweb_jstore_t *s, int64_t now,
     ngx_cweb_jclaim_t *out, int64_t *event_id)
 {
     int              rc;
-    size_t           len;
     sqlite3_stmt    *st;
+    ngx_cweb_jnew_t  j;
     ngx_cweb_jrow_t  r;
 
     st = s->stmt[NGX_CWEB_JSTORE_DUE];
@@ -809,25 +810,22 @@ ngx_cweb_jstore_claim_row(ngx_cweb_jstore_t *s, int64_t now,
                 == 0) ? 2 : -1;
     }
 
-    out->id = r.id;
-    out->version = r.version;
-    out->timeout_ms = r.timeout_ms;
-    out->attempt = r.attempts + 1;
-    out->max_attempts = r.max_attempts;
-    memcpy(out->uuid, r.uuid, NGX_CWEB_JSTORE_UUID_LEN + 1);
-    strcpy(out->module, r.module);
-    strcpy(out->job, r.job);
-    strcpy(out->module_hash, r.module_hash);
-    len = strlen(r.payload) + 1;
-    out->payload = malloc(len);
-    if (out->payload) {
-        memcpy(out->payload, r.payload, len);
-    }
+    /* the row's strings are the statement's: copied before its reset */
+    j.uuid = r.uuid;
+    j.module = r.module;
+    j.job = r.job;
+    j.module_hash = r.module_hash;
+    j.version = r.version;
+    j.payload = r.payload;
+    j.run_at = r.run_at;
+    j.timeout_ms = r.timeout_ms;
+    j.max_attempts = r.max_attempts;
 
+    rc = ngx_cweb_jstore_claimed(s, &j, r.id, r.attempts + 1, out);
     sqlite3_reset(st);
 
-    if (out->payload == NULL) {
-        return ngx_cweb_jstore_fail(s, "no memory");
+    if (rc != 0) {
+        return -1;
     }
 
     return ngx_cweb_jstore_start(s, out, now, event_id, 0);
