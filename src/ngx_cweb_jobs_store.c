@@ -5,15 +5,18 @@
  * those that end them are in ngx_cweb_jobs_store_end.c, the reads and
  * the checks of what is read back in ngx_cweb_jobs_store_read.c.
  *
- * Schema (jobs.db, WAL, user_version 2):
+ * Schema (jobs.db, WAL, user_version 3):
  *   jobs(id, uuid UNIQUE, module, job, module_hash, version, payload,
  *        state, created_at, updated_at, run_at, timeout_ms, max_attempts,
  *        attempts, cancel_requested, result, error)
  *   job_attempts(job_id, attempt, started_at, ended_at, error,
  *                PRIMARY KEY (job_id, attempt))
  *   job_events(id, job_id, ts, type, data)
- * jobs_due (state, run_at) serves claims and next_run_at, job_events_job
- * (job_id, id) the replay of one job's events.  A new schema version is
+ * jobs_pending (run_at) WHERE state = 'pending' serves claims and
+ * next_run_at, jobs_running (id) WHERE state = 'running' the recovery,
+ * both and jobs_ended (state, id) WHERE state IN ('failed', 'canceled')
+ * the lists by state; job_events_job (job_id, id) the replay of one
+ * job's events.  A new schema version is
  * one more entry of ngx_cweb_jstore_migrations[], applied in order, each
  * in its own transaction; a file from a newer build is refused.
  *
@@ -130,10 +133,32 @@ static const char  ngx_cweb_jstore_v2[] =
     "PRAGMA user_version = 2;";
 
 
+/*
+ * 3: jobs_due (state, run_at) gives way to partial indexes of the states
+ * that are looked for: a job's row then enters and leaves only the index
+ * of the state it is in, and none while it is done (the commonest state,
+ * and one nothing looks up by index: its list reads the table backwards).
+ * jobs_due cost a delete and an insert at each change of state, 7% of the
+ * instructions of a job; each partial index costs some too, rows or not
+ * (about 2%: its cursor is opened by every write of state), so failed
+ * and canceled share one.  The queries that should use them name their
+ * state literally (a bound state cannot choose a partial index), and
+ * t/unit/test_jobs_store checks their plans.
+ */
+static const char  ngx_cweb_jstore_v3[] =
+    "DROP INDEX jobs_due;"
+    "CREATE INDEX jobs_pending ON jobs (run_at) WHERE state = 'pending';"
+    "CREATE INDEX jobs_running ON jobs (id) WHERE state = 'running';"
+    "CREATE INDEX jobs_ended ON jobs (state, id) "
+    "  WHERE state IN ('failed', 'canceled');"
+    "PRAGMA user_version = 3;";
+
+
 /* entry i takes the schema from version i to i + 1 */
 static const char  *ngx_cweb_jstore_migrations[] = {
     ngx_cweb_jstore_v1,
     ngx_cweb_jstore_v2,
+    ngx_cweb_jstore_v3,
 };
 
 #define NGX_CWEB_JSTORE_SCHEMA                                               \

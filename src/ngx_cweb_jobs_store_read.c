@@ -435,24 +435,52 @@ ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s, int64_t job_id, json_t *o)
 }
 
 
+/* the statement listing jobs in state (NULL: all), -1 for no state */
+
+static int
+ngx_cweb_jstore_list_stmt(const char *state)
+{
+    int  i;
+
+    static const int  stmt[] = {
+        NGX_CWEB_JSTORE_LIST_PENDING, NGX_CWEB_JSTORE_LIST_RUNNING,
+        NGX_CWEB_JSTORE_LIST_DONE, NGX_CWEB_JSTORE_LIST_FAILED,
+        NGX_CWEB_JSTORE_LIST_CANCELED
+    };
+
+    if (state == NULL) {
+        return NGX_CWEB_JSTORE_LIST_ALL;
+    }
+
+    /* in the order of ngx_cweb_jstore_states[] */
+    for (i = 0; ngx_cweb_jstore_states[i]; i++) {
+        if (strcmp(state, ngx_cweb_jstore_states[i]) == 0) {
+            return stmt[i];
+        }
+    }
+
+    return -1;
+}
+
+
 json_t *
 ngx_cweb_jstore_list(ngx_cweb_jstore_t *s, const char *state, int limit)
 {
-    int               rc;
+    int               i, rc;
     json_t           *list, *o;
     sqlite3_stmt     *st;
     ngx_cweb_jrow_t   r;
 
-    if (state && !ngx_cweb_jstore_state_ok(state)) {
+    i = ngx_cweb_jstore_list_stmt(state);
+
+    if (i < 0) {
         ngx_cweb_jstore_fail(s, "unknown state \"%s\"", state);
         return NULL;
     }
 
-    st = s->stmt[state ? NGX_CWEB_JSTORE_LIST_STATE
-                       : NGX_CWEB_JSTORE_LIST_ALL];
+    st = s->stmt[i];
     /* SQLite reads a negative LIMIT as none */
     sqlite3_bind_int(st, 1, limit < 0 ? 0 : limit);
-    sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
 
     list = json_array();
     rc = list ? SQLITE_OK : SQLITE_NOMEM;
@@ -708,9 +736,12 @@ ngx_cweb_jstore_needs(const char *path, const char *module, size_t len,
 
     (void) sqlite3_busy_timeout(db, 2000);
 
-    rc = sqlite3_prepare_v2(db, "SELECT 1 FROM jobs WHERE state IN "
-                            "('pending', 'running') AND module = ?1 AND "
-                            "version = ?2 LIMIT 1", -1, &st, NULL);
+    /* two SELECTs, so that each reads its state's partial index */
+    rc = sqlite3_prepare_v2(db, "SELECT 1 FROM jobs WHERE state = 'pending' "
+                            "AND module = ?1 AND version = ?2 UNION ALL "
+                            "SELECT 1 FROM jobs WHERE state = 'running' "
+                            "AND module = ?1 AND version = ?2 LIMIT 1", -1,
+                            &st, NULL);
 
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, module, (int) len, SQLITE_STATIC);

@@ -280,13 +280,15 @@ test_open(void)
 
     s = fresh();
     CHECK(s != NULL);
-    CHECK(scalar(s, "PRAGMA user_version") == 2);
+    CHECK(scalar(s, "PRAGMA user_version") == 3);
     CHECK(scalar(s, "PRAGMA synchronous") == 1);
     CHECK(scalar(s, "SELECT count(*) FROM pragma_journal_mode "
                     "WHERE journal_mode = 'wal'") == 1);
     CHECK(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name IN "
-                    "('jobs', 'job_attempts', 'job_events', 'jobs_due', "
-                    "'job_events_job')") == 5);
+                    "('jobs', 'job_attempts', 'job_events', 'jobs_pending', "
+                    "'jobs_running', 'jobs_ended', 'job_events_job')") == 7);
+    CHECK(scalar(s, "SELECT count(*) FROM sqlite_master "
+                    "WHERE type = 'index' AND sql IS NOT NULL") == 4);
     ngx_cweb_jstore_close(s);
 
     s = ngx_cweb_jstore_open(path, 1, err, sizeof(err));
@@ -364,9 +366,13 @@ test_migrate_v1(void)
         return;
     }
 
-    CHECK(scalar(s, "PRAGMA user_version") == 2);
+    CHECK(scalar(s, "PRAGMA user_version") == 3);
     CHECK(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name = "
                     "'job_events' AND sql LIKE '%AUTOINCREMENT%'") == 0);
+    CHECK(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name = "
+                    "'jobs_due'") == 0);
+    CHECK(scalar(s, "SELECT count(*) FROM jobs INDEXED BY jobs_running "
+                    "WHERE state = 'running'") == 1);
     CHECK(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name = "
                     "'job_events_job'") == 1);
     CHECK(strcmp(types(s, 1, 0), "created,started") == 0);
@@ -1269,9 +1275,21 @@ static void
 test_list(void)
 {
     int                 n;
+    char                state[16];
     json_t             *a;
+    int64_t             eid;
     ngx_cweb_jclaim_t   c;
     ngx_cweb_jstore_t  *s;
+
+    static const char  *states[] = {
+        "pending", "running", "done", "failed", "canceled"
+    };
+    static const char  *uuids[] = {
+        "00000005-0000-4000-8000-000000000005", NULL,
+        "00000001-0000-4000-8000-000000000001",
+        "00000002-0000-4000-8000-000000000002",
+        "00000003-0000-4000-8000-000000000003"
+    };
 
     s = fresh();
 
@@ -1317,8 +1335,147 @@ test_list(void)
     CHECK(a != NULL && json_array_size(a) == 0);
     json_decref(a);
 
+    /* one job in each state: each list has its own */
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_finish(s, 1, "done", "1", NULL, 2, NULL, &eid)
+          == 0);
+    CHECK(ngx_cweb_jstore_finish(s, 2, "failed", NULL, "boom", 2, NULL,
+                                 &eid) == 0);
+    CHECK(ngx_cweb_jstore_cancel(s, "00000003-0000-4000-8000-000000000003",
+                                 2, state, &eid) == 0);
+    CHECK(ngx_cweb_jstore_commit(s) == 0);
+
+    for (n = 0; n < 5; n++) {
+        a = ngx_cweb_jstore_list(s, states[n], 10);
+        CHECK(json_array_size(a) == (n == 0 ? 2 : n == 1 ? 0 : 1));
+        CHECK(n == 1 || str_is(json_object_get(json_array_get(a, 0),
+                               "job_uuid"), uuids[n]));
+        CHECK(n == 1 || str_is(json_object_get(json_array_get(a, 0),
+                               "state"), states[n]));
+        json_decref(a);
+    }
+
     CHECK(ngx_cweb_jstore_list(s, "sleeping", 10) == NULL);
     CHECK(strstr(ngx_cweb_jstore_error(s), "unknown state") != NULL);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+/* the query plan of the store's statement i, its steps joined by "; " */
+static const char *
+plan(ngx_cweb_jstore_t *s, int i)
+{
+    char           sql[1024];
+    const char    *d;
+    sqlite3_stmt  *st;
+
+    static char  buf[512];
+
+    buf[0] = '\0';
+    snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s",
+             sqlite3_sql(s->stmt[i]));
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        return "(error)";
+    }
+
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        d = (const char *) sqlite3_column_text(st, 3);
+        snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+                 buf[0] ? "; " : "", d ? d : "");
+    }
+
+    sqlite3_finalize(st);
+
+    return buf;
+}
+
+
+/* statement i reads index (none: the table by rowid), and sorts or not */
+static int
+plan_is(ngx_cweb_jstore_t *s, int i, const char *index, int sorts)
+{
+    char         want[128];
+    const char  *p;
+
+    p = plan(s, i);
+
+    if (index) {
+        snprintf(want, sizeof(want), "USING INDEX %s", index);
+
+    } else {
+        snprintf(want, sizeof(want), "SCAN jobs");
+    }
+
+    if (strstr(p, want) == NULL
+        || (strstr(p, "TEMP B-TREE") != NULL) != sorts
+        || (index == NULL && strstr(p, "INDEX") != NULL))
+    {
+        printf("# plan of %s: %s\n", sqlite3_sql(s->stmt[i]), p);
+        return 0;
+    }
+
+    return 1;
+}
+
+
+/*
+ * the statements that look for jobs by state read that state's partial
+ * index (a bound state, or a misspelt one, would scan every job); done
+ * jobs are listed from the newest row without an index or a sort
+ */
+static void
+test_plans(void)
+{
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+
+    CHECK(plan_is(s, NGX_CWEB_JSTORE_DUE, "jobs_pending", 0));
+    CHECK(plan_is(s, NGX_CWEB_JSTORE_NEXT_RUN_AT, "jobs_pending", 0));
+    CHECK(plan_is(s, NGX_CWEB_JSTORE_RUNNING, "jobs_running", 0));
+    CHECK(plan_is(s, NGX_CWEB_JSTORE_LIST_PENDING, "jobs_pending", 1));
+    CHECK(plan_is(s, NGX_CWEB_JSTORE_LIST_RUNNING, "jobs_running", 0));
+    CHECK(plan_is(s, NGX_CWEB_JSTORE_LIST_FAILED, "jobs_ended", 0));
+    CHECK(plan_is(s, NGX_CWEB_JSTORE_LIST_CANCELED, "jobs_ended", 0));
+    CHECK(plan_is(s, NGX_CWEB_JSTORE_LIST_DONE, NULL, 0));
+    CHECK(plan_is(s, NGX_CWEB_JSTORE_LIST_ALL, NULL, 0));
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+/*
+ * needs(): a pending or a running job of the version keeps its object,
+ * a finished one, another version or module, or no jobs.db does not
+ */
+static void
+test_needs(void)
+{
+    int64_t             eid;
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    db_remove(path);
+    CHECK(ngx_cweb_jstore_needs(path, "mod", 3, 3) == 0);
+
+    s = fresh();
+    CHECK(ngx_cweb_jstore_needs(path, "mod", 3, 3) == 0);
+    add(s, 1, 0, 1);
+    CHECK(ngx_cweb_jstore_needs(path, "mod", 3, 3) == 1);
+    CHECK(ngx_cweb_jstore_needs(path, "mod", 3, 4) == 0);
+    CHECK(ngx_cweb_jstore_needs(path, "mo", 2, 3) == 0);
+    CHECK(ngx_cweb_jstore_needs(path, "modx", 3, 3) == 1);
+
+    claim(s, 5, &c);
+    CHECK(ngx_cweb_jstore_needs(path, "mod", 3, 3) == 1);
+
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_finish(s, c.id, "done", "1", NULL, 6, NULL, &eid)
+          == 0);
+    CHECK(ngx_cweb_jstore_commit(s) == 0);
+    CHECK(ngx_cweb_jstore_needs(path, "mod", 3, 3) == 0);
 
     ngx_cweb_jstore_close(s);
 }
@@ -1491,7 +1648,7 @@ test_reopen(void)
 
     s = ngx_cweb_jstore_open(path, 1, err, sizeof(err));
     CHECK(s != NULL);
-    CHECK(scalar(s, "PRAGMA user_version") == 2);
+    CHECK(scalar(s, "PRAGMA user_version") == 3);
     CHECK(strcmp(field(s, 1, "state"), "running") == 0);
     CHECK(strcmp(field(s, 2, "state"), "pending") == 0);
 
@@ -1723,6 +1880,8 @@ main(void)
     test_recover();
     test_events();
     test_list();
+    test_plans();
+    test_needs();
     test_damaged();
     test_damaged_writer();
     test_reopen();
