@@ -8,7 +8,7 @@
  * Schema (jobs.db, WAL, user_version 3):
  *   jobs(id, uuid UNIQUE, module, job, module_hash, version, payload,
  *        state, created_at, updated_at, run_at, timeout_ms, max_attempts,
- *        attempts, cancel_requested, result, error)
+ *        attempts, cancel_requested, result, error, started_at)
  *   job_attempts(job_id, attempt, started_at, ended_at, error,
  *                PRIMARY KEY (job_id, attempt))
  *   job_events(id, job_id, ts, type, data)
@@ -16,18 +16,19 @@
  * next_run_at, jobs_running (id) WHERE state = 'running' the recovery,
  * both and jobs_ended (state, id) WHERE state IN ('failed', 'canceled')
  * the lists by state; job_events_job (job_id, id) the replay of one
- * job's events.  A new schema version is
- * one more entry of ngx_cweb_jstore_migrations[], applied in order, each
- * in its own transaction; a file from a newer build is refused.
+ * job's events.  A new schema version is one more entry of
+ * ngx_cweb_jstore_migrations[], applied in order, each in its own
+ * transaction; a file from a newer build is refused.
  *
  * States: pending -> running (claim) -> done | failed | canceled
  * (finish), running -> pending (retry while attempts < max_attempts,
  * requeue), pending -> canceled (cancel); a running job whose cancel was
  * requested (cancel_requested = 1) ends canceled however it ends.
  * attempts counts the claims that were not requeued; job_attempts has
- * one row per counted attempt, ended (ended_at set) unless the job is
- * running.  jobs.error is the error the job ended with, and while it
- * waits for a retry its last attempt's.
+ * one row per ended attempt, the running one's start being
+ * jobs.started_at (the last claim's time, NULL before the first).
+ * jobs.error is the error the job ended with, and while it waits for a
+ * retry its last attempt's.
  *
  * Event types and data (JSON text or NULL): created (null), started
  * ({"attempt"}), retry ({"error","attempt","run_at"}, or
@@ -134,16 +135,19 @@ static const char  ngx_cweb_jstore_v2[] =
 
 
 /*
- * 3: jobs_due (state, run_at) gives way to partial indexes of the states
- * that are looked for: a job's row then enters and leaves only the index
- * of the state it is in, and none while it is done (the commonest state,
- * and one nothing looks up by index: its list reads the table backwards).
- * jobs_due cost a delete and an insert at each change of state, 7% of the
- * instructions of a job; each partial index costs some too, rows or not
- * (about 2%: its cursor is opened by every write of state), so failed
- * and canceled share one.  The queries that should use them name their
- * state literally (a bound state cannot choose a partial index), and
- * t/unit/test_jobs_store checks their plans.
+ * 3: what each job costs the writer, less.  jobs_due (state, run_at)
+ * gives way to partial indexes of the states that are looked for: a
+ * job's row then enters and leaves only the index of the state it is
+ * in, and none while it is done (the commonest state, and one nothing
+ * looks up by index: its list reads the table backwards).  jobs_due cost
+ * a delete and an insert at each change of state, 4% of the instructions
+ * of a job; each partial index costs some too, rows or not (2%: its
+ * cursor is opened by every write of state), so failed and canceled
+ * share one.  The queries that should use them name their state
+ * literally (a bound state cannot choose a partial index), and
+ * t/unit/test_jobs_store checks their plans.  And an attempt's row is
+ * written once, when it ends, instead of at its start and again at its
+ * end (7%): while it runs, its start is jobs.started_at.
  */
 static const char  ngx_cweb_jstore_v3[] =
     "DROP INDEX jobs_due;"
@@ -151,6 +155,11 @@ static const char  ngx_cweb_jstore_v3[] =
     "CREATE INDEX jobs_running ON jobs (id) WHERE state = 'running';"
     "CREATE INDEX jobs_ended ON jobs (state, id) "
     "  WHERE state IN ('failed', 'canceled');"
+    "ALTER TABLE jobs ADD COLUMN started_at INTEGER;"
+    "UPDATE jobs SET started_at = (SELECT a.started_at FROM job_attempts a "
+    "  WHERE a.job_id = jobs.id AND a.attempt = jobs.attempts) "
+    "  WHERE state = 'running';"
+    "DELETE FROM job_attempts WHERE ended_at IS NULL;"
     "PRAGMA user_version = 3;";
 
 
@@ -434,8 +443,10 @@ ngx_cweb_jstore_run(ngx_cweb_jstore_t *s, int i)
     sqlite3_reset(s->stmt[i]);
     sqlite3_clear_bindings(s->stmt[i]);
 
+    /* SQLite's reason first: the statement may not fit after it */
     if (rc != SQLITE_DONE) {
-        return ngx_cweb_jstore_db_error(s, ngx_cweb_jstore_sql[i]);
+        return ngx_cweb_jstore_fail(s, "%s, in: %s", sqlite3_errmsg(s->db),
+                                    ngx_cweb_jstore_sql[i]);
     }
 
     /* a failed statement undoes itself: only one that changed rows counts */
@@ -857,28 +868,25 @@ ngx_cweb_jstore_claim_row(ngx_cweb_jstore_t *s, int64_t now,
 }
 
 
-/* from stmts[first]: 1 when the row was inserted running */
+/*
+ * the job running (first: the row was inserted running) and its started
+ * event; its attempt is written when it ends (schema 3)
+ */
 
 static int
 ngx_cweb_jstore_start(ngx_cweb_jstore_t *s, ngx_cweb_jclaim_t *c,
     int64_t now, int64_t *event_id, int first)
 {
-    int            i;
     char           data[48];
     sqlite3_stmt  *st;
 
-    /* the job running, and its attempt row (REPLACE: whatever is left) */
-    static const int  stmts[] = {
-        NGX_CWEB_JSTORE_START, NGX_CWEB_JSTORE_ATTEMPT_START
-    };
-
-    for (i = first; i < 2; i++) {
-        st = s->stmt[stmts[i]];
+    if (!first) {
+        st = s->stmt[NGX_CWEB_JSTORE_START];
         sqlite3_bind_int64(st, 1, c->id);
         sqlite3_bind_int64(st, 2, c->attempt);
         sqlite3_bind_int64(st, 3, now);
 
-        if (ngx_cweb_jstore_run(s, stmts[i]) != 0) {
+        if (ngx_cweb_jstore_run(s, NGX_CWEB_JSTORE_START) != 0) {
             goto failed;
         }
     }

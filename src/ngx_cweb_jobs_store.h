@@ -206,7 +206,7 @@ int ngx_cweb_jstore_cancel(ngx_cweb_jstore_t *s, const char *uuid,
 
 /*
  * Shutdown interrupted a running job: pending again (run_at unchanged, so
- * it keeps its place), the attempt not counted and its row removed, with a
+ * it keeps its place), the attempt not counted (and no row of it), with a
  * "retry" event {"interrupted":true} so that followers see it leave
  * running; canceled instead when its cancel was requested.
  */

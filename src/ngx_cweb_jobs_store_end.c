@@ -126,6 +126,10 @@ ngx_cweb_jstore_attempt_end(ngx_cweb_jstore_t *s, ngx_cweb_jrow_t *r,
     sqlite3_bind_int64(st, 3, now);
     sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
 
+    if (r->started_at >= 0) {
+        sqlite3_bind_int64(st, 5, r->started_at);
+    }
+
     return ngx_cweb_jstore_run(s, NGX_CWEB_JSTORE_ATTEMPT_END);
 }
 
@@ -206,6 +210,8 @@ ngx_cweb_jstore_end_running(ngx_cweb_jstore_t *s, int64_t job_id,
     r.id = job_id;
     r.attempts = sqlite3_column_int64(st, 0);
     r.cancel_requested = sqlite3_column_int64(st, 1);
+    r.started_at = (sqlite3_column_type(st, 2) == SQLITE_INTEGER)
+                   ? sqlite3_column_int64(st, 2) : -1;
     r.state = "running";
     sqlite3_reset(st);
 
@@ -382,13 +388,7 @@ ngx_cweb_jstore_requeue(ngx_cweb_jstore_t *s, int64_t job_id,
         return ngx_cweb_jstore_op_end(s, rc);
     }
 
-    if (rc == 0) {
-        st = s->stmt[NGX_CWEB_JSTORE_ATTEMPT_DROP];
-        sqlite3_bind_int64(st, 1, job_id);
-        sqlite3_bind_int64(st, 2, r.attempts);
-        rc = ngx_cweb_jstore_run(s, NGX_CWEB_JSTORE_ATTEMPT_DROP);
-    }
-
+    /* the attempt not counted: it has no row until it ends (schema 3) */
     if (rc == 0) {
         st = s->stmt[NGX_CWEB_JSTORE_PEND];
         sqlite3_bind_int64(st, 1, job_id);

@@ -18,7 +18,7 @@
 #define NGX_CWEB_JSTORE_JOB_COLS                                             \
     "id, uuid, module, job, state, module_hash, version, created_at, "      \
     "updated_at, run_at, timeout_ms, max_attempts, attempts, "              \
-    "cancel_requested, result, error, payload"
+    "cancel_requested, result, error, payload, started_at"
 
 /* the columns of NGX_CWEB_JSTORE_JOB_COLS */
 enum {
@@ -38,7 +38,8 @@ enum {
     NGX_CWEB_JSTORE_C_CANCEL,
     NGX_CWEB_JSTORE_C_RESULT,
     NGX_CWEB_JSTORE_C_ERROR,
-    NGX_CWEB_JSTORE_C_PAYLOAD
+    NGX_CWEB_JSTORE_C_PAYLOAD,
+    NGX_CWEB_JSTORE_C_STARTED
 };
 
 
@@ -65,18 +66,16 @@ enum {
     X(ROLLBACK, "ROLLBACK")                                                  \
     X(INSERT_JOB, "INSERT INTO jobs (uuid, module, job, module_hash, "       \
       "version, payload, state, created_at, updated_at, run_at, "            \
-      "timeout_ms, max_attempts, attempts, cancel_requested) VALUES "       \
-      "(?1, ?2, ?3, ?4, ?5, ?6, ?11, ?7, ?7, ?8, ?9, ?10, ?12, 0)")      \
+      "timeout_ms, max_attempts, attempts, cancel_requested, started_at) "  \
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?11, ?7, ?7, ?8, ?9, ?10, ?12, 0, "  \
+      "CASE ?11 WHEN 'running' THEN ?7 END)")                                \
     X(INSERT_EVENT, "INSERT INTO job_events (id, job_id, ts, type, data) "   \
       "VALUES (?5, ?1, ?2, ?3, ?4)")                                         \
     X(DUE, "SELECT " NGX_CWEB_JSTORE_JOB_COLS " FROM jobs "                  \
       "WHERE state = 'pending' AND run_at <= ?1 ORDER BY run_at, id "        \
       "LIMIT 1")                                                             \
     X(START, "UPDATE jobs SET state = 'running', attempts = ?2, "            \
-      "updated_at = ?3 WHERE id = ?1")                                       \
-    X(ATTEMPT_START, "INSERT OR REPLACE INTO job_attempts (job_id, "         \
-      "attempt, started_at, ended_at, error) VALUES (?1, ?2, ?3, NULL, "    \
-      "NULL)")                                                               \
+      "updated_at = ?3, started_at = ?3 WHERE id = ?1")                      \
     X(NEXT_RUN_AT, "SELECT run_at FROM jobs WHERE state = 'pending' "        \
       "ORDER BY run_at LIMIT 1")                                             \
     X(EMIT, "INSERT INTO job_events (id, job_id, ts, type, data) "           \
@@ -87,19 +86,20 @@ enum {
       "WHERE uuid = ?1")                                                     \
     X(END, "UPDATE jobs SET state = ?2, result = ?3, error = ?4, "          \
       "updated_at = ?5 WHERE id = ?1")                                       \
-    X(RUNNING_END, "SELECT attempts, cancel_requested FROM jobs "            \
+    X(RUNNING_END, "SELECT attempts, cancel_requested, started_at FROM jobs "\
       "WHERE id = ?1 AND state = 'running' "                                 \
       "AND typeof(attempts) = 'integer' AND attempts > 0 "                   \
       "AND typeof(max_attempts) = 'integer' AND attempts <= max_attempts "   \
       "AND typeof(cancel_requested) = 'integer' "                            \
-      "AND cancel_requested IN (0, 1)")                                      \
-    X(ATTEMPT_END, "UPDATE job_attempts SET ended_at = ?3, error = ?4 "      \
-      "WHERE job_id = ?1 AND attempt = ?2")                                  \
+      "AND cancel_requested IN (0, 1) "                                      \
+      "AND (started_at IS NULL OR (typeof(started_at) = 'integer' "         \
+      "AND started_at >= 0))")                                               \
+    X(ATTEMPT_END, "INSERT OR REPLACE INTO job_attempts (job_id, attempt, "  \
+      "started_at, ended_at, error) VALUES (?1, ?2, COALESCE(?5, ?3), ?3, "   \
+      "?4)")                                                                 \
     X(PEND, "UPDATE jobs SET state = 'pending', "                            \
       "run_at = COALESCE(?2, run_at), error = COALESCE(?3, error), "         \
       "updated_at = ?4, attempts = ?5 WHERE id = ?1")                        \
-    X(ATTEMPT_DROP, "DELETE FROM job_attempts "                              \
-      "WHERE job_id = ?1 AND attempt = ?2")                                  \
     X(CANCEL_REQ, "UPDATE jobs SET cancel_requested = 1, updated_at = ?2 "   \
       "WHERE id = ?1")                                                       \
     X(RUNNING, "SELECT id FROM jobs WHERE state = 'running' ORDER BY id")    \
@@ -165,6 +165,7 @@ typedef struct {
     int64_t        max_attempts;
     int64_t        attempts;
     int64_t        cancel_requested;
+    int64_t        started_at;    /* the last claim's, -1: none */
     const char    *uuid;
     const char    *module;
     const char    *job;

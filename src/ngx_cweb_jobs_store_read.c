@@ -21,8 +21,8 @@ static const char *ngx_cweb_jstore_row_ints(sqlite3_stmt *st,
 static const char *ngx_cweb_jstore_row_texts(sqlite3_stmt *st,
     ngx_cweb_jrow_t *r);
 static json_t *ngx_cweb_jstore_job_json(ngx_cweb_jrow_t *r);
-static int ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s, int64_t job_id,
-    json_t *o);
+static int ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s,
+    const ngx_cweb_jrow_t *r, int running, json_t *o);
 static int ngx_cweb_jstore_find(ngx_cweb_jstore_t *s, const char *uuid,
     ngx_cweb_jrow_t *r);
 
@@ -220,6 +220,20 @@ ngx_cweb_jstore_row_ints(sqlite3_stmt *st, ngx_cweb_jrow_t *r)
         }
     }
 
+    /* NULL until the first claim (and in a row of schema 2 without one) */
+    r->started_at = -1;
+
+    if (sqlite3_column_type(st, NGX_CWEB_JSTORE_C_STARTED) != SQLITE_NULL) {
+        if (sqlite3_column_type(st, NGX_CWEB_JSTORE_C_STARTED)
+            != SQLITE_INTEGER
+            || sqlite3_column_int64(st, NGX_CWEB_JSTORE_C_STARTED) < 0)
+        {
+            return "a bad started_at";
+        }
+
+        r->started_at = sqlite3_column_int64(st, NGX_CWEB_JSTORE_C_STARTED);
+    }
+
     if (r->version < 1 || r->max_attempts < 1 || r->cancel_requested > 1
         || r->attempts > r->max_attempts)
     {
@@ -359,14 +373,16 @@ ngx_cweb_jstore_find(ngx_cweb_jstore_t *s, const char *uuid,
 int
 ngx_cweb_jstore_get(ngx_cweb_jstore_t *s, const char *uuid, json_t **out)
 {
-    int              rc;
+    int              rc, running;
     ngx_cweb_jrow_t  r;
 
     *out = NULL;
 
     rc = ngx_cweb_jstore_find(s, uuid, &r);
+    running = 0;
 
     if (rc == 1) {
+        running = (strcmp(r.state, "running") == 0);
         *out = ngx_cweb_jstore_job_json(&r);
         if (*out == NULL) {
             rc = ngx_cweb_jstore_fail(s, "the jobs database is damaged: "
@@ -378,7 +394,7 @@ ngx_cweb_jstore_get(ngx_cweb_jstore_t *s, const char *uuid, json_t **out)
 
     sqlite3_reset(s->stmt[NGX_CWEB_JSTORE_BY_UUID]);
 
-    if (rc == 1 && ngx_cweb_jstore_attempts(s, r.id, *out) != 0) {
+    if (rc == 1 && ngx_cweb_jstore_attempts(s, &r, running, *out) != 0) {
         json_decref(*out);
         *out = NULL;
         return -1;
@@ -388,10 +404,16 @@ ngx_cweb_jstore_get(ngx_cweb_jstore_t *s, const char *uuid, json_t **out)
 }
 
 
+/*
+ * the job's attempts: the rows of the ended ones, and for a running job
+ * the one it is in, from its row (written when it ends: schema 3)
+ */
+
 static int
-ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s, int64_t job_id, json_t *o)
+ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s, const ngx_cweb_jrow_t *r,
+    int running, json_t *o)
 {
-    int            rc, ended;
+    int            rc;
     json_t        *a, *one;
     sqlite3_stmt  *st;
 
@@ -401,22 +423,20 @@ ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s, int64_t job_id, json_t *o)
     }
 
     st = s->stmt[NGX_CWEB_JSTORE_ATTEMPTS];
-    sqlite3_bind_int64(st, 1, job_id);
+    sqlite3_bind_int64(st, 1, r->id);
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        ended = sqlite3_column_type(st, 2) != SQLITE_NULL;
-
         one = (sqlite3_column_type(st, 0) == SQLITE_INTEGER
                && sqlite3_column_type(st, 1) == SQLITE_INTEGER
-               && (!ended || sqlite3_column_type(st, 2) == SQLITE_INTEGER)
-               && sqlite3_column_type(st, 3) != SQLITE_BLOB)
-              ? json_pack("{s:I,s:I,s:o,s:s?}",
+               && sqlite3_column_type(st, 2) == SQLITE_INTEGER
+               && sqlite3_column_type(st, 3) != SQLITE_BLOB
+               && (!running || sqlite3_column_int64(st, 0) < r->attempts))
+              ? json_pack("{s:I,s:I,s:I,s:s?}",
                           "attempt", (json_int_t) sqlite3_column_int64(st, 0),
                           "started_at",
                           (json_int_t) sqlite3_column_int64(st, 1),
-                          "ended_at", ended ? json_integer(
-                                      sqlite3_column_int64(st, 2))
-                                            : json_null(),
+                          "ended_at",
+                          (json_int_t) sqlite3_column_int64(st, 2),
                           "error", (const char *) sqlite3_column_text(st, 3))
               : NULL;
 
@@ -425,13 +445,30 @@ ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s, int64_t job_id, json_t *o)
             return ngx_cweb_jstore_fail(s, "the jobs database is damaged: "
                                         "an attempt of job %" PRId64
                                         " is not of the form written",
-                                        job_id);
+                                        r->id);
         }
     }
 
     sqlite3_reset(st);
 
-    return (rc == SQLITE_DONE) ? 0 : ngx_cweb_jstore_db_error(s, "attempts");
+    if (rc != SQLITE_DONE) {
+        return ngx_cweb_jstore_db_error(s, "attempts");
+    }
+
+    if (!running) {
+        return 0;
+    }
+
+    one = json_pack("{s:I,s:o,s:n,s:n}", "attempt", (json_int_t) r->attempts,
+                    "started_at", r->started_at >= 0
+                                  ? json_integer(r->started_at) : json_null(),
+                    "ended_at", "error");
+
+    if (one == NULL || json_array_append_new(a, one) != 0) {
+        return ngx_cweb_jstore_fail(s, "no memory");
+    }
+
+    return 0;
 }
 
 

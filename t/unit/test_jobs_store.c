@@ -328,7 +328,7 @@ static void
 test_migrate_v1(void)
 {
     char                err[256];
-    json_t             *a;
+    json_t             *a, *att;
     int64_t             eid, last;
     ngx_cweb_jstore_t  *s;
 
@@ -373,6 +373,18 @@ test_migrate_v1(void)
                     "'jobs_due'") == 0);
     CHECK(scalar(s, "SELECT count(*) FROM jobs INDEXED BY jobs_running "
                     "WHERE state = 'running'") == 1);
+
+    /* the running attempt's start moved to its job, its row gone */
+    CHECK(scalar(s, "SELECT started_at FROM jobs WHERE id = 1") == 11);
+    CHECK(scalar(s, "SELECT count(*) FROM job_attempts") == 0);
+    CHECK(ngx_cweb_jstore_get(s, "00000001-0000-4000-8000-000000000001", &a)
+          == 1);
+    att = json_array_get(json_object_get(a, "attempts"), 0);
+    CHECK(json_array_size(json_object_get(a, "attempts")) == 1);
+    CHECK(json_integer_value(json_object_get(att, "attempt")) == 1);
+    CHECK(json_integer_value(json_object_get(att, "started_at")) == 11);
+    CHECK(json_is_null(json_object_get(att, "ended_at")));
+    json_decref(a);
     CHECK(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name = "
                     "'job_events_job'") == 1);
     CHECK(strcmp(types(s, 1, 0), "created,started") == 0);
@@ -391,6 +403,9 @@ test_migrate_v1(void)
     CHECK(eid == 11);
     CHECK(ngx_cweb_jstore_commit(s) == 0);
     CHECK(strcmp(types(s, 1, 0), "created,started,tick,done") == 0);
+    CHECK(scalar(s, "SELECT count(*) FROM job_attempts WHERE job_id = 1 "
+                    "AND attempt = 1 AND started_at = 11 AND ended_at = 13 "
+                    "AND error IS NULL") == 1);
     ngx_cweb_jstore_close(s);
 
     /* and again: nothing to migrate, the ids go on */
@@ -563,6 +578,18 @@ test_claim(void)
     CHECK(json_integer_value(json_object_get(att, "started_at")) == 150);
     CHECK(json_is_null(json_object_get(att, "ended_at")));
     json_decref(o);
+
+    /* a running attempt has no row until it ends: its start is the job's */
+    CHECK(scalar(s, "SELECT count(*) FROM job_attempts") == 0);
+    CHECK(scalar(s, "SELECT started_at FROM jobs WHERE id = 2") == 150);
+
+    /* a row of it would be damage */
+    CHECK(raw("INSERT INTO job_attempts VALUES (2, 1, 150, NULL, NULL)")
+          == 0);
+    CHECK(ngx_cweb_jstore_get(s, "00000002-0000-4000-8000-000000000002",
+                              &o) == -1 && o == NULL);
+    CHECK(strstr(ngx_cweb_jstore_error(s), "damaged") != NULL);
+    CHECK(raw("DELETE FROM job_attempts") == 0);
 
     /* an earlier run_at goes first, whatever the job's age */
     ngx_cweb_jstore_begin(s);
@@ -1559,6 +1586,15 @@ test_damaged(void)
     CHECK(raw("UPDATE jobs SET uuid = upper(uuid) WHERE id = 10") == 0);
     CHECK(ngx_cweb_jstore_list(s, "pending", 100) == NULL);
     CHECK(raw("DELETE FROM jobs WHERE id = 10") == 0);
+    CHECK(raw("UPDATE jobs SET started_at = 'soon' WHERE id = 11") == 0);
+    CHECK(ngx_cweb_jstore_list(s, "pending", 100) == NULL);
+    CHECK(strstr(ngx_cweb_jstore_error(s), "a bad started_at") != NULL);
+    CHECK(raw("UPDATE jobs SET started_at = -1 WHERE id = 11") == 0);
+    CHECK(ngx_cweb_jstore_list(s, "pending", 100) == NULL);
+    CHECK(raw("UPDATE jobs SET started_at = 5 WHERE id = 11") == 0);
+    a = ngx_cweb_jstore_list(s, "pending", 100);
+    CHECK(json_array_size(a) == 2);
+    json_decref(a);
 
     ngx_cweb_jstore_close(s);
 }
