@@ -193,6 +193,12 @@ objs/unit/test_elf: t/unit/test_elf.c t/unit/check.h src/ngx_cweb_elf.c \
 	cc $(UNIT_CFLAGS:-std=c11=-std=gnu11) -Wno-unused-parameter -Isrc \
 	    $(NGX_INCS) -o $@ $< src/ngx_cweb_elf.c -lelf
 
+# a message's head: pure C on jansson
+objs/unit/test_jobs_head: t/unit/test_jobs_head.c t/unit/check.h \
+	    src/ngx_cweb_jobs_head.c src/ngx_cweb_jobs_head.h
+	mkdir -p objs/unit
+	cc $(UNIT_CFLAGS) -Isrc -o $@ $< src/ngx_cweb_jobs_head.c -ljansson
+
 # the jobs store is pure C on SQLite and jansson: it links alone
 JSTORE_SRCS  := src/ngx_cweb_jobs_store.c src/ngx_cweb_jobs_store_end.c \
                 src/ngx_cweb_jobs_store_read.c src/ngx_cweb_jobs_store_wal.c

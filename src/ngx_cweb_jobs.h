@@ -20,6 +20,7 @@
 
 #include "ngx_cweb.h"
 #include "ngx_cweb_shm.h"
+#include "ngx_cweb_jobs_head.h"
 
 
 #define NGX_CWEB_JOBS_SOCKET     "/ipc/jobs.sock"
@@ -92,8 +93,8 @@ ngx_int_t ngx_cweb_jobs_recv(ngx_connection_t *c, ngx_cweb_jbuf_t *in,
     size_t max);
 ngx_int_t ngx_cweb_jobs_next(ngx_cweb_jbuf_t *in, size_t max, u_char **msg,
     size_t *len);
-json_t *ngx_cweb_jobs_head(u_char *msg, size_t len, u_char **body,
-    size_t *body_len);
+ngx_int_t ngx_cweb_jobs_head(u_char *msg, size_t len, ngx_cweb_jhead_t *h,
+    u_char **body, size_t *body_len);
 ngx_int_t ngx_cweb_jobs_put(ngx_cweb_jbuf_t *out, const u_char *head,
     size_t head_len, const u_char *body, size_t body_len);
 ngx_int_t ngx_cweb_jobs_write(ngx_connection_t *c, ngx_cweb_jbuf_t *out,

@@ -310,26 +310,24 @@ ngx_cweb_jchan_answer(ngx_cweb_jchan_t *ch, u_char *msg, size_t len)
 {
     u_char             *body;
     size_t              body_len;
-    json_t             *head;
-    json_int_t          n, status;
+    int64_t             n, status;
     ngx_uint_t          again;
     ngx_cweb_jq_t      *q;
+    ngx_cweb_jhead_t    head;
     ngx_rbtree_node_t  *node, *sentinel;
 
-    head = ngx_cweb_jobs_head(msg, len, &body, &body_len);
-
-    if (json_object_get(head, "hello")) {
-        json_decref(head);
+    if (ngx_cweb_jobs_head(msg, len, &head, &body, &body_len) == NGX_OK
+        && head.hello)
+    {
         ch->hello = 1;
         return NGX_OK;
     }
 
-    n = json_integer_value(json_object_get(head, "q"));
-    status = json_integer_value(json_object_get(head, "status"));
-    again = json_is_true(json_object_get(head, "again"));
-    json_decref(head);
+    n = head.q;
+    status = head.status;
+    again = head.again;
 
-    if (head == NULL || n <= 0 || status < 200 || status > 599) {
+    if (n <= 0 || status < 200 || status > 599) {
         ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                       "cweb jobs: a malformed answer from the helper");
         return NGX_ERROR;

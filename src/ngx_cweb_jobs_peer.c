@@ -237,24 +237,16 @@ static void
 ngx_cweb_jobs_question(ngx_cweb_jpeer_t *peer, u_char *msg, size_t len,
     ngx_uint_t again)
 {
-    u_char        *body;
-    size_t         body_len;
-    int64_t        q;
-    json_t        *head, *m;
-    json_error_t   jerr;
+    u_char            *body;
+    size_t             body_len;
+    int64_t            q;
+    json_t            *m;
+    json_error_t       jerr;
+    ngx_cweb_jhead_t   head;
 
-    head = ngx_cweb_jobs_head(msg, len, &body, &body_len);
-
-    if (head == NULL) {
-        /* not one of our workers: closed by the caller */
-        ngx_log_error(NGX_LOG_ERR, peer->c->log, 0,
-                      "cweb jobs: a malformed question on jobs.sock");
-        peer->dead = 1;
-        return;
-    }
-
-    q = json_integer_value(json_object_get(head, "q"));
-    json_decref(head);
+    /* not one of our workers: closed by the caller */
+    q = (ngx_cweb_jobs_head(msg, len, &head, &body, &body_len) == NGX_OK)
+        ? head.q : 0;
 
     if (q <= 0) {
         ngx_log_error(NGX_LOG_ERR, peer->c->log, 0,

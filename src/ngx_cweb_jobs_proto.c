@@ -186,27 +186,22 @@ ngx_cweb_jobs_next(ngx_cweb_jbuf_t *in, size_t max, u_char **msg,
 
 
 /*
- * a message's head (a JSON object, NULL when it is not one) and where its
+ * a message's head (NGX_ERROR when it is not a JSON object) and where its
  * body begins
  */
 
-json_t *
-ngx_cweb_jobs_head(u_char *msg, size_t len, u_char **body, size_t *body_len)
+ngx_int_t
+ngx_cweb_jobs_head(u_char *msg, size_t len, ngx_cweb_jhead_t *h,
+    u_char **body, size_t *body_len)
 {
-    json_t        *head;
-    json_error_t   jerr;
-
-    head = json_loadb((char *) msg, len, JSON_DISABLE_EOF_CHECK, &jerr);
-
-    if (!json_is_object(head) || (size_t) jerr.position > len) {
-        json_decref(head);
-        return NULL;
+    if (ngx_cweb_jhead_parse(msg, len, h) != 0) {
+        return NGX_ERROR;
     }
 
-    *body = msg + jerr.position;
-    *body_len = len - jerr.position;
+    *body = msg + h->body;
+    *body_len = len - h->body;
 
-    return head;
+    return NGX_OK;
 }
 
 
