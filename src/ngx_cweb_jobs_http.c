@@ -464,24 +464,28 @@ ngx_cweb_jobs_check_create(json_t *in, json_t *out, ngx_cweb_jobs_conf_t *jcf,
         json_object_set(out, ints[i], v);
     }
 
-    /* stored and handed to the plugin as text */
+    /* stored and handed to the plugin as text; none is {} */
     v = json_object_get(in, "payload");
-    text = json_dumps(v ? v : json_object(), JSON_COMPACT|JSON_ENCODE_ANY);
+    text = v ? json_dumps(v, JSON_COMPACT|JSON_ENCODE_ANY) : NULL;
 
-    if (text == NULL) {
+    if (v && text == NULL) {
         return "the payload cannot be encoded";
     }
 
-    len = strlen(text);
+    len = text ? strlen(text) : 2;
+
+    if (len <= jcf->max_payload) {
+        json_object_set_new(out, "payload",
+                            text ? json_stringn(text, len)
+                                 : json_string("{}"));
+    }
+
+    free(text);
 
     if (len > jcf->max_payload) {
-        free(text);
         *status = NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
         return "the payload is larger than cweb_job_max_payload";
     }
-
-    json_object_set_new(out, "payload", json_stringn(text, len));
-    free(text);
 
     return NULL;
 }
