@@ -21,22 +21,27 @@
 void
 ngx_cweb_jobs_created(ngx_cweb_jop_t *op)
 {
-    size_t  len;
+    u_char  *p;
 
-    if (ngx_strlen(op->job.module_hash) == NGX_CWEB_JSTORE_HASH_LEN
+    static const char  a[] = "{\"job_uuid\":\"",
+                       b[] = "\",\"state\":\"pending\",\"module_hash\":\"";
+
+    if (ngx_strlen(op->job.uuid) == NGX_CWEB_JSTORE_UUID_LEN
+        && ngx_strlen(op->job.module_hash) == NGX_CWEB_JSTORE_HASH_LEN
         && ngx_cweb_jstore_hex_ok(op->job.module_hash,
                                   NGX_CWEB_JSTORE_HASH_LEN))
     {
-        len = sizeof("{\"job_uuid\":\"\",\"state\":\"pending\","
-                     "\"module_hash\":\"\"}")
-              + NGX_CWEB_JSTORE_UUID_LEN + NGX_CWEB_JSTORE_HASH_LEN;
-
-        op->text = malloc(len);
+        op->text = malloc(sizeof(a) + sizeof(b) + NGX_CWEB_JSTORE_UUID_LEN
+                          + NGX_CWEB_JSTORE_HASH_LEN + 2);
 
         if (op->text) {
-            (void) snprintf(op->text, len, "{\"job_uuid\":\"%s\",\"state\":"
-                            "\"pending\",\"module_hash\":\"%s\"}",
-                            op->job.uuid, op->job.module_hash);
+            p = ngx_cpymem(op->text, a, sizeof(a) - 1);
+            p = ngx_cpymem(p, op->job.uuid, NGX_CWEB_JSTORE_UUID_LEN);
+            p = ngx_cpymem(p, b, sizeof(b) - 1);
+            p = ngx_cpymem(p, op->job.module_hash, NGX_CWEB_JSTORE_HASH_LEN);
+            *p++ = '"';
+            *p++ = '}';
+            *p = '\0';
             return;
         }
     }

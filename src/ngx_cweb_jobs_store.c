@@ -877,7 +877,7 @@ static int
 ngx_cweb_jstore_start(ngx_cweb_jstore_t *s, ngx_cweb_jclaim_t *c,
     int64_t now, int64_t *event_id, int first)
 {
-    char           data[48];
+    char           data[48], *p;
     sqlite3_stmt  *st;
 
     if (!first) {
@@ -891,7 +891,10 @@ ngx_cweb_jstore_start(ngx_cweb_jstore_t *s, ngx_cweb_jclaim_t *c,
         }
     }
 
-    snprintf(data, sizeof(data), "{\"attempt\":%" PRId64 "}", c->attempt);
+    p = ngx_cweb_jstore_cat(data, "{\"attempt\":", 11);
+    p = ngx_cweb_jstore_int64(p, c->attempt);
+    *p++ = '}';
+    *p = '\0';
 
     if (ngx_cweb_jstore_event(s, c->id, now, "started", data, event_id)
         != 0)

@@ -188,6 +188,12 @@ int ngx_cweb_jstore_event(ngx_cweb_jstore_t *s, int64_t job_id, int64_t now,
 int ngx_cweb_jstore_insert_event(ngx_cweb_jstore_t *s, int i, int64_t job_id,
     int64_t now, const char *type, const char *data, int64_t *event_id);
 char *ngx_cweb_jstore_dump(json_t *o);
+
+/* texts composed by hand, of the forms checked (cheaper than snprintf) */
+#define NGX_CWEB_JSTORE_INT64_LEN  (sizeof("-9223372036854775808") - 1)
+
+char *ngx_cweb_jstore_cat(char *p, const char *s, size_t len);
+char *ngx_cweb_jstore_int64(char *p, int64_t v);
 int ngx_cweb_jstore_running(ngx_cweb_jstore_t *s, int64_t job_id,
     ngx_cweb_jrow_t *r);
 int ngx_cweb_jstore_end(ngx_cweb_jstore_t *s, ngx_cweb_jrow_t *r,

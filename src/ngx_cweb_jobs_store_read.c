@@ -698,32 +698,40 @@ char *
 ngx_cweb_jstore_event_text(const char *uuid, int64_t id, int64_t ts,
     const char *type, const char *data_json)
 {
-    int     n;
-    char   *text;
-    size_t  len;
+    char    *text, *p;
+    size_t   lu, lt, ld;
 
-    static const char  fmt[] = "{\"job_uuid\":\"%s\",\"event_id\":%" PRId64
-                               ",\"ts\":%" PRId64 ",\"type\":\"%s\","
-                               "\"data\":%s}";
+    /* by hand: snprintf() took a tenth of the store thread's time a job */
+    static const char  a[] = "{\"job_uuid\":\"", b[] = "\",\"event_id\":",
+                       c[] = ",\"ts\":", d[] = ",\"type\":\"",
+                       e[] = "\",\"data\":";
 
     if (data_json == NULL) {
         data_json = "null";
     }
 
-    len = sizeof(fmt) + strlen(uuid) + 2 * 20 + strlen(type)
-          + strlen(data_json);
+    lu = strlen(uuid);
+    lt = strlen(type);
+    ld = strlen(data_json);
 
-    text = malloc(len);
+    text = malloc(sizeof(a) + sizeof(b) + sizeof(c) + sizeof(d) + sizeof(e)
+                  + lu + lt + ld + 2 * NGX_CWEB_JSTORE_INT64_LEN + 2);
     if (text == NULL) {
         return NULL;
     }
 
-    n = snprintf(text, len, fmt, uuid, id, ts, type, data_json);
-
-    if (n < 0 || (size_t) n >= len) {
-        free(text);
-        return NULL;
-    }
+    p = ngx_cweb_jstore_cat(text, a, sizeof(a) - 1);
+    p = ngx_cweb_jstore_cat(p, uuid, lu);
+    p = ngx_cweb_jstore_cat(p, b, sizeof(b) - 1);
+    p = ngx_cweb_jstore_int64(p, id);
+    p = ngx_cweb_jstore_cat(p, c, sizeof(c) - 1);
+    p = ngx_cweb_jstore_int64(p, ts);
+    p = ngx_cweb_jstore_cat(p, d, sizeof(d) - 1);
+    p = ngx_cweb_jstore_cat(p, type, lt);
+    p = ngx_cweb_jstore_cat(p, e, sizeof(e) - 1);
+    p = ngx_cweb_jstore_cat(p, data_json, ld);
+    *p++ = '}';
+    *p = '\0';
 
     return text;
 }
@@ -790,4 +798,38 @@ ngx_cweb_jstore_needs(const char *path, const char *module, size_t len,
     sqlite3_close(db);
 
     return rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : -1);
+}
+
+
+char *
+ngx_cweb_jstore_cat(char *p, const char *s, size_t len)
+{
+    memcpy(p, s, len);
+
+    return p + len;
+}
+
+
+/* v in decimal (at most NGX_CWEB_JSTORE_INT64_LEN bytes), not terminated */
+
+char *
+ngx_cweb_jstore_int64(char *p, int64_t v)
+{
+    char      buf[NGX_CWEB_JSTORE_INT64_LEN], *q;
+    uint64_t  u;
+
+    /* the magnitude of INT64_MIN too, in unsigned arithmetic */
+    u = (v < 0) ? (uint64_t) 0 - (uint64_t) v : (uint64_t) v;
+    q = buf + sizeof(buf);
+
+    do {
+        *--q = (char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+
+    if (v < 0) {
+        *--q = '-';
+    }
+
+    return ngx_cweb_jstore_cat(p, q, (size_t) (buf + sizeof(buf) - q));
 }

@@ -1292,6 +1292,19 @@ test_events(void)
         CHECK(kept && strcmp(kept, "{\"job_uuid\":\"u\",\"event_id\":3,"
                              "\"ts\":-4,\"type\":\"t\",\"data\":null}") == 0);
         free(kept);
+
+        /* the numbers composed by hand, to their ends */
+        kept = ngx_cweb_jstore_event_text("u", INT64_MAX, INT64_MIN, "t",
+                                          "[0]");
+        CHECK(kept && strcmp(kept, "{\"job_uuid\":\"u\",\"event_id\":"
+                             "9223372036854775807,\"ts\":"
+                             "-9223372036854775808,\"type\":\"t\","
+                             "\"data\":[0]}") == 0);
+        free(kept);
+        kept = ngx_cweb_jstore_event_text("", 0, 10, "", "{}");
+        CHECK(kept && strcmp(kept, "{\"job_uuid\":\"\",\"event_id\":0,"
+                             "\"ts\":10,\"type\":\"\",\"data\":{}}") == 0);
+        free(kept);
     }
 
     ngx_cweb_jstore_close(s);
