@@ -264,6 +264,7 @@ bench: bench-ws-deps $(MODULE) $(WS_CLIENT)
 	bench/ws-instructions
 	bench/jobs
 	bench/jobs-store
+	bench/jobs-instructions
 	bench/jobs-fanout
 
 clean:
