@@ -424,6 +424,16 @@ ngx_cweb_jobs_store_batch(ngx_cweb_jop_t *ops)
         ok = 0;
     }
 
+    /*
+     * what the crashes of jobs.crash told is in jobs.db only now: a
+     * recovery rolled back leaves them for the next helper's
+     */
+    for (op = ops; ok && op; op = op->next) {
+        if (op->kind == 0 && op->status == 200) {
+            ngx_cweb_jobs_crashes_clear();
+        }
+    }
+
     if (!ok) {
         ngx_log_error(NGX_LOG_CRIT, j->log, 0, "cweb jobs: jobs.db: %s",
                       ngx_cweb_jstore_error(j->store));
@@ -475,12 +485,13 @@ ngx_cweb_jobs_exec(ngx_cweb_jop_t *op)
     case 0:
         ngx_cweb_jobs_crashes_load();
 
+        /* jobs.crash is emptied once the recovery is committed */
         if (ngx_cweb_jstore_recover(j->store, now, j->jcf->backoff,
                                     ngx_cweb_jobs_crash_why,
                                     ngx_cweb_jobs_recovered, op)
             >= 0)
         {
-            ngx_cweb_jobs_crashes_clear();
+            op->status = 200;
         }
 
         return;

@@ -446,7 +446,7 @@ http GET /jobs/ws?id=00000000-0000-4000-8000-000000000000 400 {"error":"not a We
 
 
 
-=== TEST 15: a job that segfaults (in run() or in its cancel hook) takes the helper down: the job fails with its signal named, the fault counts against its version, the helper comes back and the queue goes on
+=== TEST 15: a job that segfaults (in run() or in its cancel hook) takes the helper down: the job fails with its signal named, the fault counts against its version, the helper comes back and the queue goes on; jobs.crash is emptied once the recovery is committed
 --- jobs
 post cr {"job":"crash"}
 wait cr failed 20
@@ -458,6 +458,7 @@ wait cc running
 cancel cc
 wait cc canceled 20
 get cc state error
+run test ! -s "$TEST_NGINX_CWEB_STATE/jobs.crash"
 --- response_body
 post cr 200 {"job_uuid":"cr","module_hash":"H","state":"pending"}
 wait cr failed
@@ -469,6 +470,7 @@ wait cc running
 cancel cc 202 {"cancel_requested":true,"job_uuid":"cc","state":"running"}
 wait cc canceled
 get cc 200 {"error":"crashed: signal 11 (SIGSEGV) in the job's code; the cweb helper died and was respawned","state":"canceled"}
+run 0
 --- timeout: 40
 --- error_log eval
 [qr/cache manager process \d+ exited on signal 11/,
