@@ -103,7 +103,8 @@ main(int argc, char **argv)
         return 2;
     }
 
-    run = calloc(n + 4 * g, sizeof(int64_t));
+    /* the claims' job ids, and the times they were claimed at */
+    run = calloc(2 * (n + 4 * g), sizeof(int64_t));
     if (run == NULL) {
         die(s, "no memory");
     }
@@ -117,9 +118,16 @@ main(int argc, char **argv)
             die(s, "begin");
         }
 
-        for (a = 0; a < g && next < nrun; a++, done++) {
-            if (ngx_cweb_jstore_finish(s, run[next++], "done", NULL, NULL, 3,
-                                       NULL, &eid) != 0)
+        for (a = 0; a < g && next < nrun; a++, done++, next++) {
+#ifdef HAVE_FINISH_RUN
+            /* as the scheduler does: with the claim's attempt and start */
+            if (ngx_cweb_jstore_finish_run(s, run[2 * next], 1,
+                                           run[2 * next + 1], "done", NULL,
+                                           NULL, 3, NULL, &eid) != 0)
+#else
+            if (ngx_cweb_jstore_finish(s, run[2 * next], "done", NULL, NULL,
+                                       3, NULL, &eid) != 0)
+#endif
             {
                 die(s, "finish");
             }
@@ -131,7 +139,8 @@ main(int argc, char **argv)
             }
 
             ngx_cweb_jstore_claim_free(&cl);
-            run[nrun++] = cl.id;
+            run[2 * nrun] = cl.id;
+            run[2 * nrun++ + 1] = 2;
         }
 
         for (a = 0; a < g && created < n; a++) {
@@ -146,7 +155,8 @@ main(int argc, char **argv)
                 }
 
                 ngx_cweb_jstore_claim_free(&cl);
-                run[nrun++] = cl.id;
+                run[2 * nrun] = cl.id;
+                run[2 * nrun++ + 1] = 1;
 #else
                 (void) sid;
                 die(NULL, "--claimed: this source has no "

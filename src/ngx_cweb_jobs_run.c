@@ -775,6 +775,8 @@ ngx_cweb_jobs_end_locked(ngx_cweb_jrunner_t *rn, int rc, const char *why,
 
     op->runner = rn;
     op->job_id = rn->claim.id;
+    op->attempt = rn->claim.attempt;
+    op->started_at = rn->claim.started_at;
     op->uuid = strdup(rn->claim.uuid);
     op->state = strdup(rn->canceled ? "canceled"
                        : (why || rn->error) ? "failed" : "done");

@@ -635,9 +635,10 @@ ngx_cweb_jobs_exec_more(ngx_cweb_jop_t *op, int64_t now)
                    now + ngx_cweb_jstore_backoff(j->jcf->backoff,
                                                  op->limit),
                    now, op->state_out, &id)
-             : ngx_cweb_jstore_finish(j->store, op->job_id, op->state,
-                                      op->data, op->error, now,
-                                      op->state_out, &id);
+             : ngx_cweb_jstore_finish_run(j->store, op->job_id, op->attempt,
+                                          op->started_at, op->state,
+                                          op->data, op->error, now,
+                                          op->state_out, &id);
         if (rc == 0 && id) {
             ngx_cweb_jobs_event(op, op->uuid, id, now,
                                 op->limit && ngx_strcmp(op->state_out,

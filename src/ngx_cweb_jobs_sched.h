@@ -58,6 +58,8 @@ struct ngx_cweb_jop_s {
     char                       *data;         /* JSON text, or NULL */
     char                       *error;
     int64_t                     job_id;
+    int64_t                     attempt;      /* a finish: its claim's */
+    int64_t                     started_at;
     int64_t                     since;
     int                         limit;
 

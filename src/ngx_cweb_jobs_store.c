@@ -880,6 +880,9 @@ ngx_cweb_jstore_start(ngx_cweb_jstore_t *s, ngx_cweb_jclaim_t *c,
     char           data[48], *p;
     sqlite3_stmt  *st;
 
+    /* jobs.started_at, as START or INSERT_JOB writes it */
+    c->started_at = now;
+
     if (!first) {
         st = s->stmt[NGX_CWEB_JSTORE_START];
         sqlite3_bind_int64(st, 1, c->id);

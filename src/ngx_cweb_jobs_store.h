@@ -74,6 +74,7 @@ typedef struct {
     int64_t       version;
     int64_t       timeout_ms;
     int64_t       attempt;       /* this one, from 1 */
+    int64_t       started_at;    /* when it was claimed (ms) */
     int64_t       max_attempts;
     char          uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
     char          module[NGX_CWEB_JSTORE_NAME_LEN];
@@ -183,6 +184,16 @@ int ngx_cweb_jstore_emit(ngx_cweb_jstore_t *s, int64_t job_id,
 int ngx_cweb_jstore_finish(ngx_cweb_jstore_t *s, int64_t job_id,
     const char *state, const char *result_json, const char *error,
     int64_t now, char *state_out, int64_t *event_id);
+
+/*
+ * As finish(), for the attempt a claim gave (its attempt and started_at):
+ * one read fewer while the row is as the claim left it; the same outcome
+ * in every case.
+ */
+int ngx_cweb_jstore_finish_run(ngx_cweb_jstore_t *s, int64_t job_id,
+    int64_t attempt, int64_t started_at, const char *state,
+    const char *result_json, const char *error, int64_t now, char *state_out,
+    int64_t *event_id);
 
 /*
  * A running job's attempt failed with error: pending again at run_at with

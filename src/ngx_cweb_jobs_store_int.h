@@ -86,6 +86,12 @@ enum {
       "WHERE uuid = ?1")                                                     \
     X(END, "UPDATE jobs SET state = ?2, result = ?3, error = ?4, "          \
       "updated_at = ?5 WHERE id = ?1")                                       \
+    X(FINISH_RUN, "UPDATE jobs SET state = ?2, result = ?3, error = ?4, "   \
+      "updated_at = ?5 WHERE id = ?1 AND state = 'running' "                 \
+      "AND attempts = ?6 AND typeof(attempts) = 'integer' "                  \
+      "AND typeof(max_attempts) = 'integer' AND attempts <= max_attempts "   \
+      "AND cancel_requested = 0 AND typeof(cancel_requested) = 'integer' "   \
+      "AND started_at = ?7 AND typeof(started_at) = 'integer'")              \
     X(RUNNING_END, "SELECT attempts, cancel_requested, started_at FROM jobs "\
       "WHERE id = ?1 AND state = 'running' "                                 \
       "AND typeof(attempts) = 'integer' AND attempts > 0 "                   \

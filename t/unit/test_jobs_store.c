@@ -757,6 +757,143 @@ test_finish(void)
 }
 
 
+/* the attempts of job n, as "attempt:started:ended:error;..." */
+static const char *
+attempts_of(ngx_cweb_jstore_t *s, int n)
+{
+    char         uuid[NGX_CWEB_JSTORE_UUID_LEN + 1];
+    json_t      *o, *a;
+    size_t       i;
+    const char  *e;
+
+    static char  buf[256];
+
+    uuid_of(n, uuid);
+    buf[0] = '\0';
+
+    if (ngx_cweb_jstore_get(s, uuid, &o) != 1) {
+        return "(error)";
+    }
+
+    json_array_foreach(json_object_get(o, "attempts"), i, a) {
+        e = json_string_value(json_object_get(a, "error"));
+        snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+                 "%s%lld:%lld:%lld:%s", i ? ";" : "",
+                 (long long) json_integer_value(json_object_get(a, "attempt")),
+                 (long long) json_integer_value(json_object_get(a,
+                                                "started_at")),
+                 (long long) json_integer_value(json_object_get(a,
+                                                "ended_at")),
+                 e ? e : "-");
+    }
+
+    json_decref(o);
+
+    return buf;
+}
+
+
+/*
+ * finish_run(): with its claim's attempt and start, the same outcomes as
+ * finish(); the row not read while it is as the claim left it, read (and
+ * its word taken) when it is not
+ */
+static void
+test_finish_run(void)
+{
+    char                state[16];
+    int64_t             eid, id[6];
+    ngx_cweb_jclaim_t   c[6];
+    ngx_cweb_jstore_t  *s;
+    int                 n;
+
+    s = fresh();
+
+    for (n = 0; n < 6; n++) {
+        id[n] = add(s, n + 1, 0, 2);
+    }
+
+    ngx_cweb_jstore_begin(s);
+
+    for (n = 0; n < 6; n++) {
+        CHECK(ngx_cweb_jstore_claim(s, 20 + n, &c[n], &eid) == 1);
+        CHECK(c[n].id == id[n] && c[n].attempt == 1
+              && c[n].started_at == 20 + n);
+        ngx_cweb_jstore_claim_free(&c[n]);
+    }
+
+    ngx_cweb_jstore_commit(s);
+
+    /* as claimed: done, its attempt from the claim, its event */
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_finish_run(s, id[0], 1, 20, "done", "{\"v\":1}",
+                                     NULL, 30, state, &eid) == 0);
+    CHECK(strcmp(state, "done") == 0 && eid > 0);
+    CHECK(ngx_cweb_jstore_finish_run(s, id[1], 1, 21, "failed", NULL,
+                                     "boom", 31, state, &eid) == 0);
+    CHECK(strcmp(state, "failed") == 0);
+
+    /* the refusals of finish() */
+    CHECK(ngx_cweb_jstore_finish_run(s, id[2], 1, 22, "bogus", NULL, NULL,
+                                     32, state, &eid) == -1);
+    CHECK(ngx_cweb_jstore_finish_run(s, id[2], 1, 22, "done", "{oops",
+                                     NULL, 32, state, &eid) == -1);
+
+    /* its cancel requested: canceled, its result dropped */
+    CHECK(ngx_cweb_jstore_cancel(s, "00000003-0000-4000-8000-000000000003",
+                                 32, state, &eid) == 0);
+    CHECK(ngx_cweb_jstore_finish_run(s, id[2], 1, 22, "done", "7", NULL, 33,
+                                     state, &eid) == 0);
+    CHECK(strcmp(state, "canceled") == 0);
+
+    /* finished already, or unknown: refused as by finish() */
+    CHECK(ngx_cweb_jstore_finish_run(s, id[0], 1, 20, "done", NULL, NULL,
+                                     34, state, &eid) == -1);
+    CHECK(strstr(ngx_cweb_jstore_error(s), "not running") != NULL);
+    CHECK(ngx_cweb_jstore_finish_run(s, 999, 1, 20, "done", NULL, NULL, 34,
+                                     state, &eid) == -1);
+    CHECK(ngx_cweb_jstore_commit(s) == 0);
+
+    /* a claim that is not the row's (another attempt, another start) */
+    CHECK(raw("UPDATE jobs SET attempts = 2 WHERE id = 4") == 0);
+    CHECK(raw("UPDATE jobs SET started_at = 41 WHERE id = 5") == 0);
+    CHECK(raw("UPDATE jobs SET attempts = 'one' WHERE id = 6") == 0);
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_finish_run(s, id[3], 1, 23, "done", NULL, NULL,
+                                     50, state, &eid) == 0);
+    CHECK(strcmp(state, "done") == 0);
+    CHECK(ngx_cweb_jstore_finish_run(s, id[4], 1, 24, "done", NULL, NULL,
+                                     51, state, &eid) == 0);
+    CHECK(ngx_cweb_jstore_finish_run(s, id[5], 1, 25, "done", NULL, NULL,
+                                     52, state, &eid) == -1);
+    CHECK(strstr(ngx_cweb_jstore_error(s), "damaged") != NULL);
+    ngx_cweb_jstore_rollback(s);
+
+    CHECK(strcmp(field(s, 1, "state"), "done") == 0);
+    CHECK(strcmp(attempts_of(s, 1), "1:20:30:-") == 0);
+    CHECK(strcmp(types(s, 1, 0), "created,started,done") == 0);
+    CHECK(strcmp(field(s, 2, "state"), "failed") == 0);
+    CHECK(strcmp(attempts_of(s, 2), "1:21:31:boom") == 0);
+    CHECK(strcmp(field(s, 3, "state"), "canceled") == 0);
+    CHECK(scalar(s, "SELECT result IS NULL FROM jobs WHERE id = 3") == 1);
+    CHECK(strcmp(attempts_of(s, 3), "1:22:33:-") == 0);
+
+    /* rolled back with the damaged one: the other two again, committed */
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_finish_run(s, id[3], 1, 23, "done", NULL, NULL,
+                                     50, state, &eid) == 0);
+    CHECK(ngx_cweb_jstore_finish_run(s, id[4], 1, 24, "done", NULL, NULL,
+                                     51, state, &eid) == 0);
+    CHECK(ngx_cweb_jstore_commit(s) == 0);
+
+    /* the row's word: its attempt 2, its start 41 */
+    CHECK(strcmp(attempts_of(s, 4), "2:23:50:-") == 0);
+    CHECK(strcmp(attempts_of(s, 5), "1:41:51:-") == 0);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
 static void
 test_emit(void)
 {
@@ -1921,6 +2058,7 @@ main(void)
     test_claim();
     test_create_claimed();
     test_finish();
+    test_finish_run();
     test_emit();
     test_cancel();
     test_retry();
