@@ -244,10 +244,10 @@ ngx_cweb_jobs_question(ngx_cweb_jpeer_t *peer, u_char *msg, size_t len,
     json_error_t       jerr;
     ngx_cweb_jhead_t   head;
 
-    /* not one of our workers: closed by the caller */
     q = (ngx_cweb_jobs_head(msg, len, &head, &body, &body_len) == NGX_OK)
         ? head.q : 0;
 
+    /* not one of our workers: closed by the caller */
     if (q <= 0) {
         ngx_log_error(NGX_LOG_ERR, peer->c->log, 0,
                       "cweb jobs: a malformed question on jobs.sock");

@@ -147,7 +147,7 @@ static const char  ngx_cweb_jstore_v2[] =
  * literally (a bound state cannot choose a partial index), and
  * t/unit/test_jobs_store checks their plans.  And an attempt's row is
  * written once, when it ends, instead of at its start and again at its
- * end (7%): while it runs, its start is jobs.started_at.
+ * end (5%): while it runs, its start is jobs.started_at.
  */
 static const char  ngx_cweb_jstore_v3[] =
     "DROP INDEX jobs_due;"
