@@ -472,20 +472,17 @@ ngx_cweb_jobs_check_create(json_t *in, json_t *out, ngx_cweb_jobs_conf_t *jcf,
         return "the payload cannot be encoded";
     }
 
-    len = text ? strlen(text) : 2;
-
-    if (len <= jcf->max_payload) {
-        json_object_set_new(out, "payload",
-                            text ? json_stringn(text, len)
-                                 : json_string("{}"));
-    }
-
-    free(text);
+    len = text ? strlen(text) : sizeof("{}") - 1;
 
     if (len > jcf->max_payload) {
+        free(text);
         *status = NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
         return "the payload is larger than cweb_job_max_payload";
     }
+
+    json_object_set_new(out, "payload", text ? json_stringn(text, len)
+                                             : json_string("{}"));
+    free(text);
 
     return NULL;
 }

@@ -10,6 +10,7 @@
 #define _NGX_CWEB_JOBS_STORE_INT_H_INCLUDED_
 
 
+#include <string.h>
 #include <sqlite3.h>
 
 #include "ngx_cweb_jobs_store.h"
@@ -198,7 +199,9 @@ char *ngx_cweb_jstore_dump(json_t *o);
 /* texts composed by hand, of the forms checked (cheaper than snprintf) */
 #define NGX_CWEB_JSTORE_INT64_LEN  (sizeof("-9223372036854775808") - 1)
 
-char *ngx_cweb_jstore_cat(char *p, const char *s, size_t len);
+#define ngx_cweb_jstore_cat(p, s, len)                                       \
+    ((char *) memcpy(p, s, len) + (len))
+
 char *ngx_cweb_jstore_int64(char *p, int64_t v);
 int ngx_cweb_jstore_running(ngx_cweb_jstore_t *s, int64_t job_id,
     ngx_cweb_jrow_t *r);

@@ -801,15 +801,6 @@ ngx_cweb_jstore_needs(const char *path, const char *module, size_t len,
 }
 
 
-char *
-ngx_cweb_jstore_cat(char *p, const char *s, size_t len)
-{
-    memcpy(p, s, len);
-
-    return p + len;
-}
-
-
 /* v in decimal (at most NGX_CWEB_JSTORE_INT64_LEN bytes), not terminated */
 
 char *
