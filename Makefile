@@ -201,7 +201,8 @@ objs/unit/test_jobs_head: t/unit/test_jobs_head.c t/unit/check.h \
 
 # the jobs store is pure C on SQLite and jansson: it links alone
 JSTORE_SRCS  := src/ngx_cweb_jobs_store.c src/ngx_cweb_jobs_store_end.c \
-                src/ngx_cweb_jobs_store_read.c src/ngx_cweb_jobs_store_wal.c
+                src/ngx_cweb_jobs_store_read.c src/ngx_cweb_jobs_store_wal.c \
+                src/ngx_cweb_jobs_store_ev.c
 
 objs/unit/test_jobs_store: t/unit/test_jobs_store.c t/unit/check.h \
 	    $(JSTORE_SRCS) src/ngx_cweb_jobs_store.h \

@@ -5,13 +5,16 @@
  * those that end them are in ngx_cweb_jobs_store_end.c, the reads and
  * the checks of what is read back in ngx_cweb_jobs_store_read.c.
  *
- * Schema (jobs.db, WAL, user_version 3):
+ * Schema (jobs.db, WAL, user_version 4):
  *   jobs(id, uuid UNIQUE, module, job, module_hash, version, payload,
  *        state, created_at, updated_at, run_at, timeout_ms, max_attempts,
- *        attempts, cancel_requested, result, error, started_at)
+ *        attempts, cancel_requested, result, error, started_at,
+ *        created_event, started_event, ended_event, ended_at)
  *   job_attempts(job_id, attempt, started_at, ended_at, error,
  *                PRIMARY KEY (job_id, attempt))
- *   job_events(id, job_id, ts, type, data)
+ *   job_event_rows(id, job_id, ts, type, data)
+ *   job_event_seq(one = 0, next)
+ *   VIEW job_events(id, job_id, ts, type, data): both kinds of event
  * jobs_pending (run_at) WHERE state = 'pending' serves claims and
  * next_run_at, jobs_running (id) WHERE state = 'running' the recovery,
  * both and jobs_ended (state, id) WHERE state IN ('failed', 'canceled')
@@ -25,25 +28,27 @@
  * requeue), pending -> canceled (cancel); a running job whose cancel was
  * requested (cancel_requested = 1) ends canceled however it ends.
  * attempts counts the claims that were not requeued; job_attempts has
- * one row per ended attempt, the running one's start being
- * jobs.started_at (the last claim's time, NULL before the first).
- * jobs.error is the error the job ended with, and while it waits for a
- * retry its last attempt's.
+ * one row per attempt that ended in a retry, the running one's start
+ * being jobs.started_at (the last claim's time, NULL before the first)
+ * and the one the job ended in told by the job's row (started_at,
+ * ended_at, error).  jobs.error is the error the job ended with, and
+ * while it waits for a retry its last attempt's.
  *
  * Event types and data (JSON text or NULL): created (null), started
  * ({"attempt"}), retry ({"error","attempt","run_at"}, or
  * {"interrupted":true} from a requeue), done (the result), failed and
- * canceled ({"error"} or null), and the plugins' own types.
- * Event ids are one sequence for all jobs: the writer gives them, from
- * the largest stored at open, and while it runs never gives one twice,
- * even one rolled back or deleted since (past any row another connection
- * wrote too).  Schema 1 had AUTOINCREMENT for that, which read and wrote
+ * canceled ({"error"} or null), and the plugins' own types.  created,
+ * the current attempt's started and the end are the job row's
+ * (created_event, started_event, ended_event: their ids; the data is
+ * composed from the row), the others rows of job_event_rows.
+ * Event ids are one sequence for all jobs: the writer gives them, past
+ * job_event_seq.next (every id given is below it: the writer reserves a
+ * block at a time, and gives back what is left at close) and past the
+ * largest row, and while it runs never gives one twice, even one rolled
+ * back or deleted since (past any row another connection wrote too).
+ * Schema 1 had AUTOINCREMENT for that, which read and wrote
  * sqlite_sequence with every event (9% of the instructions of
- * create+claim+finish, a WAL frame a commit), and kept the sequence
- * across restarts; nothing here deletes events, so the largest stored
- * is the last given, unless something else deleted the newest while the
- * helper was down (or set sqlite_sequence back: AUTOINCREMENT did not
- * stop that either).
+ * create+claim+finish, a WAL frame a commit).
  *
  * Everything read back is distrusted: plugins run as the same user and
  * can write this file, so a row is used only when every field has the
@@ -63,7 +68,6 @@
 static int ngx_cweb_jstore_version(ngx_cweb_jstore_t *s, int *v);
 static int ngx_cweb_jstore_migrate(ngx_cweb_jstore_t *s);
 static int ngx_cweb_jstore_prepare(ngx_cweb_jstore_t *s);
-static int ngx_cweb_jstore_event_seq(ngx_cweb_jstore_t *s);
 static int ngx_cweb_jstore_claim_row(ngx_cweb_jstore_t *s, int64_t now,
     ngx_cweb_jclaim_t *out, int64_t *event_id);
 static int ngx_cweb_jstore_insert_job(ngx_cweb_jstore_t *s,
@@ -74,8 +78,6 @@ static int ngx_cweb_jstore_claimed(ngx_cweb_jstore_t *s,
     ngx_cweb_jclaim_t *out);
 static int ngx_cweb_jstore_start(ngx_cweb_jstore_t *s, ngx_cweb_jclaim_t *c,
     int64_t now, int64_t *event_id, int first);
-static void ngx_cweb_jstore_keep_event(ngx_cweb_jstore_t *s, int64_t id,
-    int64_t now, const char *type, const char *data);
 
 
 static const char  ngx_cweb_jstore_v1[] =
@@ -163,11 +165,39 @@ static const char  ngx_cweb_jstore_v3[] =
     "PRAGMA user_version = 3;";
 
 
+/*
+ * 4: a job's built-in events (created, its current attempt's started, its
+ * end) are kept in its row instead of a row each in job_events: they were
+ * a third of the instructions of a job that emits none (their table and
+ * its index, three writes of each a job) and two or three WAL frames a
+ * commit.  What job_events held is job_event_rows now, and job_events a
+ * view of both (NGX_CWEB_JSTORE_EVENTS_OF()).  Their ids are still one
+ * sequence, but no longer all in one table whose largest says where it
+ * goes on: job_event_seq holds an id every id given is below, written
+ * for blocks of NGX_CWEB_JSTORE_EVENT_BLOCK ids at a time.
+ */
+static const char  ngx_cweb_jstore_v4[] =
+    "ALTER TABLE job_events RENAME TO job_event_rows;"
+    "ALTER TABLE jobs ADD COLUMN created_event INTEGER;"
+    "ALTER TABLE jobs ADD COLUMN started_event INTEGER;"
+    "ALTER TABLE jobs ADD COLUMN ended_event INTEGER;"
+    "ALTER TABLE jobs ADD COLUMN ended_at INTEGER;"
+    "CREATE TABLE job_event_seq ("
+    "  one INTEGER PRIMARY KEY CHECK (one = 0),"
+    "  next INTEGER NOT NULL);"
+    "INSERT INTO job_event_seq (one, next) "
+    "  SELECT 0, coalesce(max(id), 0) + 1 FROM job_event_rows;"
+    "CREATE VIEW job_events (id, job_id, ts, type, data) AS "
+    NGX_CWEB_JSTORE_EVENTS_OF("1", "1", "IS NOT NULL") ";"
+    "PRAGMA user_version = 4;";
+
+
 /* entry i takes the schema from version i to i + 1 */
 static const char  *ngx_cweb_jstore_migrations[] = {
     ngx_cweb_jstore_v1,
     ngx_cweb_jstore_v2,
     ngx_cweb_jstore_v3,
+    ngx_cweb_jstore_v4,
 };
 
 #define NGX_CWEB_JSTORE_SCHEMA                                               \
@@ -202,38 +232,6 @@ ngx_cweb_jstore_open(const char *path, int sync_full, char *err, size_t len)
     }
 
     return s;
-}
-
-
-/* the writer's next event id: after the largest stored */
-
-static int
-ngx_cweb_jstore_event_seq(ngx_cweb_jstore_t *s)
-{
-    int            rc;
-    sqlite3_stmt  *st;
-
-    st = s->stmt[NGX_CWEB_JSTORE_EVENT_MAX];
-    rc = sqlite3_step(st);
-
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL
-        && sqlite3_column_type(st, 0) != SQLITE_INTEGER)
-    {
-        sqlite3_reset(st);
-        return ngx_cweb_jstore_fail(s, "the database is damaged: an event "
-                                    "id is not an integer");
-    }
-
-    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) == INT64_MAX) {
-        sqlite3_reset(st);
-        return ngx_cweb_jstore_fail(s, "the database is damaged: no event "
-                                    "id is left");
-    }
-
-    s->event_next = (rc == SQLITE_ROW) ? sqlite3_column_int64(st, 0) + 1 : 1;
-    sqlite3_reset(st);
-
-    return (rc == SQLITE_ROW) ? 0 : ngx_cweb_jstore_db_error(s, "event ids");
 }
 
 
@@ -291,6 +289,8 @@ ngx_cweb_jstore_close(ngx_cweb_jstore_t *s)
     if (s == NULL) {
         return;
     }
+
+    ngx_cweb_jstore_event_release(s);
 
     for (i = 0; i < NGX_CWEB_JSTORE_NSTMTS; i++) {
         sqlite3_finalize(s->stmt[i]);
@@ -482,6 +482,7 @@ ngx_cweb_jstore_rollback(ngx_cweb_jstore_t *s)
 {
     s->broken = 0;
     s->last_id = 0;                 /* rolled back: never announced */
+    s->event_upto = 0;              /* and its block not reserved */
 
     return ngx_cweb_jstore_run(s, NGX_CWEB_JSTORE_ROLLBACK);
 }
@@ -525,107 +526,6 @@ ngx_cweb_jstore_op_end(ngx_cweb_jstore_t *s, int rc)
     }
 
     return rc;
-}
-
-
-int
-ngx_cweb_jstore_event(ngx_cweb_jstore_t *s, int64_t job_id, int64_t now,
-    const char *type, const char *data, int64_t *event_id)
-{
-    return ngx_cweb_jstore_insert_event(s, NGX_CWEB_JSTORE_INSERT_EVENT,
-                                        job_id, now, type, data, event_id);
-}
-
-
-/* an event by statement i, which may insert none */
-
-int
-ngx_cweb_jstore_insert_event(ngx_cweb_jstore_t *s, int i, int64_t job_id,
-    int64_t now, const char *type, const char *data, int64_t *event_id)
-{
-    int            tries;
-    int64_t        id;
-    sqlite3_stmt  *st;
-
-    st = s->stmt[i];
-
-    for (tries = 0; /* void */; tries++) {
-        sqlite3_bind_int64(st, 1, job_id);
-        sqlite3_bind_int64(st, 2, now);
-        sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, s->event_next);
-
-        if (ngx_cweb_jstore_run(s, i) == 0) {
-            break;
-        }
-
-        /*
-         * the id is a row's that another connection wrote: past the
-         * largest, once (or every insert after would be refused)
-         */
-        if (tries > 0
-            || sqlite3_extended_errcode(s->db) != SQLITE_CONSTRAINT_PRIMARYKEY
-            || ngx_cweb_jstore_event_seq(s) != 0)
-        {
-            return -1;
-        }
-    }
-
-    /* an id is never given twice, even one rolled back or deleted since */
-    if (sqlite3_changes(s->db) > 0) {
-        id = sqlite3_last_insert_rowid(s->db);
-        ngx_cweb_jstore_keep_event(s, id, now, type, data);
-
-        if (event_id) {
-            *event_id = id;
-        }
-
-        s->event_next = id + 1;
-    }
-
-    return 0;
-}
-
-
-/*
- * what the event just inserted holds, for ngx_cweb_jstore_event_get();
- * a copy that does not fit (no memory) leaves none kept
- */
-
-static void
-ngx_cweb_jstore_keep_event(ngx_cweb_jstore_t *s, int64_t id, int64_t now,
-    const char *type, const char *data)
-{
-    char    *p;
-    size_t   len;
-
-    s->last_id = 0;
-
-    if (strlen(type) >= sizeof(s->last_type)) {
-        return;
-    }
-
-    if (data) {
-        len = strlen(data) + 1;
-
-        if (len > s->last_size) {
-            p = realloc(s->last_data, len);
-            if (p == NULL) {
-                return;
-            }
-
-            s->last_data = p;
-            s->last_size = len;
-        }
-
-        memcpy(s->last_data, data, len);
-    }
-
-    strcpy(s->last_type, type);
-    s->last_ts = now;
-    s->last_id = id;
-    s->last_null = (data == NULL);
 }
 
 
@@ -709,7 +609,10 @@ ngx_cweb_jstore_insert_job(ngx_cweb_jstore_t *s, const ngx_cweb_jnew_t *j,
                                     "and times of the forms stored");
     }
 
-    if (ngx_cweb_jstore_op(s) != 0) {
+    /* its "created" event and a claimed one's "started" are in its row */
+    if (ngx_cweb_jstore_op(s) != 0
+        || ngx_cweb_jstore_event_room(s, out ? 2 : 1) != 0)
+    {
         return -1;
     }
 
@@ -727,18 +630,25 @@ ngx_cweb_jstore_insert_job(ngx_cweb_jstore_t *s, const ngx_cweb_jnew_t *j,
     sqlite3_bind_int64(st, 10, j->max_attempts);
     sqlite3_bind_text(st, 11, out ? "running" : "pending", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 12, out ? 1 : 0);
+    sqlite3_bind_int64(st, 13, s->event_next);
 
     rc = ngx_cweb_jstore_run(s, NGX_CWEB_JSTORE_INSERT_JOB);
 
     if (rc == 0) {
         id = sqlite3_last_insert_rowid(s->db);
-        rc = ngx_cweb_jstore_event(s, id, now, "created", NULL, event_id);
+        ngx_cweb_jstore_keep_event(s, s->event_next, now, "created", NULL);
+
+        if (event_id) {
+            *event_id = s->event_next;
+        }
+
+        s->event_next++;
     }
 
     if (rc == 0 && out) {
         rc = ngx_cweb_jstore_claimed(s, j, id, 1, out);
 
-        /* the row is running already: its attempt and event only */
+        /* the row is running already, its event in it: kept only */
         if (rc == 0
             && ngx_cweb_jstore_start(s, out, now, started_id, 1) != 1)
         {
@@ -883,27 +793,36 @@ ngx_cweb_jstore_start(ngx_cweb_jstore_t *s, ngx_cweb_jclaim_t *c,
     /* jobs.started_at, as START or INSERT_JOB writes it */
     c->started_at = now;
 
+    /* its "started" event is the row's started_event (schema 4) */
     if (!first) {
+        if (ngx_cweb_jstore_event_room(s, 1) != 0) {
+            goto failed;
+        }
+
         st = s->stmt[NGX_CWEB_JSTORE_START];
         sqlite3_bind_int64(st, 1, c->id);
         sqlite3_bind_int64(st, 2, c->attempt);
         sqlite3_bind_int64(st, 3, now);
+        sqlite3_bind_int64(st, 4, s->event_next);
 
         if (ngx_cweb_jstore_run(s, NGX_CWEB_JSTORE_START) != 0) {
             goto failed;
         }
     }
 
+    /* as NGX_CWEB_JSTORE_STARTED_DATA composes it from the row */
     p = ngx_cweb_jstore_cat(data, "{\"attempt\":", 11);
     p = ngx_cweb_jstore_int64(p, c->attempt);
     *p++ = '}';
     *p = '\0';
 
-    if (ngx_cweb_jstore_event(s, c->id, now, "started", data, event_id)
-        != 0)
-    {
-        goto failed;
+    ngx_cweb_jstore_keep_event(s, s->event_next, now, "started", data);
+
+    if (event_id) {
+        *event_id = s->event_next;
     }
+
+    s->event_next++;
 
     return 1;
 

@@ -29,6 +29,8 @@ static int ngx_cweb_jstore_end_running(ngx_cweb_jstore_t *s,
 static int ngx_cweb_jstore_settle(ngx_cweb_jstore_t *s, int64_t job_id,
     const char *error, int64_t run_at, int64_t backoff_ms, int64_t now,
     char *state_out, int64_t *event_id);
+static int ngx_cweb_jstore_keep_started(ngx_cweb_jstore_t *s,
+    int64_t job_id);
 static int ngx_cweb_jstore_recover_one(ngx_cweb_jstore_t *s, int64_t id,
     const char *why,
     int64_t now, int64_t backoff_ms, ngx_cweb_jstore_event_pt handler,
@@ -112,12 +114,19 @@ ngx_cweb_jstore_end_by(ngx_cweb_jstore_t *s, int i, ngx_cweb_jrow_t *r,
         }
     }
 
+    /* its event is the row's ended_event (schema 4) */
+    if (ngx_cweb_jstore_event_room(s, 1) != 0) {
+        free(data);
+        return -1;
+    }
+
     st = s->stmt[i];
     sqlite3_bind_int64(st, 1, r->id);
     sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, result, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now);
+    sqlite3_bind_int64(st, 8, s->event_next);
 
     if (i == NGX_CWEB_JSTORE_FINISH_RUN) {
         sqlite3_bind_int64(st, 6, r->attempts);
@@ -133,15 +142,18 @@ ngx_cweb_jstore_end_by(ngx_cweb_jstore_t *s, int i, ngx_cweb_jrow_t *r,
         return 1;
     }
 
-    if (rc == 0 && strcmp(r->state, "running") == 0) {
-        rc = ngx_cweb_jstore_attempt_end(s, r, now, error);
-    }
+    /* the attempt it ends in is told by its row (schema 4) */
 
+    /* as NGX_CWEB_JSTORE_ENDED_DATA composes it from the row */
     if (rc == 0) {
-        rc = ngx_cweb_jstore_event(s, r->id, now, state,
+        ngx_cweb_jstore_keep_event(s, s->event_next, now, state,
                                    (strcmp(state, "done") == 0) ? result
-                                                                : data,
-                                   event_id);
+                                                                : data);
+        if (event_id) {
+            *event_id = s->event_next;
+        }
+
+        s->event_next++;
     }
 
     free(data);
@@ -397,6 +409,10 @@ ngx_cweb_jstore_settle(ngx_cweb_jstore_t *s, int64_t job_id,
     rc = ngx_cweb_jstore_attempt_end(s, &r, now, error);
 
     if (rc == 0) {
+        rc = ngx_cweb_jstore_keep_started(s, job_id);
+    }
+
+    if (rc == 0) {
         st = s->stmt[NGX_CWEB_JSTORE_PEND];
         sqlite3_bind_int64(st, 1, job_id);
         sqlite3_bind_int64(st, 2, run_at);
@@ -413,6 +429,21 @@ ngx_cweb_jstore_settle(ngx_cweb_jstore_t *s, int64_t job_id,
     free(data);
 
     return rc;
+}
+
+
+/*
+ * a job goes back to pending: its attempt's "started" event, which the
+ * next start replaces in its row, becomes a row of its own (as it was
+ * announced: the row's attempts and started_at are still the attempt's)
+ */
+
+static int
+ngx_cweb_jstore_keep_started(ngx_cweb_jstore_t *s, int64_t job_id)
+{
+    sqlite3_bind_int64(s->stmt[NGX_CWEB_JSTORE_KEEP_STARTED], 1, job_id);
+
+    return ngx_cweb_jstore_run(s, NGX_CWEB_JSTORE_KEEP_STARTED);
 }
 
 
@@ -490,6 +521,10 @@ ngx_cweb_jstore_requeue(ngx_cweb_jstore_t *s, int64_t job_id,
     }
 
     /* the attempt not counted: it has no row until it ends (schema 3) */
+    if (rc == 0) {
+        rc = ngx_cweb_jstore_keep_started(s, job_id);
+    }
+
     if (rc == 0) {
         st = s->stmt[NGX_CWEB_JSTORE_PEND];
         sqlite3_bind_int64(st, 1, job_id);
@@ -601,6 +636,7 @@ ngx_cweb_jstore_recover_one(ngx_cweb_jstore_t *s, int64_t id,
     if (rc == 0 && handler) {
         st = s->stmt[NGX_CWEB_JSTORE_EVENT_BY_ID];
         sqlite3_bind_int64(st, 1, eid);
+        sqlite3_bind_int64(st, 2, id);
 
         if (sqlite3_step(st) == SQLITE_ROW) {
             handler(data, (const char *) sqlite3_column_text(st, 0), eid,

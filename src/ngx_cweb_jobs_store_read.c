@@ -20,6 +20,7 @@ static const char *ngx_cweb_jstore_row_ints(sqlite3_stmt *st,
     ngx_cweb_jrow_t *r);
 static const char *ngx_cweb_jstore_row_texts(sqlite3_stmt *st,
     ngx_cweb_jrow_t *r);
+static int ngx_cweb_jstore_time(sqlite3_stmt *st, int col, int64_t *v);
 static json_t *ngx_cweb_jstore_job_json(ngx_cweb_jrow_t *r);
 static int ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s,
     const ngx_cweb_jrow_t *r, int running, json_t *o);
@@ -181,6 +182,29 @@ ngx_cweb_jstore_row(ngx_cweb_jstore_t *s, sqlite3_stmt *st,
 }
 
 
+/* a time column that may be NULL (*v -1): 0, or -1 when it is damaged */
+
+static int
+ngx_cweb_jstore_time(sqlite3_stmt *st, int col, int64_t *v)
+{
+    *v = -1;
+
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+        return 0;
+    }
+
+    if (sqlite3_column_type(st, col) != SQLITE_INTEGER
+        || sqlite3_column_int64(st, col) < 0)
+    {
+        return -1;
+    }
+
+    *v = sqlite3_column_int64(st, col);
+
+    return 0;
+}
+
+
 #define ngx_cweb_jstore_int(col, field)                                      \
     { NGX_CWEB_JSTORE_C_##col, offsetof(ngx_cweb_jrow_t, field),             \
       "a bad " #field }
@@ -220,18 +244,21 @@ ngx_cweb_jstore_row_ints(sqlite3_stmt *st, ngx_cweb_jrow_t *r)
         }
     }
 
-    /* NULL until the first claim (and in a row of schema 2 without one) */
-    r->started_at = -1;
+    /*
+     * started_at NULL until the first claim (and in a row of schema 2
+     * without one), ended_at until the end (and in a row ended before
+     * schema 4)
+     */
+    if (ngx_cweb_jstore_time(st, NGX_CWEB_JSTORE_C_STARTED, &r->started_at)
+        != 0)
+    {
+        return "a bad started_at";
+    }
 
-    if (sqlite3_column_type(st, NGX_CWEB_JSTORE_C_STARTED) != SQLITE_NULL) {
-        if (sqlite3_column_type(st, NGX_CWEB_JSTORE_C_STARTED)
-            != SQLITE_INTEGER
-            || sqlite3_column_int64(st, NGX_CWEB_JSTORE_C_STARTED) < 0)
-        {
-            return "a bad started_at";
-        }
-
-        r->started_at = sqlite3_column_int64(st, NGX_CWEB_JSTORE_C_STARTED);
+    if (ngx_cweb_jstore_time(st, NGX_CWEB_JSTORE_C_ENDED, &r->ended_at)
+        != 0)
+    {
+        return "a bad ended_at";
     }
 
     if (r->version < 1 || r->max_attempts < 1 || r->cancel_requested > 1
@@ -382,7 +409,9 @@ ngx_cweb_jstore_get(ngx_cweb_jstore_t *s, const char *uuid, json_t **out)
     running = 0;
 
     if (rc == 1) {
-        running = (strcmp(r.state, "running") == 0);
+        /* (r's texts are the statement's, gone once it is reset) */
+        running = (strcmp(r.state, "running") == 0) ? 1
+                  : (strcmp(r.state, "pending") == 0) ? 2 : 0;
         *out = ngx_cweb_jstore_job_json(&r);
         if (*out == NULL) {
             rc = ngx_cweb_jstore_fail(s, "the jobs database is damaged: "
@@ -406,7 +435,9 @@ ngx_cweb_jstore_get(ngx_cweb_jstore_t *s, const char *uuid, json_t **out)
 
 /*
  * the job's attempts: the rows of the ended ones, and for a running job
- * the one it is in, from its row (written when it ends: schema 3)
+ * the one it is in, from its row (written when it ends: schema 3); the
+ * attempt a job ended in has no row either (schema 4): the job's row
+ * tells its start, its end and its error
  */
 
 static int
@@ -414,9 +445,11 @@ ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s, const ngx_cweb_jrow_t *r,
     int running, json_t *o)
 {
     int            rc;
+    int64_t        last;
     json_t        *a, *one;
     sqlite3_stmt  *st;
 
+    last = 0;
     a = json_array();
     if (a == NULL || json_object_set_new(o, "attempts", a) != 0) {
         return ngx_cweb_jstore_fail(s, "no memory");
@@ -430,7 +463,7 @@ ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s, const ngx_cweb_jrow_t *r,
                && sqlite3_column_type(st, 1) == SQLITE_INTEGER
                && sqlite3_column_type(st, 2) == SQLITE_INTEGER
                && sqlite3_column_type(st, 3) != SQLITE_BLOB
-               && (!running || sqlite3_column_int64(st, 0) < r->attempts))
+               && (running != 1 || sqlite3_column_int64(st, 0) < r->attempts))
               ? json_pack("{s:I,s:I,s:I,s:s?}",
                           "attempt", (json_int_t) sqlite3_column_int64(st, 0),
                           "started_at",
@@ -447,6 +480,8 @@ ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s, const ngx_cweb_jrow_t *r,
                                         " is not of the form written",
                                         r->id);
         }
+
+        last = sqlite3_column_int64(st, 0);
     }
 
     sqlite3_reset(st);
@@ -455,14 +490,26 @@ ngx_cweb_jstore_attempts(ngx_cweb_jstore_t *s, const ngx_cweb_jrow_t *r,
         return ngx_cweb_jstore_db_error(s, "attempts");
     }
 
-    if (!running) {
+    if (running == 1) {
+        one = json_pack("{s:I,s:o,s:n,s:n}",
+                        "attempt", (json_int_t) r->attempts,
+                        "started_at", r->started_at >= 0
+                                      ? json_integer(r->started_at)
+                                      : json_null(),
+                        "ended_at", "error");
+
+    } else if (running == 0 && r->attempts > last && r->started_at >= 0
+               && r->ended_at >= 0)
+    {
+        one = json_pack("{s:I,s:I,s:I,s:O?}",
+                        "attempt", (json_int_t) r->attempts,
+                        "started_at", (json_int_t) r->started_at,
+                        "ended_at", (json_int_t) r->ended_at,
+                        "error", json_object_get(o, "error"));
+
+    } else {
         return 0;
     }
-
-    one = json_pack("{s:I,s:o,s:n,s:n}", "attempt", (json_int_t) r->attempts,
-                    "started_at", r->started_at >= 0
-                                  ? json_integer(r->started_at) : json_null(),
-                    "ended_at", "error");
 
     if (one == NULL || json_array_append_new(a, one) != 0) {
         return ngx_cweb_jstore_fail(s, "no memory");
@@ -668,6 +715,7 @@ ngx_cweb_jstore_event_get(ngx_cweb_jstore_t *s, const char *uuid, int64_t id)
     ev = NULL;
     st = s->stmt[NGX_CWEB_JSTORE_EVENT_ONE];
     sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, uuid, -1, SQLITE_STATIC);
 
     /* read back: parsed, so that only JSON is announced */
     if (sqlite3_step(st) == SQLITE_ROW

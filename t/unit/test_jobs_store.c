@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 
 #define HASH  "0123456789abcdef0123456789abcdef" \
@@ -84,6 +85,35 @@ raw(const char *sql)
     sqlite3_close(db);
 
     return rc == SQLITE_OK ? 0 : -1;
+}
+
+
+/*
+ * the first column of the first row of sql on a connection of its own,
+ * as sqlite3(1) opens it (the view job_events needs a trusted schema,
+ * which the store's connection is not)
+ */
+static int64_t
+rscalar(const char *sql)
+{
+    int64_t        v;
+    sqlite3       *db;
+    sqlite3_stmt  *st;
+
+    v = -999;
+
+    if (sqlite3_open(path, &db) == SQLITE_OK
+        && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK)
+    {
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            v = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+    }
+
+    sqlite3_close(db);
+
+    return v;
 }
 
 
@@ -241,6 +271,51 @@ field_int(ngx_cweb_jstore_t *s, int n, const char *key)
 }
 
 
+/*
+ * job n's one attempt as "attempt started_at ended_at error", "-" for a
+ * null; "(not one)" unless get() gives exactly one
+ */
+static const char *
+only_attempt(ngx_cweb_jstore_t *s, int n)
+{
+    char     uuid[NGX_CWEB_JSTORE_UUID_LEN + 1], v[3][24];
+    json_t  *o, *a, *att, *f;
+    int      i;
+
+    static char        buf[128];
+    static const char *keys[] = { "started_at", "ended_at" };
+
+    uuid_of(n, uuid);
+    snprintf(buf, sizeof(buf), "(not one)");
+
+    if (ngx_cweb_jstore_get(s, uuid, &o) != 1) {
+        return buf;
+    }
+
+    a = json_object_get(o, "attempts");
+    att = json_array_get(a, 0);
+
+    if (json_array_size(a) == 1) {
+        snprintf(v[0], sizeof(v[0]), "%" PRId64,
+                 (int64_t) json_integer_value(json_object_get(att,
+                                                              "attempt")));
+        for (i = 0; i < 2; i++) {
+            f = json_object_get(att, keys[i]);
+            snprintf(v[i + 1], sizeof(v[0]), json_is_integer(f) ? "%" PRId64
+                     : "-", (int64_t) json_integer_value(f));
+        }
+
+        f = json_object_get(att, "error");
+        snprintf(buf, sizeof(buf), "%s %s %s %s", v[0], v[1], v[2],
+                 json_is_string(f) ? json_string_value(f) : "-");
+    }
+
+    json_decref(o);
+
+    return buf;
+}
+
+
 /* job n's events after since, as "type,type,..." */
 static const char *
 types(ngx_cweb_jstore_t *s, int n, int64_t since)
@@ -280,13 +355,16 @@ test_open(void)
 
     s = fresh();
     CHECK(s != NULL);
-    CHECK(scalar(s, "PRAGMA user_version") == 3);
+    CHECK(scalar(s, "PRAGMA user_version") == 4);
     CHECK(scalar(s, "PRAGMA synchronous") == 1);
     CHECK(scalar(s, "SELECT count(*) FROM pragma_journal_mode "
                     "WHERE journal_mode = 'wal'") == 1);
     CHECK(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name IN "
-                    "('jobs', 'job_attempts', 'job_events', 'jobs_pending', "
-                    "'jobs_running', 'jobs_ended', 'job_events_job')") == 7);
+                    "('jobs', 'job_attempts', 'job_event_rows', "
+                    "'job_event_seq', 'jobs_pending', 'jobs_running', "
+                    "'jobs_ended', 'job_events_job')") == 8);
+    CHECK(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name = "
+                    "'job_events' AND type = 'view'") == 1);
     CHECK(scalar(s, "SELECT count(*) FROM sqlite_master "
                     "WHERE type = 'index' AND sql IS NOT NULL") == 4);
     ngx_cweb_jstore_close(s);
@@ -328,7 +406,7 @@ static void
 test_migrate_v1(void)
 {
     char                err[256];
-    json_t             *a, *att;
+    json_t             *a;
     int64_t             eid, last;
     ngx_cweb_jstore_t  *s;
 
@@ -366,7 +444,7 @@ test_migrate_v1(void)
         return;
     }
 
-    CHECK(scalar(s, "PRAGMA user_version") == 3);
+    CHECK(scalar(s, "PRAGMA user_version") == 4);
     CHECK(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name = "
                     "'job_events' AND sql LIKE '%AUTOINCREMENT%'") == 0);
     CHECK(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name = "
@@ -377,14 +455,7 @@ test_migrate_v1(void)
     /* the running attempt's start moved to its job, its row gone */
     CHECK(scalar(s, "SELECT started_at FROM jobs WHERE id = 1") == 11);
     CHECK(scalar(s, "SELECT count(*) FROM job_attempts") == 0);
-    CHECK(ngx_cweb_jstore_get(s, "00000001-0000-4000-8000-000000000001", &a)
-          == 1);
-    att = json_array_get(json_object_get(a, "attempts"), 0);
-    CHECK(json_array_size(json_object_get(a, "attempts")) == 1);
-    CHECK(json_integer_value(json_object_get(att, "attempt")) == 1);
-    CHECK(json_integer_value(json_object_get(att, "started_at")) == 11);
-    CHECK(json_is_null(json_object_get(att, "ended_at")));
-    json_decref(a);
+    CHECK(strcmp(only_attempt(s, 1), "1 11 - -") == 0);
     CHECK(scalar(s, "SELECT count(*) FROM sqlite_master WHERE name = "
                     "'job_events_job'") == 1);
     CHECK(strcmp(types(s, 1, 0), "created,started") == 0);
@@ -403,14 +474,15 @@ test_migrate_v1(void)
     CHECK(eid == 11);
     CHECK(ngx_cweb_jstore_commit(s) == 0);
     CHECK(strcmp(types(s, 1, 0), "created,started,tick,done") == 0);
-    CHECK(scalar(s, "SELECT count(*) FROM job_attempts WHERE job_id = 1 "
-                    "AND attempt = 1 AND started_at = 11 AND ended_at = 13 "
-                    "AND error IS NULL") == 1);
+
+    /* the attempt it ended in is its row's (schema 4), no row of its own */
+    CHECK(scalar(s, "SELECT count(*) FROM job_attempts") == 0);
+    CHECK(strcmp(only_attempt(s, 1), "1 11 13 -") == 0);
     ngx_cweb_jstore_close(s);
 
     /* and again: nothing to migrate, the ids go on */
     s = ngx_cweb_jstore_open(path, 0, err, sizeof(err));
-    CHECK(s != NULL && scalar(s, "SELECT max(id) FROM job_events") == 11);
+    CHECK(s != NULL && rscalar("SELECT max(id) FROM job_events") == 11);
     ngx_cweb_jstore_close(s);
 }
 
@@ -441,7 +513,7 @@ test_create(void)
     CHECK(strstr(ngx_cweb_jstore_error(s), "UNIQUE") != NULL);
     CHECK(ngx_cweb_jstore_commit(s) == 0);
     CHECK(scalar(s, "SELECT count(*) FROM jobs") == 1);
-    CHECK(scalar(s, "SELECT count(*) FROM job_events") == 1);
+    CHECK(rscalar("SELECT count(*) FROM job_events") == 1);
 
     CHECK(ngx_cweb_jstore_get(s, uuid, &o) == 1);
     CHECK(str_is(json_object_get(o, "job_uuid"), uuid));
@@ -503,13 +575,14 @@ test_broken(void)
     ngx_cweb_jnew_t     j = { uuid, "mod", "job", HASH, 3, "{}", 0, 0, 1 };
 
     s = fresh();
-    add(s, 1, 0, 1);
-    CHECK(raw("CREATE TRIGGER no_events BEFORE INSERT ON job_events "
+    CHECK(started(s, 1, 2, 5) == 1);
+
+    /* a retry: its attempt's row is written, then its event's refused */
+    CHECK(raw("CREATE TRIGGER no_events BEFORE INSERT ON job_event_rows "
               "BEGIN SELECT RAISE(ABORT, 'planted'); END") == 0);
 
-    uuid_of(2, uuid);
     CHECK(ngx_cweb_jstore_begin(s) == 0);
-    CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == -1);
+    CHECK(ngx_cweb_jstore_retry(s, 1, "e", 7, 6, NULL, &eid) == -1);
     CHECK(strstr(ngx_cweb_jstore_error(s), "planted") != NULL);
     uuid_of(3, uuid);
     CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == -1);
@@ -518,13 +591,18 @@ test_broken(void)
     CHECK(ngx_cweb_jstore_rollback(s) == 0);
 
     /* nothing of the half write is left; the store works again */
-    uuid_of(2, uuid);
+    CHECK(strcmp(field(s, 1, "state"), "running") == 0);
+    CHECK(strcmp(types(s, 1, 0), "created,started") == 0);
     CHECK(ngx_cweb_jstore_get(s, uuid, &o) == 0);
+    CHECK(scalar(s, "SELECT count(*) FROM job_attempts") == 0);
     CHECK(raw("DROP TRIGGER no_events") == 0);
     CHECK(ngx_cweb_jstore_begin(s) == 0);
+    CHECK(ngx_cweb_jstore_retry(s, 1, "e", 7, 6, NULL, &eid) == 0);
     CHECK(ngx_cweb_jstore_create(s, &j, 10, &eid) == 0);
     CHECK(ngx_cweb_jstore_commit(s) == 0);
-    CHECK(strcmp(types(s, 2, 0), "created") == 0);
+    CHECK(strcmp(types(s, 1, 0), "created,started,retry") == 0);
+    CHECK(scalar(s, "SELECT count(*) FROM job_attempts") == 1);
+    CHECK(strcmp(types(s, 3, 0), "created") == 0);
 
     ngx_cweb_jstore_close(s);
 }
@@ -1335,7 +1413,7 @@ test_events(void)
     CHECK(ngx_cweb_jstore_events(s, "not-a-uuid", 0, 100, &a, &last) == 0);
 
     /* ids are never reused, even after the newest event is gone */
-    CHECK(raw("DELETE FROM job_events WHERE id = 14") == 0);
+    CHECK(raw("DELETE FROM job_event_rows WHERE id = 14") == 0);
     ngx_cweb_jstore_begin(s);
     CHECK(ngx_cweb_jstore_emit(s, id1, "tick", NULL, 7, &eid) == 0);
     ngx_cweb_jstore_commit(s);
@@ -1351,14 +1429,17 @@ test_events(void)
     ngx_cweb_jstore_commit(s);
     CHECK(eid == 17);
 
-    /* a row another connection wrote with the next id is stepped over */
-    CHECK(raw("INSERT INTO job_events (id, job_id, ts, type, data) "
+    /*
+     * a row another connection wrote with the next id is stepped over,
+     * and so is the rest of the block reserved, which it may be writing
+     */
+    CHECK(raw("INSERT INTO job_event_rows (id, job_id, ts, type, data) "
               "VALUES (18, 99, 1, 'x', NULL), (20, 99, 1, 'x', NULL)") == 0);
     ngx_cweb_jstore_begin(s);
     CHECK(ngx_cweb_jstore_emit(s, id1, "tick", NULL, 7, &eid) == 0);
     CHECK(ngx_cweb_jstore_commit(s) == 0);
-    CHECK(eid == 21);
-    CHECK(raw("DELETE FROM job_events WHERE job_id = 99") == 0);
+    CHECK(eid > 20 && eid == scalar(s, "SELECT max(id) FROM job_event_rows"));
+    CHECK(raw("DELETE FROM job_event_rows WHERE job_id = 99") == 0);
 
     e = ngx_cweb_jstore_event_json("00000001-0000-4000-8000-000000000001",
                                    3, 4, "x", "{\"a\":[1]}");
@@ -1789,16 +1870,28 @@ test_damaged_writer(void)
     CHECK(strcmp(field(s, 1, "state"), "failed") == 0);
     CHECK(strstr(field(s, 1, "error"), "payload") != NULL);
 
-    /* an event that is not of the form written */
-    CHECK(raw("UPDATE job_events SET data = '{' WHERE job_id = 11 "
-              "AND type = 'started'") == 0);
+    /* an event that is not of the form written: in the job's row ... */
+    CHECK(raw("UPDATE jobs SET attempts = 'x' WHERE id = 11") == 0);
     CHECK(ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-00000000000b",
                                  0, 10, &a, &last) == -1);
     CHECK(a == NULL && last == 0);
-    CHECK(raw("UPDATE job_events SET data = NULL, type = 'no spaces' "
-              "WHERE job_id = 11") == 0);
+    CHECK(raw("UPDATE jobs SET attempts = 1, started_at = 'x' "
+              "WHERE id = 11") == 0);
     CHECK(ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-00000000000b",
                                  0, 10, &a, &last) == -1);
+    CHECK(raw("UPDATE jobs SET started_at = 100 WHERE id = 11") == 0);
+    CHECK(strcmp(types(s, 11, 0), "created,started") == 0);
+
+    /* ... and of its own */
+    CHECK(raw("INSERT INTO job_event_rows (id, job_id, ts, type, data) "
+              "VALUES (900, 11, 1, 'no spaces', NULL)") == 0);
+    CHECK(ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-00000000000b",
+                                 0, 10, &a, &last) == -1);
+    CHECK(raw("UPDATE job_event_rows SET type = 'tick', data = '{' "
+              "WHERE id = 900") == 0);
+    CHECK(ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-00000000000b",
+                                 0, 10, &a, &last) == -1);
+    CHECK(raw("DELETE FROM job_event_rows WHERE id = 900") == 0);
 
     /* a running job made damaged: its ending is refused, not guessed */
     for (i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
@@ -1818,6 +1911,238 @@ test_damaged_writer(void)
 }
 
 
+/* the text of view job_events' data of event id (sqlite3(1)'s view), or "" */
+static const char *
+view_data(int64_t id)
+{
+    sqlite3       *db;
+    sqlite3_stmt  *st;
+
+    static char    buf[256];
+
+    snprintf(buf, sizeof(buf), "(none)");
+
+    if (sqlite3_open(path, &db) == SQLITE_OK
+        && sqlite3_prepare_v2(db, "SELECT coalesce(data, 'null') FROM "
+                              "job_events WHERE id = ?1", -1, &st, NULL)
+           == SQLITE_OK)
+    {
+        sqlite3_bind_int64(st, 1, id);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            snprintf(buf, sizeof(buf), "%s", sqlite3_column_text(st, 0));
+        }
+        sqlite3_finalize(st);
+    }
+
+    sqlite3_close(db);
+
+    return buf;
+}
+
+
+/*
+ * schema 4: built-in events live in their job's row; a replay gives each
+ * as it was announced when written, the view job_events gives the same
+ */
+static void
+test_events_in_row(void)
+{
+    char                state[16];
+    const char         *uuid = "00000001-0000-4000-8000-000000000001";
+    json_t             *said[8], *a, *e, *d;
+    size_t              i, n;
+    int64_t             id, eid, ids[8], last;
+    ngx_cweb_jclaim_t   c;
+    ngx_cweb_jstore_t  *s;
+
+    s = fresh();
+    n = 0;
+
+    /* created, started (1), retry, started (2), failed: each as kept */
+    id = add(s, 1, 0, 2);
+    ids[n] = 1;
+    said[n++] = got(ngx_cweb_jstore_event_get(s, uuid, 1));
+
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_claim(s, 20, &c, &eid) == 1 && c.id == id);
+    ngx_cweb_jstore_claim_free(&c);
+    ids[n] = eid;
+    said[n++] = got(ngx_cweb_jstore_event_get(s, uuid, eid));
+    CHECK(ngx_cweb_jstore_retry(s, id, "e1", 30, 21, state, &eid) == 0);
+    ids[n] = eid;
+    said[n++] = got(ngx_cweb_jstore_event_get(s, uuid, eid));
+    CHECK(ngx_cweb_jstore_claim(s, 40, &c, &eid) == 1 && c.attempt == 2);
+    ngx_cweb_jstore_claim_free(&c);
+    ids[n] = eid;
+    said[n++] = got(ngx_cweb_jstore_event_get(s, uuid, eid));
+    CHECK(ngx_cweb_jstore_retry(s, id, "e \"2\"\n\xc3\xbc", 50, 41, state,
+                                &eid) == 0);
+    CHECK(strcmp(state, "failed") == 0);
+    ids[n] = eid;
+    said[n++] = got(ngx_cweb_jstore_event_get(s, uuid, eid));
+    CHECK(ngx_cweb_jstore_commit(s) == 0);
+
+    CHECK(ngx_cweb_jstore_events(s, uuid, 0, 100, &a, &last) == 1);
+    CHECK(json_array_size(a) == n && last == ids[n - 1]);
+    CHECK(strcmp(types(s, 1, 0), "created,started,retry,started,failed")
+          == 0);
+
+    json_array_foreach(a, i, e) {
+        CHECK(i < n && said[i] != NULL && json_equal(e, said[i]));
+        CHECK(json_integer_value(json_object_get(e, "event_id")) == ids[i]);
+
+        /* and one by its id, read back (not the one kept last) */
+        d = got(ngx_cweb_jstore_event_get(s, uuid, ids[i]));
+        CHECK(d != NULL && json_equal(d, e));
+        json_decref(d);
+    }
+
+    e = json_array_get(a, 1);
+    CHECK(json_integer_value(json_object_get(e, "ts")) == 20);
+    CHECK(json_integer_value(json_object_get(json_object_get(e, "data"),
+                                             "attempt")) == 1);
+    e = json_array_get(a, 3);
+    CHECK(json_integer_value(json_object_get(e, "ts")) == 40);
+    CHECK(json_integer_value(json_object_get(json_object_get(e, "data"),
+                                             "attempt")) == 2);
+    e = json_array_get(a, 4);
+    CHECK(json_integer_value(json_object_get(e, "ts")) == 41);
+    CHECK(str_is(json_object_get(json_object_get(e, "data"), "error"),
+                 "e \"2\"\n\xc3\xbc"));
+
+    /* the view: the same data, as JSON text */
+    d = json_loads(view_data(ids[4]), 0, NULL);
+    CHECK(d != NULL && json_equal(d, json_object_get(e, "data")));
+    json_decref(d);
+    CHECK(strcmp(view_data(ids[0]), "null") == 0);
+    CHECK(strcmp(view_data(ids[3]), "{\"attempt\":2}") == 0);
+    json_decref(a);
+
+    for (i = 0; i < n; i++) {
+        json_decref(said[i]);
+    }
+
+    /* the first attempt's start became a row: only it and the retries */
+    CHECK(rscalar("SELECT count(*) FROM job_event_rows") == 2);
+    CHECK(rscalar("SELECT count(*) FROM job_events") == 5);
+
+    /* a job through create, claim and finish writes no event row */
+    id = started(s, 2, 1, 60);
+    ngx_cweb_jstore_begin(s);
+    CHECK(ngx_cweb_jstore_finish(s, id, "done", "{\"r\":[1]}", NULL, 61,
+                                 state, &eid) == 0);
+    CHECK(ngx_cweb_jstore_commit(s) == 0);
+    CHECK(rscalar("SELECT count(*) FROM job_event_rows") == 2);
+    CHECK(strcmp(types(s, 2, 0), "created,started,done") == 0);
+    CHECK(strcmp(view_data(eid), "{\"r\":[1]}") == 0);
+    CHECK(rscalar("SELECT max(id) FROM job_events") == eid);
+
+    ngx_cweb_jstore_close(s);
+}
+
+
+/* a writer that dies holding its block: its ids are never given again */
+static int64_t
+crashed_writer(int rollback_first)
+{
+    int                 fd[2];
+    char                err[256];
+    pid_t               pid;
+    int64_t             eid;
+    ngx_cweb_jstore_t  *s;
+    ngx_cweb_jnew_t     j = { "00000063-0000-4000-8000-000000000063", "mod",
+                              "job", HASH, 3, "{}", 0, 0, 1 };
+
+    eid = -1;
+
+    if (pipe(fd) != 0) {
+        return -1;
+    }
+
+    pid = fork();
+
+    if (pid == 0) {
+        s = ngx_cweb_jstore_open(path, 0, err, sizeof(err));
+
+        if (s && rollback_first) {
+            ngx_cweb_jstore_begin(s);
+            (void) ngx_cweb_jstore_emit(s, 1, "tick", NULL, 5, &eid);
+            ngx_cweb_jstore_rollback(s);
+        }
+
+        /* its "created" is in the job's row: no key refuses a reuse */
+        if (s == NULL || ngx_cweb_jstore_begin(s) != 0
+            || ngx_cweb_jstore_create(s, &j, 5, &eid) != 0
+            || ngx_cweb_jstore_commit(s) != 0)
+        {
+            eid = -1;
+        }
+
+        (void) write(fd[1], &eid, sizeof(eid));
+        _exit(0);                           /* no close: as a crash */
+    }
+
+    close(fd[1]);
+
+    if (pid < 0 || read(fd[0], &eid, sizeof(eid)) != sizeof(eid)) {
+        eid = -1;
+    }
+
+    close(fd[0]);
+    waitpid(pid, NULL, 0);
+
+    return eid;
+}
+
+
+static void
+test_event_seq(void)
+{
+    char                err[256];
+    int64_t             eid, before, after;
+    ngx_cweb_jstore_t  *s;
+    int                 rb;
+
+    for (rb = 0; rb < 2; rb++) {
+        s = fresh();
+        CHECK(started(s, 1, 1, 5) == 1);
+        ngx_cweb_jstore_close(s);
+
+        /* a clean close gives the block back: the ids go on */
+        CHECK(rscalar("SELECT next FROM job_event_seq") == 3);
+
+        before = crashed_writer(rb);
+        CHECK(before >= 3);
+
+        /* past the dead writer's block, which is in the file */
+        CHECK(rscalar("SELECT next FROM job_event_seq") > before);
+
+        s = ngx_cweb_jstore_open(path, 0, err, sizeof(err));
+        CHECK(s != NULL);
+        if (s == NULL) {
+            continue;
+        }
+
+        /*
+         * (with rb, the dead writer's first block was rolled back: the
+         * block its commit used must have been reserved again)
+         */
+        add(s, 2, 0, 1);
+        after = rscalar("SELECT created_event FROM jobs WHERE id = 3");
+        CHECK(after > before);
+        CHECK(rscalar("SELECT count(DISTINCT id) = count(*) "
+                      "FROM job_events") == 1);
+
+        ngx_cweb_jstore_begin(s);
+        CHECK(ngx_cweb_jstore_emit(s, 1, "tick", NULL, 6, &eid) == 0);
+        CHECK(ngx_cweb_jstore_commit(s) == 0);
+        CHECK(eid == after + 1);
+        ngx_cweb_jstore_close(s);
+        CHECK(rscalar("SELECT next FROM job_event_seq") == eid + 1);
+    }
+}
+
+
 static void
 test_reopen(void)
 {
@@ -1834,7 +2159,7 @@ test_reopen(void)
 
     s = ngx_cweb_jstore_open(path, 1, err, sizeof(err));
     CHECK(s != NULL);
-    CHECK(scalar(s, "PRAGMA user_version") == 3);
+    CHECK(scalar(s, "PRAGMA user_version") == 4);
     CHECK(strcmp(field(s, 1, "state"), "running") == 0);
     CHECK(strcmp(field(s, 2, "state"), "pending") == 0);
 
@@ -2072,6 +2397,8 @@ main(void)
     test_damaged();
     test_damaged_writer();
     test_reopen();
+    test_events_in_row();
+    test_event_seq();
     test_wal();
     test_throughput(0);
     test_throughput(1);
