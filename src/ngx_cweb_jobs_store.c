@@ -188,7 +188,8 @@ static const char  ngx_cweb_jstore_v4[] =
     "INSERT INTO job_event_seq (one, next) "
     "  SELECT 0, coalesce(max(id), 0) + 1 FROM job_event_rows;"
     "CREATE VIEW job_events (id, job_id, ts, type, data) AS "
-    NGX_CWEB_JSTORE_EVENTS_OF("1", "1", "IS NOT NULL") ";"
+    NGX_CWEB_JSTORE_EVENTS_OF(NGX_CWEB_JSTORE_JOB_COL, "1", "1",
+                              "IS NOT NULL") ";"
     "PRAGMA user_version = 4;";
 
 

@@ -71,9 +71,12 @@ enum {
  * them (a replay parses the data again, so a "failed" event's error
  * may be written by SQLite's json_object() here and by jansson there).
  * rows_where filters job_event_rows, jobs_where the job and ev the
- * event ids of the job's columns; the view job_events (for sqlite3 and
- * the tests) is every arm unfiltered: a change here is a migration that
- * creates the view again.
+ * event ids of the job's columns, job_col adds the job's id or not; the
+ * view job_events (for sqlite3 and the tests) is every arm unfiltered:
+ * a change here is a migration that creates the view again.  A replay
+ * orders the compound itself (ORDER BY 1), not a subquery of it: SQLite
+ * then merges the arms as their indexes give them and stops at the
+ * limit, where a subquery's rows are all read and sorted for each page.
  */
 #define NGX_CWEB_JSTORE_STARTED_DATA                                         \
     "'{\"attempt\":' || attempts || '}'"
@@ -82,17 +85,21 @@ enum {
     "CASE WHEN state = 'done' THEN result WHEN error IS NULL THEN NULL "     \
     "ELSE json_object('error', error) END"
 
-#define NGX_CWEB_JSTORE_EVENTS_OF(rows_where, jobs_where, ev)                \
-    "SELECT id, job_id, ts, type, data FROM job_event_rows "                 \
+#define NGX_CWEB_JSTORE_EVENTS_OF(job_col, rows_where, jobs_where, ev)       \
+    "SELECT id" job_col(job_id) ", ts, type, data FROM job_event_rows "      \
     "WHERE " rows_where " "                                                  \
-    "UNION ALL SELECT created_event, id, created_at, 'created', NULL "       \
-    "FROM jobs WHERE " jobs_where " AND created_event " ev " "               \
-    "UNION ALL SELECT started_event, id, started_at, 'started', "            \
-    NGX_CWEB_JSTORE_STARTED_DATA " "                                         \
+    "UNION ALL SELECT created_event" job_col(id) ", created_at, "            \
+    "'created', NULL FROM jobs WHERE " jobs_where " AND created_event " ev   \
+    " UNION ALL SELECT started_event" job_col(id) ", started_at, "           \
+    "'started', " NGX_CWEB_JSTORE_STARTED_DATA " "                           \
     "FROM jobs WHERE " jobs_where " AND started_event " ev " "               \
-    "UNION ALL SELECT ended_event, id, ended_at, state, "                    \
+    "UNION ALL SELECT ended_event" job_col(id) ", ended_at, state, "         \
     NGX_CWEB_JSTORE_ENDED_DATA " "                                           \
     "FROM jobs WHERE " jobs_where " AND ended_event " ev
+
+/* the job's column of NGX_CWEB_JSTORE_EVENTS_OF(), or none */
+#define NGX_CWEB_JSTORE_JOB_COL(col)   ", " #col
+#define NGX_CWEB_JSTORE_NO_COL(col)    ""
 
 /* event ids reserved at a time (job_event_seq): a restart skips fewer */
 #define NGX_CWEB_JSTORE_EVENT_BLOCK  4096
@@ -166,21 +173,23 @@ enum {
     NGX_CWEB_JSTORE_LIST(X, FAILED, NGX_CWEB_JSTORE_ENDED("failed"))         \
     NGX_CWEB_JSTORE_LIST(X, CANCELED, NGX_CWEB_JSTORE_ENDED("canceled"))     \
     X(EVENT_BY_ID, "SELECT j.uuid, e.type, e.data FROM ("                   \
-      NGX_CWEB_JSTORE_EVENTS_OF("id = ?1 AND job_id = ?2", "id = ?2",       \
+      NGX_CWEB_JSTORE_EVENTS_OF(NGX_CWEB_JSTORE_JOB_COL,                     \
+                                "id = ?1 AND job_id = ?2", "id = ?2",       \
                                 "= ?1")                                      \
       ") e JOIN jobs j ON j.id = e.job_id")                                  \
     X(EVENT_ONE, "SELECT ts, type, data FROM ("                              \
-      NGX_CWEB_JSTORE_EVENTS_OF("id = ?1", "uuid = ?2", "= ?1") ")")         \
+      NGX_CWEB_JSTORE_EVENTS_OF(NGX_CWEB_JSTORE_NO_COL, "id = ?1",          \
+                                "uuid = ?2", "= ?1") ")")                    \
     X(EVENT_SEQ, "SELECT (SELECT next FROM job_event_seq WHERE one = 0), "   \
       "(SELECT max(id) FROM job_event_rows)")                                \
     X(EVENT_RESERVE, "INSERT OR REPLACE INTO job_event_seq (one, next) "     \
       "VALUES (0, ?1)")                                                      \
     X(EVENT_RELEASE, "UPDATE job_event_seq SET next = ?1 "                  \
       "WHERE one = 0 AND next = ?2")                                         \
-    X(EVENTS, "SELECT id, ts, type, data FROM ("                             \
-      NGX_CWEB_JSTORE_EVENTS_OF("job_id = ?1 AND id > ?2", "id = ?1",       \
-                                "> ?2")                                      \
-      ") ORDER BY id LIMIT ?3")
+    X(EVENTS, NGX_CWEB_JSTORE_EVENTS_OF(NGX_CWEB_JSTORE_NO_COL,             \
+                                        "job_id = ?1 AND id > ?2",          \
+                                        "id = ?1", "> ?2")                   \
+      " ORDER BY 1 LIMIT ?3")
 
 
 #define NGX_CWEB_JSTORE_ENUM(name, sql)  NGX_CWEB_JSTORE_##name,

@@ -1700,6 +1700,16 @@ test_plans(void)
     CHECK(plan_is(s, NGX_CWEB_JSTORE_LIST_DONE, NULL, 0));
     CHECK(plan_is(s, NGX_CWEB_JSTORE_LIST_ALL, NULL, 0));
 
+    /*
+     * a replay's page: the rows by job_events_job merged with the job's
+     * row, no sort of every event after since (schema 4), nor a scan
+     */
+    CHECK(plan_is(s, NGX_CWEB_JSTORE_EVENTS, "job_events_job", 0));
+    CHECK(strstr(plan(s, NGX_CWEB_JSTORE_EVENTS), "MERGE") != NULL);
+    CHECK(strstr(plan(s, NGX_CWEB_JSTORE_EVENTS), "SCAN") == NULL);
+    CHECK(strstr(plan(s, NGX_CWEB_JSTORE_EVENT_ONE), "SCAN jobs") == NULL);
+    CHECK(strstr(plan(s, NGX_CWEB_JSTORE_EVENT_BY_ID), "SCAN jobs") == NULL);
+
     ngx_cweb_jstore_close(s);
 }
 
