@@ -74,8 +74,8 @@ ngx_cweb_jstore_running(ngx_cweb_jstore_t *s, int64_t job_id,
 
 
 /*
- * a job ends: its row, its attempt when it was running (a pending job's
- * last attempt ended already) and its event
+ * a job ends: its row, which holds its event and, when it was running,
+ * the attempt it ended in (a pending job's last attempt ended already)
  */
 
 int
@@ -142,9 +142,11 @@ ngx_cweb_jstore_end_by(ngx_cweb_jstore_t *s, int i, ngx_cweb_jrow_t *r,
         return 1;
     }
 
-    /* the attempt it ends in is told by its row (schema 4) */
-
-    /* as NGX_CWEB_JSTORE_ENDED_DATA composes it from the row */
+    /*
+     * the row tells the end and, if it was running, the attempt it ended
+     * in (schema 4); its event is kept as NGX_CWEB_JSTORE_ENDED_DATA
+     * composes it from the row
+     */
     if (rc == 0) {
         ngx_cweb_jstore_keep_event(s, s->event_next, now, state,
                                    (strcmp(state, "done") == 0) ? result

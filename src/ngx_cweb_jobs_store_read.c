@@ -648,7 +648,9 @@ ngx_cweb_jstore_events_state(ngx_cweb_jstore_t *s, const char *uuid,
     sqlite3_bind_int(st, 3, limit < 0 ? 0 : limit);
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        e = (sqlite3_column_type(st, 1) == SQLITE_INTEGER
+        /* an id from a job's row is not a key: checked as the rest */
+        e = (sqlite3_column_type(st, 0) == SQLITE_INTEGER
+             && sqlite3_column_type(st, 1) == SQLITE_INTEGER
              && sqlite3_column_type(st, 2) == SQLITE_TEXT
              && ngx_cweb_jstore_type_ok(
                     (const char *) sqlite3_column_text(st, 2), 1)

@@ -1889,7 +1889,11 @@ test_damaged_writer(void)
               "WHERE id = 11") == 0);
     CHECK(ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-00000000000b",
                                  0, 10, &a, &last) == -1);
-    CHECK(raw("UPDATE jobs SET started_at = 100 WHERE id = 11") == 0);
+    CHECK(raw("UPDATE jobs SET started_at = 100, created_event = 'x' "
+              "WHERE id = 11") == 0);
+    CHECK(ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-00000000000b",
+                                 0, 10, &a, &last) == -1);
+    CHECK(raw("UPDATE jobs SET created_event = 11 WHERE id = 11") == 0);
     CHECK(strcmp(types(s, 11, 0), "created,started") == 0);
 
     /* ... and of its own */
