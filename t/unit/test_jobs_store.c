@@ -137,6 +137,23 @@ scalar(ngx_cweb_jstore_t *s, const char *sql)
 }
 
 
+/* sql damages job 11's events: its replay is refused, nothing given */
+static int
+replay_refused(ngx_cweb_jstore_t *s, const char *sql)
+{
+    json_t   *a;
+    int64_t   last;
+
+    a = NULL;
+    last = -1;
+
+    return raw(sql) == 0
+           && ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-"
+                                     "00000000000b", 0, 10, &a, &last) == -1
+           && a == NULL && last == 0;
+}
+
+
 /* v is the string str (strcmp() of a member that may be missing) */
 static int
 str_is(json_t *v, const char *str)
@@ -1847,8 +1864,7 @@ test_damaged_writer(void)
 {
     char                state[16];
     size_t              i;
-    json_t             *a;
-    int64_t             eid, last;
+    int64_t             eid;
     ngx_cweb_jclaim_t   c;
     ngx_cweb_jstore_t  *s;
 
@@ -1881,30 +1897,20 @@ test_damaged_writer(void)
     CHECK(strstr(field(s, 1, "error"), "payload") != NULL);
 
     /* an event that is not of the form written: in the job's row ... */
-    CHECK(raw("UPDATE jobs SET attempts = 'x' WHERE id = 11") == 0);
-    CHECK(ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-00000000000b",
-                                 0, 10, &a, &last) == -1);
-    CHECK(a == NULL && last == 0);
-    CHECK(raw("UPDATE jobs SET attempts = 1, started_at = 'x' "
-              "WHERE id = 11") == 0);
-    CHECK(ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-00000000000b",
-                                 0, 10, &a, &last) == -1);
-    CHECK(raw("UPDATE jobs SET started_at = 100, created_event = 'x' "
-              "WHERE id = 11") == 0);
-    CHECK(ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-00000000000b",
-                                 0, 10, &a, &last) == -1);
+    CHECK(replay_refused(s, "UPDATE jobs SET attempts = 'x' WHERE id = 11"));
+    CHECK(replay_refused(s, "UPDATE jobs SET attempts = 1, started_at = 'x' "
+                            "WHERE id = 11"));
+    CHECK(replay_refused(s, "UPDATE jobs SET started_at = 100, "
+                            "created_event = 'x' WHERE id = 11"));
     CHECK(raw("UPDATE jobs SET created_event = 11 WHERE id = 11") == 0);
     CHECK(strcmp(types(s, 11, 0), "created,started") == 0);
 
     /* ... and of its own */
-    CHECK(raw("INSERT INTO job_event_rows (id, job_id, ts, type, data) "
-              "VALUES (900, 11, 1, 'no spaces', NULL)") == 0);
-    CHECK(ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-00000000000b",
-                                 0, 10, &a, &last) == -1);
-    CHECK(raw("UPDATE job_event_rows SET type = 'tick', data = '{' "
-              "WHERE id = 900") == 0);
-    CHECK(ngx_cweb_jstore_events(s, "0000000b-0000-4000-8000-00000000000b",
-                                 0, 10, &a, &last) == -1);
+    CHECK(replay_refused(s, "INSERT INTO job_event_rows (id, job_id, ts, "
+                            "type, data) VALUES (900, 11, 1, 'no spaces', "
+                            "NULL)"));
+    CHECK(replay_refused(s, "UPDATE job_event_rows SET type = 'tick', "
+                            "data = '{' WHERE id = 900"));
     CHECK(raw("DELETE FROM job_event_rows WHERE id = 900") == 0);
 
     /* a running job made damaged: its ending is refused, not guessed */
