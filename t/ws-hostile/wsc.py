@@ -31,5 +31,7 @@ def worker(root):
         if d.isdigit():
             try:
                 st = open("/proc/%s/stat" % d).read()
-                if int(st.split(")")[1].split()[1]) == mp: return int(d)
+                if (int(st.split(")")[1].split()[1]) == mp
+                        and b"worker process" in open("/proc/%s/cmdline" % d, "rb").read()):
+                    return int(d)
             except Exception: pass
