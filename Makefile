@@ -159,7 +159,8 @@ objs/unit/%: t/unit/%.c t/unit/check.h src/ngx_cweb_multipart.c src/ngx_cweb_dia
 	    src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c src/ngx_cweb_ws_deflate.c \
 	    src/ngx_cweb_ws_deflate.h t/ws/ws_client_frame.c \
 	    src/ngx_cweb_ws_frame.c src/ngx_cweb_ws_frame.h t/unit/ws_stream.h \
-	    src/ngx_cweb_ipc_ring.c src/ngx_cweb_ipc_ring.h
+	    src/ngx_cweb_ipc_ring.c src/ngx_cweb_ipc_ring.h \
+	    src/ngx_cweb_arg.c src/ngx_cweb_arg.h
 	mkdir -p objs/unit
 	cc $(UNIT_CFLAGS) -Isrc -It/ws -o $@ $< \
 	    $(if $(findstring ws_client,$*),t/ws/ws_client_frame.c) \
@@ -168,7 +169,8 @@ objs/unit/%: t/unit/%.c t/unit/check.h src/ngx_cweb_multipart.c src/ngx_cweb_dia
 	    $(if $(findstring _ere,$*),src/ngx_cweb_ere.c src/ngx_cweb_ere_nfa.c) \
 	    $(if $(findstring ws_deflate,$*),src/ngx_cweb_ws_deflate.c -lz) \
 	    $(if $(filter test_ws_frame test_ws_utf8,$*),src/ngx_cweb_ws_frame.c) \
-	    $(if $(findstring ipc_ring,$*),src/ngx_cweb_ipc_ring.c)
+	    $(if $(findstring ipc_ring,$*),src/ngx_cweb_ipc_ring.c) \
+	    $(if $(filter test_arg,$*),src/ngx_cweb_arg.c -lm)
 
 # the router needs nginx's types: the headers of the configured tree, and
 # the few nginx functions it calls stubbed in the test itself

@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <pthread.h>
 #include <regex.h>
 #include <sqlite3.h>
@@ -250,6 +251,14 @@ typedef enum {
     FEATURE_FLAG_NONE = 0
 } cweb_feature_flag_t;
 
+/*
+ * route_info_t.flags: JSON envelopes (AG_Web's "[json-status]" and
+ * "[json]" command types; the handler's return value decides): see
+ * cweb_set_error() below
+ */
+#define CWEB_JSON_STATUS  0x0100
+#define CWEB_JSON         0x0200
+
 typedef struct ws_info {
     const char                 *path;
     void                      (*on_open)(struct cweb_context *, websocket_t *);
@@ -323,6 +332,42 @@ typedef struct module {
 #define CWEB_LOG_WARN    5
 #define CWEB_LOG_NOTICE  6
 #define CWEB_LOG_INFO    7
+
+
+/*
+ * Typed arguments (cweb_arg_*): results besides CWEB_OK, and the number
+ * types of cweb_arg_num()
+ */
+#define CWEB_ARG_MISSING  -20   /* no argument of that name */
+#define CWEB_ARG_INVALID  -21   /* not a number, too long, not in the list */
+#define CWEB_ARG_RANGE    -22   /* outside the bounds or the type's limits */
+
+#define CWEB_ARG_INT       1    /* int */
+#define CWEB_ARG_UINT      2    /* unsigned */
+#define CWEB_ARG_INT64     3    /* int64_t */
+#define CWEB_ARG_UINT64    4    /* uint64_t */
+#define CWEB_ARG_FLOAT     5    /* float */
+#define CWEB_ARG_DOUBLE    6    /* double */
+
+/* cweb_cookie_t.same_site */
+#define CWEB_SAMESITE_UNSET   0   /* no attribute: the browser's default */
+#define CWEB_SAMESITE_LAX     1
+#define CWEB_SAMESITE_STRICT  2
+#define CWEB_SAMESITE_NONE    3   /* cross-site too: needs secure */
+
+/* cweb_cookie_t.max_age: Max-Age=0, the cookie goes (cweb_cookie_del()) */
+#define CWEB_COOKIE_DELETE   -1
+
+/* the attributes of a cookie set (cweb_cookie_set()); 0/NULL: not sent */
+typedef struct cweb_cookie {
+    const char                 *path;
+    const char                 *domain;
+    long                        max_age;      /* seconds, > 0 */
+    time_t                      expires;      /* a time, 1970-9999 */
+    int                         secure;
+    int                         http_only;
+    int                         same_site;    /* CWEB_SAMESITE_* */
+} cweb_cookie_t;
 
 
 /* the host function table; members are only ever appended */
@@ -412,6 +457,51 @@ typedef struct cweb_api_s {
     int                       (*ws_broadcast)(const char *path,
                                               const void *data, size_t len,
                                               int opcode);
+
+    /* typed arguments, URL escaping */
+    int                       (*arg_str)(http_request_t *req,
+                                         const char *name, size_t max_len,
+                                         int trim, const char **value);
+    int                       (*arg_num)(http_request_t *req,
+                                         const char *name, int type,
+                                         void *out, const void *min,
+                                         const void *max);
+    int                       (*arg_bool)(http_request_t *req,
+                                          const char *name, int *out);
+    int                       (*arg_enum)(http_request_t *req,
+                                          const char *name,
+                                          const char *const *list,
+                                          unsigned *index);
+    int                       (*arg_range)(http_request_t *req,
+                                           const char *name,
+                                           const char *sep, int *min,
+                                           int *max);
+    const char               *(*arg_error)(http_request_t *req);
+    char                     *(*url_escape)(http_request_t *req,
+                                            const char *s);
+    char                     *(*url_unescape)(http_request_t *req,
+                                              const char *s);
+
+    /* cookies, headers, status */
+    int                       (*cookie_get)(http_request_t *req,
+                                            const char *name,
+                                            const char **value);
+    int                       (*cookie_set)(http_response_t *res,
+                                            const char *name,
+                                            const char *value,
+                                            const cweb_cookie_t *attrs);
+    int                       (*response_header_add)(http_response_t *res,
+                                                     const char *name,
+                                                     const char *value);
+    int                       (*response_status)(http_response_t *res,
+                                                 int code,
+                                                 const char *reason);
+
+    /* JSON answers and envelopes */
+    int                       (*set_error)(http_response_t *res,
+                                           const char *fmt, va_list args);
+    int                       (*json_answer)(http_response_t *res,
+                                             json_t *value);
 } cweb_api_t;
 
 /* set by the host before onload(); hidden, so private to each plugin */
@@ -559,8 +649,15 @@ cweb_is_canary(void)
 }
 
 /*
- * jobs_create: seed API for background jobs.  Durable jobs are not
- * available in this release: returns CWEB_DECLINED.
+ * jobs_create: seed API for background jobs.  job_name is looked up
+ * among the calling plugin's own jobs first, else the one active plugin
+ * with a job of that name; payload_json (NULL or "" for {}) must be JSON
+ * of at most cweb_job_max_payload bytes.  Returns CWEB_OK with the new
+ * job's uuid in *job_uuid_out at once (the helper commits the job within
+ * milliseconds; GET /jobs/<uuid> may answer 404 until then, and a refusal
+ * at commit is logged), or CWEB_ERROR and an error-log line saying why
+ * (no such job, bad payload, called from a job or a thread).  Contexts:
+ * any on a worker (a job cannot create another in this release).
  */
 static inline int
 jobs_create(const char *job_name, const char *payload_json,
@@ -656,6 +753,250 @@ cweb_ws_protocol(websocket_t *ws, const char *protocol)
 
 
 /*
+ * Typed arguments (AG_Web's WEB_Get*): the argument name of the query
+ * string, else of the form (urlencoded, or multipart fields), decoded;
+ * the first of several of one name.  Each returns CWEB_OK and sets its
+ * output, or CWEB_ARG_MISSING / CWEB_ARG_INVALID / CWEB_ARG_RANGE and
+ * leaves it as it was; cweb_arg_error() then says which argument and why,
+ * e.g. 'argument "n": out of range 1..10', ready for a 400 answer.
+ * Numbers are the whole value in decimal (no space around, no hex, no
+ * sign on unsigned ones, no inf or nan); the type's limits are a range
+ * error as the bounds are.  CWEB_ERROR (and an error-log line) for a bad
+ * call: NULL name, outside a route handler.  Context: request.
+ */
+
+/*
+ * cweb_arg_str / cweb_arg_trim: the value (request memory, NUL-terminated),
+ * at most max_len bytes (0: any length), trim: without the leading and
+ * trailing isspace() bytes (the length checked after trimming)
+ */
+static inline int
+cweb_arg_str(http_request_t *req, const char *name, size_t max_len,
+    const char **value)
+{
+    return cweb_api->arg_str(req, name, max_len, 0, value);
+}
+
+static inline int
+cweb_arg_trim(http_request_t *req, const char *name, size_t max_len,
+    const char **value)
+{
+    return cweb_api->arg_str(req, name, max_len, 1, value);
+}
+
+/* 1/0, true/false, yes/no, on/off (any case); an absent checkbox: MISSING */
+static inline int
+cweb_arg_bool(http_request_t *req, const char *name, int *out)
+{
+    return cweb_api->arg_bool(req, name, out);
+}
+
+/*
+ * cweb_arg_num: type is CWEB_ARG_INT ... CWEB_ARG_DOUBLE, out points to
+ * that type, and min and max too (both NULL: no bounds); the wrappers
+ * below are the usual way
+ */
+static inline int
+cweb_arg_num(http_request_t *req, const char *name, int type, void *out,
+    const void *min, const void *max)
+{
+    return cweb_api->arg_num(req, name, type, out, min, max);
+}
+
+#define CWEB_ARG_NUM_FNS(suffix, ctype, tcode)                               \
+    static inline int                                                        \
+    cweb_arg_##suffix(http_request_t *req, const char *name, ctype *out)     \
+    {                                                                        \
+        return cweb_api->arg_num(req, name, tcode, out, NULL, NULL);         \
+    }                                                                        \
+                                                                             \
+    static inline int                                                        \
+    cweb_arg_##suffix##_r(http_request_t *req, const char *name, ctype *out, \
+        ctype min, ctype max)                                                \
+    {                                                                        \
+        return cweb_api->arg_num(req, name, tcode, out, &min, &max);         \
+    }
+
+/* cweb_arg_int(req, name, &v), cweb_arg_int_r(req, name, &v, 1, 10), ... */
+CWEB_ARG_NUM_FNS(int, int, CWEB_ARG_INT)
+CWEB_ARG_NUM_FNS(uint, unsigned, CWEB_ARG_UINT)
+CWEB_ARG_NUM_FNS(int64, int64_t, CWEB_ARG_INT64)
+CWEB_ARG_NUM_FNS(uint64, uint64_t, CWEB_ARG_UINT64)
+CWEB_ARG_NUM_FNS(float, float, CWEB_ARG_FLOAT)
+CWEB_ARG_NUM_FNS(double, double, CWEB_ARG_DOUBLE)
+
+/*
+ * cweb_arg_enum: *index is the position of the value in list (a
+ * NULL-terminated array of strings, compared exactly); the error lists
+ * them ('argument "color": not one of red, green, blue')
+ */
+static inline int
+cweb_arg_enum(http_request_t *req, const char *name,
+    const char *const *list, unsigned *index)
+{
+    return cweb_api->arg_enum(req, name, list, index);
+}
+
+/*
+ * cweb_arg_range: "<min><sep><max>" of two ints, min <= max ("1-10",
+ * "-5-5" with sep "-"; "3..7" with sep "..")
+ */
+static inline int
+cweb_arg_range(http_request_t *req, const char *name, const char *sep,
+    int *min, int *max)
+{
+    return cweb_api->arg_range(req, name, sep, min, max);
+}
+
+/*
+ * cweb_arg_error: what the latest cweb_arg_*() call of this request
+ * found wrong, NULL if it succeeded (request memory)
+ */
+static inline const char *
+cweb_arg_error(http_request_t *req)
+{
+    return cweb_api->arg_error(req);
+}
+
+/*
+ * cweb_url_escape: s with every byte but A-Z a-z 0-9 - . _ ~ as %XX (a
+ * query value, a path segment, a cookie value); cweb_url_unescape: %XX
+ * decoded as nginx decodes a URI ("+" stays "+", a malformed escape is
+ * dropped), %00 as "_" so that the result stays a C string.  Request
+ * memory; NULL on no memory or a bad call.  Context: request.
+ */
+static inline char *
+cweb_url_escape(http_request_t *req, const char *s)
+{
+    return cweb_api->url_escape(req, s);
+}
+
+static inline char *
+cweb_url_unescape(http_request_t *req, const char *s)
+{
+    return cweb_api->url_unescape(req, s);
+}
+
+
+/*
+ * Cookies (AG_Web's WEB_GetCookie / WEB_SetCookie / WEB_DelCookie).
+ *
+ * cweb_cookie_get: the value of the request's cookie name (the first of
+ * that name; names compare exactly, as RFC 6265 says), request memory.
+ * CWEB_OK, CWEB_DECLINED when there is none.
+ *
+ * cweb_cookie_set: adds a Set-Cookie line (one per call; a later call of
+ * the same name and path wins in the browser).  attrs NULL means
+ * Path=/; HttpOnly; SameSite=Lax; given, exactly what it holds.  The name
+ * must be a token and the value cookie-octets (no space, control byte,
+ * '"', ',', ';' or '\\': cweb_url_escape() anything else), Path and
+ * Domain printable and without ';', SameSite=None needs secure: anything
+ * else is CWEB_ERROR with an error-log line saying which byte, and no
+ * header (a broken Set-Cookie never goes out).
+ *
+ * cweb_cookie_del: a Set-Cookie that makes the browser drop it (empty
+ * value, Max-Age=0 and an Expires in 1970); path and domain must be those
+ * it was set with (NULL: none).  Context: request.
+ */
+static inline int
+cweb_cookie_get(http_request_t *req, const char *name, const char **value)
+{
+    return cweb_api->cookie_get(req, name, value);
+}
+
+static inline int
+cweb_cookie_set(http_response_t *res, const char *name, const char *value,
+    const cweb_cookie_t *attrs)
+{
+    return cweb_api->cookie_set(res, name, value, attrs);
+}
+
+static inline int
+cweb_cookie_del(http_response_t *res, const char *name, const char *path,
+    const char *domain)
+{
+    cweb_cookie_t  del = { path, domain, CWEB_COOKIE_DELETE, 0, 0, 0, 0 };
+
+    return cweb_api->cookie_set(res, name, "", &del);
+}
+
+
+/*
+ * Headers and status (AG_Web's WEB_SetHeader / WEB_AppendHeader /
+ * WEB_SetCode).
+ *
+ * cweb_response_header (above) sets a header, replacing one of that name
+ * set before (by it, by res->headers or by cweb_response_header_add());
+ * cweb_response_header_add appends one more line of that name
+ * unconditionally (Link, Vary, ...), its name (a token) and value (no
+ * CR, LF or other control byte but HTAB) checked when called: CWEB_ERROR
+ * with an error-log line, nothing added.  Content-Type, Content-Length
+ * and Transfer-Encoding are the host's to frame: set, not added.
+ *
+ * cweb_response_status: the answer's status, any code 200-599 (1xx are
+ * interim answers, not a handler's: refused), with nginx's reason phrase
+ * (reason NULL) or reason (HTTP/1.x only: HTTP/2 has none; printable,
+ * at most 64 bytes); it overrides res->status.  CWEB_ERROR for anything
+ * else, with an error-log line.  Context: request.
+ */
+static inline int
+cweb_response_header_add(http_response_t *res, const char *name,
+    const char *value)
+{
+    return cweb_api->response_header_add(res, name, value);
+}
+
+static inline int
+cweb_response_status(http_response_t *res, int code, const char *reason)
+{
+    return cweb_api->response_status(res, code, reason);
+}
+
+
+/*
+ * JSON answers (AG_Web's "[json-status]" and "[json]" methods).
+ *
+ * cweb_json_answer: the body is value serialized (compact, UTF-8; any
+ * JSON value), Content-Type application/json; the caller keeps its
+ * reference (json_decref() it as usual).  CWEB_ERROR for NULL.
+ *
+ * Route flags: with CWEB_JSON_STATUS the handler's return value is the
+ * answer: >= 0 sends {"code":0}, < 0 sends {"code":<it>,"error":"<text>"}
+ * (the handler's body is not sent).  With CWEB_JSON the handler's JSON
+ * object (cweb_json_answer(), or the body it wrote) gets "code" (0, or
+ * the negative return value) and on failure "error" added; a success
+ * whose body is not a JSON object is the plugin's fault (500, an
+ * error-log line).  The error text is the latest cweb_set_error() of the
+ * call, else the latest cweb_arg_*() failure, else "the handler failed";
+ * bytes that are not UTF-8 become "?".  The status stays res->status's.
+ *
+ * cweb_set_error: that text, printf-style (at most 1 KB kept).
+ * Context: request.
+ */
+static inline int
+cweb_json_answer(http_response_t *res, json_t *value)
+{
+    return cweb_api->json_answer(res, value);
+}
+
+static inline int
+cweb_set_error(http_response_t *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static inline int
+cweb_set_error(http_response_t *res, const char *fmt, ...)
+{
+    int      rc;
+    va_list  args;
+
+    va_start(args, fmt);
+    rc = cweb_api->set_error(res, fmt, args);
+    va_end(args);
+
+    return rc;
+}
+
+/*
  * The layout of everything host and plugin share, stamped into every
  * plugin (cweb_abi_layout[], include/cweb_entry.c) and compared entry by
  * entry by the host before any plugin code runs, like nginx's module
@@ -686,6 +1027,7 @@ cweb_ws_protocol(websocket_t *ws, const char *protocol)
     X(sizeof(struct map))                                                    \
     X(sizeof(cweb_uuid_t))                                                   \
     X(sizeof(http_method_t))                                                 \
+    X(sizeof(cweb_cookie_t))                                                 \
     X(sizeof(cweb_api_t))
 
 #define CWEB_ABI_VALUE(e)  (uint32_t) (e),

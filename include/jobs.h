@@ -4,9 +4,9 @@
  * Upstream's header describes the server's job system itself (its struct
  * job_system, jobs_init(), jobs_handle_http(), ...): those are the host's
  * business and are not declared here.  A plugin gets the names it may
- * use: job_system_t (opaque: ctx->jobs is NULL until this host has durable
- * jobs), jobs_create_fn_t, jobs_bind() (refused: the host owns the job
- * system) and jobs_create(), all declared by cweb.h.
+ * use: job_system_t (opaque: ctx->jobs is NULL, jobs go through
+ * jobs_create()), jobs_create_fn_t, jobs_bind() (refused: the host owns
+ * the job system) and jobs_create(), all declared by cweb.h.
  */
 
 #ifndef JOBS_H

@@ -34,18 +34,11 @@ static char *ngx_cweb_kv_get(const http_kv_store_t *store, const char *key);
 static size_t ngx_cweb_kv_size(const http_kv_store_t *store);
 static int ngx_cweb_kv_set(http_kv_store_t *store, const char *key,
     const char *value);
-static int ngx_cweb_kv_replace(http_kv_store_t *store, const char *key,
-    const char *value, const char *fn);
-static ngx_int_t ngx_cweb_kv_find(ngx_cweb_kv_t *kv, const char *key);
 static ngx_int_t ngx_cweb_kv_grow(ngx_cweb_kv_t *kv);
 static void ngx_cweb_kv_cleanup(void *data);
 static int ngx_cweb_response_body(http_response_t *res, const void *data,
     size_t len);
-static int ngx_cweb_response_header(http_response_t *res, const char *name,
-    const char *value);
 static void *ngx_cweb_palloc(http_request_t *req, size_t size);
-static ngx_cweb_call_t *ngx_cweb_call_check(void *res, void *req,
-    const char *fn);
 static void ngx_cweb_log(int level, const char *fmt, va_list args);
 static int ngx_cweb_jobs_create(const char *job_name,
     const char *payload_json, cweb_uuid_t *job_uuid_out);
@@ -67,7 +60,7 @@ cweb_api_t  ngx_cweb_api = {
     ngx_cweb_kv_size,
     ngx_cweb_kv_set,
     ngx_cweb_response_body,
-    ngx_cweb_response_header,
+    ngx_cweb_response_header_api,
     ngx_cweb_palloc,
     ngx_cweb_log,
     ngx_cweb_jobs_create,
@@ -97,7 +90,21 @@ cweb_api_t  ngx_cweb_api = {
     ngx_cweb_ws_ping,
     ngx_cweb_ws_request,
     ngx_cweb_ws_protocol,
-    ngx_cweb_ws_broadcast
+    ngx_cweb_ws_broadcast,
+    ngx_cweb_arg_str_api,
+    ngx_cweb_arg_num_api,
+    ngx_cweb_arg_bool_api,
+    ngx_cweb_arg_enum_api,
+    ngx_cweb_arg_range_api,
+    ngx_cweb_arg_error_api,
+    ngx_cweb_url_escape_api,
+    ngx_cweb_url_unescape_api,
+    ngx_cweb_cookie_get_api,
+    ngx_cweb_cookie_set_api,
+    ngx_cweb_header_add_api,
+    ngx_cweb_status_api,
+    ngx_cweb_set_error_api,
+    ngx_cweb_json_answer_api
 };
 
 static struct symbols  ngx_cweb_symbols = {
@@ -399,7 +406,7 @@ ngx_cweb_kv_grow(ngx_cweb_kv_t *kv)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_cweb_kv_find(ngx_cweb_kv_t *kv, const char *key)
 {
     size_t  i;
@@ -530,7 +537,7 @@ ngx_cweb_kv_set(http_kv_store_t *store, const char *key, const char *value)
 
 /* copying insert that replaces: map_insert(), cweb_response_header() */
 
-static int
+int
 ngx_cweb_kv_replace(http_kv_store_t *store, const char *key,
     const char *value, const char *fn)
 {
@@ -680,7 +687,7 @@ ngx_cweb_kv_destroy(http_kv_store_t *store, int free_values)
  * and never a response of a request that is over
  */
 
-static ngx_cweb_call_t *
+ngx_cweb_call_t *
 ngx_cweb_call_check(void *res, void *req, const char *fn)
 {
     ngx_cweb_call_t  *c;
@@ -736,23 +743,6 @@ ngx_cweb_response_body(http_response_t *res, const void *data, size_t len)
     call->out_set = 1;
 
     return CWEB_OK;
-}
-
-
-static int
-ngx_cweb_response_header(http_response_t *res, const char *name,
-    const char *value)
-{
-    ngx_cweb_call_t  *call;
-
-
-    call = ngx_cweb_call_check(res, NULL, "cweb_response_header");
-    if (call == NULL) {
-        return CWEB_ERROR;
-    }
-
-    return ngx_cweb_kv_replace(res->headers, name, value,
-                               "cweb_response_header");
 }
 
 

@@ -43,6 +43,40 @@ void ngx_cweb_kv_init_inline(ngx_cweb_kv_t *kv, ngx_pool_t *pool,
 ngx_int_t ngx_cweb_kv_push(http_kv_store_t *store, char *key, char *value);
 ngx_uint_t ngx_cweb_kv_known(ngx_cweb_call_t *c,
     const http_kv_store_t *store);
+ngx_int_t ngx_cweb_kv_find(ngx_cweb_kv_t *kv, const char *key);
+int ngx_cweb_kv_replace(http_kv_store_t *store, const char *key,
+    const char *value, const char *fn);
+ngx_cweb_call_t *ngx_cweb_call_check(void *res, void *req, const char *fn);
+
+/* ngx_cweb_api_args.c: typed arguments, URL escaping */
+int ngx_cweb_arg_str_api(http_request_t *req, const char *name,
+    size_t max_len, int trim, const char **value);
+int ngx_cweb_arg_num_api(http_request_t *req, const char *name, int type,
+    void *out, const void *min, const void *max);
+int ngx_cweb_arg_bool_api(http_request_t *req, const char *name, int *out);
+int ngx_cweb_arg_enum_api(http_request_t *req, const char *name,
+    const char *const *list, unsigned *index);
+int ngx_cweb_arg_range_api(http_request_t *req, const char *name,
+    const char *sep, int *min, int *max);
+const char *ngx_cweb_arg_error_api(http_request_t *req);
+char *ngx_cweb_url_escape_api(http_request_t *req, const char *s);
+char *ngx_cweb_url_unescape_api(http_request_t *req, const char *s);
+
+/* ngx_cweb_api_resp.c: cookies, headers, status */
+int ngx_cweb_cookie_get_api(http_request_t *req, const char *name,
+    const char **value);
+int ngx_cweb_cookie_set_api(http_response_t *res, const char *name,
+    const char *value, const cweb_cookie_t *attrs);
+int ngx_cweb_response_header_api(http_response_t *res, const char *name,
+    const char *value);
+int ngx_cweb_header_add_api(http_response_t *res, const char *name,
+    const char *value);
+int ngx_cweb_status_api(http_response_t *res, int code, const char *reason);
+
+/* ngx_cweb_api_json.c: cweb_set_error(), cweb_json_answer() */
+int ngx_cweb_set_error_api(http_response_t *res, const char *fmt,
+    va_list args);
+int ngx_cweb_json_answer_api(http_response_t *res, json_t *value);
 
 /* ngx_cweb_api_map.c: maps, ctx->cache, ctx->scheduler */
 void ngx_cweb_api_forget(ngx_cweb_plugin_t *p);

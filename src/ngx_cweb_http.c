@@ -413,7 +413,7 @@ ngx_cweb_http_body(ngx_http_request_t *r, ngx_str_t *body)
 static ngx_int_t
 ngx_cweb_http_run(ngx_cweb_call_t *call)
 {
-    int                  rc, crashed;
+    int                  rc, crashed, flags;
     ngx_str_t            body;
     ngx_uint_t           overflow;
     ngx_cweb_route_t    *rt;
@@ -475,6 +475,15 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
                                     "plugin fault", rt->plugin,
                                     (u_char *) "the handler wrote past "
                                     "res->body");
+    }
+
+    flags = rt->ws ? 0 : rt->plugin->config->routes[rt->index].flags;
+
+    /* a JSON envelope's route: what the handler returns is the answer */
+    if (flags & (CWEB_JSON_STATUS|CWEB_JSON)) {
+        return ngx_cweb_json_envelope(call, rc) == NGX_OK
+               ? ngx_cweb_response_send(call)
+               : NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /*

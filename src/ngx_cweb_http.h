@@ -42,9 +42,15 @@ typedef struct {
     ngx_event_t                 wait;         /* registry not ready yet */
     ngx_msec_t                  waited;
     char                       *body_buf;     /* the host's res->body */
+    ngx_array_t                *res_added;    /* ngx_table_elt_t: add()ed */
+    const char                 *arg_err;      /* the latest cweb_arg_*() */
+    ngx_str_t                   status_line;  /* cweb_response_status() */
+    ngx_uint_t                  status;       /* 0: res->status */
+    ngx_str_t                   error;        /* cweb_set_error() */
     unsigned                    out_set:1;
     unsigned                    has_body:1;
     unsigned                    body_released:1;  /* the plugin free()d it */
+    unsigned                    json:1;       /* Content-Type: JSON */
 } ngx_cweb_call_t;
 
 
@@ -58,6 +64,13 @@ size_t ngx_cweb_form_unescape(u_char *p, size_t len);
 /* ngx_cweb_response.c: what a handler answered, on the wire */
 void ngx_cweb_response_init(void);
 ngx_int_t ngx_cweb_response_send(ngx_cweb_call_t *call);
+ngx_int_t ngx_cweb_response_header_ok(const char *name, const char *value,
+    size_t *nlen, size_t *vlen);
+ngx_uint_t ngx_cweb_response_framing(const char *name, size_t len);
+ngx_int_t ngx_cweb_response_reason_ok(const char *reason, size_t len);
+
+/* ngx_cweb_api_json.c: JSON envelopes of flagged routes */
+ngx_int_t ngx_cweb_json_envelope(ngx_cweb_call_t *call, int rc);
 
 
 #endif /* _NGX_CWEB_HTTP_H_INCLUDED_ */

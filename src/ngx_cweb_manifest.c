@@ -233,6 +233,16 @@ ngx_cweb_manifest_config_len(module_t *config, size_t *len, u_char *err,
             return NGX_ERROR;
         }
 
+        /* a flag this host does not know would be silently ignored */
+        if ((rt->flags & ~(CWEB_JSON_STATUS|CWEB_JSON))
+            || (rt->flags & CWEB_JSON_STATUS && rt->flags & CWEB_JSON))
+        {
+            ngx_cweb_errf(err, errlen, "route %d has flags 0x%xd: known are "
+                          "CWEB_JSON_STATUS (0x100) or CWEB_JSON (0x200), "
+                          "one of them", i, rt->flags);
+            return NGX_ERROR;
+        }
+
         /* one line per item: no byte of a path may end or split it */
         if (ngx_cweb_manifest_clean(rt->path, NGX_CWEB_PATH_MAX) != NGX_OK
             || ngx_cweb_manifest_clean(rt->method, 16) != NGX_OK)

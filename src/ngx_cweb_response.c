@@ -16,6 +16,7 @@
 
 
 static ngx_int_t ngx_cweb_response_headers(ngx_cweb_call_t *call);
+static ngx_int_t ngx_cweb_response_added(ngx_cweb_call_t *call);
 static size_t ngx_cweb_response_header_len(const char *s, ngx_uint_t what);
 static ngx_uint_t ngx_cweb_response_name_is(const char *name,
     const char *lower, size_t len);
@@ -131,9 +132,21 @@ ngx_cweb_response_send(ngx_cweb_call_t *call)
 
     r->headers_out.status = ngx_cweb_response_status[res->status];
 
+    /* cweb_response_status(): any final code, maybe its own reason */
+    if (call->status) {
+        r->headers_out.status = call->status;
+        r->headers_out.status_line = call->status_line;
+    }
+
     rc = ngx_cweb_response_headers(call);
     if (rc != NGX_OK) {
         return rc;
+    }
+
+    /* cweb_json_answer() or an envelope: JSON, whatever was set */
+    if (call->json) {
+        ngx_str_set(&r->headers_out.content_type, "application/json");
+        r->headers_out.content_type_len = r->headers_out.content_type.len;
     }
 
     if (r->headers_out.content_type.len == 0
@@ -239,12 +252,7 @@ ngx_cweb_response_headers(ngx_cweb_call_t *call)
         }
 
         /* the host frames the body: a plugin's framing would contradict it */
-        if ((len == sizeof("Content-Length") - 1
-             && ngx_cweb_response_name_is(kv[i].key, "content-length", len))
-            || (len == sizeof("Transfer-Encoding") - 1
-                && ngx_cweb_response_name_is(kv[i].key, "transfer-encoding",
-                                             len)))
-        {
+        if (ngx_cweb_response_framing(kv[i].key, len)) {
             continue;
         }
 
@@ -258,6 +266,83 @@ ngx_cweb_response_headers(ngx_cweb_call_t *call)
         h->key.len = len;
         h->value.data = (u_char *) kv[i].value;
         h->value.len = vlen;
+    }
+
+    return ngx_cweb_response_added(call);
+}
+
+
+/* cweb_response_header_add() and cweb_cookie_set(): checked when added */
+
+static ngx_int_t
+ngx_cweb_response_added(ngx_cweb_call_t *call)
+{
+    ngx_uint_t        i;
+    ngx_table_elt_t  *h, *added;
+
+    if (call->res_added == NULL) {
+        return NGX_OK;
+    }
+
+    added = call->res_added->elts;
+
+    for (i = 0; i < call->res_added->nelts; i++) {
+        h = ngx_list_push(&call->r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        *h = added[i];
+    }
+
+    return NGX_OK;
+}
+
+
+/* a header a plugin adds: NGX_OK with the lengths, or NGX_ERROR */
+
+ngx_int_t
+ngx_cweb_response_header_ok(const char *name, const char *value,
+    size_t *nlen, size_t *vlen)
+{
+    *nlen = ngx_cweb_response_header_len(name, NGX_CWEB_HNAME);
+    *vlen = ngx_cweb_response_header_len(value, NGX_CWEB_HVALUE);
+
+    if (*nlen == 0 || (*vlen)-- == 0) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* Content-Type, Content-Length, Transfer-Encoding: the host's headers */
+
+ngx_uint_t
+ngx_cweb_response_framing(const char *name, size_t len)
+{
+    return (len == sizeof("Content-Length") - 1
+            && ngx_cweb_response_name_is(name, "content-length", len))
+           || (len == sizeof("Transfer-Encoding") - 1
+               && ngx_cweb_response_name_is(name, "transfer-encoding", len))
+           || (len == sizeof("Content-Type") - 1
+               && ngx_cweb_response_name_is(name, "content-type", len));
+}
+
+
+/* a reason phrase: HTAB, SP, VCHAR (RFC 9112 4; no obs-text here) */
+
+ngx_int_t
+ngx_cweb_response_reason_ok(const char *reason, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (!(ngx_cweb_response_hchar[(u_char) reason[i]] & NGX_CWEB_HVALUE)
+            || (u_char) reason[i] >= 0x80)
+        {
+            return NGX_ERROR;
+        }
     }
 
     return NGX_OK;
