@@ -74,6 +74,10 @@ static ngx_conf_num_bounds_t  ngx_cweb_fault_limit_bounds = {
     ngx_cweb_bounds_post, 1, NGX_CWEB_FAULT_RING
 };
 
+static ngx_conf_num_bounds_t  ngx_cweb_form_parts_bounds = {
+    ngx_cweb_bounds_post, 1, 10000
+};
+
 static ngx_conf_num_bounds_t  ngx_cweb_processes_bounds = {
     ngx_cweb_bounds_post, 1, 1000000
 };
@@ -157,6 +161,20 @@ static ngx_command_t  ngx_cweb_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_cweb_main_conf_t, max_object_size),
       &ngx_cweb_size_p },
+
+    { ngx_string("cweb_form_max_parts"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, form_max_parts),
+      &ngx_cweb_form_parts_bounds },
+
+    { ngx_string("cweb_form_max_part_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_cweb_main_conf_t, form_max_part_size),
+      NULL },
 
     { ngx_string("cweb_handler_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -314,6 +332,8 @@ ngx_cweb_create_main_conf(ngx_conf_t *cf)
     cmcf->compile_processes = NGX_CONF_UNSET_UINT;
     cmcf->max_object_size = NGX_CONF_UNSET_SIZE;
     cmcf->handler_timeout = NGX_CONF_UNSET_MSEC;
+    cmcf->form_max_parts = NGX_CONF_UNSET_UINT;
+    cmcf->form_max_part_size = NGX_CONF_UNSET_SIZE;
     cmcf->fault_limit = NGX_CONF_UNSET_UINT;
     cmcf->fault_window = NGX_CONF_UNSET_MSEC;
     cmcf->dev = NGX_CONF_UNSET;
@@ -388,6 +408,8 @@ ngx_cweb_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_uint_value(cmcf->compile_processes, 0);   /* not set */
     ngx_conf_init_size_value(cmcf->max_object_size, 64 * 1024 * 1024);
     ngx_conf_init_msec_value(cmcf->handler_timeout, 10000);
+    ngx_conf_init_uint_value(cmcf->form_max_parts, 64);
+    ngx_conf_init_size_value(cmcf->form_max_part_size, 0);      /* none */
     ngx_conf_init_uint_value(cmcf->fault_limit, 3);
     ngx_conf_init_msec_value(cmcf->fault_window, 60000);
     ngx_conf_init_value(cmcf->dev, 0);

@@ -370,6 +370,16 @@ typedef struct cweb_cookie {
 } cweb_cookie_t;
 
 
+/* one part of a multipart/form-data body (cweb_part()) */
+typedef struct cweb_part {
+    const char                 *name;
+    const char                 *filename;     /* NULL: not a file part */
+    const char                 *content_type; /* NULL: none was sent */
+    const unsigned char        *data;         /* len bytes, any of them */
+    size_t                      len;
+} cweb_part_t;
+
+
 /* the host function table; members are only ever appended */
 
 typedef struct cweb_api_s {
@@ -502,6 +512,10 @@ typedef struct cweb_api_s {
                                            const char *fmt, va_list args);
     int                       (*json_answer)(http_response_t *res,
                                              json_t *value);
+
+    /* multipart parts */
+    int                       (*part)(http_request_t *req, size_t i,
+                                      const char *name, cweb_part_t *part);
 } cweb_api_t;
 
 /* set by the host before onload(); hidden, so private to each plugin */
@@ -997,6 +1011,35 @@ cweb_set_error(http_response_t *res, const char *fmt, ...)
 }
 
 /*
+ * Multipart parts (AG_Web's binary form parts): the parts of a
+ * multipart/form-data body in their order, each with its name, file name
+ * (NULL when the part is no file; "" for filename=""), Content-Type (NULL
+ * when it sent none) and all its bytes (len of them, NUL bytes included;
+ * data is not NUL-terminated), whether nginx kept the body in memory or
+ * spooled it to a temp file.  req->data has the same parts as C strings
+ * (cut at a NUL).  The strings and the bytes are request memory.
+ *
+ * cweb_part: part i (from 0) into *part; CWEB_DECLINED past the last one
+ * (so "for (i = 0; cweb_part(req, i, &p) == CWEB_OK; i++)" visits them
+ * all), and for a body that is not multipart or did not parse (the
+ * handler still has req->body).  cweb_part_by_name: the first part called
+ * name.  A body with more than cweb_form_max_parts parts, or a part
+ * larger than cweb_form_max_part_size, never reaches the handler: the
+ * client is answered 413.  Context: request.
+ */
+static inline int
+cweb_part(http_request_t *req, size_t i, cweb_part_t *part)
+{
+    return cweb_api->part(req, i, NULL, part);
+}
+
+static inline int
+cweb_part_by_name(http_request_t *req, const char *name, cweb_part_t *part)
+{
+    return cweb_api->part(req, 0, name, part);
+}
+
+/*
  * The layout of everything host and plugin share, stamped into every
  * plugin (cweb_abi_layout[], include/cweb_entry.c) and compared entry by
  * entry by the host before any plugin code runs, like nginx's module
@@ -1028,6 +1071,7 @@ cweb_set_error(http_response_t *res, const char *fmt, ...)
     X(sizeof(cweb_uuid_t))                                                   \
     X(sizeof(http_method_t))                                                 \
     X(sizeof(cweb_cookie_t))                                                 \
+    X(sizeof(cweb_part_t))                                                   \
     X(sizeof(cweb_api_t))
 
 #define CWEB_ABI_VALUE(e)  (uint32_t) (e),

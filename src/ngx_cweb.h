@@ -65,6 +65,8 @@ typedef struct {
     ngx_uint_t                  compile_processes;
     size_t                      max_object_size;
     ngx_msec_t                  handler_timeout;
+    ngx_uint_t                  form_max_parts;
+    size_t                      form_max_part_size;  /* 0: no bound */
     ngx_uint_t                  fault_limit;
     ngx_msec_t                  fault_window;
     ngx_str_t                   admin_key;

@@ -104,7 +104,8 @@ cweb_api_t  ngx_cweb_api = {
     ngx_cweb_header_add_api,
     ngx_cweb_status_api,
     ngx_cweb_set_error_api,
-    ngx_cweb_json_answer_api
+    ngx_cweb_json_answer_api,
+    ngx_cweb_part_api
 };
 
 static struct symbols  ngx_cweb_symbols = {

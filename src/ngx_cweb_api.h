@@ -73,6 +73,10 @@ int ngx_cweb_header_add_api(http_response_t *res, const char *name,
     const char *value);
 int ngx_cweb_status_api(http_response_t *res, int code, const char *reason);
 
+/* ngx_cweb_api_form.c: cweb_part(), cweb_part_by_name() */
+int ngx_cweb_part_api(http_request_t *req, size_t i, const char *name,
+    cweb_part_t *part);
+
 /* ngx_cweb_api_json.c: cweb_set_error(), cweb_json_answer() */
 int ngx_cweb_set_error_api(http_response_t *res, const char *fmt,
     va_list args);

@@ -28,14 +28,12 @@
 #include "ngx_cweb_http.h"
 #include "ngx_cweb_json.h"
 #include "ngx_cweb_loader.h"
-#include "ngx_cweb_multipart.h"
 #include "ngx_cweb_ws.h"
 #include "ngx_cweb_shm.h"
 
 #include <dlfcn.h>
 
 
-#define NGX_CWEB_MAX_FORM_PARTS  64
 #define NGX_CWEB_GUARD_LEN       64      /* checked: the first 16 bytes */
 #define NGX_CWEB_GUARD           0xcbcbcbcbcbcbcbcbULL
 #define NGX_CWEB_WAIT_STEP       20
@@ -62,10 +60,8 @@ static ngx_int_t ngx_cweb_http_request(ngx_cweb_call_t *call,
     ngx_str_t *body);
 static ngx_int_t ngx_cweb_http_args(ngx_pool_t *pool, http_kv_store_t *store,
     u_char *p, u_char *last);
-static ngx_int_t ngx_cweb_http_form(ngx_http_request_t *r,
-    http_kv_store_t *store, ngx_str_t *body);
-static char *ngx_cweb_http_cstr(ngx_pool_t *pool, const u_char *data,
-    size_t len);
+static ngx_int_t ngx_cweb_http_form(ngx_cweb_call_t *call,
+    ngx_str_t *body);
 static ngx_socket_t ngx_cweb_http_raw_fd(ngx_http_request_t *r);
 
 
@@ -422,9 +418,18 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
     r = call->r;
     rt = call->route;
 
-    if (ngx_cweb_http_body(r, &body) != NGX_OK
-        || ngx_cweb_http_request(call, &body) != NGX_OK)
-    {
+    if (ngx_cweb_http_body(r, &body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_cweb_http_request(call, &body);
+
+    if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        return ngx_cweb_http_refuse(r, rc, "form too large", rt->plugin,
+                                    call->refusal);
+    }
+
+    if (rc != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -749,9 +754,9 @@ ngx_cweb_http_request(ngx_cweb_call_t *call, ngx_str_t *body)
                 value = (char *) h[i].value.data;
 
             } else {
-                key = ngx_cweb_http_cstr(r->pool, h[i].key.data,
+                key = ngx_cweb_cstr(r->pool, h[i].key.data,
                                          h[i].key.len);
-                value = ngx_cweb_http_cstr(r->pool, h[i].value.data,
+                value = ngx_cweb_cstr(r->pool, h[i].value.data,
                                            h[i].value.len);
                 if (key == NULL || value == NULL) {
                     return NGX_ERROR;
@@ -772,11 +777,7 @@ ngx_cweb_http_request(ngx_cweb_call_t *call, ngx_str_t *body)
         return NGX_ERROR;
     }
 
-    if (body->len && ngx_cweb_http_form(r, req->data, body) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    return body->len ? ngx_cweb_http_form(call, body) : NGX_OK;
 }
 
 
@@ -837,7 +838,7 @@ ngx_cweb_http_args(ngx_pool_t *pool, http_kv_store_t *store, u_char *p,
         }
 
         for (i = 0; i < 2; i++) {
-            kv[i] = ngx_cweb_http_cstr(pool, src[i], len[i]);
+            kv[i] = ngx_cweb_cstr(pool, src[i], len[i]);
             if (kv[i] == NULL) {
                 return NGX_ERROR;
             }
@@ -857,73 +858,23 @@ ngx_cweb_http_args(ngx_pool_t *pool, http_kv_store_t *store, u_char *p,
 
 
 static ngx_int_t
-ngx_cweb_http_form(ngx_http_request_t *r, http_kv_store_t *store,
-    ngx_str_t *body)
+ngx_cweb_http_form(ngx_cweb_call_t *call, ngx_str_t *body)
 {
-    size_t               i, n;
-    ngx_str_t           *ct;
-    const char          *err;
-    const u_char        *boundary;
-    size_t               blen;
-    char                *k, *v;
-    ngx_cweb_mp_part_t   parts[NGX_CWEB_MAX_FORM_PARTS];
+    ngx_http_request_t  *r;
+
+    r = call->r;
 
     if (r->headers_in.content_type == NULL) {
         return NGX_OK;
     }
 
-    ct = &r->headers_in.content_type->value;
-
     if (ngx_cweb_http_urlencoded(r)) {
-        return ngx_cweb_http_args(r->pool, store, body->data,
+        return ngx_cweb_http_args(r->pool, &call->data.pub, body->data,
                                   body->data + body->len);
     }
 
-    if (ngx_cweb_mp_boundary(ct->data, ct->len, &boundary, &blen) != 0) {
-        return NGX_OK;
-    }
-
-    if (ngx_cweb_mp_parse(body->data, body->len, boundary, blen, parts,
-                          NGX_CWEB_MAX_FORM_PARTS, &n, &err)
-        != 0)
-    {
-        /* the plugin still gets the raw body; data stays empty */
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "cweb multipart body not parsed: %s", err);
-        return NGX_OK;
-    }
-
-    for (i = 0; i < n; i++) {
-        k = ngx_cweb_http_cstr(r->pool, parts[i].name, parts[i].name_len);
-        v = ngx_cweb_http_cstr(r->pool, parts[i].data, parts[i].data_len);
-
-        if (k == NULL || v == NULL
-            || ngx_cweb_kv_push(store, k, v) != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/* RFC 9110 tchar: "!#$%&'*+-.^_`|~", digits, letters */
-
-static char *
-ngx_cweb_http_cstr(ngx_pool_t *pool, const u_char *data, size_t len)
-{
-    u_char  *p;
-
-    p = ngx_pnalloc(pool, len + 1);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    ngx_memcpy(p, data, len);
-    p[len] = '\0';
-
-    return (char *) p;
+    return ngx_cweb_form_multipart(call, &r->headers_in.content_type->value,
+                                   body);
 }
 
 

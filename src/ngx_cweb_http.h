@@ -47,6 +47,9 @@ typedef struct {
     ngx_str_t                   status_line;  /* cweb_response_status() */
     ngx_uint_t                  status;       /* 0: res->status */
     ngx_str_t                   error;        /* cweb_set_error() */
+    cweb_part_t                *parts;        /* multipart/form-data */
+    ngx_uint_t                  nparts;
+    u_char                     *refusal;      /* why a form is refused */
     unsigned                    out_set:1;
     unsigned                    has_body:1;
     unsigned                    body_released:1;  /* the plugin free()d it */
@@ -68,6 +71,11 @@ ngx_int_t ngx_cweb_response_header_ok(const char *name, const char *value,
     size_t *nlen, size_t *vlen);
 ngx_uint_t ngx_cweb_response_framing(const char *name, size_t len);
 ngx_int_t ngx_cweb_response_reason_ok(const char *reason, size_t len);
+
+/* ngx_cweb_api_form.c: multipart bodies */
+ngx_int_t ngx_cweb_form_multipart(ngx_cweb_call_t *call, ngx_str_t *ct,
+    ngx_str_t *body);
+char *ngx_cweb_cstr(ngx_pool_t *pool, const u_char *data, size_t len);
 
 /* ngx_cweb_api_json.c: JSON envelopes of flagged routes */
 ngx_int_t ngx_cweb_json_envelope(ngx_cweb_call_t *call, int rc);

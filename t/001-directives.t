@@ -49,6 +49,14 @@ my @bad = (
      qr/\[emerg\] .*"cweb_handler_timeout" must be positive/],
     [http => 'cweb_handler_timeout forever;',
      qr/\[emerg\] .*"cweb_handler_timeout" directive invalid value/],
+    [http => 'cweb_form_max_parts 0;',
+     qr/\[emerg\] .*"cweb_form_max_parts" must be between 1 and 10000/],
+    [http => 'cweb_form_max_parts 10001;',
+     qr/\[emerg\] .*"cweb_form_max_parts" must be between 1 and 10000/],
+    [http => 'cweb_form_max_part_size lots;',
+     qr/\[emerg\] .*"cweb_form_max_part_size" directive invalid value/],
+    [location => 'cweb_form_max_parts 5;',
+     qr/\[emerg\] .*"cweb_form_max_parts" directive is not allowed here/],
     [http => 'cweb_fault_limit 0;',
      qr/\[emerg\] .*"cweb_fault_limit" must be between 1 and 32/],
     [http => 'cweb_fault_limit 33;',
@@ -133,6 +141,8 @@ __DATA__
     cweb_compile_processes 512;
     cweb_max_object_size 16m;
     cweb_handler_timeout 5s;
+    cweb_form_max_parts 16;
+    cweb_form_max_part_size 1m;
     cweb_fault_limit 5;
     cweb_fault_window 2m;
     cweb_admin_key k3y-k3y-k3y;
