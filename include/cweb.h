@@ -332,6 +332,11 @@ typedef struct module {
 #define CWEB_LOG_WARN    5
 #define CWEB_LOG_NOTICE  6
 #define CWEB_LOG_INFO    7
+#define CWEB_LOG_DEBUG   8
+/* AG_Web's levels beyond syslog's: tagged, at debug / err / err */
+#define CWEB_LOG_QUERY   9
+#define CWEB_LOG_WORKER  10
+#define CWEB_LOG_EVENT   11
 
 
 /*
@@ -636,9 +641,21 @@ cweb_palloc(http_request_t *req, size_t size)
 }
 
 /*
- * cweb_log: writes to nginx's error_log at an nginx level
- * (CWEB_LOG_ERR, ...), prefixed with the plugin's name.  Contexts: any.
+ * cweb_log (AG_Web's WEB_Log): writes to nginx's error_log at an nginx
+ * level, prefixed with the plugin's name; in a route handler the line is
+ * the request's (nginx's "*<connection>" before it, client, server and
+ * request after it).  CWEB_LOG_EMERG ... CWEB_LOG_DEBUG are nginx's levels
+ * (error_log's threshold applies; debug lines need "error_log ... debug");
+ * AG_Web's CWEB_LOG_QUERY is logged at debug, CWEB_LOG_WORKER and
+ * CWEB_LOG_EVENT at err, each tagged ("query: ", "worker: ", "event: ");
+ * any other level at err.  At most 2 KB of text a line.  The shorthands
+ * cweb_log_err() ... cweb_log_event() are WEB_LogErr() ... WEB_LogEvent().
+ * Contexts: any.
  */
+static inline void
+cweb_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static inline void
 cweb_log(int level, const char *fmt, ...)
 {
@@ -648,6 +665,30 @@ cweb_log(int level, const char *fmt, ...)
     cweb_api->log(level, fmt, args);
     va_end(args);
 }
+
+#define CWEB_LOG_FN(suffix, lvl)                                             \
+    static inline void                                                       \
+    cweb_log_##suffix(const char *fmt, ...)                                  \
+        __attribute__((format(printf, 1, 2)));                               \
+                                                                             \
+    static inline void                                                       \
+    cweb_log_##suffix(const char *fmt, ...)                                  \
+    {                                                                        \
+        va_list  args;                                                       \
+                                                                             \
+        va_start(args, fmt);                                                 \
+        cweb_api->log(lvl, fmt, args);                                       \
+        va_end(args);                                                        \
+    }
+
+CWEB_LOG_FN(err, CWEB_LOG_ERR)
+CWEB_LOG_FN(warn, CWEB_LOG_WARN)
+CWEB_LOG_FN(notice, CWEB_LOG_NOTICE)
+CWEB_LOG_FN(info, CWEB_LOG_INFO)
+CWEB_LOG_FN(debug, CWEB_LOG_DEBUG)
+CWEB_LOG_FN(query, CWEB_LOG_QUERY)
+CWEB_LOG_FN(worker, CWEB_LOG_WORKER)
+CWEB_LOG_FN(event, CWEB_LOG_EVENT)
 
 /*
  * cweb_is_canary: 1 while this code runs in the canary (the throwaway

@@ -766,11 +766,24 @@ ngx_cweb_log(int level, const char *fmt, va_list args)
     ngx_log_t          *log;
     ngx_cweb_plugin_t  *p;
 
+    /* AG_Web's three levels beyond syslog's, as nginx levels and a tag */
+    static const char        *tag[] = { "", "query: ", "worker: ",
+                                        "event: " };
+    static const ngx_uint_t   beyond[] = { NGX_LOG_ERR, NGX_LOG_DEBUG,
+                                           NGX_LOG_ERR, NGX_LOG_ERR };
+    ngx_uint_t                k;
+
     if (ngx_cweb_api_gate("cweb_log") != NGX_OK) {
         return;
     }
 
-    if (level < NGX_LOG_EMERG || level > NGX_LOG_DEBUG) {
+    k = 0;
+
+    if (level > CWEB_LOG_DEBUG && level <= CWEB_LOG_EVENT) {
+        k = level - CWEB_LOG_DEBUG;
+        level = beyond[k];
+
+    } else if (level < NGX_LOG_EMERG || level > NGX_LOG_DEBUG) {
         level = NGX_LOG_ERR;
     }
 
@@ -786,11 +799,12 @@ ngx_cweb_log(int level, const char *fmt, va_list args)
     p = ngx_cweb_loader_running();
 
     if (p) {
-        ngx_log_error((ngx_uint_t) level, log, 0, "cweb plugin \"%V\": %s",
-                      &p->name, buf);
+        ngx_log_error((ngx_uint_t) level, log, 0, "cweb plugin \"%V\": %s%s",
+                      &p->name, tag[k], buf);
 
     } else {
-        ngx_log_error((ngx_uint_t) level, log, 0, "cweb plugin: %s", buf);
+        ngx_log_error((ngx_uint_t) level, log, 0, "cweb plugin: %s%s", tag[k],
+                      buf);
     }
 }
 
