@@ -162,6 +162,13 @@ static ngx_command_t  ngx_cweb_commands[] = {
       offsetof(ngx_cweb_main_conf_t, max_object_size),
       &ngx_cweb_size_p },
 
+    { ngx_string("cweb_shared_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_cweb_shared_zone_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("cweb_form_max_parts"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_num_slot,

@@ -375,6 +375,14 @@ typedef struct cweb_cookie {
 } cweb_cookie_t;
 
 
+/* cweb_shared_*(): what an entry holds, and how a store treats one there */
+#define CWEB_SHARED_STRING   1
+#define CWEB_SHARED_NUMBER   2
+
+#define CWEB_SHARED_SET      0    /* add or replace */
+#define CWEB_SHARED_ADD      1    /* only if absent */
+#define CWEB_SHARED_REPLACE  2    /* only if present */
+
 /* one part of a multipart/form-data body (cweb_part()) */
 typedef struct cweb_part {
     const char                 *name;
@@ -521,6 +529,21 @@ typedef struct cweb_api_s {
     /* multipart parts */
     int                       (*part)(http_request_t *req, size_t i,
                                       const char *name, cweb_part_t *part);
+
+    /* state shared by all workers (cweb_shared_zone) */
+    int                       (*shared_get)(const char *zone,
+                                            const char *key, int *type,
+                                            void *buf, size_t size,
+                                            size_t *len, int64_t *num);
+    int                       (*shared_store)(int how, const char *zone,
+                                              const char *key, int type,
+                                              const void *data, size_t len,
+                                              int64_t num, long ttl_ms);
+    int                       (*shared_incr)(const char *zone,
+                                             const char *key, int64_t delta,
+                                             int64_t *value);
+    int                       (*shared_delete)(const char *zone,
+                                               const char *key);
 } cweb_api_t;
 
 /* set by the host before onload(); hidden, so private to each plugin */
@@ -1078,6 +1101,87 @@ static inline int
 cweb_part_by_name(http_request_t *req, const char *name, cweb_part_t *part)
 {
     return cweb_api->part(req, 0, name, part);
+}
+
+/*
+ * State shared by all workers (AG_Web's shared global variables,
+ * OpenResty's lua_shared_dict): "cweb_shared_zone NAME SIZE;" in nginx.conf
+ * makes a zone; its entries (a string of any bytes, or an int64) are seen
+ * by every worker, survive "nginx -s reload" (not a restart), and are
+ * each one atomic.  ttl_ms > 0 expires an entry that long after it was
+ * stored (0: never).  A full zone makes room by evicting expired entries,
+ * then the least recently used (read or stored), and logs a warning; a
+ * value the empty zone could not hold is CWEB_ERROR.  Keys are 1-65535
+ * bytes, compared exactly.  CWEB_ERROR and an error-log line for an
+ * unknown zone, a bad key, a bad call.  Contexts: any on a worker.
+ *
+ * cweb_shared_get: the string into buf (size bytes), its length in *len;
+ * CWEB_AGAIN (nothing copied, *len the length needed) when it does not
+ * fit, CWEB_DECLINED when there is no such entry (or it expired or is a
+ * number: cweb_shared_get_num()).  The copy is not NUL-terminated.
+ * cweb_shared_set / add / replace (and _num): store; add only when absent,
+ * replace only when present, else CWEB_DECLINED.
+ * cweb_shared_incr: adds delta to a number (an absent one starts at 0,
+ * without expiry; a present one keeps its expiry), the result in *value
+ * (may be NULL); a string there is CWEB_ERROR.  Wraps around at the int64
+ * limits.  cweb_shared_delete: CWEB_OK, or CWEB_DECLINED when absent.
+ */
+static inline int
+cweb_shared_get(const char *zone, const char *key, void *buf, size_t size,
+    size_t *len)
+{
+    int      type, rc;
+    int64_t  num;
+
+    rc = cweb_api->shared_get(zone, key, &type, buf, size, len, &num);
+
+    return (rc == CWEB_OK && type != CWEB_SHARED_STRING) ? CWEB_DECLINED : rc;
+}
+
+static inline int
+cweb_shared_get_num(const char *zone, const char *key, int64_t *value)
+{
+    int      type, rc;
+    size_t   len;
+
+    rc = cweb_api->shared_get(zone, key, &type, NULL, 0, &len, value);
+
+    return (rc == CWEB_AGAIN || (rc == CWEB_OK && type != CWEB_SHARED_NUMBER))
+           ? CWEB_DECLINED : rc;
+}
+
+#define CWEB_SHARED_FNS(prefix, how)                                         \
+    static inline int                                                        \
+    cweb_shared_##prefix(const char *zone, const char *key,                  \
+        const void *data, size_t len, long ttl_ms)                           \
+    {                                                                        \
+        return cweb_api->shared_store(how, zone, key, CWEB_SHARED_STRING,    \
+                                      data, len, 0, ttl_ms);                 \
+    }                                                                        \
+                                                                             \
+    static inline int                                                        \
+    cweb_shared_##prefix##_num(const char *zone, const char *key,            \
+        int64_t value, long ttl_ms)                                          \
+    {                                                                        \
+        return cweb_api->shared_store(how, zone, key, CWEB_SHARED_NUMBER,    \
+                                      NULL, 0, value, ttl_ms);               \
+    }
+
+CWEB_SHARED_FNS(set, CWEB_SHARED_SET)
+CWEB_SHARED_FNS(add, CWEB_SHARED_ADD)
+CWEB_SHARED_FNS(replace, CWEB_SHARED_REPLACE)
+
+static inline int
+cweb_shared_incr(const char *zone, const char *key, int64_t delta,
+    int64_t *value)
+{
+    return cweb_api->shared_incr(zone, key, delta, value);
+}
+
+static inline int
+cweb_shared_delete(const char *zone, const char *key)
+{
+    return cweb_api->shared_delete(zone, key);
 }
 
 /*

@@ -82,6 +82,7 @@ typedef struct {
     ngx_array_t                *mgnt;         /* of ngx_cweb_reserved_t */
     ngx_shm_zone_t             *shm_zone;
     ngx_shm_zone_t             *event_zone;   /* ngx_cweb_ipc.c's */
+    ngx_array_t                *shared;       /* cweb_shared_zone's */
     ngx_cycle_t                *cycle;
 } ngx_cweb_main_conf_t;
 

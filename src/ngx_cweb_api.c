@@ -105,7 +105,11 @@ cweb_api_t  ngx_cweb_api = {
     ngx_cweb_status_api,
     ngx_cweb_set_error_api,
     ngx_cweb_json_answer_api,
-    ngx_cweb_part_api
+    ngx_cweb_part_api,
+    ngx_cweb_shared_get_api,
+    ngx_cweb_shared_store_api,
+    ngx_cweb_shared_incr_api,
+    ngx_cweb_shared_delete_api
 };
 
 static struct symbols  ngx_cweb_symbols = {

@@ -77,6 +77,17 @@ int ngx_cweb_status_api(http_response_t *res, int code, const char *reason);
 int ngx_cweb_part_api(http_request_t *req, size_t i, const char *name,
     cweb_part_t *part);
 
+/* ngx_cweb_shared.c: cweb_shared_zone and cweb_shared_*() */
+char *ngx_cweb_shared_zone_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+int ngx_cweb_shared_get_api(const char *zone, const char *key, int *type,
+    void *buf, size_t size, size_t *len, int64_t *num);
+int ngx_cweb_shared_store_api(int how, const char *zone, const char *key,
+    int type, const void *data, size_t len, int64_t num, long ttl);
+int ngx_cweb_shared_incr_api(const char *zone, const char *key,
+    int64_t delta, int64_t *out);
+int ngx_cweb_shared_delete_api(const char *zone, const char *key);
+
 /* ngx_cweb_api_json.c: cweb_set_error(), cweb_json_answer() */
 int ngx_cweb_set_error_api(http_response_t *res, const char *fmt,
     va_list args);

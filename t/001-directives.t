@@ -49,6 +49,16 @@ my @bad = (
      qr/\[emerg\] .*"cweb_handler_timeout" must be positive/],
     [http => 'cweb_handler_timeout forever;',
      qr/\[emerg\] .*"cweb_handler_timeout" directive invalid value/],
+    [http => 'cweb_shared_zone kv 16k;',
+     qr/\[emerg\] .*"cweb_shared_zone" directive has a size below 32k/],
+    [http => 'cweb_shared_zone k/v 1m;',
+     qr/\[emerg\] .*"cweb_shared_zone" directive needs a name of 1-64 letters, digits/],
+    [http => 'cweb_shared_zone kv 1m; cweb_shared_zone kv 2m;',
+     qr/\[emerg\] .*"cweb_shared_zone" directive is duplicate/],
+    [http => 'cweb_shared_zone kv;',
+     qr/\[emerg\] .*invalid number of arguments in "cweb_shared_zone" directive/],
+    [server => 'cweb_shared_zone kv 1m;',
+     qr/\[emerg\] .*"cweb_shared_zone" directive is not allowed here/],
     [http => 'cweb_form_max_parts 0;',
      qr/\[emerg\] .*"cweb_form_max_parts" must be between 1 and 10000/],
     [http => 'cweb_form_max_parts 10001;',
@@ -141,6 +151,8 @@ __DATA__
     cweb_compile_processes 512;
     cweb_max_object_size 16m;
     cweb_handler_timeout 5s;
+    cweb_shared_zone state 64k;
+    cweb_shared_zone more 1m;
     cweb_form_max_parts 16;
     cweb_form_max_part_size 1m;
     cweb_fault_limit 5;
