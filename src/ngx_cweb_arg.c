@@ -95,10 +95,18 @@ ngx_cweb_arg_parse(const char *s, int type, ngx_cweb_arg_num_t *n,
     n->type = type;
     errno = 0;
 
-    /* strto*() would skip leading space, take hex floats, inf and nan */
-    if (s[0] == '\0' || isspace((unsigned char) s[0])
-        || strpbrk(s, "xXnN") != NULL)
+    /*
+     * strto*() would skip leading space (a digit or sign must come first)
+     * and strtod() take hex floats, inf and nan; base 10 takes no hex
+     */
+    if (!isdigit((unsigned char) s[0])
+        && ((s[0] != '-' && s[0] != '+' && s[0] != '.')
+            || (!isdigit((unsigned char) s[1]) && s[1] != '.')))
     {
+        goto nan;
+    }
+
+    if (type >= NGX_CWEB_ARG_FLOAT && strpbrk(s, "xXnN") != NULL) {
         goto nan;
     }
 
@@ -134,7 +142,8 @@ ngx_cweb_arg_parse(const char *s, int type, ngx_cweb_arg_num_t *n,
     }
 
     if (end == s || *end != '\0') {
-        if (type <= NGX_CWEB_ARG_UINT64) {
+        /* "1.5" or "1e3" for an integer: a number, but not an integer */
+        if (type <= NGX_CWEB_ARG_UINT64 && strpbrk(s, "xXnN") == NULL) {
             (void) strtod(s, &end);
 
             if (end != s && *end == '\0') {

@@ -742,7 +742,17 @@ ngx_cweb_http_request(ngx_cweb_call_t *call, ngx_str_t *body)
         return NGX_ERROR;
     }
 
-    (void) ngx_cweb_kv_init(&call->params, r->pool, 0, 0);
+    /* room for every argument: no store growing on the way */
+    n = r->args.len ? 1 : 0;
+
+    for (i = 0; i < r->args.len; i++) {
+        n += (r->args.data[i] == '&');
+    }
+
+    if (ngx_cweb_kv_init(&call->params, r->pool, n, 0) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     (void) ngx_cweb_kv_init(&call->data, r->pool, 0, 0);
 
     for (part = &r->headers_in.headers.part; part; part = part->next) {
@@ -807,50 +817,51 @@ ngx_cweb_form_unescape(u_char *p, size_t len)
 }
 
 
-/* "a=1&b=two+words": names and values unescaped, '+' is a space */
+/*
+ * "a=1&b=two+words": names and values unescaped, '+' is a space; one
+ * copy of the whole text, cut and decoded in place (a name or value only
+ * ever shrinks, and its NUL lands at most on the "=" or "&" after it)
+ */
 
 static ngx_int_t
 ngx_cweb_http_args(ngx_pool_t *pool, http_kv_store_t *store, u_char *p,
     u_char *last)
 {
-    u_char  *amp, *eq;
-    char    *kv[2];
-    size_t   len[2];
-    u_char  *src[2];
-    int      i;
+    u_char  *copy, *end, *amp, *eq, *key, *val;
+    size_t   klen, vlen;
 
-    while (p < last) {
-        amp = ngx_strlchr(p, last, '&');
+    copy = ngx_pnalloc(pool, last - p + 1);
+    if (copy == NULL) {
+        return NGX_ERROR;
+    }
+
+    end = ngx_cpymem(copy, p, last - p);
+    *end = '\0';
+
+    for (p = copy; p < end; p = amp + 1) {
+        amp = ngx_strlchr(p, end, '&');
         if (amp == NULL) {
-            amp = last;
+            amp = end;
         }
 
         eq = ngx_strlchr(p, amp, '=');
 
-        src[0] = p;
-        len[0] = (eq ? eq : amp) - p;
-        src[1] = eq ? eq + 1 : amp;
-        len[1] = eq ? (size_t) (amp - eq - 1) : 0;
+        key = p;
+        klen = (eq ? eq : amp) - p;
 
-        if (len[0] == 0) {
-            p = amp + 1;
+        if (klen == 0) {
             continue;
         }
 
-        for (i = 0; i < 2; i++) {
-            kv[i] = ngx_cweb_cstr(pool, src[i], len[i]);
-            if (kv[i] == NULL) {
-                return NGX_ERROR;
-            }
+        val = eq ? eq + 1 : amp;
+        vlen = eq ? (size_t) (amp - eq - 1) : 0;
 
-            kv[i][ngx_cweb_form_unescape((u_char *) kv[i], len[i])] = '\0';
-        }
+        key[ngx_cweb_form_unescape(key, klen)] = '\0';
+        val[ngx_cweb_form_unescape(val, vlen)] = '\0';
 
-        if (ngx_cweb_kv_push(store, kv[0], kv[1]) != NGX_OK) {
+        if (ngx_cweb_kv_push(store, (char *) key, (char *) val) != NGX_OK) {
             return NGX_ERROR;
         }
-
-        p = amp + 1;
     }
 
     return NGX_OK;
