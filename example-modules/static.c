@@ -11,19 +11,16 @@
  *   cweb_cflags "-O2 -g -DSTATIC_ROOT=\"/srv/www\"";
  *
  * The route is a regex ("/static/.*").  A path with ".." anywhere is
- * refused with 403, a missing file (or a directory) is a 404.  The whole
- * file is read into memory and handed over with cweb_response_body(), so
- * the 8 KB res->body is no limit; the read blocks the worker, though, so
- * nginx's own "root"/"alias" remain the better choice for big files.
+ * refused with 403, a missing file (or a directory) is a 404.  The file is
+ * answered with cweb_send_file(): nginx sends it from its own file
+ * buffers (sendfile where nginx uses it, open_file_cache, ranges,
+ * Last-Modified), so nothing is read into the worker's memory and a file
+ * of any size costs no more than a small one.
  */
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <cweb.h>
 
 #ifndef STATIC_ROOT
@@ -88,54 +85,11 @@ text_reply(http_response_t *res, http_error_t status, const char *text)
 }
 
 
-/* the whole file into a malloc()ed buffer; -1 and errno on failure */
-
-static int
-read_file(int fd, size_t size, char **data, size_t *len)
-{
-    char     *buf;
-    size_t    got;
-    ssize_t   n;
-
-    buf = malloc(size ? size : 1);
-    if (buf == NULL) {
-        return -1;
-    }
-
-    /* read() may return less than asked for; a file may also shrink */
-    for (got = 0; got < size; got += (size_t) n) {
-        n = read(fd, buf + got, size - got);
-
-        if (n == 0) {
-            break;
-        }
-
-        if (n < 0) {
-            if (errno == EINTR) {
-                n = 0;
-                continue;
-            }
-
-            free(buf);
-            return -1;
-        }
-    }
-
-    *data = buf;
-    *len = got;
-
-    return 0;
-}
-
-
 static int
 static_route(struct cweb_context *ctx, http_request_t *req,
     http_response_t *res)
 {
-    int           fd, err;
-    char          file[PATH_MAX], *data;
-    size_t        len;
-    struct stat   st;
+    char          file[PATH_MAX];
     const char   *name;
 
     /* req->path is decoded: "%2e%2e" arrives as ".." and is caught too */
@@ -151,39 +105,13 @@ static_route(struct cweb_context *ctx, http_request_t *req,
         return text_reply(res, HTTP_414_URI_TOO_LONG, "path too long");
     }
 
-    fd = open(file, O_RDONLY | O_CLOEXEC);
-    if (fd == -1) {
-        if (errno == EACCES) {
-            return text_reply(res, HTTP_403_FORBIDDEN, "forbidden");
-        }
-
+    if (cweb_send_file(res, file) != CWEB_OK) {
         return text_reply(res, HTTP_404_NOT_FOUND, "not found");
     }
 
-    if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return text_reply(res, HTTP_404_NOT_FOUND, "not found");
-    }
-
-    if (read_file(fd, (size_t) st.st_size, &data, &len) == -1) {
-        err = errno;
-        close(fd);
-        cweb_log(CWEB_LOG_ERR, "reading \"%s\" failed: %s", file,
-                 strerror(err));
-        return text_reply(res, HTTP_500_INTERNAL_SERVER_ERROR, "read error");
-    }
-
-    close(fd);
-
-    /* the host copies the bytes: our buffer can go right away */
-    if (cweb_response_body(res, data, len) != CWEB_OK) {
-        free(data);
-        return -1;
-    }
-
-    free(data);
-
+    /* a type of our own: the plugin's wins over nginx's by extension */
     http_kv_insert(res->headers, "Content-Type", strdup(content_type(file)));
+
     res->status = HTTP_200_OK;
 
     return 0;

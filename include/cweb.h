@@ -544,6 +544,18 @@ typedef struct cweb_api_s {
                                              int64_t *value);
     int                       (*shared_delete)(const char *zone,
                                                const char *key);
+
+    /* output of any size, streamed; files; compression */
+    int                       (*write)(http_response_t *res,
+                                       const void *data, size_t len);
+    int                       (*flush)(http_response_t *res);
+    int                       (*stream)(http_response_t *res, entry_t more,
+                                        void *data);
+    void                     *(*stream_data)(http_response_t *res);
+    int                       (*send_file)(http_response_t *res,
+                                           const char *path);
+    int                       (*set_compression)(http_response_t *res,
+                                                 int enable, int level);
 } cweb_api_t;
 
 /* set by the host before onload(); hidden, so private to each plugin */
@@ -1182,6 +1194,78 @@ static inline int
 cweb_shared_delete(const char *zone, const char *key)
 {
     return cweb_api->shared_delete(zone, key);
+}
+
+/*
+ * Output of any size, streamed (AG_Web's WEB_Write / WEB_Flush): what the
+ * plugin writes goes through nginx's filters, chunked for HTTP/1.1 (a
+ * closed connection ends it for HTTP/1.0), DATA frames for HTTP/2, gzip'd
+ * when "gzip on" and gzip_types take it.  Nothing in the worker waits for
+ * a client: the host holds at most 256 KB unsent, and a plugin that has
+ * more goes on in a function it registers with cweb_stream().
+ *
+ * cweb_write: appends data[0..len) to the answer (copied).  CWEB_OK;
+ * CWEB_AGAIN when 256 KB already wait for a slow client (nothing taken:
+ * return CWEB_AGAIN from the stream function, or from the handler after
+ * cweb_stream(), and write it at the next call).  What the call leaves in
+ * res->body is sent after what it wrote.  The first flush (or the end of
+ * the call) sends the header: headers, cookies and the status set after
+ * it are refused.
+ * cweb_flush: sends the header and what was written so far now.
+ * cweb_stream: once the handler returns, more(ctx, req, res) is called
+ * each time everything written is sent, until it returns anything but
+ * CWEB_AGAIN: >= 0 ends the answer, < 0 cuts it short (the client sees no
+ * end: chunked encoding unfinished, the connection closed).  more runs as
+ * a route handler does (cweb_handler_timeout for each call, a crash is
+ * the route's fault and cuts the answer) and may use every request
+ * function; data is handed back by cweb_stream_data(res) (keep state in
+ * cweb_palloc() memory: a client that goes away ends the stream without
+ * another call).
+ * cweb_send_file: the answer is the file at path (absolute), sent by
+ * nginx from its file buffers (sendfile where nginx uses it, open_file_cache,
+ * ranges, Content-Length, Last-Modified), its type by extension unless set;
+ * CWEB_DECLINED when it cannot be opened or is no regular file (answer 404
+ * yourself).  The plugin chooses the path: check what a client may ask for.
+ * cweb_set_compression (AG_Web's WEB_SetCompression): enable 0 keeps nginx's
+ * gzip off this answer; 1 with level 0 leaves it to nginx's gzip settings;
+ * 1 with level 1-9 compresses it here (gzip, when the client accepts it and
+ * gzip_http_version, gzip_proxied and gzip_disable allow it; not a file).
+ * Before the header is sent.  Context: request.
+ */
+static inline int
+cweb_write(http_response_t *res, const void *data, size_t len)
+{
+    return cweb_api->write(res, data, len);
+}
+
+static inline int
+cweb_flush(http_response_t *res)
+{
+    return cweb_api->flush(res);
+}
+
+static inline int
+cweb_stream(http_response_t *res, entry_t more, void *data)
+{
+    return cweb_api->stream(res, more, data);
+}
+
+static inline void *
+cweb_stream_data(http_response_t *res)
+{
+    return cweb_api->stream_data(res);
+}
+
+static inline int
+cweb_send_file(http_response_t *res, const char *path)
+{
+    return cweb_api->send_file(res, path);
+}
+
+static inline int
+cweb_set_compression(http_response_t *res, int enable, int level)
+{
+    return cweb_api->set_compression(res, enable, level);
 }
 
 /*

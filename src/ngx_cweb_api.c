@@ -109,7 +109,13 @@ cweb_api_t  ngx_cweb_api = {
     ngx_cweb_shared_get_api,
     ngx_cweb_shared_store_api,
     ngx_cweb_shared_incr_api,
-    ngx_cweb_shared_delete_api
+    ngx_cweb_shared_delete_api,
+    ngx_cweb_write_api,
+    ngx_cweb_flush_api,
+    ngx_cweb_stream_api,
+    ngx_cweb_stream_data_api,
+    ngx_cweb_send_file_api,
+    ngx_cweb_set_compression_api
 };
 
 static struct symbols  ngx_cweb_symbols = {

@@ -88,6 +88,15 @@ int ngx_cweb_shared_incr_api(const char *zone, const char *key,
     int64_t delta, int64_t *out);
 int ngx_cweb_shared_delete_api(const char *zone, const char *key);
 
+/* ngx_cweb_stream.c: cweb_write() ... cweb_set_compression() */
+int ngx_cweb_write_api(http_response_t *res, const void *data, size_t len);
+int ngx_cweb_flush_api(http_response_t *res);
+int ngx_cweb_stream_api(http_response_t *res, entry_t more, void *data);
+void *ngx_cweb_stream_data_api(http_response_t *res);
+int ngx_cweb_send_file_api(http_response_t *res, const char *path);
+int ngx_cweb_set_compression_api(http_response_t *res, int enable,
+    int level);
+
 /* ngx_cweb_api_json.c: cweb_set_error(), cweb_json_answer() */
 int ngx_cweb_set_error_api(http_response_t *res, const char *fmt,
     va_list args);

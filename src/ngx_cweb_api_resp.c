@@ -25,6 +25,8 @@ static u_char *ngx_cweb_cookie_line(ngx_pool_t *pool, const char *name,
 static int ngx_cweb_header_push(ngx_cweb_call_t *call, const char *name,
     size_t nlen, u_char *value, size_t vlen);
 static void ngx_cweb_header_forget(ngx_cweb_call_t *call, const char *name);
+static ngx_cweb_call_t *ngx_cweb_resp_call(http_response_t *res,
+    const char *fn);
 
 
 int
@@ -86,7 +88,7 @@ ngx_cweb_cookie_set_api(http_response_t *res, const char *name,
         "/", NULL, 0, 0, 0, 1, CWEB_SAMESITE_LAX
     };
 
-    call = ngx_cweb_call_check(res, NULL, "cweb_cookie_set");
+    call = ngx_cweb_resp_call(res, "cweb_cookie_set");
     if (call == NULL) {
         return CWEB_ERROR;
     }
@@ -221,7 +223,7 @@ ngx_cweb_response_header_api(http_response_t *res, const char *name,
 {
     ngx_cweb_call_t  *call;
 
-    call = ngx_cweb_call_check(res, NULL, "cweb_response_header");
+    call = ngx_cweb_resp_call(res, "cweb_response_header");
     if (call == NULL) {
         return CWEB_ERROR;
     }
@@ -241,7 +243,7 @@ ngx_cweb_header_add_api(http_response_t *res, const char *name,
     u_char           *v;
     ngx_cweb_call_t  *call;
 
-    call = ngx_cweb_call_check(res, NULL, "cweb_response_header_add");
+    call = ngx_cweb_resp_call(res, "cweb_response_header_add");
     if (call == NULL) {
         return CWEB_ERROR;
     }
@@ -351,7 +353,7 @@ ngx_cweb_status_api(http_response_t *res, int code, const char *reason)
     u_char           *p;
     ngx_cweb_call_t  *call;
 
-    call = ngx_cweb_call_check(res, NULL, "cweb_response_status");
+    call = ngx_cweb_resp_call(res, "cweb_response_status");
     if (call == NULL) {
         return CWEB_ERROR;
     }
@@ -389,4 +391,23 @@ ngx_cweb_status_api(http_response_t *res, int code, const char *reason)
     call->status = (ngx_uint_t) code;
 
     return CWEB_OK;
+}
+
+
+/* the running call, while its header is not sent yet (cweb_flush()) */
+
+static ngx_cweb_call_t *
+ngx_cweb_resp_call(http_response_t *res, const char *fn)
+{
+    ngx_cweb_call_t  *call;
+
+    call = ngx_cweb_call_check(res, NULL, fn);
+
+    if (call && call->stream && call->stream->header_sent) {
+        ngx_cweb_api_error("%s(): the header is already sent (the answer is "
+                           "being streamed)", fn);
+        return NULL;
+    }
+
+    return call;
 }

@@ -51,7 +51,11 @@ static ngx_int_t ngx_cweb_http_refuse(ngx_http_request_t *r,
     const u_char *reason);
 static void ngx_cweb_http_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_cweb_http_run(ngx_cweb_call_t *call);
-static ngx_int_t ngx_cweb_http_call(ngx_cweb_call_t *call, int *rc,
+static int ngx_cweb_http_more(ngx_cweb_call_t *call);
+static ngx_uint_t ngx_cweb_http_faulted(ngx_cweb_call_t *call, int crashed,
+    ngx_uint_t overflow);
+static ngx_int_t ngx_cweb_http_call(ngx_cweb_call_t *call, entry_t fn,
+    int *rc,
     ngx_uint_t *overflow, int *crashed);
 static char *ngx_cweb_http_body_buffer(void);
 static void ngx_cweb_http_recycle(char *buf);
@@ -445,41 +449,33 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
                             call->res_owned, 4, 1);
     call->res.status = HTTP_200_OK;
 
-    if (ngx_cweb_http_call(call, &rc, &overflow, &crashed) != NGX_OK) {
+    if (ngx_cweb_http_call(call, rt->plugin->config->routes[rt->index].handler,
+                           &rc, &overflow, &crashed)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (crashed) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "cweb plugin \"%V\" version %ui route \"%V %V\" "
-                      "crashed (%s): a fault, answered 500",
-                      &rt->plugin->name, rt->plugin->version, &rt->method,
-                      &rt->path, ngx_cweb_signal_name(crashed));
-
-        ngx_cweb_fault_recovered(crashed, r->connection->log);
-
+    if (ngx_cweb_http_faulted(call, crashed, overflow)) {
         return ngx_cweb_http_refuse(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                                     "plugin fault", rt->plugin,
-                                    (u_char *) "the plugin crashed while "
-                                    "handling this request");
+                                    crashed
+                                    ? (u_char *) "the plugin crashed while "
+                                                 "handling this request"
+                                    : (u_char *) "the handler wrote past "
+                                                 "res->body");
     }
 
-    if (overflow) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "cweb plugin \"%V\" version %ui route \"%V %V\" wrote "
-                      "past res->body (%d bytes): a fault, answered 500",
-                      &rt->plugin->name, rt->plugin->version, &rt->method,
-                      &rt->path, HTTP_RESPONSE_SIZE);
+    /* cweb_write(), cweb_stream(), cweb_send_file(): a streamed answer */
+    if (call->stream && call->stream->writing) {
+        if (call->plugin == NULL) {
+            call->plugin = rt->plugin;
+            ngx_cweb_plugin_acquire(rt->plugin);
+        }
 
-        ngx_cweb_fault_record(ngx_cweb_call_what(rt->plugin->slot,
-                                                 rt->plugin->version,
-                                                 (ngx_int_t) rt->index),
-                              NGX_CWEB_FAULT_OVERFLOW, 0, ngx_pid);
+        call->stream->resume = ngx_cweb_http_more;
 
-        return ngx_cweb_http_refuse(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                    "plugin fault", rt->plugin,
-                                    (u_char *) "the handler wrote past "
-                                    "res->body");
+        return ngx_cweb_stream_start(call);
     }
 
     flags = rt->ws ? 0 : rt->plugin->config->routes[rt->index].flags;
@@ -507,6 +503,92 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
 }
 
 
+/* a crash or an overflow of the call: logged and counted, 1 */
+
+static ngx_uint_t
+ngx_cweb_http_faulted(ngx_cweb_call_t *call, int crashed, ngx_uint_t overflow)
+{
+    ngx_cweb_route_t    *rt;
+    ngx_http_request_t  *r;
+
+    r = call->r;
+    rt = call->route;
+
+    if (crashed) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "cweb plugin \"%V\" version %ui route \"%V %V\" "
+                      "crashed (%s): a fault, %s",
+                      &rt->plugin->name, rt->plugin->version, &rt->method,
+                      &rt->path, ngx_cweb_signal_name(crashed),
+                      call->stream && call->stream->header_sent
+                      ? "its answer cut short" : "answered 500");
+
+        ngx_cweb_fault_recovered(crashed, r->connection->log);
+
+        return 1;
+    }
+
+    if (overflow) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "cweb plugin \"%V\" version %ui route \"%V %V\" wrote "
+                      "past res->body (%d bytes): a fault, %s",
+                      &rt->plugin->name, rt->plugin->version, &rt->method,
+                      &rt->path, HTTP_RESPONSE_SIZE,
+                      call->stream && call->stream->header_sent
+                      ? "its answer cut short" : "answered 500");
+
+        ngx_cweb_fault_record(ngx_cweb_call_what(rt->plugin->slot,
+                                                 rt->plugin->version,
+                                                 (ngx_int_t) rt->index),
+                              NGX_CWEB_FAULT_OVERFLOW, 0, ngx_pid);
+
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * a streamed answer's next part: cweb_stream()'s function called as the
+ * handler was (its own res->body, the marker, the watchdog); what it
+ * returns, CWEB_ERROR for a fault
+ */
+
+static int
+ngx_cweb_http_more(ngx_cweb_call_t *call)
+{
+    int         rc, crashed;
+    ngx_uint_t  overflow;
+
+    call->res.body = ngx_cweb_http_body_buffer();
+    if (call->res.body == NULL) {
+        return CWEB_ERROR;
+    }
+
+    call->body_buf = call->res.body;
+    call->res.content_length = 0;
+    call->out.len = 0;
+    call->out_set = 0;
+
+    if (ngx_cweb_http_call(call, call->stream->more, &rc, &overflow, &crashed)
+        != NGX_OK)
+    {
+        return CWEB_ERROR;
+    }
+
+    if (ngx_cweb_http_faulted(call, crashed, overflow)) {
+        return CWEB_ERROR;
+    }
+
+    if (ngx_cweb_stream_body(call) != NGX_OK) {
+        return CWEB_ERROR;
+    }
+
+    return rc;
+}
+
+
 /*
  * The handler, inside the marker, and the plugin's memory it hands back:
  * the 8 KB buffer (guard checked, recycled) or a body of its own (copied,
@@ -514,8 +596,8 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
  */
 
 static ngx_int_t
-ngx_cweb_http_call(ngx_cweb_call_t *call, int *rc, ngx_uint_t *overflow,
-    int *crashed)
+ngx_cweb_http_call(ngx_cweb_call_t *call, entry_t fn, int *rc,
+    ngx_uint_t *overflow, int *crashed)
 {
     char                *buf, *body;
     size_t               len;
@@ -534,9 +616,8 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, int *rc, ngx_uint_t *overflow,
     ngx_cweb_call_enter(rt->plugin, (ngx_int_t) rt->index);
 
     *rc = -1;
-    *crashed = ngx_cweb_fault_call_route(
-                   rt->plugin->config->routes[rt->index].handler,
-                   &ngx_cweb_context, &call->req, &call->res, rc);
+    *crashed = ngx_cweb_fault_call_route(fn, &ngx_cweb_context, &call->req,
+                                         &call->res, rc);
 
     /* the plugin's free() never frees buf (cweb_entry.c): still ours */
     *overflow = (guard[0] != NGX_CWEB_GUARD || guard[1] != NGX_CWEB_GUARD);

@@ -25,8 +25,30 @@ typedef struct {
 } ngx_cweb_kv_t;
 
 
-/* one call of a route handler: what the plugin sees, and its request */
+typedef struct ngx_cweb_call_s    ngx_cweb_call_t;
+
+/* a streamed answer (ngx_cweb_stream.c) */
 typedef struct {
+    entry_t                     more;         /* cweb_stream()'s */
+    void                       *data;
+    int                       (*resume)(ngx_cweb_call_t *call);
+    ngx_chain_t                *out;          /* written, not yet sent */
+    ngx_chain_t               **last_out;
+    ngx_buf_t                  *tail;         /* out's last buffer */
+    ngx_chain_t                *free;
+    ngx_chain_t                *busy;
+    size_t                      pending;      /* in out and busy */
+    off_t                       file_size;
+    void                       *z;            /* z_stream, zlevel's */
+    int                         zlevel;
+    unsigned                    header_sent:1;
+    unsigned                    writing:1;
+    unsigned                    file:1;
+} ngx_cweb_stream_t;
+
+
+/* one call of a route handler: what the plugin sees, and its request */
+struct ngx_cweb_call_s {
     http_request_t              req;
     http_response_t             res;
     ngx_cweb_kv_t               params;
@@ -54,7 +76,8 @@ typedef struct {
     unsigned                    has_body:1;
     unsigned                    body_released:1;  /* the plugin free()d it */
     unsigned                    json:1;       /* Content-Type: JSON */
-} ngx_cweb_call_t;
+    ngx_cweb_stream_t          *stream;       /* cweb_write() ... */
+};
 
 
 /* ngx_cweb_http.c: plugin routes */
@@ -76,6 +99,12 @@ ngx_int_t ngx_cweb_response_reason_ok(const char *reason, size_t len);
 ngx_int_t ngx_cweb_form_multipart(ngx_cweb_call_t *call, ngx_str_t *ct,
     ngx_str_t *body);
 char *ngx_cweb_cstr(ngx_pool_t *pool, const u_char *data, size_t len);
+
+/* ngx_cweb_stream.c: streamed answers */
+ngx_int_t ngx_cweb_stream_start(ngx_cweb_call_t *call);
+ngx_int_t ngx_cweb_stream_send(ngx_cweb_call_t *call, ngx_uint_t last);
+ngx_int_t ngx_cweb_stream_body(ngx_cweb_call_t *call);
+ngx_int_t ngx_cweb_response_prepare(ngx_cweb_call_t *call);
 
 /* ngx_cweb_api_json.c: JSON envelopes of flagged routes */
 ngx_int_t ngx_cweb_json_envelope(ngx_cweb_call_t *call, int rc);

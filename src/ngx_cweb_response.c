@@ -112,12 +112,15 @@ ngx_cweb_response_name_is(const char *name, const char *lower, size_t len)
 }
 
 
+/*
+ * status, headers and Content-Type of what the plugin answered, into
+ * headers_out (the streamed answer and the whole one share it)
+ */
+
 ngx_int_t
-ngx_cweb_response_send(ngx_cweb_call_t *call)
+ngx_cweb_response_prepare(ngx_cweb_call_t *call)
 {
     ngx_int_t            rc;
-    ngx_buf_t           *b;
-    ngx_chain_t          out;
     http_response_t     *res;
     ngx_http_request_t  *r;
 
@@ -153,6 +156,25 @@ ngx_cweb_response_send(ngx_cweb_call_t *call)
         && ngx_http_set_content_type(r) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_cweb_response_send(ngx_cweb_call_t *call)
+{
+    ngx_int_t            rc;
+    ngx_buf_t           *b;
+    ngx_chain_t          out;
+    ngx_http_request_t  *r;
+
+    r = call->r;
+
+    rc = ngx_cweb_response_prepare(call);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     /*
