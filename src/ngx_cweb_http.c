@@ -466,8 +466,11 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
                                                  "res->body");
     }
 
-    /* cweb_write(), cweb_stream(), cweb_send_file(): a streamed answer */
-    if (call->stream && call->stream->writing) {
+    /*
+     * cweb_write(), cweb_stream(), cweb_send_file(), or compression of our
+     * own: a streamed answer
+     */
+    if (call->stream && (call->stream->writing || call->stream->zlevel)) {
         if (call->plugin == NULL) {
             call->plugin = rt->plugin;
             ngx_cweb_plugin_acquire(rt->plugin);

@@ -68,7 +68,9 @@ sub blob () {
 #   TEST 2: 15 requests, 30 header lines
 #   TEST 3:  5 requests, 10 header lines
 #   TEST 4:  9 requests, 10 header lines
-plan tests => repeat_each() * (4 * (8 + 15 + 5 + 9) + 8 + 30 + 10 + 10);
+#   TEST 5:  8 requests, 11 header lines
+plan tests => repeat_each() * (4 * (8 + 15 + 5 + 9 + 8) + 8 + 30 + 10 + 10
+                               + 11);
 
 run_tests();
 
@@ -276,6 +278,72 @@ X-Request-Id: t050-multipart
     "forbidden\n",
     "forbidden\n",
     qr/400 Bad Request/,
+]
+--- no_error_log
+[error]
+[alert]
+--- timeout: 30
+
+
+
+=== TEST 5: uploads.c: a multipart upload validated (400 JSON naming the
+field), a cookie, a JSON list (gzip'd when asked), a streamed CSV, the
+form with the cookie's color, the count shared by all workers
+--- http_config
+    cweb_module_dir $TEST_NGINX_SERVER_ROOT/cweb_temp;
+    cweb_dev on;
+    cweb_shared_zone counters 1m;
+--- config
+    location /mgnt { cweb_mgnt; }
+    location / { cweb; }
+--- request eval
+[
+    "POST /mgnt\n" . main::example("uploads.c"),
+    "POST /uploads\n" . main::multipart(["title", ' my "notes", v1 '],
+        ["count", "3"], ["color", "green"], ["file", "a,b\n", "up.txt"]),
+    "POST /uploads\n" . main::multipart(["title", "x"], ["count", "11"],
+        ["color", "green"], ["file", "a", "up.txt"]),
+    "POST /uploads\n" . main::multipart(["title", "x"], ["count", "1"],
+        ["color", "red"]),
+    "GET /uploads/list",
+    "GET /uploads/export.csv",
+    "GET /uploads",
+    "GET /uploads/list",
+]
+--- more_headers eval
+[
+    "",
+    "Content-Type: multipart/form-data; boundary=t050-boundary",
+    "Content-Type: multipart/form-data; boundary=t050-boundary",
+    "Content-Type: multipart/form-data; boundary=t050-boundary",
+    "",
+    "",
+    "Cookie: upload_color=green",
+    "Accept-Encoding: gzip",
+]
+--- error_code eval
+[201, 201, 400, 400, 200, 200, 200, 200]
+--- response_headers eval
+[
+    "Content-Type: application/json",
+    "Content-Type: application/json\nSet-Cookie: upload_color=green; Max-Age=2592000; Path=/uploads; HttpOnly; SameSite=Lax",
+    "Content-Type: application/json",
+    "Content-Type: application/json",
+    "Content-Type: application/json\n!Content-Encoding",
+    "Content-Type: text/csv; charset=utf-8\nTransfer-Encoding: chunked",
+    "Content-Type: text/html; charset=utf-8",
+    "Content-Encoding: gzip",
+]
+--- response_body eval
+[
+    qr/^\{"module":"uploads","version":1,.*"status":"created"\}$/,
+    qq({"id":1,"title":"my \\"notes\\", v1","count":3,"color":"green","file":"up.txt","size":4,"code":0}\n),
+    qq({"code":-1,"error":"argument \\"count\\": out of range 1..10"}\n),
+    qq({"code":-1,"error":"argument \\"file\\": missing (a file part)"}\n),
+    qq([{"id":1,"title":"my \\"notes\\", v1","count":3,"color":"green","file":"up.txt","size":4}]\n),
+    qq(id,title,count,color,file,size\r\n1,"my ""notes"", v1",3,"green","up.txt",4\r\n),
+    qr{<option selected>green</option>.*<p id=count>1 uploads so far}s,
+    qr/^\x1f\x8b/,
 ]
 --- no_error_log
 [error]

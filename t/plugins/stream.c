@@ -122,7 +122,7 @@ st_text(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
                                   atoi(ARG("level", "0")));
     }
 
-    cweb_response_header(res, "Content-Type", "text/plain");
+    cweb_response_header(res, "Content-Type", ARG("type", "text/plain"));
 
     for (i = 0; i < 1024; i++) {
         snprintf(line, sizeof(line), "line %04d of a text that compresses "
@@ -145,7 +145,7 @@ st_plain(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
                                   atoi(ARG("level", "0")));
     }
 
-    cweb_response_header(res, "Content-Type", "text/plain");
+    cweb_response_header(res, "Content-Type", ARG("type", "text/plain"));
     snprintf(res->body, HTTP_RESPONSE_SIZE, "%0*d\n", 2000, rc);
 
     return 0;
