@@ -1,10 +1,10 @@
 
 /*
  * Typed arguments and URL escaping for plugins (cweb.h's cweb_arg_*,
- * cweb_url_*): an argument is looked up in the query, then the form, as
- * the plugin's req->params and req->data show them (the host's stores,
- * whatever the plugin pointed those members at); its text is converted
- * by ngx_cweb_arg.c.  A bad value is the client's, not the plugin's: it
+ * cweb_url_*): an argument is looked up in the query, then the form, in
+ * the host's stores of the call (what req->params and req->data were set
+ * to, whatever the plugin pointed those members at since); its text is
+ * converted by ngx_cweb_arg.c.  A bad value is the client's, not the plugin's: it
  * is no error-log line, only cweb_arg_error()'s message.
  */
 

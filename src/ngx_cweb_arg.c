@@ -71,6 +71,11 @@ ngx_cweb_arg_number(const char *s, int type, void *out, const void *min,
         return NGX_CWEB_ARG_INVALID;
     }
 
+    /* a float compares as the float it becomes: "0.1" is 0.1f, not below */
+    if (type == NGX_CWEB_ARG_FLOAT) {
+        n.v.d = (float) n.v.d;
+    }
+
     if (min) {
         ngx_cweb_arg_load(&lo, type, min);
         ngx_cweb_arg_load(&hi, type, max);
@@ -119,8 +124,8 @@ ngx_cweb_arg_parse(const char *s, int type, ngx_cweb_arg_num_t *n,
 
     case NGX_CWEB_ARG_UINT:
     case NGX_CWEB_ARG_UINT64:
-        /* strtoull() takes "-1" as its maximum */
-        if (s[0] == '-') {
+        /* strtoull() takes "-1" as its maximum; no sign at all here */
+        if (s[0] == '-' || s[0] == '+') {
             snprintf(why, NGX_CWEB_ARG_WHY_LEN, "not an unsigned number");
             return NGX_CWEB_ARG_INVALID;
         }

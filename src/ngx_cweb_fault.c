@@ -422,6 +422,31 @@ ngx_cweb_fault_call_route(entry_t handler, cweb_context_t *ctx,
 }
 
 
+/*
+ * len bytes of a buffer the plugin handed over (its own res->body with its
+ * content_length): read inside the marker, as the plugin's code is, so a
+ * length past the buffer's end is the plugin's fault; 0 or the signal
+ */
+
+int
+ngx_cweb_fault_copy(void *dst, const void *src, size_t len)
+{
+    int  signo;
+
+    ngx_cweb_fault_armed = 1;
+
+    signo = sigsetjmp(ngx_cweb_fault_jmp, 0);
+
+    if (signo == 0) {
+        ngx_memcpy(dst, src, len);
+    }
+
+    ngx_cweb_fault_armed = 0;
+
+    return signo;
+}
+
+
 /* event: 0 on_open, 1 on_message, 2 on_close (NGX_CWEB_WS_*) */
 
 int

@@ -90,6 +90,7 @@ void ngx_cweb_fault_record_call(ngx_atomic_uint_t what, ngx_msec_t since,
 ngx_uint_t ngx_cweb_fault_stale(ngx_cweb_shm_module_t *m, ngx_msec_t since);
 u_char *ngx_cweb_fault_describe(u_char *buf, size_t size, ngx_uint_t kind,
     ngx_int_t value);
+int ngx_cweb_fault_copy(void *dst, const void *src, size_t len);
 int ngx_cweb_fault_call_route(entry_t handler, cweb_context_t *ctx,
     http_request_t *req, http_response_t *res, int *rc);
 int ngx_cweb_fault_call_hook(void (*hook)(struct cweb_context *),

@@ -59,12 +59,8 @@ static ngx_int_t ngx_cweb_http_call(ngx_cweb_call_t *call, entry_t fn,
     ngx_uint_t *overflow, int *crashed);
 static char *ngx_cweb_http_body_buffer(void);
 static void ngx_cweb_http_recycle(char *buf);
-static void ngx_cweb_http_foreign_body(ngx_cweb_call_t *call, char *body);
+static int ngx_cweb_http_foreign_body(ngx_cweb_call_t *call, char *body);
 static ngx_int_t ngx_cweb_http_request(ngx_cweb_call_t *call,
-    ngx_str_t *body);
-static ngx_int_t ngx_cweb_http_args(ngx_pool_t *pool, http_kv_store_t *store,
-    u_char *p, u_char *last);
-static ngx_int_t ngx_cweb_http_form(ngx_cweb_call_t *call,
     ngx_str_t *body);
 static ngx_socket_t ngx_cweb_http_raw_fd(ngx_http_request_t *r);
 
@@ -333,24 +329,6 @@ ngx_cweb_http_body_handler(ngx_http_request_t *r)
 }
 
 
-ngx_uint_t
-ngx_cweb_http_urlencoded(ngx_http_request_t *r)
-{
-    ngx_str_t  *ct;
-
-    static ngx_str_t  form = ngx_string("application/x-www-form-urlencoded");
-
-    if (r->headers_in.content_type == NULL) {
-        return 0;
-    }
-
-    ct = &r->headers_in.content_type->value;
-
-    return ct->len >= form.len
-           && ngx_strncasecmp(ct->data, form.data, form.len) == 0;
-}
-
-
 /* the whole body in one NUL-terminated piece, from memory or temp file */
 
 ngx_int_t
@@ -457,6 +435,12 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
     }
 
     if (ngx_cweb_http_faulted(call, crashed, overflow)) {
+
+        /* after a cweb_flush(): the header is out, only the cut is left */
+        if (call->stream && call->stream->header_sent) {
+            return NGX_ERROR;
+        }
+
         return ngx_cweb_http_refuse(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                                     "plugin fault", rt->plugin,
                                     crashed
@@ -485,9 +469,13 @@ ngx_cweb_http_run(ngx_cweb_call_t *call)
 
     /* a JSON envelope's route: what the handler returns is the answer */
     if (flags & (CWEB_JSON_STATUS|CWEB_JSON)) {
-        return ngx_cweb_json_envelope(call, rc) == NGX_OK
-               ? ngx_cweb_response_send(call)
-               : NGX_HTTP_INTERNAL_SERVER_ERROR;
+        if (ngx_cweb_json_envelope(call, rc) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        /* compressed here (cweb_set_compression()): through the stream */
+        return (call->stream && call->stream->zlevel)
+               ? ngx_cweb_stream_start(call) : ngx_cweb_response_send(call);
     }
 
     /*
@@ -661,7 +649,7 @@ ngx_cweb_http_call(ngx_cweb_call_t *call, entry_t fn, int *rc,
         }
 
     } else if (body != NULL) {
-        ngx_cweb_http_foreign_body(call, body);
+        *crashed = ngx_cweb_http_foreign_body(call, body);
     }
 
     ngx_cweb_call_leave();
@@ -729,7 +717,11 @@ ngx_cweb_http_body_buffer(void)
         guard[1] = NGX_CWEB_GUARD;
     }
 
-    buf[0] = '\0';
+    /*
+     * all of it: a plugin that sends content_length bytes of it without
+     * writing them would send the previous answer's (another client's)
+     */
+    ngx_memzero(buf, HTTP_RESPONSE_SIZE);
 
     return buf;
 }
@@ -741,22 +733,30 @@ ngx_cweb_http_body_buffer(void)
  * the stack or into the host's own buffer, which free() would abort on
  */
 
-static void
+static int
 ngx_cweb_http_foreign_body(ngx_cweb_call_t *call, char *body)
 {
+    int      signo;
     u_char   here;
     size_t   len;
     Dl_info  info;
 
     if (!call->out_set) {
         len = (call->res.content_length > 0)
-              ? (size_t) call->res.content_length : ngx_strlen(body);
+              ? (size_t) call->res.content_length
+              : ngx_strnlen((u_char *) body, NGX_MAX_INT32_VALUE);
 
         call->out.data = ngx_pnalloc(call->r->pool, len ? len : 1);
-        if (call->out.data) {
-            call->out.len = ngx_cpymem(call->out.data, body, len)
-                            - call->out.data;
+
+        /* a content_length past the plugin's buffer is the plugin's fault */
+        signo = call->out.data
+                ? ngx_cweb_fault_copy(call->out.data, body, len) : 0;
+
+        if (signo) {
+            return signo;           /* not freed: it may be no heap block */
         }
+
+        call->out.len = call->out.data ? len : 0;
     }
 
     if (dladdr(body, &info) != 0
@@ -765,10 +765,12 @@ ngx_cweb_http_foreign_body(ngx_cweb_call_t *call, char *body)
         || (body >= call->body_buf
             && body < call->body_buf + HTTP_RESPONSE_SIZE + NGX_CWEB_GUARD_LEN))
     {
-        return;
+        return 0;
     }
 
     free(body);
+
+    return 0;
 }
 
 
@@ -864,113 +866,17 @@ ngx_cweb_http_request(ngx_cweb_call_t *call, ngx_str_t *body)
     }
 
     if (r->args.len
-        && ngx_cweb_http_args(r->pool, req->params, r->args.data,
+        && ngx_cweb_form_args(r->pool, req->params, r->args.data,
                               r->args.data + r->args.len)
            != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    return body->len ? ngx_cweb_http_form(call, body) : NGX_OK;
+    return body->len ? ngx_cweb_form_parse(call, body) : NGX_OK;
 }
 
 
-/*
- * a name or value of an application/x-www-form-urlencoded body or a query,
- * decoded in place ('+' is a space, %XX a byte); returns its new length
- */
-
-size_t
-ngx_cweb_form_unescape(u_char *p, size_t len)
-{
-    u_char  *s, *d, *last;
-
-    last = p + len;
-
-    for (s = p; s < last; s++) {
-        if (*s == '+') {
-            *s = ' ';
-        }
-    }
-
-    s = p;
-    d = p;
-    ngx_unescape_uri(&d, &s, len, 0);
-
-    return d - p;
-}
-
-
-/*
- * "a=1&b=two+words": names and values unescaped, '+' is a space; one
- * copy of the whole text, cut and decoded in place (a name or value only
- * ever shrinks, and its NUL lands at most on the "=" or "&" after it)
- */
-
-static ngx_int_t
-ngx_cweb_http_args(ngx_pool_t *pool, http_kv_store_t *store, u_char *p,
-    u_char *last)
-{
-    u_char  *copy, *end, *amp, *eq, *key, *val;
-    size_t   klen, vlen;
-
-    copy = ngx_pnalloc(pool, last - p + 1);
-    if (copy == NULL) {
-        return NGX_ERROR;
-    }
-
-    end = ngx_cpymem(copy, p, last - p);
-    *end = '\0';
-
-    for (p = copy; p < end; p = amp + 1) {
-        amp = ngx_strlchr(p, end, '&');
-        if (amp == NULL) {
-            amp = end;
-        }
-
-        eq = ngx_strlchr(p, amp, '=');
-
-        key = p;
-        klen = (eq ? eq : amp) - p;
-
-        if (klen == 0) {
-            continue;
-        }
-
-        val = eq ? eq + 1 : amp;
-        vlen = eq ? (size_t) (amp - eq - 1) : 0;
-
-        key[ngx_cweb_form_unescape(key, klen)] = '\0';
-        val[ngx_cweb_form_unescape(val, vlen)] = '\0';
-
-        if (ngx_cweb_kv_push(store, (char *) key, (char *) val) != NGX_OK) {
-            return NGX_ERROR;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_cweb_http_form(ngx_cweb_call_t *call, ngx_str_t *body)
-{
-    ngx_http_request_t  *r;
-
-    r = call->r;
-
-    if (r->headers_in.content_type == NULL) {
-        return NGX_OK;
-    }
-
-    if (ngx_cweb_http_urlencoded(r)) {
-        return ngx_cweb_http_args(r->pool, &call->data.pub, body->data,
-                                  body->data + body->len);
-    }
-
-    return ngx_cweb_form_multipart(call, &r->headers_in.content_type->value,
-                                   body);
-}
 
 
 /* where a dying process may still write a whole answer itself */

@@ -99,6 +99,9 @@ ngx_int_t ngx_cweb_response_reason_ok(const char *reason, size_t len);
 ngx_int_t ngx_cweb_form_multipart(ngx_cweb_call_t *call, ngx_str_t *ct,
     ngx_str_t *body);
 char *ngx_cweb_cstr(ngx_pool_t *pool, const u_char *data, size_t len);
+ngx_int_t ngx_cweb_form_parse(ngx_cweb_call_t *call, ngx_str_t *body);
+ngx_int_t ngx_cweb_form_args(ngx_pool_t *pool, http_kv_store_t *store,
+    u_char *p, u_char *last);
 
 /* ngx_cweb_stream.c: streamed answers */
 ngx_int_t ngx_cweb_stream_start(ngx_cweb_call_t *call);

@@ -127,8 +127,10 @@ ngx_cweb_response_prepare(ngx_cweb_call_t *call)
     r = call->r;
     res = &call->res;
 
+    /* 101 is a WebSocket route's, answered by the host, never a body's */
     if ((size_t) res->status
-        >= sizeof(ngx_cweb_response_status) / sizeof(ngx_uint_t))
+        >= sizeof(ngx_cweb_response_status) / sizeof(ngx_uint_t)
+        || res->status == HTTP_101_SWITCHING_PROTOCOLS)
     {
         res->status = HTTP_500_INTERNAL_SERVER_ERROR;
     }
@@ -249,11 +251,12 @@ ngx_cweb_response_headers(ngx_cweb_call_t *call)
 
     kv = res->headers->entries;
 
+    /* all checked before any is pushed: a refusal leaves none behind */
     for (i = 0; i < res->headers->size; i++) {
         len = ngx_cweb_response_header_len(kv[i].key, NGX_CWEB_HNAME);
         vlen = ngx_cweb_response_header_len(kv[i].value, NGX_CWEB_HVALUE);
 
-        if (len == 0 || vlen-- == 0) {
+        if (len == 0 || vlen == 0) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "cweb plugin \"%V\" route \"%V %V\": response "
                           "header \"%s\" has a CR, LF or another byte not "
@@ -263,6 +266,11 @@ ngx_cweb_response_headers(ngx_cweb_call_t *call)
                           kv[i].key ? kv[i].key : "(null)");
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+    }
+
+    for (i = 0; i < res->headers->size; i++) {
+        len = ngx_cweb_response_header_len(kv[i].key, NGX_CWEB_HNAME);
+        vlen = ngx_cweb_response_header_len(kv[i].value, NGX_CWEB_HVALUE) - 1;
 
         if (len == sizeof("Content-Type") - 1
             && ngx_cweb_response_name_is(kv[i].key, "content-type", len))
@@ -270,6 +278,15 @@ ngx_cweb_response_headers(ngx_cweb_call_t *call)
             r->headers_out.content_type.data = (u_char *) kv[i].value;
             r->headers_out.content_type.len = vlen;
             r->headers_out.content_type_len = vlen;
+
+            if (res->headers != &call->res_headers.pub) {
+                r->headers_out.content_type.data =
+                               ngx_pstrdup(r->pool, &r->headers_out.content_type);
+                if (r->headers_out.content_type.data == NULL) {
+                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                }
+            }
+
             continue;
         }
 
@@ -288,6 +305,21 @@ ngx_cweb_response_headers(ngx_cweb_call_t *call)
         h->key.len = len;
         h->value.data = (u_char *) kv[i].value;
         h->value.len = vlen;
+
+        /* a store of the plugin's own may be freed while the answer lives */
+        if (res->headers != &call->res_headers.pub
+            && ((h->key.data = ngx_pstrdup(r->pool, &h->key)) == NULL
+                || (h->value.data = ngx_pstrdup(r->pool, &h->value)) == NULL))
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        /* the plugin's own encoding: nginx's gzip must not add another */
+        if (len == sizeof("Content-Encoding") - 1
+            && ngx_cweb_response_name_is(kv[i].key, "content-encoding", len))
+        {
+            r->headers_out.content_encoding = h;
+        }
     }
 
     return ngx_cweb_response_added(call);

@@ -247,6 +247,16 @@ ngx_cweb_shared_zone(const char *zone, const char *key, const char *fn,
         return NULL;
     }
 
+    /*
+     * a version on trial must not change what the live ones share, and a
+     * canary killed holding a zone's lock would hold it for good (nginx's
+     * master unlocks a dead child's locks for its own children only)
+     */
+    if (ngx_cweb_api.is_canary()) {
+        ngx_cweb_api_error("%s(): not in the canary (cweb_is_canary())", fn);
+        return NULL;
+    }
+
     if (zone == NULL || key == NULL) {
         ngx_cweb_api_error("%s(): NULL %s", fn, zone ? "key" : "zone");
         return NULL;
@@ -340,6 +350,7 @@ ngx_cweb_shared_alloc(ngx_cweb_shared_ctx_t *ctx, size_t size,
     ngx_uint_t *evicted)
 {
     void                    *p;
+    ngx_uint_t               n;
     ngx_queue_t             *q, *prev;
     ngx_cweb_shared_node_t  *sn;
 
@@ -350,10 +361,15 @@ ngx_cweb_shared_alloc(ngx_cweb_shared_ctx_t *ctx, size_t size,
         return p;
     }
 
-    /* expired entries anywhere in the queue */
-    for (q = ngx_queue_last(&ctx->sh->lru);
-         q != ngx_queue_sentinel(&ctx->sh->lru);
-         q = prev)
+    /* more than the zone's pages: evicting everything would not help */
+    if (size > (size_t) (ctx->shpool->end - ctx->shpool->start)) {
+        return NULL;
+    }
+
+    /* expired entries among the least recently used (a few: the lock) */
+    for (q = ngx_queue_last(&ctx->sh->lru), n = 0;
+         q != ngx_queue_sentinel(&ctx->sh->lru) && n < 64;
+         q = prev, n++)
     {
         prev = ngx_queue_prev(q);
         sn = ngx_queue_data(q, ngx_cweb_shared_node_t, queue);
@@ -408,17 +424,24 @@ ngx_cweb_shared_put(ngx_cweb_shared_ctx_t *ctx, ngx_str_t *key,
     uint32_t hash, int type, const void *data, size_t len, long ttl)
 {
     ngx_uint_t               evicted;
-    ngx_cweb_shared_node_t  *sn;
+    ngx_cweb_shared_node_t  *sn, *old;
 
-    sn = ngx_cweb_shared_find(ctx, key, hash);
-    if (sn) {
-        ngx_cweb_shared_free(ctx, sn);
-    }
+    /*
+     * the old entry (if any) is the most recently used now: evicted last,
+     * and kept when the new one cannot be stored
+     */
+    (void) ngx_cweb_shared_find(ctx, key, hash);
 
     sn = ngx_cweb_shared_alloc(ctx, offsetof(ngx_cweb_shared_node_t, data)
                                     + key->len + len, &evicted);
 
     ngx_cweb_shared_evicted(ctx, key, evicted);
+
+    old = ngx_cweb_shared_find(ctx, key, hash);
+
+    if (sn && old) {
+        ngx_cweb_shared_free(ctx, old);
+    }
 
     if (sn == NULL) {
         ngx_cweb_api_error("cweb_shared_zone \"%V\": no room for \"%*s\" "
@@ -442,13 +465,21 @@ ngx_cweb_shared_put(ngx_cweb_shared_ctx_t *ctx, ngx_str_t *key,
 }
 
 
+/*
+ * the plugin's pointers are touched only with the lock released: a fault
+ * there (a bad buffer) must not leave the zone locked for every worker
+ */
+
 int
 ngx_cweb_shared_get_api(const char *zone, const char *key, int *type,
     void *buf, size_t size, size_t *len, int64_t *num)
 {
-    int                      rc;
+    int                      rc, t;
+    u_char                  *copy;
+    int64_t                  v;
     uint32_t                 hash;
     ngx_str_t                k;
+    ngx_uint_t               vlen;
     ngx_cweb_shared_ctx_t   *ctx;
     ngx_cweb_shared_node_t  *sn;
 
@@ -457,33 +488,64 @@ ngx_cweb_shared_get_api(const char *zone, const char *key, int *type,
         return CWEB_ERROR;
     }
 
+    if (type == NULL || len == NULL || num == NULL || (size && buf == NULL)) {
+        ngx_cweb_api_error("cweb_shared_get(\"%s\"): a NULL output", zone);
+        return CWEB_ERROR;
+    }
+
     hash = ngx_crc32_short(k.data, k.len);
     rc = CWEB_DECLINED;
+    copy = NULL;
+    t = 0;
+    v = 0;
+    vlen = 0;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     sn = ngx_cweb_shared_find(ctx, &k, hash);
 
     if (sn) {
-        *type = sn->type;
+        t = sn->type;
+        vlen = sn->value_len;
         rc = CWEB_OK;
 
-        if (sn->type == CWEB_SHARED_NUMBER) {
-            ngx_memcpy(num, sn->data + sn->key_len, sizeof(int64_t));
+        if (t == CWEB_SHARED_NUMBER) {
+            ngx_memcpy(&v, sn->data + sn->key_len, sizeof(int64_t));
 
-        } else {
-            *len = sn->value_len;
+        } else if (vlen > size) {
+            rc = CWEB_AGAIN;
 
-            if (sn->value_len > size) {
-                rc = CWEB_AGAIN;
+        } else if (vlen) {
+            /* host memory, out of the lock below */
+            copy = ngx_alloc(vlen, ngx_cycle->log);
+
+            if (copy == NULL) {
+                rc = CWEB_ERROR;
 
             } else {
-                ngx_memcpy(buf, sn->data + sn->key_len, sn->value_len);
+                ngx_memcpy(copy, sn->data + sn->key_len, vlen);
             }
         }
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    /* what the entry holds goes out, the other output stays untouched */
+    if (rc == CWEB_OK || rc == CWEB_AGAIN) {
+        *type = t;
+
+        if (t == CWEB_SHARED_NUMBER) {
+            *num = v;
+
+        } else {
+            *len = vlen;
+        }
+    }
+
+    if (copy) {
+        ngx_memcpy(buf, copy, vlen);
+        ngx_free(copy);
+    }
 
     return rc;
 }
@@ -494,6 +556,7 @@ ngx_cweb_shared_store_api(int how, const char *zone, const char *key,
     int type, const void *data, size_t len, int64_t num, long ttl)
 {
     int                      rc;
+    u_char                  *copy;
     uint32_t                 hash;
     ngx_str_t                k;
     const char              *fn;
@@ -519,9 +582,21 @@ ngx_cweb_shared_store_api(int how, const char *zone, const char *key,
         return CWEB_ERROR;
     }
 
+    copy = NULL;
+
     if (type == CWEB_SHARED_NUMBER) {
         data = &num;
         len = sizeof(int64_t);
+
+    } else if (len) {
+        /* read out of the lock: a bad pointer faults with it released */
+        copy = ngx_alloc(len, ngx_cycle->log);
+        if (copy == NULL) {
+            return CWEB_ERROR;
+        }
+
+        ngx_memcpy(copy, data, len);
+        data = copy;
     }
 
     hash = ngx_crc32_short(k.data, k.len);
@@ -539,6 +614,10 @@ ngx_cweb_shared_store_api(int how, const char *zone, const char *key,
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    if (copy) {
+        ngx_free(copy);
+    }
 
     return rc;
 }

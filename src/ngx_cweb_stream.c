@@ -32,7 +32,7 @@
 
 
 static ngx_cweb_stream_t *ngx_cweb_stream_of(http_response_t *res,
-    const char *fn, ngx_cweb_call_t **callp);
+    const char *fn, ngx_uint_t writes, ngx_cweb_call_t **callp);
 static ngx_int_t ngx_cweb_stream_copy(ngx_cweb_call_t *call,
     const u_char *data, size_t len);
 static ngx_int_t ngx_cweb_stream_deflate(ngx_cweb_call_t *call,
@@ -42,14 +42,29 @@ static void ngx_cweb_stream_writer(ngx_http_request_t *r);
 static void ngx_cweb_stream_zfree(void *data);
 
 
+/* writes: the call makes the answer a stream, which an envelope's is not */
+
 static ngx_cweb_stream_t *
-ngx_cweb_stream_of(http_response_t *res, const char *fn,
+ngx_cweb_stream_of(http_response_t *res, const char *fn, ngx_uint_t writes,
     ngx_cweb_call_t **callp)
 {
-    ngx_cweb_call_t  *call;
+    ngx_cweb_call_t   *call;
+    ngx_cweb_route_t  *rt;
 
     call = ngx_cweb_call_check(res, NULL, fn);
     if (call == NULL) {
+        return NULL;
+    }
+
+    rt = call->route;
+
+    /* an envelope route's answer is its envelope, not a stream */
+    if (writes
+        && (rt->plugin->config->routes[rt->index].flags
+            & (CWEB_JSON|CWEB_JSON_STATUS)))
+    {
+        ngx_cweb_api_error("%s(): a CWEB_JSON or CWEB_JSON_STATUS route "
+                           "answers its envelope (cweb_json_answer())", fn);
         return NULL;
     }
 
@@ -71,10 +86,11 @@ ngx_cweb_stream_of(http_response_t *res, const char *fn,
 int
 ngx_cweb_write_api(http_response_t *res, const void *data, size_t len)
 {
+    ngx_int_t           rc;
     ngx_cweb_call_t    *call;
     ngx_cweb_stream_t  *st;
 
-    st = ngx_cweb_stream_of(res, "cweb_write", &call);
+    st = ngx_cweb_stream_of(res, "cweb_write", 1, &call);
     if (st == NULL) {
         return CWEB_ERROR;
     }
@@ -94,7 +110,9 @@ ngx_cweb_write_api(http_response_t *res, const void *data, size_t len)
 
     /* too much unsent: send it now, refuse more while the socket is full */
     if (st->pending > NGX_CWEB_STREAM_MAX) {
-        if (ngx_cweb_stream_send(call, 0) == NGX_ERROR) {
+        rc = ngx_cweb_stream_send(call, 0);
+
+        if (rc == NGX_ERROR || rc > NGX_OK) {
             return CWEB_ERROR;
         }
 
@@ -111,17 +129,20 @@ ngx_cweb_write_api(http_response_t *res, const void *data, size_t len)
 int
 ngx_cweb_flush_api(http_response_t *res)
 {
+    ngx_int_t           rc;
     ngx_cweb_call_t    *call;
     ngx_cweb_stream_t  *st;
 
-    st = ngx_cweb_stream_of(res, "cweb_flush", &call);
+    st = ngx_cweb_stream_of(res, "cweb_flush", 1, &call);
     if (st == NULL) {
         return CWEB_ERROR;
     }
 
     st->writing = 1;
 
-    return ngx_cweb_stream_send(call, 0) == NGX_ERROR ? CWEB_ERROR : CWEB_OK;
+    rc = ngx_cweb_stream_send(call, 0);
+
+    return (rc == NGX_ERROR || rc > NGX_OK) ? CWEB_ERROR : CWEB_OK;
 }
 
 
@@ -131,7 +152,7 @@ ngx_cweb_stream_api(http_response_t *res, entry_t more, void *data)
     ngx_cweb_call_t    *call;
     ngx_cweb_stream_t  *st;
 
-    st = ngx_cweb_stream_of(res, "cweb_stream", &call);
+    st = ngx_cweb_stream_of(res, "cweb_stream", 1, &call);
     if (st == NULL) {
         return CWEB_ERROR;
     }
@@ -150,7 +171,7 @@ ngx_cweb_stream_data_api(http_response_t *res)
     ngx_cweb_call_t    *call;
     ngx_cweb_stream_t  *st;
 
-    st = ngx_cweb_stream_of(res, "cweb_stream_data", &call);
+    st = ngx_cweb_stream_of(res, "cweb_stream_data", 0, &call);
 
     return st ? st->data : NULL;
 }
@@ -162,7 +183,7 @@ ngx_cweb_set_compression_api(http_response_t *res, int enable, int level)
     ngx_cweb_call_t    *call;
     ngx_cweb_stream_t  *st;
 
-    st = ngx_cweb_stream_of(res, "cweb_set_compression", &call);
+    st = ngx_cweb_stream_of(res, "cweb_set_compression", 0, &call);
     if (st == NULL) {
         return CWEB_ERROR;
     }
@@ -186,6 +207,9 @@ ngx_cweb_set_compression_api(http_response_t *res, int enable, int level)
         call->r->gzip_ok = 0;
         return CWEB_OK;
     }
+
+    /* the answer depends on Accept-Encoding now (with gzip_vary on) */
+    call->r->gzip_vary = 1;
 
     if (level == 0) {
         return CWEB_OK;
@@ -237,6 +261,19 @@ ngx_cweb_stream_deflate(ngx_cweb_call_t *call, const u_char *data,
 
         cln->handler = ngx_cweb_stream_zfree;
         cln->data = st->z;
+    }
+
+    /* avail_in is 32 bits: a larger write goes in parts */
+    while (len > NGX_MAX_UINT32_VALUE / 2) {
+        if (ngx_cweb_stream_deflate(call, data, NGX_MAX_UINT32_VALUE / 2,
+                                    Z_NO_FLUSH)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        data += NGX_MAX_UINT32_VALUE / 2;
+        len -= NGX_MAX_UINT32_VALUE / 2;
     }
 
     ((z_stream *) st->z)->next_in = (u_char *) data;
@@ -305,6 +342,10 @@ ngx_cweb_stream_copy(ngx_cweb_call_t *call, const u_char *data, size_t len)
             b->pos = b->start;
             b->last = b->start;
             b->temporary = 1;
+            b->flush = 0;
+            b->sync = 0;
+            b->last_buf = 0;
+            b->last_in_chain = 0;
             b->tag = (ngx_buf_tag_t) &ngx_cweb_module;
 
             *st->last_out = cl;
@@ -334,9 +375,10 @@ ngx_cweb_stream_header(ngx_cweb_call_t *call)
 
     r = call->r;
 
+    /* a bad header: nothing is sent yet, nginx answers 500 */
     rc = ngx_cweb_response_prepare(call);
     if (rc != NGX_OK) {
-        return NGX_ERROR;
+        return rc;
     }
 
     if (call->stream->file) {
@@ -389,7 +431,7 @@ ngx_cweb_stream_send(ngx_cweb_call_t *call, ngx_uint_t last)
     if (!st->header_sent) {
         rc = ngx_cweb_stream_header(call);
 
-        if (rc == NGX_ERROR || r->header_only) {
+        if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
             return rc;
         }
     }
@@ -406,13 +448,20 @@ ngx_cweb_stream_send(ngx_cweb_call_t *call, ngx_uint_t last)
         return NGX_ERROR;
     }
 
-    /* a flush (or the last) buffer ends what goes out now */
-    cl = ngx_alloc_chain_link(r->pool);
-    b = ngx_calloc_buf(r->pool);
-    if (cl == NULL || b == NULL) {
+    /*
+     * a flush (or the last) buffer ends what goes out now; recycled as the
+     * data buffers are (one each send would grow the pool of a long stream)
+     */
+    cl = ngx_chain_get_free_buf(r->pool, &st->free);
+    if (cl == NULL) {
         return NGX_ERROR;
     }
 
+    b = cl->buf;
+    b->pos = b->start;
+    b->last = b->start;
+    b->temporary = 0;
+    b->tag = (ngx_buf_tag_t) &ngx_cweb_module;
     b->flush = 1;
     b->last_buf = (last && r == r->main) ? 1 : 0;
     b->last_in_chain = last;
@@ -472,7 +521,7 @@ ngx_cweb_stream_start(ngx_cweb_call_t *call)
 
     rc = ngx_cweb_stream_send(call, 0);
 
-    if (rc == NGX_ERROR || r->header_only) {
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
         return rc;
     }
 
@@ -481,7 +530,7 @@ ngx_cweb_stream_start(ngx_cweb_call_t *call)
     r->write_event_handler = ngx_cweb_stream_writer;
     r->read_event_handler = ngx_http_test_reading;
 
-    ngx_post_event(r->connection->write, &ngx_posted_events);
+    ngx_post_event(r->connection->write, &ngx_posted_next_events);
 
     return NGX_DONE;
 }
@@ -529,7 +578,22 @@ ngx_cweb_stream_writer(ngx_http_request_t *r)
         return;
     }
 
-    /* send_timeout is the time between two writes, as ngx_http_writer's */
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    /* limit_rate's delay (its timer is the write filter's), as ngx_http_writer */
+    if (wev->delayed || r->aio) {
+        if (!wev->delayed) {
+            ngx_add_timer(wev, clcf->send_timeout);
+        }
+
+        if (ngx_handle_write_event(wev, clcf->send_lowat) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_ERROR);
+        }
+
+        return;
+    }
+
+    /* send_timeout is the time between two writes */
     if (wev->timer_set) {
         ngx_del_timer(wev);
     }
@@ -543,8 +607,12 @@ ngx_cweb_stream_writer(ngx_http_request_t *r)
             sent = ngx_cweb_stream_send(call, 0);
 
             if (sent == NGX_OK) {
-                /* the next part after the other connections' turn */
-                ngx_post_event(wev, &ngx_posted_events);
+                /*
+                 * the next part after the other connections' turn: the next
+                 * loop (ngx_posted_events would run it again in this pass,
+                 * and a stream with nothing to say would spin the worker)
+                 */
+                ngx_post_event(wev, &ngx_posted_next_events);
                 return;
             }
 
@@ -561,8 +629,6 @@ ngx_cweb_stream_writer(ngx_http_request_t *r)
         ngx_http_finalize_request(r, NGX_ERROR);
         return;
     }
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
     if (!wev->delayed) {
         ngx_add_timer(wev, clcf->send_timeout);
@@ -588,7 +654,7 @@ ngx_cweb_send_file_api(http_response_t *res, const char *path)
     ngx_open_file_info_t       of;
     ngx_http_core_loc_conf_t  *clcf;
 
-    st = ngx_cweb_stream_of(res, "cweb_send_file", &call);
+    st = ngx_cweb_stream_of(res, "cweb_send_file", 1, &call);
     if (st == NULL) {
         return CWEB_ERROR;
     }
@@ -628,17 +694,30 @@ ngx_cweb_send_file_api(http_response_t *res, const char *path)
         return CWEB_DECLINED;
     }
 
+    st->file = 1;
+    st->writing = 1;
+    st->file_size = of.size;
+    call->r->headers_out.last_modified_time = of.mtime;
+
+    /* an empty file: the header and the last buffer alone */
+    if (of.size == 0) {
+        goto type;
+    }
+
     b = ngx_calloc_buf(call->r->pool);
     cl = ngx_alloc_chain_link(call->r->pool);
-    b->file = ngx_pcalloc(call->r->pool, sizeof(ngx_file_t));
+    if (b == NULL || cl == NULL) {
+        return CWEB_ERROR;
+    }
 
-    if (b == NULL || cl == NULL || b->file == NULL) {
+    b->file = ngx_pcalloc(call->r->pool, sizeof(ngx_file_t));
+    if (b->file == NULL) {
         return CWEB_ERROR;
     }
 
     b->file_pos = 0;
     b->file_last = of.size;
-    b->in_file = b->file_last ? 1 : 0;
+    b->in_file = 1;
     b->file->fd = of.fd;
     b->file->name = name;
     b->file->log = call->r->connection->log;
@@ -649,10 +728,7 @@ ngx_cweb_send_file_api(http_response_t *res, const char *path)
     *st->last_out = cl;
     st->last_out = &cl->next;
 
-    st->file = 1;
-    st->writing = 1;
-    st->file_size = of.size;
-    call->r->headers_out.last_modified_time = of.mtime;
+type:
 
     /* a type by the file's extension, unless the plugin set one */
     ngx_str_null(&call->r->exten);

@@ -166,3 +166,17 @@ refused at deploy
  "{\"error\":\"invalid plugin\",\"reason\":\"route 0 has flags 0x300: known are CWEB_JSON_STATUS (0x100) or CWEB_JSON (0x200), one of them\"}\n"]
 --- no_error_log
 [alert]
+
+
+
+=== TEST 12: cweb_write() on an envelope route is refused: the answer is
+the envelope
+--- reuse
+--- request
+GET /tk/js?case=write
+--- response_body
+{"code":-1,"error":"write=-1"}
+--- error_log
+cweb plugin "toolkit": cweb_write(): a CWEB_JSON or CWEB_JSON_STATUS route answers its envelope (cweb_json_answer())
+--- no_error_log
+[alert]

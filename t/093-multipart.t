@@ -138,3 +138,19 @@ Content-Type: multipart/form-data; boundary=BoUnDaRy
 {"error":"form too large","module":"parts","version":1,"reason":"part 2 is 10485760 bytes, more than cweb_form_max_part_size (6291456)"}
 --- no_error_log
 [alert]
+
+
+
+=== TEST 8: an urlencoded form of more fields than cweb_form_max_parts:
+413 before the handler
+--- reuse
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request
+POST /parts
+a=1&b=2&c=3&d=4&e=5
+--- error_code: 413
+--- response_body
+{"error":"form too large","module":"parts","version":1,"reason":"more than 4 fields (cweb_form_max_parts)"}
+--- no_error_log
+[alert]

@@ -237,7 +237,19 @@ qr/cweb plugin "shared": cweb_shared_zone "tiny": no room for "h" \(1048576 byte
 
 
 
-=== TEST 13: an unknown zone
+=== TEST 13: ... and the zone is as it was (a store too large for it
+evicted everything before giving up)
+--- reuse
+--- request
+GET /sh?op=get&z=tiny&k=keep
+--- response_body
+rc=0 len=2 value=[me]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 14: an unknown zone
 --- reuse
 --- request
 GET /sh?op=get&z=nope&k=a
@@ -250,7 +262,7 @@ qr/cweb plugin "shared": cweb_shared_get\(\): no cweb_shared_zone "nope" in ngin
 
 
 
-=== TEST 14: an empty key
+=== TEST 15: an empty key
 --- reuse
 --- request
 GET /sh?op=set&k=&v=x
@@ -263,7 +275,7 @@ qr/cweb plugin "shared": cweb_shared_set\("kv"\): a key of 1-65535 bytes is need
 
 
 
-=== TEST 15: incr of a string (the output untouched)
+=== TEST 16: incr of a string (the output untouched)
 --- reuse
 --- request
 GET /sh?op=incr&k=a&n=1
@@ -271,5 +283,27 @@ GET /sh?op=incr&k=a&n=1
 rc=-1 value=1
 --- error_log eval
 qr/cweb plugin "shared": cweb_shared_incr\("kv", "a"\): the value is a string, not a number/
+--- no_error_log
+[alert]
+
+
+
+=== TEST 17: the canary (a version on trial) may not touch the zones:
+its onload's call is refused there, the workers' counts
+--- reuse
+--- request eval
+"POST /mgnt\n#include <cweb.h>
+static void up(struct cweb_context *ctx) {
+    (void) cweb_shared_incr(\"kv\", \"loads\", 1, NULL);
+}
+static int h(struct cweb_context *ctx, http_request_t *req, http_response_t *res) {
+    return 0;
+}
+export module_t config = { .name = \"loads\", .size = 1, .onload = up,
+    .routes = { { \"/loads\", \"GET\", h, NONE } } };
+"
+--- error_code: 201
+--- error_log
+cweb plugin "loads": cweb_shared_incr(): not in the canary (cweb_is_canary())
 --- no_error_log
 [alert]

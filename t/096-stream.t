@@ -7,6 +7,7 @@
 
 use Test::Nginx::Socket;
 use FindBin;
+use Time::HiRes ();
 require "$FindBin::Bin/inc/cweb.pl";
 
 master_on();
@@ -14,6 +15,7 @@ workers(1);
 plan "no_plan";
 
 our $H2 = main::free_port();
+our $Lim = main::free_port();
 our $Port = $ENV{TEST_NGINX_SERVER_PORT} || 1984;
 
 our $Config = <<"C";
@@ -42,7 +44,13 @@ our $BlobData = join("", map { chr($_ % 256) } 0 .. 299_999);
     close $fh;
     chmod 0644, $Blob;
 }
-END { unlink $Blob if defined $Blob }
+our $Empty = "/tmp/cweb-t096-$$.empty";
+{
+    open my $fh, '>', $Empty or die "cannot write $Empty: $!";
+    close $fh;
+    chmod 0644, $Empty;
+}
+END { unlink $Blob if defined $Blob; unlink $Empty if defined $Empty }
 
 sub rss {
     open my $fh, '<', "/proc/$_[0]/status" or return 0;
@@ -56,11 +64,18 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: deploy the stream plugin (gzip on for text/plain here)
---- http_config
-    gzip on;
+=== TEST 1: deploy the stream plugin (gzip on for text/plain here; a
+second server with limit_rate)
+--- http_config eval
+"    gzip on;
     gzip_types text/plain;
     gzip_min_length 100;
+    server {
+        listen 127.0.0.1:$::Lim;
+        limit_rate 1m;
+        location / { cweb; }
+    }
+"
 --- config eval: $::Config
 --- request eval
 ::deploy("stream.c")
@@ -197,7 +212,51 @@ GET /st/text?z=1&level=9
 
 
 
-=== TEST 8: cweb_flush() sends the header: a header set after it is the
+=== TEST 8: limit_rate (its delay is the write event's timer): 2 MB at
+1 MB/s arrive whole (the stream stalled for good)
+--- reuse
+--- init
+my $r = main::curl('--max-time', '20', '-o', '/dev/null', '-w', '%{size_download}',
+    "http://127.0.0.1:$main::Lim/st/big?mb=2");
+die "2 MB expected under limit_rate, got $r\n" unless $r eq '2097152';
+--- request
+GET /st/small
+--- response_body
+hello world!
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: the 8 KB res->body of a call holds nothing of the last
+call's: content_length past what was written sends zeros, never another
+client's answer
+--- reuse
+--- request eval
+["GET /st/misc?case=secret", "GET /st/misc?case=short"]
+--- response_body eval
+[("S" x 4000), "ok" . ("\0" x 98)]
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: an empty file: Content-Length 0, no "zero size buf" alert;
+res->status 101 on a plain route is answered 500
+--- reuse
+--- request eval
+["GET /st/file?p=$::Empty", "GET /st/misc?case=s101"]
+--- error_code eval
+[200, 500]
+--- response_headers eval
+["Content-Length: 0", ""]
+--- no_error_log
+[alert]
+[error]
+
+
+
+=== TEST 11: cweb_flush() sends the header: a header set after it is the
 plugin's error, the answer goes on
 --- reuse
 --- request
@@ -214,7 +273,7 @@ cweb plugin "stream": cweb_response_header(): the header is already sent (the an
 
 
 
-=== TEST 9: a file's range (nginx's range filter); a file that is not
+=== TEST 12: a file's range (nginx's range filter); a file that is not
 there or no regular file is CWEB_DECLINED (the plugin answers 404)
 --- reuse
 --- request eval
@@ -232,7 +291,7 @@ there or no regular file is CWEB_DECLINED (the plugin answers 404)
 
 
 
-=== TEST 10: a relative path is the plugin's error
+=== TEST 13: a relative path is the plugin's error
 --- reuse
 --- request
 GET /st/file?p=relative.txt
@@ -246,7 +305,7 @@ cweb plugin "stream": cweb_send_file(): an absolute path is needed
 
 
 
-=== TEST 11: a level out of range is the plugin's error
+=== TEST 14: a level out of range is the plugin's error
 --- reuse
 --- request
 GET /st/text?z=1&level=12
@@ -258,7 +317,7 @@ cweb plugin "stream": cweb_set_compression(1, 12): the level is 1-9, or 0 for ng
 
 
 
-=== TEST 12: a crash in the 20th call: that answer is cut short (no
+=== TEST 15: a crash in the 20th call: that answer is cut short (no
 chunked end), the fault is counted, the worker is replaced and serves on
 --- reuse
 --- init
@@ -273,3 +332,73 @@ hello world!
 [qr/cweb plugin "stream" version 1 route "GET \/st\/big" crashed \(SIGSEGV\): a fault, its answer cut short/,
  qr/cweb plugin "stream" version 1 faulted: SIGSEGV in GET \/st\/big/]
 --- wait: 0.5
+
+
+
+=== TEST 16: a bad header on a streamed answer: 500 before anything is
+sent (the connection was dropped)
+--- reuse
+--- request
+GET /st/misc?case=badhdr
+--- error_code: 500
+--- raw_response_headers_unlike: X-Evil
+--- error_log
+response header "X-Bad" has a CR, LF or another byte not allowed there, not sent: answered 500
+--- no_error_log
+[alert]
+
+
+
+=== TEST 17: res->body pointed at 10 bytes with a content_length of
+256 MB: the copy is read as plugin code is, a fault (500, counted), not
+the worker's death
+--- reuse
+--- request
+GET /st/misc?case=foreign
+--- error_code: 500
+--- response_body_like: "error":"plugin fault"
+--- error_log eval
+qr/cweb plugin "stream" version 1 route "GET \/st\/misc" crashed \(SIGSEGV\): a fault, answered 500/
+--- wait: 0.5
+
+
+
+=== TEST 18: a server logging at notice (a debug line for every loop of
+the next block's stream would fill the log)
+--- log_level: notice
+--- http_config
+    gzip on;
+--- config eval: $::Config
+--- request eval
+::deploy("stream.c")
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 19: a stream function with nothing to say (CWEB_AGAIN, no
+write) is called once a loop of the worker: other requests are answered
+meanwhile (it was re-posted in the same pass, starving them)
+--- reuse
+--- init
+my $out = "/tmp/cweb-t096-idle-$$.out";
+my $pid = main::background("sh", "-c",
+    "curl -s http://127.0.0.1:$main::Port/st/misc?case=idle\\&n=6000000 > $out");
+select(undef, undef, undef, 0.2);
+my $t0 = Time::HiRes::time();
+my $small = main::curl('--max-time', '5', "http://127.0.0.1:$main::Port/st/small");
+my $took = Time::HiRes::time() - $t0;
+waitpid $pid, 0;
+open my $fh, '<', $out or die "no idle output\n";
+my $idle = <$fh> // '';
+unlink $out;
+die "idle stream: [$idle]\n" unless $idle eq "idle done\n";
+die "a request during the idle stream: [$small] after $took s\n"
+    unless $small eq "hello world!\n" && $took < 0.5;
+--- request
+GET /st/small
+--- response_body
+hello world!
+--- no_error_log
+[error]

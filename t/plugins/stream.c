@@ -152,9 +152,78 @@ st_plain(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
 }
 
 
+static int
+st_idle_more(struct cweb_context *ctx, http_request_t *req,
+    http_response_t *res)
+{
+    long  *left = cweb_stream_data(res);
+
+    /* nothing to say yet: another call later (a server-sent-events wait) */
+    if (--*left > 0) {
+        return CWEB_AGAIN;
+    }
+
+    cweb_write(res, "idle done\n", 10);
+
+    return 0;
+}
+
+
+/* GET /st/misc?case=<c>: review findings, each one answer */
+static int
+st_misc(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
+{
+    long        *left;
+    const char  *c;
+
+    c = ARG("case", "");
+
+    if (strcmp(c, "idle") == 0) {
+        left = cweb_palloc(req, sizeof(long));
+        *left = atol(ARG("n", "1000"));
+        return cweb_stream(res, st_idle_more, left);
+    }
+
+    if (strcmp(c, "secret") == 0) {
+        memset(res->body, 'S', 4000);
+        res->body[4000] = '\0';
+        return 0;
+    }
+
+    if (strcmp(c, "short") == 0) {
+        /* two bytes written, a hundred claimed: the rest must be zeros */
+        memcpy(res->body, "ok", 2);
+        res->content_length = 100;
+        return 0;
+    }
+
+    if (strcmp(c, "foreign") == 0) {
+        /* a buffer of 10 bytes claimed to be 256 MB: the plugin's fault */
+        res->body = malloc(10);
+        memcpy(res->body, "0123456789", 10);
+        res->content_length = 256 * 1024 * 1024;
+        return 0;
+    }
+
+    if (strcmp(c, "badhdr") == 0) {
+        http_kv_insert(res->headers, "X-Bad", strdup("a\r\nX-Evil: 1"));
+        cweb_write(res, "streamed\n", 9);
+        return 0;
+    }
+
+    if (strcmp(c, "s101") == 0) {
+        res->status = HTTP_101_SWITCHING_PROTOCOLS;
+        snprintf(res->body, HTTP_RESPONSE_SIZE, "no\n");
+        return 0;
+    }
+
+    return 0;
+}
+
+
 export module_t config = {
     .name = "stream",
-    .size = 6,
+    .size = 7,
     .routes = {
         { "/st/small", "GET", st_small, NONE },
         { "/st/flush", "GET", st_flush, NONE },
@@ -162,5 +231,6 @@ export module_t config = {
         { "/st/file", "GET", st_file, NONE },
         { "/st/text", "GET", st_text, NONE },
         { "/st/plain", "GET", st_plain, NONE },
+        { "/st/misc", "GET", st_misc, NONE },
     },
 };

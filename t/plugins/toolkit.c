@@ -390,6 +390,12 @@ tk_json(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
         return 0;
     }
 
+    if (strcmp(c, "write") == 0) {
+        n = cweb_write(res, "x", 1);
+        cweb_set_error(res, "write=%d", n);
+        return -1;
+    }
+
     if (strcmp(c, "any") == 0) {
         o = json_integer(5);
         n = cweb_json_answer(res, o);

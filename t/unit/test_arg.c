@@ -89,6 +89,8 @@ test_unsigned(void)
     CHECK(num("-1", NGX_CWEB_ARG_UINT, &u) == NGX_CWEB_ARG_INVALID);
     CHECK(strcmp(why, "not an unsigned number") == 0);
     CHECK(num("-0", NGX_CWEB_ARG_UINT64, &q) == NGX_CWEB_ARG_INVALID);
+    CHECK(num("+5", NGX_CWEB_ARG_UINT, &u) == NGX_CWEB_ARG_INVALID);
+    CHECK(strcmp(why, "not an unsigned number") == 0);
 
     CHECK(num("18446744073709551615", NGX_CWEB_ARG_UINT64, &q) == 0
           && q == UINT64_MAX);
@@ -162,6 +164,16 @@ test_floating(void)
     CHECK(ngx_cweb_arg_number("1.75", NGX_CWEB_ARG_DOUBLE, &d, &lo, &hi, why)
           == NGX_CWEB_ARG_RANGE);
     CHECK(strcmp(why, "out of range 0.5..1.5") == 0);
+
+    /* bounds that are no exact binary fraction: the float of the text */
+    flo = 0.1f;
+    fhi = 0.7f;
+    CHECK(ngx_cweb_arg_number("0.1", NGX_CWEB_ARG_FLOAT, &f, &flo, &fhi, why)
+          == 0 && f == 0.1f);
+    CHECK(ngx_cweb_arg_number("0.7", NGX_CWEB_ARG_FLOAT, &f, &flo, &fhi, why)
+          == 0 && f == 0.7f);
+    CHECK(ngx_cweb_arg_number("0.71", NGX_CWEB_ARG_FLOAT, &f, &flo, &fhi, why)
+          == NGX_CWEB_ARG_RANGE);
 
     flo = -1.0f;
     fhi = 1.0f;
