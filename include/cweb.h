@@ -1021,7 +1021,9 @@ cweb_cookie_del(http_response_t *res, const char *name, const char *path,
  * unconditionally (Link, Vary, ...), its name (a token) and value (no
  * CR, LF or other control byte but HTAB) checked when called: CWEB_ERROR
  * with an error-log line, nothing added.  Content-Type, Content-Length
- * and Transfer-Encoding are the host's to frame: set, not added.
+ * and Transfer-Encoding are the host's to frame: set, not added; the
+ * hop-by-hop Connection, Keep-Alive, Proxy-Connection, Upgrade and TE are
+ * the connection's (nginx's): refused.
  *
  * cweb_response_status: the answer's status, any code 200-599 (1xx are
  * interim answers, not a handler's: refused), with nginx's reason phrase

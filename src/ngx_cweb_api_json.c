@@ -41,7 +41,14 @@ ngx_cweb_set_error_api(http_response_t *res, const char *fmt, va_list args)
         return CWEB_ERROR;
     }
 
-    n = ngx_min(n, NGX_CWEB_ERROR_TEXT_MAX);
+    /* cut at 1 KB, but not inside a UTF-8 character */
+    if (n > NGX_CWEB_ERROR_TEXT_MAX) {
+        n = NGX_CWEB_ERROR_TEXT_MAX;
+
+        while (n > 0 && ((u_char) buf[n] & 0xc0) == 0x80) {
+            n--;
+        }
+    }
 
     call->error.data = ngx_pnalloc(call->r->pool, n ? n : 1);
     if (call->error.data == NULL) {

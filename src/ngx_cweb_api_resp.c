@@ -265,6 +265,13 @@ ngx_cweb_header_add_api(http_response_t *res, const char *name,
         return CWEB_ERROR;
     }
 
+    if (ngx_cweb_response_hop(name, nlen)) {
+        ngx_cweb_api_error("cweb_response_header_add(\"%s\"): a hop-by-hop "
+                           "header is the connection's (nginx's), not an "
+                           "answer's; not added", name);
+        return CWEB_ERROR;
+    }
+
     v = ngx_pnalloc(call->r->pool, vlen + 1);
     if (v == NULL) {
         return CWEB_ERROR;

@@ -93,6 +93,7 @@ ngx_int_t ngx_cweb_response_send(ngx_cweb_call_t *call);
 ngx_int_t ngx_cweb_response_header_ok(const char *name, const char *value,
     size_t *nlen, size_t *vlen);
 ngx_uint_t ngx_cweb_response_framing(const char *name, size_t len);
+ngx_uint_t ngx_cweb_response_hop(const char *name, size_t len);
 ngx_int_t ngx_cweb_response_reason_ok(const char *reason, size_t len);
 
 /* ngx_cweb_api_form.c: multipart bodies */

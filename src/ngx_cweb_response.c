@@ -370,6 +370,24 @@ ngx_cweb_response_header_ok(const char *name, const char *value,
 }
 
 
+/* hop-by-hop headers (RFC 9110 7.6.1): the connection's, HTTP/2 has none */
+
+ngx_uint_t
+ngx_cweb_response_hop(const char *name, size_t len)
+{
+    return (len == sizeof("Connection") - 1
+            && ngx_cweb_response_name_is(name, "connection", len))
+           || (len == sizeof("Keep-Alive") - 1
+               && ngx_cweb_response_name_is(name, "keep-alive", len))
+           || (len == sizeof("Proxy-Connection") - 1
+               && ngx_cweb_response_name_is(name, "proxy-connection", len))
+           || (len == sizeof("Upgrade") - 1
+               && ngx_cweb_response_name_is(name, "upgrade", len))
+           || (len == sizeof("TE") - 1
+               && ngx_cweb_response_name_is(name, "te", len));
+}
+
+
 /* Content-Type, Content-Length, Transfer-Encoding: the host's headers */
 
 ngx_uint_t

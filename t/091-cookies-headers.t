@@ -446,3 +446,19 @@ rc=-1 rc2=0 rc3=0
 qr/cweb_response_status\(400\): the reason is longer than 64 bytes/
 --- no_error_log
 [alert]
+
+
+
+=== TEST 29: hop-by-hop headers (Connection, Upgrade, Keep-Alive) are
+the connection's: not added
+--- reuse
+--- request
+GET /tk/hdr?case=hop
+--- response_body
+rc=-1 rc2=-1 rc3=-1
+--- raw_response_headers_unlike chop
+(?i)h2c|timeout=5
+--- error_log
+cweb_response_header_add("Upgrade"): a hop-by-hop header is the connection's (nginx's), not an answer's; not added
+--- no_error_log
+[alert]

@@ -313,6 +313,11 @@ tk_hdr(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
         rc2 = cweb_response_header_add(res, "content-type", "text/html");
         rc3 = cweb_response_header_add(res, "Transfer-Encoding", "chunked");
 
+    } else if (strcmp(c, "hop") == 0) {
+        rc = cweb_response_header_add(res, "Connection", "close");
+        rc2 = cweb_response_header_add(res, "Upgrade", "h2c");
+        rc3 = cweb_response_header_add(res, "keep-alive", "timeout=5");
+
     } else if (strcmp(c, "status") == 0) {
         code = v ? atoi(v) : 0;
         rc = cweb_response_status(res, code,
