@@ -531,7 +531,7 @@ ngx_cweb_jobs_runner_thread(void *data)
     ngx_cweb_jready_t  *e;
 
     /* a job that recurses without end still has its crash recorded */
-    (void) ngx_cweb_fault_altstack_thread();
+    rn->altstack = ngx_cweb_fault_altstack_thread();
 
     for ( ;; ) {
         pthread_mutex_lock(&ngx_cweb_jobs_mu);

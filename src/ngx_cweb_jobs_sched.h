@@ -93,6 +93,9 @@ struct ngx_cweb_jrunner_s {
     /* timeout_ms: when it is over (0: never), and the job left over it */
     int64_t                     deadline;     /* monotonic ms, under mu */
     int64_t                     abandoned;    /* since when, or 0 (mu) */
+
+    /* the thread's signal stack: it runs until the process exits */
+    void                       *altstack;
 };
 
 
