@@ -118,6 +118,13 @@ upload(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
         return -1;
     }
 
+    /* the description must fit the list's MAX_ENTRY bytes */
+    if (strlen(file.filename) > 255) {
+        cweb_set_error(res, "argument \"file\": a file name over 255 bytes");
+        res->status = HTTP_400_BAD_REQUEST;
+        return -1;
+    }
+
     if (cweb_shared_incr(ZONE, "uploads:n", 1, &id) != CWEB_OK) {
         cweb_set_error(res, "no cweb_shared_zone \"" ZONE "\"");
         res->status = HTTP_500_INTERNAL_SERVER_ERROR;

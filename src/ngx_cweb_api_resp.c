@@ -373,13 +373,16 @@ ngx_cweb_status_api(http_response_t *res, int code, const char *reason)
 
     len = reason ? ngx_strlen(reason) : 0;
 
-    if (reason
-        && (len > NGX_CWEB_REASON_MAX
-            || ngx_cweb_response_reason_ok(reason, len) != NGX_OK))
-    {
-        ngx_cweb_api_error("cweb_response_status(%d): the reason is longer "
-                           "than %d bytes or has a byte not allowed there",
-                           code, NGX_CWEB_REASON_MAX);
+    if (len > NGX_CWEB_REASON_MAX) {
+        ngx_cweb_api_error("cweb_response_status(%d): the reason is %uz "
+                           "bytes, longer than %d", code, len,
+                           NGX_CWEB_REASON_MAX);
+        return CWEB_ERROR;
+    }
+
+    if (reason && ngx_cweb_response_reason_ok(reason, len) != NGX_OK) {
+        ngx_cweb_api_error("cweb_response_status(%d): the reason has a CR, "
+                           "LF, control or non-ASCII byte", code);
         return CWEB_ERROR;
     }
 

@@ -29,7 +29,6 @@
 #define NGX_CWEB_PATH_MAX  1024
 
 
-static ngx_int_t ngx_cweb_name_valid(u_char *name, size_t len);
 static ngx_int_t ngx_cweb_manifest_item(ngx_cweb_manifest_item_t *it,
     u_char *p, u_char *nl, ngx_uint_t *n, u_char *err, size_t errlen);
 static ngx_int_t ngx_cweb_manifest_unique(ngx_array_t *items, u_char *err,
@@ -72,7 +71,7 @@ static const char  *ngx_cweb_methods[] = {
  * refused, not taken as its end
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_cweb_name_valid(u_char *name, size_t len)
 {
     size_t  i;

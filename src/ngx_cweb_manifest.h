@@ -36,4 +36,8 @@ ngx_int_t ngx_cweb_manifest_conflict(ngx_str_t *name, ngx_array_t *items,
 ngx_int_t ngx_cweb_manifest_matches(module_t *config, ngx_array_t *items);
 
 
+/* job names (and cweb_shared_zone names): letters, digits, "_-." */
+ngx_int_t ngx_cweb_name_valid(u_char *name, size_t len);
+
+
 #endif /* _NGX_CWEB_MANIFEST_H_INCLUDED_ */

@@ -20,6 +20,8 @@ static ngx_int_t ngx_cweb_response_added(ngx_cweb_call_t *call);
 static size_t ngx_cweb_response_header_len(const char *s, ngx_uint_t what);
 static ngx_uint_t ngx_cweb_response_name_is(const char *name,
     const char *lower, size_t len);
+static ngx_uint_t ngx_cweb_response_name_in(const char *name, size_t len,
+    ngx_str_t *list);
 
 
 static ngx_uint_t  ngx_cweb_response_status[] = {
@@ -230,7 +232,9 @@ static ngx_int_t
 ngx_cweb_response_headers(ngx_cweb_call_t *call)
 {
     size_t               i, len, vlen;
+    ngx_uint_t           nelts;
     http_kv_pair_t      *kv;
+    ngx_list_part_t     *last;
     ngx_table_elt_t     *h;
     http_response_t     *res;
     ngx_http_request_t  *r;
@@ -251,12 +255,15 @@ ngx_cweb_response_headers(ngx_cweb_call_t *call)
 
     kv = res->headers->entries;
 
-    /* all checked before any is pushed: a refusal leaves none behind */
+    /* what a refusal takes back: nothing of the plugin's goes out then */
+    last = r->headers_out.headers.last;
+    nelts = last->nelts;
+
     for (i = 0; i < res->headers->size; i++) {
         len = ngx_cweb_response_header_len(kv[i].key, NGX_CWEB_HNAME);
         vlen = ngx_cweb_response_header_len(kv[i].value, NGX_CWEB_HVALUE);
 
-        if (len == 0 || vlen == 0) {
+        if (len == 0 || vlen-- == 0) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "cweb plugin \"%V\" route \"%V %V\": response "
                           "header \"%s\" has a CR, LF or another byte not "
@@ -264,13 +271,16 @@ ngx_cweb_response_headers(ngx_cweb_call_t *call)
                           &call->route->plugin->name, &call->route->method,
                           &call->route->path,
                           kv[i].key ? kv[i].key : "(null)");
+
+            last->nelts = nelts;
+            last->next = NULL;
+            r->headers_out.headers.last = last;
+            ngx_str_null(&r->headers_out.content_type);
+            r->headers_out.content_type_len = 0;
+            r->headers_out.content_encoding = NULL;
+
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-    }
-
-    for (i = 0; i < res->headers->size; i++) {
-        len = ngx_cweb_response_header_len(kv[i].key, NGX_CWEB_HNAME);
-        vlen = ngx_cweb_response_header_len(kv[i].value, NGX_CWEB_HVALUE) - 1;
 
         if (len == sizeof("Content-Type") - 1
             && ngx_cweb_response_name_is(kv[i].key, "content-type", len))
@@ -370,21 +380,35 @@ ngx_cweb_response_header_ok(const char *name, const char *value,
 }
 
 
+/* name (len bytes, a token) is one of list (lower case, empty-ended) */
+
+static ngx_uint_t
+ngx_cweb_response_name_in(const char *name, size_t len, ngx_str_t *list)
+{
+    for ( /* void */ ; list->len; list++) {
+        if (list->len == len
+            && ngx_cweb_response_name_is(name, (char *) list->data, len))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* hop-by-hop headers (RFC 9110 7.6.1): the connection's, HTTP/2 has none */
 
 ngx_uint_t
 ngx_cweb_response_hop(const char *name, size_t len)
 {
-    return (len == sizeof("Connection") - 1
-            && ngx_cweb_response_name_is(name, "connection", len))
-           || (len == sizeof("Keep-Alive") - 1
-               && ngx_cweb_response_name_is(name, "keep-alive", len))
-           || (len == sizeof("Proxy-Connection") - 1
-               && ngx_cweb_response_name_is(name, "proxy-connection", len))
-           || (len == sizeof("Upgrade") - 1
-               && ngx_cweb_response_name_is(name, "upgrade", len))
-           || (len == sizeof("TE") - 1
-               && ngx_cweb_response_name_is(name, "te", len));
+    static ngx_str_t  hop[] = {
+        ngx_string("connection"), ngx_string("keep-alive"),
+        ngx_string("proxy-connection"), ngx_string("upgrade"),
+        ngx_string("te"), ngx_null_string
+    };
+
+    return ngx_cweb_response_name_in(name, len, hop);
 }
 
 
@@ -393,12 +417,12 @@ ngx_cweb_response_hop(const char *name, size_t len)
 ngx_uint_t
 ngx_cweb_response_framing(const char *name, size_t len)
 {
-    return (len == sizeof("Content-Length") - 1
-            && ngx_cweb_response_name_is(name, "content-length", len))
-           || (len == sizeof("Transfer-Encoding") - 1
-               && ngx_cweb_response_name_is(name, "transfer-encoding", len))
-           || (len == sizeof("Content-Type") - 1
-               && ngx_cweb_response_name_is(name, "content-type", len));
+    static ngx_str_t  framing[] = {
+        ngx_string("content-length"), ngx_string("transfer-encoding"),
+        ngx_string("content-type"), ngx_null_string
+    };
+
+    return ngx_cweb_response_name_in(name, len, framing);
 }
 
 

@@ -18,6 +18,7 @@
 
 #include "ngx_cweb.h"
 #include "ngx_cweb_api.h"
+#include "ngx_cweb_manifest.h"
 
 
 #define NGX_CWEB_SHARED_PREFIX   "cweb_shared_"
@@ -59,6 +60,8 @@ static ngx_cweb_shared_ctx_t *ngx_cweb_shared_zone(const char *zone,
     const char *key, const char *fn, ngx_str_t *k);
 static ngx_cweb_shared_node_t *ngx_cweb_shared_find(
     ngx_cweb_shared_ctx_t *ctx, ngx_str_t *key, uint32_t hash);
+static ngx_cweb_shared_node_t *ngx_cweb_shared_lock(
+    ngx_cweb_shared_ctx_t *ctx, ngx_str_t *key, uint32_t *hash);
 static void ngx_cweb_shared_free(ngx_cweb_shared_ctx_t *ctx,
     ngx_cweb_shared_node_t *sn);
 static ngx_cweb_shared_node_t *ngx_cweb_shared_alloc(
@@ -90,14 +93,9 @@ ngx_cweb_shared_zone_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return "has a size below 32k";
     }
 
-    for (i = 0; i < value[1].len; i++) {
-        if (!isalnum(value[1].data[i]) && !ngx_strchr("_-.", value[1].data[i]))
-        {
-            break;
-        }
-    }
-
-    if (value[1].len == 0 || value[1].len > 64 || i < value[1].len) {
+    if (value[1].len > 64
+        || ngx_cweb_name_valid(value[1].data, value[1].len) != NGX_OK)
+    {
         return "needs a name of 1-64 letters, digits, \"_\", \"-\" or \".\"";
     }
 
@@ -334,6 +332,20 @@ ngx_cweb_shared_find(ngx_cweb_shared_ctx_t *ctx, ngx_str_t *key,
 }
 
 
+/* the zone locked, and the live entry of key (NULL: none) */
+
+static ngx_cweb_shared_node_t *
+ngx_cweb_shared_lock(ngx_cweb_shared_ctx_t *ctx, ngx_str_t *key,
+    uint32_t *hash)
+{
+    *hash = ngx_crc32_short(key->data, key->len);
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    return ngx_cweb_shared_find(ctx, key, *hash);
+}
+
+
 static void
 ngx_cweb_shared_free(ngx_cweb_shared_ctx_t *ctx, ngx_cweb_shared_node_t *sn)
 {
@@ -493,16 +505,13 @@ ngx_cweb_shared_get_api(const char *zone, const char *key, int *type,
         return CWEB_ERROR;
     }
 
-    hash = ngx_crc32_short(k.data, k.len);
     rc = CWEB_DECLINED;
     copy = NULL;
     t = 0;
     v = 0;
     vlen = 0;
 
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-
-    sn = ngx_cweb_shared_find(ctx, &k, hash);
+    sn = ngx_cweb_shared_lock(ctx, &k, &hash);
 
     if (sn) {
         t = sn->type;
@@ -599,11 +608,7 @@ ngx_cweb_shared_store_api(int how, const char *zone, const char *key,
         data = copy;
     }
 
-    hash = ngx_crc32_short(k.data, k.len);
-
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-
-    sn = ngx_cweb_shared_find(ctx, &k, hash);
+    sn = ngx_cweb_shared_lock(ctx, &k, &hash);
 
     if ((how == CWEB_SHARED_ADD && sn) || (how == CWEB_SHARED_REPLACE && !sn))
     {
@@ -639,12 +644,8 @@ ngx_cweb_shared_incr_api(const char *zone, const char *key, int64_t delta,
         return CWEB_ERROR;
     }
 
-    hash = ngx_crc32_short(k.data, k.len);
     rc = CWEB_OK;
-
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-
-    sn = ngx_cweb_shared_find(ctx, &k, hash);
+    sn = ngx_cweb_shared_lock(ctx, &k, &hash);
 
     if (sn == NULL) {
         /* a counter starts at 0, without expiry */
@@ -691,11 +692,7 @@ ngx_cweb_shared_delete_api(const char *zone, const char *key)
         return CWEB_ERROR;
     }
 
-    hash = ngx_crc32_short(k.data, k.len);
-
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-
-    sn = ngx_cweb_shared_find(ctx, &k, hash);
+    sn = ngx_cweb_shared_lock(ctx, &k, &hash);
 
     if (sn) {
         ngx_cweb_shared_free(ctx, sn);

@@ -429,7 +429,7 @@ rc=-1 rc2=0 rc3=0
 --- raw_response_headers_unlike chop
 (?i)x-evil
 --- error_log eval
-qr/cweb_response_status\(400\): the reason is longer than 64 bytes or has a byte not allowed there/
+qr/cweb_response_status\(400\): the reason has a CR, LF, control or non-ASCII byte/
 --- no_error_log
 [alert]
 
@@ -443,7 +443,7 @@ GET /tk/hdr?case=status&v=400&reason=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 --- response_body
 rc=-1 rc2=0 rc3=0
 --- error_log eval
-qr/cweb_response_status\(400\): the reason is longer than 64 bytes/
+qr/cweb_response_status\(400\): the reason is 65 bytes, longer than 64/
 --- no_error_log
 [alert]
 

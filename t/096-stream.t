@@ -336,12 +336,12 @@ hello world!
 
 
 === TEST 16: a bad header on a streamed answer: 500 before anything is
-sent (the connection was dropped)
+sent (the connection was dropped), without the good header before it
 --- reuse
 --- request
 GET /st/misc?case=badhdr
 --- error_code: 500
---- raw_response_headers_unlike: X-Evil
+--- raw_response_headers_unlike: X-Evil|X-Good
 --- error_log
 response header "X-Bad" has a CR, LF or another byte not allowed there, not sent: answered 500
 --- no_error_log

@@ -206,6 +206,7 @@ st_misc(struct cweb_context *ctx, http_request_t *req, http_response_t *res)
     }
 
     if (strcmp(c, "badhdr") == 0) {
+        http_kv_insert(res->headers, "X-Good", strdup("before the bad one"));
         http_kv_insert(res->headers, "X-Bad", strdup("a\r\nX-Evil: 1"));
         cweb_write(res, "streamed\n", 9);
         return 0;
